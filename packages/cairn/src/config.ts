@@ -1,0 +1,83 @@
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { CairnError } from "./errors.js";
+
+/**
+ * The only module that reads the environment. Options are compiled once (strings to
+ * numbers, human durations to ms), checked, and handed down as one frozen object.
+ */
+
+export interface CairnConfig {
+  /** Holds the SQLite database, attempt working directories, caches and the engine socket. */
+  dataDir: string;
+  /** A postgres:// URL switches the store from the embedded SQLite file. */
+  databaseUrl: string | undefined;
+  /** Docker Engine API endpoint (`unix:///path` or `tcp://host:port`). Unset: Cairn starts Podman on `podmanSocket`. */
+  dockerHost: string | undefined;
+  podmanSocket: string;
+  /** Whether pipelines may choose `execution_profile.runtime: host`. */
+  allowHostRuntime: boolean;
+  /** Most task attempts running at once. */
+  maxParallelTasks: number;
+  /** Container image per function runtime family. */
+  functionImages: { python: string; node: string; bash: string };
+  /** A local directory of wheels/sdists: pip installs from it, with no index. */
+  pipFindLinks: string | undefined;
+  /** Keep attempt working directories after a run (they are removed otherwise). */
+  keepWorkDirs: boolean;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = process.env): Readonly<CairnConfig> {
+  const dataDir = resolve(overrides.dataDir ?? env.CAIRN_DATA_DIR ?? join(homedir(), ".cairn"));
+  const config: CairnConfig = {
+    dataDir,
+    databaseUrl: overrides.databaseUrl ?? nonEmpty(env.CAIRN_DATABASE_URL),
+    dockerHost: overrides.dockerHost ?? nonEmpty(env.CAIRN_DOCKER_HOST) ?? nonEmpty(env.DOCKER_HOST),
+    podmanSocket: overrides.podmanSocket ?? env.CAIRN_PODMAN_SOCKET ?? join(dataDir, "podman", "podman.sock"),
+    allowHostRuntime: overrides.allowHostRuntime ?? parseBool("CAIRN_ALLOW_HOST_RUNTIME", env.CAIRN_ALLOW_HOST_RUNTIME, false),
+    maxParallelTasks: overrides.maxParallelTasks ?? parsePositiveInt("CAIRN_MAX_PARALLEL_TASKS", env.CAIRN_MAX_PARALLEL_TASKS, 4),
+    functionImages: overrides.functionImages ?? {
+      python: env.CAIRN_FUNCTION_IMAGE_PYTHON ?? "docker.io/library/python:3.12-slim",
+      node: env.CAIRN_FUNCTION_IMAGE_NODE ?? "docker.io/library/node:20-slim",
+      bash: env.CAIRN_FUNCTION_IMAGE_BASH ?? "docker.io/library/bash:5",
+    },
+    pipFindLinks: overrides.pipFindLinks ?? nonEmpty(env.CAIRN_PIP_FIND_LINKS),
+    keepWorkDirs: overrides.keepWorkDirs ?? parseBool("CAIRN_KEEP_WORK_DIRS", env.CAIRN_KEEP_WORK_DIRS, false),
+  };
+  if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    throw new CairnError("config_invalid", `CAIRN_DATABASE_URL must be a postgres:// URL, got '${config.databaseUrl}'`);
+  }
+  return Object.freeze(config);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+function parseBool(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === "") return fallback;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new CairnError("config_invalid", `${name} must be 1/0, true/false, yes/no or on/off, got '${value}'`);
+}
+
+function parsePositiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CairnError("config_invalid", `${name} must be a whole number of at least 1, got '${value}'`);
+  return n;
+}
+
+/**
+ * Human durations ("500ms", "30s", "5m", "2h") or plain seconds to milliseconds.
+ * Returns undefined for anything else, so callers can name the field in their error.
+ */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(value);
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h" | "d"];
+  return Number(m[1]) * unit;
+}

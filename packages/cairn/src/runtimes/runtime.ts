@@ -1,0 +1,76 @@
+import type { RuntimeKind } from "../spec/types.js";
+
+/**
+ * Where a task's process runs. Two implementations: the container engine (Docker
+ * Engine API, Docker or Podman) and the host (a child process). Task handlers build a
+ * ProcessSpec and hand it to one of them; nothing here knows about pipelines.
+ */
+
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+export interface ProcessLabels {
+  runUuid: string;
+  taskId: string;
+  executionUuid: string;
+  attempt: number;
+}
+
+export interface ProcessSpec {
+  labels: ProcessLabels;
+  /** Container runtime only: a full reference, e.g. `localhost/busybox:test`. */
+  image?: string;
+  /**
+   * argv. For containers it replaces both ENTRYPOINT and CMD when given; when absent
+   * the image's own entrypoint and command run. Required for the host runtime.
+   */
+  command?: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+  /** Container runtime only (the host runtime reads paths from env instead). */
+  mounts: Mount[];
+  cpus?: number;
+  memoryBytes?: number;
+  /** Container runtime only. Default "default" (the engine's default network). */
+  network?: "none" | "default";
+}
+
+export type LogSink = (stream: "stdout" | "stderr", line: string, ts: number) => void;
+
+export interface ProcessExit {
+  exitCode: number;
+  /** True when the process ended because `kill()` was called. */
+  killed: boolean;
+}
+
+export interface RunningProcess {
+  /** Stable id of the process: the container id, or the host pid. */
+  readonly handle: string;
+  /** Resolves once the process has exited and all its output has gone to the sink. */
+  wait(): Promise<ProcessExit>;
+  /** Stops the process (SIGKILL after a short grace period). Idempotent. */
+  kill(): Promise<void>;
+}
+
+export interface Runtime {
+  readonly kind: RuntimeKind;
+  /**
+   * Starts the process; resolves as soon as it runs (not when it ends).
+   * Throws CairnError `image_not_found` for a missing image, never hangs on it.
+   */
+  start(spec: ProcessSpec, onLog: LogSink): Promise<RunningProcess>;
+  /**
+   * After a restart: finds the process of an execution started earlier (by label,
+   * so a crash between start and recording the handle loses nothing) and follows it
+   * again. Log lines with a timestamp <= sinceTs are not sent again. Resolves
+   * undefined when the process can't be followed (gone, or a host process whose pipes
+   * died with the old server): the engine then retries the attempt.
+   */
+  reattach(executionUuid: string, onLog: LogSink, options: { sinceTs: number }): Promise<RunningProcess | undefined>;
+  /** Frees what the runtime keeps for a finished execution (e.g. removes the container). */
+  release(executionUuid: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,158 @@
+/**
+ * The pipeline format (Tapis Workflows' objects, see shared/reference/tapis-workflows.txt).
+ * These are the shapes *after* validation: `validatePipeline` returns exactly this,
+ * with defaults applied. The zod schemas in `schema.ts` must produce these types.
+ */
+
+export type TaskType = "image_build" | "container_run" | "function" | "request" | "tapis_job" | "tapis_actor";
+
+export type RetryPolicy = "none" | "fixed" | "exponential_backoff";
+export type InvocationMode = "async" | "sync";
+export type DuplicateSubmissionPolicy = "allow" | "deny" | "terminate";
+export type RuntimeKind = "container" | "host";
+
+/** As submitted: every field optional, tasks inherit unset fields from the pipeline. */
+export interface ExecutionProfileSpec {
+  max_retries?: number;
+  retry_policy?: RetryPolicy;
+  /** Seconds before the first retry (fixed: every retry; exponential: doubled each time). Cairn extension. */
+  retry_delay?: number;
+  /** Seconds; the attempt is killed and recorded `timed_out` past it. */
+  max_exec_time?: number;
+  invocation_mode?: InvocationMode;
+  duplicate_submission_policy?: DuplicateSubmissionPolicy;
+  /** Where the task's process runs. Cairn extension; default `container`. */
+  runtime?: RuntimeKind;
+}
+
+/** Fully resolved (pipeline defaults, then task overrides, then built-in defaults). */
+export interface ExecutionProfile {
+  max_retries: number;
+  retry_policy: RetryPolicy;
+  retry_delay: number;
+  max_exec_time: number;
+  invocation_mode: InvocationMode;
+  duplicate_submission_policy: DuplicateSubmissionPolicy;
+  runtime: RuntimeKind;
+}
+
+export type ValueFrom =
+  | { env: string }
+  | { params: string }
+  | { task_output: { task_id: string; output_id: string } }
+  | { secret: string };
+
+export type InputType = "string" | "number" | "boolean" | "json" | "file" | "tapis_file_input" | "tapis_file_input_array";
+
+export interface TaskInputSpec {
+  type: InputType;
+  description?: string;
+  value?: string | number | boolean | null;
+  value_from?: ValueFrom;
+}
+
+export interface TaskOutputSpec {
+  type: string;
+  description?: string;
+}
+
+export interface TaskDependency {
+  id: string;
+  can_fail: boolean;
+}
+
+interface TaskBase {
+  id: string;
+  type: TaskType;
+  description?: string;
+  depends_on: TaskDependency[];
+  execution_profile: ExecutionProfileSpec;
+  input: Record<string, TaskInputSpec>;
+  output: Record<string, TaskOutputSpec>;
+}
+
+export interface ContainerRunTask extends TaskBase {
+  type: "container_run";
+  image: string;
+  image_tag?: string;
+  /** Overrides both ENTRYPOINT and CMD. A string is split like a shell would (no shell is run). */
+  command?: string | string[];
+  env: Record<string, string>;
+  working_dir?: string;
+  cpus?: number;
+  /** Bytes, or a string like "256m" / "1g". */
+  memory?: number | string;
+}
+
+export type FunctionRuntime = string; // "python3", "python3.9", "node", "node20", "bash"
+export type FunctionInstaller = "pip" | "npm";
+
+export interface FunctionTask extends TaskBase {
+  type: "function";
+  runtime: FunctionRuntime;
+  /** Base64-encoded source. */
+  code: string;
+  packages: string[];
+  installer?: FunctionInstaller;
+  /** Shell command run before the code (in the same environment). */
+  command?: string;
+  entrypoint?: string;
+}
+
+export type HttpMethod = "get" | "post" | "put" | "patch" | "delete" | "head" | "options";
+
+export interface RequestTask extends TaskBase {
+  type: "request";
+  protocol: "http" | "https";
+  http_method: HttpMethod;
+  url: string;
+  headers: Record<string, string>;
+  query_params: Record<string, string>;
+  data?: unknown;
+  auth?: { type: "basic"; username: string; password: string } | { type: "bearer"; token: string };
+  /** Cairn extension: statuses that count as success; default 200-299. */
+  success_status_codes?: number[];
+}
+
+export interface ImageBuildTask extends TaskBase {
+  type: "image_build";
+  builder: string;
+  cache?: boolean;
+  context: Record<string, unknown>;
+  destination: Record<string, unknown>;
+}
+
+export interface TapisJobTask extends TaskBase {
+  type: "tapis_job";
+  tapis_job_def: Record<string, unknown>;
+  poll?: boolean;
+}
+
+export interface TapisActorTask extends TaskBase {
+  type: "tapis_actor";
+  tapis_actor_id: string;
+  poll?: boolean;
+}
+
+export type Task = ContainerRunTask | FunctionTask | RequestTask | ImageBuildTask | TapisJobTask | TapisActorTask;
+
+export type EnvValue = string | number | boolean | { value_from: ValueFrom };
+
+export interface Pipeline {
+  id: string;
+  description?: string;
+  tasks: Task[];
+  env: Record<string, EnvValue>;
+  execution_profile: ExecutionProfileSpec;
+  archives: string[];
+}
+
+export const DEFAULT_EXECUTION_PROFILE: ExecutionProfile = {
+  max_retries: 0,
+  retry_policy: "exponential_backoff",
+  retry_delay: 1,
+  max_exec_time: 3600,
+  invocation_mode: "async",
+  duplicate_submission_policy: "allow",
+  runtime: "container",
+};

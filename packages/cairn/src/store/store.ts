@@ -1,0 +1,119 @@
+import type { ExecutionId, RunId } from "../ids.js";
+
+/**
+ * Cairn's one storage interface. It exposes operations, never connections or
+ * transactions, so SQLite and PostgreSQL sit behind the same calls (BullMQ's lesson).
+ * Every engine state change goes through `commit`, which applies a whole batch in
+ * one transaction: that is both the durability point and the speed lever.
+ */
+
+export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+export type ExecutionStatus =
+  | "queued" // waiting for its dependencies to finish or its retry delay to pass
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "skipped"
+  | "cancelled"
+  | "timed_out";
+
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
+export const TERMINAL_EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  "succeeded",
+  "failed",
+  "skipped",
+  "cancelled",
+  "timed_out",
+];
+
+/** Timestamps are milliseconds since the epoch; JSON columns are parsed objects here. */
+export interface RunRecord {
+  uuid: RunId;
+  pipelineId: string;
+  groupId: string;
+  status: RunStatus;
+  /** The pipeline as it was when the run started (validated JSON). */
+  pipeline: unknown;
+  params: Record<string, string>;
+  directives: Record<string, string | true>;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  message: string | null;
+}
+
+export interface ExecutionRecord {
+  uuid: ExecutionId;
+  runUuid: RunId;
+  taskId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  status: ExecutionStatus;
+  createdAt: number;
+  /** A retry does not start before this time. */
+  notBefore: number | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  exitCode: number | null;
+  message: string | null;
+  outputs: Record<string, string>;
+  /** Where the attempt runs: "container:<id>" or "host:<pid>"; set before the engine waits on it. */
+  runtimeHandle: string | null;
+}
+
+export type LogStream = "stdout" | "stderr" | "system";
+
+export interface LogLine {
+  /** Monotonic per store; assigned on insert. Clients poll with `since` = last id seen. */
+  id: number;
+  executionUuid: ExecutionId;
+  stream: LogStream;
+  ts: number;
+  line: string;
+}
+
+export type NewLogLine = Omit<LogLine, "id">;
+
+export type RunPatch = Partial<Pick<RunRecord, "status" | "startedAt" | "endedAt" | "message">>;
+export type ExecutionPatch = Partial<
+  Pick<ExecutionRecord, "status" | "notBefore" | "startedAt" | "endedAt" | "exitCode" | "message" | "outputs" | "runtimeHandle">
+>;
+
+/** One atomic set of changes. Applied in the order: new runs, new executions, updates, logs. */
+export interface StateBatch {
+  newRuns?: RunRecord[];
+  newExecutions?: ExecutionRecord[];
+  runUpdates?: { uuid: RunId; patch: RunPatch }[];
+  executionUpdates?: { uuid: ExecutionId; patch: ExecutionPatch }[];
+  logs?: NewLogLine[];
+}
+
+export interface RunFilter {
+  pipelineId?: string;
+  groupId?: string;
+  statuses?: RunStatus[];
+  limit?: number;
+}
+
+export interface Store {
+  /** Capability flags, not dialect checks (Kysely's lesson). */
+  readonly capabilities: { readonly multipleWriters: boolean };
+
+  /** Applies all pending migrations; safe to call on every start and concurrently. */
+  migrate(): Promise<void>;
+  commit(batch: StateBatch): Promise<void>;
+
+  getRun(uuid: RunId): Promise<RunRecord | undefined>;
+  listRuns(filter?: RunFilter): Promise<RunRecord[]>;
+  /** Runs that are not terminal: what recovery has to finish after a restart. */
+  listUnfinishedRuns(): Promise<RunRecord[]>;
+
+  getExecution(uuid: ExecutionId): Promise<ExecutionRecord | undefined>;
+  /** All attempts of all tasks of a run, ordered by task id then attempt. */
+  listExecutions(runUuid: RunId): Promise<ExecutionRecord[]>;
+
+  /** Lines with id > sinceId, oldest first, at most `limit` (default 10,000). */
+  readLogs(executionUuid: ExecutionId, options?: { sinceId?: number; limit?: number }): Promise<LogLine[]>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,55 @@
+import type { ExecutionId, RunId } from "../ids.js";
+import type { ExecutionProfile, Task, TaskType } from "../spec/types.js";
+import type { LogStream } from "../store/store.js";
+import type { Runtime } from "../runtimes/runtime.js";
+import type { CairnConfig } from "../config.js";
+
+/** Host paths of one attempt's working directory. */
+export interface AttemptPaths {
+  root: string;
+  /** Holds one file per resolved input, named after the input. Mounted read-only at /cairn/inputs. */
+  inputs: string;
+  /** The task writes its outputs here, one file per output. Mounted at /cairn/outputs. */
+  outputs: string;
+}
+
+export interface Runtimes {
+  /** Started lazily: a pipeline with no container task never touches the engine. */
+  container(): Promise<Runtime>;
+  host: Runtime;
+}
+
+export interface TaskExecutionContext<T extends Task = Task> {
+  runUuid: RunId;
+  executionUuid: ExecutionId;
+  attempt: number;
+  task: T;
+  profile: ExecutionProfile;
+  /** Resolved input values, by input name. Also written as files under paths.inputs. */
+  inputs: Record<string, string>;
+  paths: AttemptPaths;
+  runtimes: Runtimes;
+  config: CairnConfig;
+  log(stream: LogStream, line: string): void;
+  /** Records where the attempt runs. Call it right after starting and before waiting. */
+  started(handle: string): Promise<void>;
+  /** Aborted on cancel or timeout; the handler stops its process and rethrows. */
+  signal: AbortSignal;
+}
+
+export interface TaskOutcome {
+  exitCode?: number;
+  /** Outputs the handler produced itself (e.g. a request's status and body). Files in paths.outputs are added by the engine. */
+  outputs?: Record<string, string>;
+}
+
+/**
+ * One per task type. `run` resolves on success and throws a TaskFailure (with
+ * `retryable` as data) on failure. `resume` follows an attempt started before a
+ * restart; it resolves undefined when it cannot, and the engine retries.
+ */
+export interface TaskHandler<T extends Task = Task> {
+  readonly type: TaskType;
+  run(ctx: TaskExecutionContext<T>): Promise<TaskOutcome>;
+  resume?(ctx: TaskExecutionContext<T>): Promise<TaskOutcome | undefined>;
+}
