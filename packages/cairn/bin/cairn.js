@@ -1,4 +1,6 @@
 #!/usr/bin/env node
 import { main } from "../dist/cli/main.js";
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Leave even if a client library keeps a socket open (the container engine's keep-alive agent).
+process.stdout.write("", () => process.exit(code));

@@ -25,6 +25,8 @@ export interface CairnConfig {
   pipFindLinks: string | undefined;
   /** Keep attempt working directories after a run (they are removed otherwise). */
   keepWorkDirs: boolean;
+  /** Secrets for local runs (`cairn run`), from CAIRN_SECRET_<NAME> variables; the server keeps its own. */
+  localSecrets: Readonly<Record<string, string>>;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -45,11 +47,20 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     },
     pipFindLinks: overrides.pipFindLinks ?? nonEmpty(env.CAIRN_PIP_FIND_LINKS),
     keepWorkDirs: overrides.keepWorkDirs ?? parseBool("CAIRN_KEEP_WORK_DIRS", env.CAIRN_KEEP_WORK_DIRS, false),
+    localSecrets: overrides.localSecrets ?? secretsFromEnv(env),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new CairnError("config_invalid", `CAIRN_DATABASE_URL must be a postgres:// URL, got '${config.databaseUrl}'`);
   }
   return Object.freeze(config);
+}
+
+function secretsFromEnv(env: Env): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith("CAIRN_SECRET_") && value !== undefined) secrets[key.slice("CAIRN_SECRET_".length)] = value;
+  }
+  return secrets;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -38,6 +38,12 @@ export interface ProcessSpec {
   network?: "none" | "default";
 }
 
+/** How many lines of each stream are stored already, so a follower after a restart skips exactly those. */
+export interface SeenLines {
+  stdout: number;
+  stderr: number;
+}
+
 export type LogSink = (stream: "stdout" | "stderr", line: string, ts: number) => void;
 
 export interface ProcessExit {
@@ -65,11 +71,11 @@ export interface Runtime {
   /**
    * After a restart: finds the process of an execution started earlier (by label,
    * so a crash between start and recording the handle loses nothing) and follows it
-   * again. Log lines with a timestamp <= sinceTs are not sent again. Resolves
+   * again. The first `seen` lines of each stream are not sent again. Resolves
    * undefined when the process can't be followed (gone, or a host process whose pipes
    * died with the old server): the engine then retries the attempt.
    */
-  reattach(executionUuid: string, onLog: LogSink, options: { sinceTs: number }): Promise<RunningProcess | undefined>;
+  reattach(executionUuid: string, onLog: LogSink, options: { seen: SeenLines }): Promise<RunningProcess | undefined>;
   /** Frees what the runtime keeps for a finished execution (e.g. removes the container). */
   release(executionUuid: string): Promise<void>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import type { ExecutionId, RunId } from "../ids.js";
 import type { ExecutionProfile, Task, TaskType } from "../spec/types.js";
 import type { LogStream } from "../store/store.js";
-import type { Runtime } from "../runtimes/runtime.js";
+import type { Runtime, SeenLines } from "../runtimes/runtime.js";
 import type { CairnConfig } from "../config.js";
 
 /** Host paths of one attempt's working directory. */
@@ -35,6 +35,8 @@ export interface TaskExecutionContext<T extends Task = Task> {
   started(handle: string): Promise<void>;
   /** Aborted on cancel or timeout; the handler stops its process and rethrows. */
   signal: AbortSignal;
+  /** Set when `resume` follows an attempt started before a restart: this many lines of each stream are stored already. */
+  resumeFrom?: { seen: SeenLines };
 }
 
 export interface TaskOutcome {

@@ -1,0 +1,58 @@
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { AttemptPaths } from "../tasks/task-handler.js";
+
+/** An output larger than this is not passed to other tasks as a value (it stays a file). */
+export const MAX_OUTPUT_VALUE_BYTES = 1024 * 1024;
+
+export function runDir(dataDir: string, runUuid: string): string {
+  return join(dataDir, "runs", runUuid);
+}
+
+/** Creates `runs/RUN/TASK/ATTEMPT/{inputs,outputs}` and writes one file per input. */
+export async function prepareAttempt(
+  dataDir: string,
+  runUuid: string,
+  taskId: string,
+  attempt: number,
+  inputs: Record<string, string>,
+): Promise<AttemptPaths> {
+  const root = join(runDir(dataDir, runUuid), taskId, String(attempt));
+  const paths = { root, inputs: join(root, "inputs"), outputs: join(root, "outputs") };
+  // Never cleared: each attempt has its own folder, and a resumed attempt's container
+  // still has this one mounted.
+  await mkdir(paths.inputs, { recursive: true });
+  // Containers may run as another user than the server: let them write their outputs.
+  await mkdir(paths.outputs, { recursive: true, mode: 0o777 });
+  await Promise.all(Object.entries(inputs).map(([name, value]) => writeFile(join(paths.inputs, name), value)));
+  return paths;
+}
+
+/** Reads the files a task wrote to its outputs folder, by name. */
+export async function collectOutputs(
+  outputsDir: string,
+  warn: (message: string) => void,
+): Promise<Record<string, string>> {
+  const outputs: Record<string, string> = {};
+  let names: string[];
+  try {
+    names = await readdir(outputsDir);
+  } catch {
+    return outputs;
+  }
+  for (const name of names.sort()) {
+    const file = join(outputsDir, name);
+    const info = await stat(file);
+    if (!info.isFile()) continue;
+    if (info.size > MAX_OUTPUT_VALUE_BYTES) {
+      warn(`output '${name}' is ${info.size} bytes, over the ${MAX_OUTPUT_VALUE_BYTES}-byte limit for values passed between tasks; it was not recorded`);
+      continue;
+    }
+    outputs[name] = await readFile(file, "utf8");
+  }
+  return outputs;
+}
+
+export async function removeRunDir(dataDir: string, runUuid: string): Promise<void> {
+  await rm(runDir(dataDir, runUuid), { recursive: true, force: true });
+}

@@ -1,0 +1,444 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig, type CairnConfig } from "../config.js";
+import { TaskFailure } from "../errors.js";
+import type { RunId } from "../ids.js";
+import { parsePipeline } from "../spec/index.js";
+import type { Pipeline, TaskType } from "../spec/types.js";
+import { createStore } from "../store/create-store.js";
+import type { ExecutionRecord, Store } from "../store/store.js";
+import type { Runtimes, TaskExecutionContext, TaskHandler, TaskOutcome } from "../tasks/task-handler.js";
+import { Engine } from "./engine.js";
+
+/**
+ * Engine behaviour with a real SQLite store and scripted task handlers: each task's
+ * behaviour is a function of its context, looked up by task id.
+ */
+
+type Script = (ctx: TaskExecutionContext) => Promise<TaskOutcome | undefined>;
+
+const noRuntimes: Runtimes = {
+  container: () => Promise.reject(new Error("no container runtime in engine unit tests")),
+  host: undefined as never,
+};
+
+let dataDir: string;
+let store: Store;
+let config: CairnConfig;
+let scripts: Map<string, Script>;
+let resumeScripts: Map<string, Script>;
+let events: { taskId: string; what: "start" | "end"; at: number }[];
+const engines: Engine[] = [];
+
+function makeHandlers(withResume = true): Map<TaskType, TaskHandler> {
+  const handler: TaskHandler = {
+    type: "function",
+    async run(ctx) {
+      events.push({ taskId: ctx.task.id, what: "start", at: performance.now() });
+      try {
+        const script = scripts.get(ctx.task.id) ?? (async () => ({ exitCode: 0 }));
+        return (await script(ctx))!;
+      } finally {
+        events.push({ taskId: ctx.task.id, what: "end", at: performance.now() });
+      }
+    },
+    ...(withResume
+      ? {
+          async resume(ctx: TaskExecutionContext) {
+            const script = resumeScripts.get(ctx.task.id);
+            return script ? script(ctx) : undefined;
+          },
+        }
+      : {}),
+  };
+  return new Map<TaskType, TaskHandler>([
+    ["function", handler],
+    ["container_run", { ...handler, type: "container_run" }],
+    ["request", { ...handler, type: "request" }],
+  ]);
+}
+
+function newEngine(options: { maxParallelTasks?: number; withResume?: boolean; secrets?: Record<string, string> } = {}) {
+  const engine = new Engine({
+    store,
+    config: { ...config, maxParallelTasks: options.maxParallelTasks ?? 4 },
+    runtimes: noRuntimes,
+    handlers: makeHandlers(options.withResume ?? true),
+    secrets: async (name) => options.secrets?.[name],
+    allowHostRuntime: true,
+  });
+  engines.push(engine);
+  return engine;
+}
+
+/** A pipeline of function tasks; `deps` like { d: ["b", "c"] }, `extra` merged into each task by id. */
+function pipeline(ids: string[], deps: Record<string, (string | { id: string; can_fail: boolean })[]> = {}, extra: Record<string, object> = {}, top: object = {}): Pipeline {
+  return parsePipeline({
+    id: "test-pipeline",
+    ...top,
+    tasks: ids.map((id) => ({
+      id,
+      type: "function",
+      runtime: "bash",
+      code: Buffer.from("true").toString("base64"),
+      depends_on: (deps[id] ?? []).map((d) => (typeof d === "string" ? { id: d } : d)),
+      ...extra[id],
+    })),
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const untilAborted = (ctx: TaskExecutionContext) =>
+  new Promise<never>((_, reject) => {
+    if (ctx.signal.aborted) reject(ctx.signal.reason);
+    ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason));
+  });
+
+async function attempts(runUuid: RunId, taskId: string): Promise<ExecutionRecord[]> {
+  return (await store.listExecutions(runUuid)).filter((e) => e.taskId === taskId).sort((a, b) => a.attempt - b.attempt);
+}
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "cairn-engine-"));
+  config = loadConfig({ dataDir, keepWorkDirs: false }, {});
+  store = await createStore({ sqlitePath: join(dataDir, "cairn.db") });
+  scripts = new Map();
+  resumeScripts = new Map();
+  events = [];
+});
+
+afterEach(async () => {
+  for (const engine of engines.splice(0)) await engine.close();
+  await store.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("ordering", () => {
+  it("starts roots first, runs independent tasks in parallel and joins after both", async () => {
+    for (const id of ["b", "c"]) scripts.set(id, async () => (await sleep(80), { exitCode: 0 }));
+    const engine = newEngine();
+    const run = await engine.startRun({ pipeline: pipeline(["a", "b", "c", "d"], { b: ["a"], c: ["a"], d: ["b", "c"] }) });
+    const final = await engine.waitForRun(run.uuid);
+    expect(final.status).toBe("succeeded");
+    const at = (id: string, what: "start" | "end") => events.find((e) => e.taskId === id && e.what === what)!.at;
+    expect(at("b", "start")).toBeGreaterThanOrEqual(at("a", "end"));
+    expect(at("c", "start")).toBeLessThan(at("b", "end")); // b and c overlapped
+    expect(at("d", "start")).toBeGreaterThanOrEqual(Math.max(at("b", "end"), at("c", "end")));
+    const stored = await store.getRun(run.uuid);
+    expect(stored).toMatchObject({ status: "succeeded", pipelineId: "test-pipeline" });
+    expect(stored!.endedAt).toBeGreaterThanOrEqual(stored!.startedAt!);
+    for (const e of await store.listExecutions(run.uuid)) {
+      expect(e).toMatchObject({ status: "succeeded", attempt: 1 });
+      expect(e.startedAt).not.toBeNull();
+      expect(e.endedAt).toBeGreaterThanOrEqual(e.startedAt!);
+    }
+  });
+
+  it("never runs more tasks at once than the parallel limit", async () => {
+    let now = 0;
+    let peak = 0;
+    const ids = ["t1", "t2", "t3", "t4", "t5", "t6"];
+    for (const id of ids) {
+      scripts.set(id, async () => {
+        peak = Math.max(peak, ++now);
+        await sleep(30);
+        now--;
+        return { exitCode: 0 };
+      });
+    }
+    const engine = newEngine({ maxParallelTasks: 2 });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: pipeline(ids) })).uuid);
+    expect(final.status).toBe("succeeded");
+    expect(peak).toBe(2);
+  });
+});
+
+describe("failure, can_fail and skipping", () => {
+  it("skips a dependent of a failed task, runs one that allows the failure, and fails the run", async () => {
+    scripts.set("a", async () => {
+      throw new TaskFailure("boom", { exitCode: 3, retryable: false });
+    });
+    const engine = newEngine();
+    const p = pipeline(["a", "tolerant", "strict", "after-strict"], {
+      tolerant: [{ id: "a", can_fail: true }],
+      strict: ["a"],
+      "after-strict": [{ id: "strict", can_fail: true }],
+    });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    const [a] = await attempts(final.uuid, "a");
+    expect(a).toMatchObject({ status: "failed", exitCode: 3, message: "boom" });
+    expect((await attempts(final.uuid, "tolerant"))[0]!.status).toBe("succeeded");
+    const [strict] = await attempts(final.uuid, "strict");
+    expect(strict!.status).toBe("skipped");
+    expect(strict!.message).toContain("dependency 'a' ended failed");
+    // can_fail tolerates any non-success of the dependency, a skip included.
+    expect((await attempts(final.uuid, "after-strict"))[0]!.status).toBe("succeeded");
+    expect(final.status).toBe("failed");
+    expect(final.message).toContain("strict (skipped)");
+  });
+
+  it("succeeds when every dependent of the failed task allows it to fail", async () => {
+    scripts.set("a", async () => {
+      throw new TaskFailure("expected", { retryable: false });
+    });
+    const engine = newEngine();
+    const final = await engine.waitForRun(
+      (await engine.startRun({ pipeline: pipeline(["a", "b"], { b: [{ id: "a", can_fail: true }] }) })).uuid,
+    );
+    expect(final.status).toBe("succeeded");
+  });
+
+  it("fails the run when a leaf task fails", async () => {
+    scripts.set("b", async () => {
+      throw new TaskFailure("leaf broke", { retryable: false });
+    });
+    const engine = newEngine();
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: pipeline(["a", "b"], { b: ["a"] }) })).uuid);
+    expect(final).toMatchObject({ status: "failed" });
+    expect(final.message).toContain("b (failed)");
+  });
+});
+
+describe("retries", () => {
+  it("retries a failing task up to max_retries with a fixed delay, then succeeds", async () => {
+    scripts.set("flaky", async (ctx) => {
+      if (ctx.attempt < 3) throw new TaskFailure(`attempt ${ctx.attempt} failed`, { exitCode: 1 });
+      return { exitCode: 0 };
+    });
+    const engine = newEngine();
+    const p = pipeline(["flaky"], {}, {}, { execution_profile: { max_retries: 2, retry_policy: "fixed", retry_delay: 0.05 } });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect(final.status).toBe("succeeded");
+    const all = await attempts(final.uuid, "flaky");
+    expect(all.map((e) => e.status)).toEqual(["failed", "failed", "succeeded"]);
+    expect(all[1]!.startedAt! - all[0]!.endedAt!).toBeGreaterThanOrEqual(45);
+  });
+
+  it("doubles the delay with exponential_backoff and stops after max_retries", async () => {
+    scripts.set("bad", async () => {
+      throw new TaskFailure("always fails", { exitCode: 2 });
+    });
+    const engine = newEngine();
+    const p = pipeline(["bad"], {}, { bad: { execution_profile: { max_retries: 2, retry_policy: "exponential_backoff", retry_delay: 0.05 } } });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect(final.status).toBe("failed");
+    const all = await attempts(final.uuid, "bad");
+    expect(all).toHaveLength(3);
+    const firstGap = all[1]!.notBefore! - all[0]!.endedAt!;
+    const secondGap = all[2]!.notBefore! - all[1]!.endedAt!;
+    expect(firstGap).toBeGreaterThanOrEqual(45);
+    expect(secondGap).toBeGreaterThanOrEqual(95);
+  });
+
+  it("does not retry with retry_policy none, nor a failure marked not retryable", async () => {
+    scripts.set("once", async () => {
+      throw new TaskFailure("no retry policy");
+    });
+    scripts.set("fatal", async () => {
+      throw new TaskFailure("not retryable", { retryable: false });
+    });
+    const engine = newEngine();
+    const p = pipeline(["once", "fatal"], {}, {
+      once: { execution_profile: { max_retries: 3, retry_policy: "none" } },
+      fatal: { execution_profile: { max_retries: 3, retry_policy: "fixed", retry_delay: 0 } },
+    });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect(await attempts(final.uuid, "once")).toHaveLength(1);
+    expect(await attempts(final.uuid, "fatal")).toHaveLength(1);
+  });
+});
+
+describe("timeouts and cancellation", () => {
+  it("kills an attempt past max_exec_time and records timed_out, retrying it", async () => {
+    let aborted = 0;
+    scripts.set("slow", async (ctx) => {
+      try {
+        return await untilAborted(ctx);
+      } finally {
+        aborted++;
+      }
+    });
+    const engine = newEngine();
+    const p = pipeline(["slow"], {}, { slow: { execution_profile: { max_exec_time: 0.1, max_retries: 1, retry_policy: "fixed", retry_delay: 0 } } });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect(final.status).toBe("failed");
+    const all = await attempts(final.uuid, "slow");
+    expect(all.map((e) => e.status)).toEqual(["timed_out", "timed_out"]);
+    expect(all[0]!.message).toContain("max_exec_time");
+    expect(aborted).toBe(2);
+  });
+
+  it("cancels a run: running tasks are stopped, nothing new starts", async () => {
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    scripts.set("long", async (ctx) => {
+      started();
+      return untilAborted(ctx);
+    });
+    const engine = newEngine();
+    const run = await engine.startRun({ pipeline: pipeline(["long", "next"], { next: ["long"] }) });
+    await running;
+    await engine.cancelRun(run.uuid);
+    const final = await engine.waitForRun(run.uuid);
+    expect(final.status).toBe("cancelled");
+    expect((await attempts(run.uuid, "long"))[0]!.status).toBe("cancelled");
+    expect((await attempts(run.uuid, "next"))[0]!.status).toBe("cancelled");
+    expect(events.some((e) => e.taskId === "next")).toBe(false);
+  });
+});
+
+describe("inputs and outputs", () => {
+  it("resolves value, env, params, secrets and upstream outputs", async () => {
+    scripts.set("produce", async (ctx) => {
+      await writeFile(join(ctx.paths.outputs, "greeting"), "hello from produce");
+      return { exitCode: 0, outputs: { extra: "42" } };
+    });
+    let seen: Record<string, string> = {};
+    let fileInput = "";
+    scripts.set("consume", async (ctx) => {
+      seen = ctx.inputs;
+      fileInput = await readFile(join(ctx.paths.inputs, "FROM_TASK"), "utf8");
+      return { exitCode: 0 };
+    });
+    const engine = newEngine({ secrets: { db_password: "s3cret" } });
+    const p = pipeline(["produce", "consume"], { consume: ["produce"] }, {
+      produce: { output: { greeting: { type: "string" }, extra: { type: "string" } } },
+      consume: {
+        input: {
+          LITERAL: { type: "string", value: "lit" },
+          NUMBER: { type: "number", value: 7 },
+          FROM_ENV: { type: "string", value_from: { env: "REGION" } },
+          FROM_PARAM: { type: "string", value_from: { params: "size" } },
+          FROM_SECRET: { type: "string", value_from: { secret: "db_password" } },
+          FROM_TASK: { type: "string", value_from: { task_output: { task_id: "produce", output_id: "greeting" } } },
+          FROM_EXTRA: { type: "string", value_from: { task_output: { task_id: "produce", output_id: "extra" } } },
+        },
+      },
+    }, { env: { REGION: "eu-west" } });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p, params: { size: "large" } })).uuid);
+    expect(final.status).toBe("succeeded");
+    expect(seen).toEqual({
+      LITERAL: "lit",
+      NUMBER: "7",
+      FROM_ENV: "eu-west",
+      FROM_PARAM: "large",
+      FROM_SECRET: "s3cret",
+      FROM_TASK: "hello from produce",
+      FROM_EXTRA: "42",
+    });
+    expect(fileInput).toBe("hello from produce");
+    expect((await attempts(final.uuid, "produce"))[0]!.outputs).toEqual({ greeting: "hello from produce", extra: "42" });
+  });
+
+  it("fails a task whose input refers to a missing parameter, naming it, without retrying", async () => {
+    const engine = newEngine();
+    const p = pipeline(["t"], {}, {
+      t: {
+        input: { SIZE: { type: "string", value_from: { params: "size" } } },
+        execution_profile: { max_retries: 3, retry_delay: 0 },
+      },
+    });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    const all = await attempts(final.uuid, "t");
+    expect(all).toHaveLength(1);
+    expect(all[0]!.message).toBe("input 'SIZE': the run parameter 'size' was not given");
+  });
+
+  it("keeps each attempt's log lines in the store, in order", async () => {
+    scripts.set("talk", async (ctx) => {
+      for (let i = 0; i < 500; i++) ctx.log(i % 2 ? "stderr" : "stdout", `line ${i}`);
+      return { exitCode: 0 };
+    });
+    const engine = newEngine();
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: pipeline(["talk"]) })).uuid);
+    const [exec] = await attempts(final.uuid, "talk");
+    const lines = await store.readLogs(exec!.uuid);
+    expect(lines.map((l) => l.line)).toEqual(Array.from({ length: 500 }, (_, i) => `line ${i}`));
+    expect(lines[1]!.stream).toBe("stderr");
+  });
+});
+
+describe("restart safety", () => {
+  it("re-attaches to an attempt that was running when the engine stopped", async () => {
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    scripts.set("a", async (ctx) => {
+      await ctx.started("fake:1");
+      started();
+      return new Promise(() => {}); // the first engine never sees it end
+    });
+    const first = newEngine();
+    const run = await first.startRun({ pipeline: pipeline(["a", "b"], { b: ["a"] }) });
+    await running;
+    await first.close();
+
+    resumeScripts.set("a", async (ctx) => {
+      await writeFile(join(ctx.paths.outputs, "done"), "yes");
+      return { exitCode: 0 };
+    });
+    const second = newEngine();
+    const taken = await second.recover();
+    expect(taken.map((r) => r.uuid)).toEqual([run.uuid]);
+    const final = await second.waitForRun(run.uuid);
+    expect(final.status).toBe("succeeded");
+    const a = await attempts(run.uuid, "a");
+    expect(a).toHaveLength(1);
+    expect(a[0]).toMatchObject({ status: "succeeded", runtimeHandle: "fake:1", outputs: { done: "yes" } });
+  });
+
+  it("retries an attempt it cannot follow again, without spending a retry", async () => {
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    scripts.set("a", async () => {
+      started();
+      return new Promise(() => {});
+    });
+    const first = newEngine();
+    const run = await first.startRun({ pipeline: pipeline(["a"]) });
+    await running;
+    await first.close();
+
+    scripts.set("a", async () => ({ exitCode: 0 }));
+    const second = newEngine({ withResume: false });
+    await second.recover();
+    const final = await second.waitForRun(run.uuid);
+    expect(final.status).toBe("succeeded");
+    const a = await attempts(run.uuid, "a");
+    expect(a.map((e) => e.status)).toEqual(["failed", "succeeded"]);
+    expect(a[0]!.message).toMatch(/^interrupted:/);
+  });
+});
+
+describe("submission policies and directives", () => {
+  it("denies a second run while one is in progress when the policy says deny", async () => {
+    scripts.set("a", async (ctx) => untilAborted(ctx));
+    const engine = newEngine();
+    const p = pipeline(["a"], {}, {}, { execution_profile: { duplicate_submission_policy: "deny" } });
+    const first = await engine.startRun({ pipeline: p });
+    await expect(engine.startRun({ pipeline: p })).rejects.toThrow(/already has a run in progress/);
+    await engine.cancelRun(first.uuid);
+    await engine.waitForRun(first.uuid);
+  });
+
+  it("cancels the run in progress when the policy says terminate", async () => {
+    let calls = 0;
+    scripts.set("a", async (ctx) => (++calls === 1 ? untilAborted(ctx) : { exitCode: 0 }));
+    const engine = newEngine();
+    const p = pipeline(["a"], {}, {}, { execution_profile: { duplicate_submission_policy: "terminate" } });
+    const first = await engine.startRun({ pipeline: p });
+    while (calls === 0) await sleep(5);
+    const second = await engine.startRun({ pipeline: p });
+    expect((await engine.waitForRun(first.uuid)).status).toBe("cancelled");
+    expect((await engine.waitForRun(second.uuid)).status).toBe("succeeded");
+  });
+
+  it("starts nothing for a dry_run directive", async () => {
+    const engine = newEngine();
+    const run = await engine.startRun({ pipeline: pipeline(["a"]), directives: { dry_run: true } });
+    expect(run.status).toBe("succeeded");
+    expect(events).toHaveLength(0);
+    expect(await store.listExecutions(run.uuid)).toHaveLength(0);
+  });
+});

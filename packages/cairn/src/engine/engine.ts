@@ -1,0 +1,556 @@
+import { EventEmitter } from "node:events";
+import type { CairnConfig } from "../config.js";
+import { CairnError, TaskFailure, ValidationError, describeError, type Issue } from "../errors.js";
+import { newExecutionId, newRunId, type ExecutionId, type RunId } from "../ids.js";
+import { resolveExecutionProfile } from "../spec/index.js";
+import type { ExecutionProfile, Pipeline, Task, TaskType } from "../spec/types.js";
+import {
+  TERMINAL_EXECUTION_STATUSES,
+  type ExecutionPatch,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type LogStream,
+  type RunRecord,
+  type Store,
+} from "../store/store.js";
+import type { Runtimes, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
+import type { SeenLines } from "../runtimes/runtime.js";
+import { collectOutputs, prepareAttempt, removeRunDir } from "./attempt-files.js";
+import { BatchWriter } from "./batch-writer.js";
+import { resolveInputs, type SecretLookup } from "./input-resolver.js";
+import { retryDelayMs } from "./retry-policy.js";
+import { runOutcome } from "./run-outcome.js";
+
+/** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
+const CANCEL_REQUESTED = "cancel requested";
+/** Prefix of the message of an attempt cut short by a server stop; such attempts spend no retry. */
+const INTERRUPTED = "interrupted:";
+
+export interface EngineOptions {
+  store: Store;
+  config: CairnConfig;
+  runtimes: Runtimes;
+  handlers: ReadonlyMap<TaskType, TaskHandler>;
+  secrets?: SecretLookup;
+  /** Overrides config.allowHostRuntime (the local CLI allows it: it runs as the invoking user anyway). */
+  allowHostRuntime?: boolean;
+}
+
+export interface StartRunRequest {
+  pipeline: Pipeline;
+  params?: Record<string, string>;
+  directives?: Record<string, string | true>;
+  groupId?: string;
+}
+
+export interface LogEvent {
+  runUuid: RunId;
+  executionUuid: ExecutionId;
+  taskId: string;
+  attempt: number;
+  stream: LogStream;
+  line: string;
+  ts: number;
+}
+
+export interface EngineEvents {
+  run: [RunRecord];
+  execution: [ExecutionRecord];
+  log: [LogEvent];
+}
+
+interface TaskSlot {
+  task: Task;
+  profile: ExecutionProfile;
+  dependents: string[];
+  /** The latest attempt. */
+  current: ExecutionRecord;
+  retriesUsed: number;
+  controller?: AbortController;
+  retryTimer?: NodeJS.Timeout;
+}
+
+interface ActiveRun {
+  record: RunRecord;
+  pipeline: Pipeline;
+  slots: Map<string, TaskSlot>;
+  cancelRequested: boolean;
+  /** Successful outputs by task id, for input resolution. */
+  outputs: Map<string, Record<string, string>>;
+  settled: Promise<RunRecord>;
+  settle: (run: RunRecord) => void;
+}
+
+class AttemptAbort {
+  constructor(readonly kind: "timeout" | "cancel", readonly message: string) {}
+}
+
+const isTerminal = (status: ExecutionStatus) => TERMINAL_EXECUTION_STATUSES.includes(status);
+const SUPPORTED_NOW: ReadonlySet<TaskType> = new Set(["container_run", "function", "request"]);
+
+/**
+ * Runs pipelines. Holds the DAG state of active runs in memory, derived from the store
+ * (which is the truth: `recover()` rebuilds it after a restart). Work per finished
+ * task is proportional to its dependents, never to the size of the run.
+ */
+export class Engine extends EventEmitter<EngineEvents> {
+  private readonly store: Store;
+  private readonly config: CairnConfig;
+  private readonly handlers: ReadonlyMap<TaskType, TaskHandler>;
+  private readonly runtimes: Runtimes;
+  private readonly secrets: SecretLookup;
+  private readonly allowHostRuntime: boolean;
+  private readonly writer: BatchWriter;
+  private readonly active = new Map<RunId, ActiveRun>();
+  private readonly ready: { run: ActiveRun; slot: TaskSlot; resume: boolean }[] = [];
+  private running = 0;
+  private closed = false;
+
+  constructor(options: EngineOptions) {
+    super();
+    this.store = options.store;
+    this.config = options.config;
+    this.handlers = options.handlers;
+    this.runtimes = options.runtimes;
+    this.secrets = options.secrets ?? (async () => undefined);
+    this.allowHostRuntime = options.allowHostRuntime ?? options.config.allowHostRuntime;
+    this.writer = new BatchWriter(options.store);
+  }
+
+  /** Checks what validation can't know: task types this server runs, and whether it may run host processes. */
+  checkRunnable(pipeline: Pipeline): void {
+    const issues: Issue[] = [];
+    pipeline.tasks.forEach((task, i) => {
+      if (!SUPPORTED_NOW.has(task.type) || !this.handlers.has(task.type)) {
+        issues.push({ path: `tasks[${i}].type`, message: `task type '${task.type}' is not available on this server yet` });
+      }
+      const profile = resolveExecutionProfile(pipeline, task);
+      if (profile.runtime === "host" && !this.allowHostRuntime) {
+        issues.push({
+          path: `tasks[${i}].execution_profile.runtime`,
+          message: "the host runtime is disabled on this server (set CAIRN_ALLOW_HOST_RUNTIME=1 to allow it)",
+        });
+      }
+    });
+    if (issues.length > 0) throw new ValidationError(`pipeline '${pipeline.id}'`, issues);
+  }
+
+  async startRun(request: StartRunRequest): Promise<RunRecord> {
+    if (this.closed) throw new CairnError("conflict", "the engine is shutting down");
+    const { pipeline } = request;
+    this.checkRunnable(pipeline);
+    const groupId = request.groupId ?? "local";
+    await this.applyDuplicatePolicy(pipeline, groupId);
+
+    const now = Date.now();
+    const dryRun = request.directives?.dry_run !== undefined;
+    const record: RunRecord = {
+      uuid: newRunId(),
+      pipelineId: pipeline.id,
+      groupId,
+      status: dryRun ? "succeeded" : "running",
+      pipeline,
+      params: request.params ?? {},
+      directives: request.directives ?? {},
+      createdAt: now,
+      startedAt: now,
+      endedAt: dryRun ? now : null,
+      message: dryRun ? "dry_run directive: no task was started" : null,
+    };
+    if (dryRun) {
+      await this.writer.write({ newRuns: [record] });
+      this.emit("run", record);
+      return record;
+    }
+    const executions = pipeline.tasks.map((task) => newAttempt(record.uuid, task.id, 1, null));
+    await this.writer.write({ newRuns: [record], newExecutions: executions });
+    this.emit("run", record);
+    for (const e of executions) this.emit("execution", e);
+    const run = this.activate(record, executions);
+    for (const slot of run.slots.values()) this.evaluate(run, slot);
+    this.pump();
+    return record;
+  }
+
+  /** Resolves with the run's final record once every task is terminal. */
+  async waitForRun(uuid: RunId): Promise<RunRecord> {
+    const active = this.active.get(uuid);
+    if (active) return active.settled;
+    const run = await this.store.getRun(uuid);
+    if (!run) throw new CairnError("not_found", `run '${uuid}' was not found`);
+    return run;
+  }
+
+  /** Stops running tasks and starts nothing new. Idempotent. */
+  async cancelRun(uuid: RunId): Promise<void> {
+    const run = this.active.get(uuid);
+    if (!run) {
+      const stored = await this.store.getRun(uuid);
+      if (!stored) throw new CairnError("not_found", `run '${uuid}' was not found`);
+      return; // already finished
+    }
+    if (run.cancelRequested) return;
+    run.cancelRequested = true;
+    await this.writer.write({ runUpdates: [{ uuid, patch: { message: CANCEL_REQUESTED } }] });
+    const updates: { uuid: ExecutionId; patch: ExecutionPatch }[] = [];
+    const now = Date.now();
+    for (const slot of run.slots.values()) {
+      if (slot.current.status === "queued") {
+        clearTimeout(slot.retryTimer);
+        const patch: ExecutionPatch = { status: "cancelled", endedAt: now, message: "the run was cancelled" };
+        updates.push({ uuid: slot.current.uuid, patch });
+        Object.assign(slot.current, patch);
+      }
+    }
+    this.dropReady(run);
+    await this.writer.write({ executionUpdates: updates });
+    for (const u of updates) this.emitExecution(run, u.uuid);
+    for (const slot of run.slots.values()) slot.controller?.abort(new AttemptAbort("cancel", "the run was cancelled"));
+    this.maybeFinishRun(run);
+  }
+
+  /**
+   * Finishes the runs a previous process left unfinished: follows attempts that are
+   * still running where the runtime can re-attach, retries them otherwise, and
+   * schedules everything that was waiting. Returns the runs it took over.
+   */
+  async recover(): Promise<RunRecord[]> {
+    const runs = await this.store.listUnfinishedRuns();
+    const taken: RunRecord[] = [];
+    for (const record of runs) {
+      if (this.active.has(record.uuid)) continue;
+      const executions = await this.store.listExecutions(record.uuid);
+      const latest = new Map<string, ExecutionRecord>();
+      for (const e of executions) {
+        const seen = latest.get(e.taskId);
+        if (!seen || seen.attempt < e.attempt) latest.set(e.taskId, e);
+      }
+      const pipeline = record.pipeline as Pipeline;
+      // A run recorded before its executions were (cannot happen with one batch, but be safe).
+      const missing = pipeline.tasks.filter((t) => !latest.has(t.id)).map((t) => newAttempt(record.uuid, t.id, 1, null));
+      if (missing.length > 0) await this.writer.write({ newExecutions: missing });
+      const run = this.activate(record, [...latest.values(), ...missing], executions);
+      taken.push(record);
+      if (record.status === "queued") {
+        const patch = { status: "running" as const, startedAt: Date.now() };
+        await this.writer.write({ runUpdates: [{ uuid: record.uuid, patch }] });
+        Object.assign(run.record, patch);
+      }
+      if (record.message === CANCEL_REQUESTED) {
+        await this.cancelRun(record.uuid);
+        // Attempts still marked running belong to a dead process: resume them so they get stopped.
+      }
+      for (const slot of run.slots.values()) {
+        if (slot.current.status === "running") this.ready.push({ run, slot, resume: true });
+        else this.evaluate(run, slot);
+      }
+      this.maybeFinishRun(run);
+    }
+    this.pump();
+    return taken;
+  }
+
+  /** Writes what is buffered and stops scheduling. Running processes are left to a later `recover()`. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const run of this.active.values()) for (const slot of run.slots.values()) clearTimeout(slot.retryTimer);
+    await this.writer.flush();
+  }
+
+  // -- scheduling ---------------------------------------------------------------------
+
+  private activate(record: RunRecord, latest: ExecutionRecord[], history: ExecutionRecord[] = latest): ActiveRun {
+    const pipeline = record.pipeline as Pipeline;
+    let settle!: (run: RunRecord) => void;
+    const settled = new Promise<RunRecord>((resolve) => (settle = resolve));
+    const run: ActiveRun = { record, pipeline, slots: new Map(), cancelRequested: false, outputs: new Map(), settled, settle };
+    const byTask = new Map(latest.map((e) => [e.taskId, e]));
+    for (const task of pipeline.tasks) {
+      const current = byTask.get(task.id)!;
+      const retriesUsed = history.filter(
+        (e) => e.taskId === task.id && e.attempt < current.attempt && !(e.message ?? "").startsWith(INTERRUPTED),
+      ).length;
+      run.slots.set(task.id, { task, profile: resolveExecutionProfile(pipeline, task), dependents: [], current, retriesUsed });
+      if (current.status === "succeeded") run.outputs.set(task.id, current.outputs);
+    }
+    for (const task of pipeline.tasks) for (const dep of task.depends_on) run.slots.get(dep.id)?.dependents.push(task.id);
+    this.active.set(record.uuid, run);
+    return run;
+  }
+
+  /** Decides what a queued task does next: wait, run, or be skipped. */
+  private evaluate(run: ActiveRun, slot: TaskSlot): void {
+    if (slot.current.status !== "queued" || run.cancelRequested) return;
+    const notBefore = slot.current.notBefore;
+    if (notBefore !== null && notBefore > Date.now()) {
+      clearTimeout(slot.retryTimer);
+      slot.retryTimer = setTimeout(() => {
+        this.evaluate(run, slot);
+        this.pump();
+      }, notBefore - Date.now());
+      return;
+    }
+    for (const dep of slot.task.depends_on) {
+      const depSlot = run.slots.get(dep.id)!;
+      if (!isTerminal(depSlot.current.status)) return;
+      if (depSlot.current.status !== "succeeded" && !dep.can_fail) {
+        void this.skip(run, slot, `dependency '${dep.id}' ended ${depSlot.current.status}`);
+        return;
+      }
+    }
+    this.ready.push({ run, slot, resume: false });
+  }
+
+  private async skip(run: ActiveRun, slot: TaskSlot, reason: string): Promise<void> {
+    const patch: ExecutionPatch = { status: "skipped", endedAt: Date.now(), message: `skipped: ${reason}` };
+    Object.assign(slot.current, patch);
+    await this.writer.write({ executionUpdates: [{ uuid: slot.current.uuid, patch }] });
+    this.emit("execution", slot.current);
+    this.afterTerminal(run, slot);
+  }
+
+  private afterTerminal(run: ActiveRun, slot: TaskSlot): void {
+    for (const id of slot.dependents) this.evaluate(run, run.slots.get(id)!);
+    this.maybeFinishRun(run);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < this.config.maxParallelTasks && this.ready.length > 0 && !this.closed) {
+      const next = this.ready.shift()!;
+      if (next.run.cancelRequested && !next.resume) continue;
+      this.running++;
+      void this.execute(next.run, next.slot, next.resume).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private dropReady(run: ActiveRun): void {
+    for (let i = this.ready.length - 1; i >= 0; i--) if (this.ready[i]!.run === run && !this.ready[i]!.resume) this.ready.splice(i, 1);
+  }
+
+  // -- one attempt --------------------------------------------------------------------
+
+  private async execute(run: ActiveRun, slot: TaskSlot, resume: boolean): Promise<void> {
+    const exec = slot.current;
+    const controller = new AbortController();
+    slot.controller = controller;
+    if (!resume) {
+      const patch: ExecutionPatch = { status: "running", startedAt: Date.now() };
+      Object.assign(exec, patch);
+      await this.writer.write({ executionUpdates: [{ uuid: exec.uuid, patch }] });
+      this.emit("execution", exec);
+    }
+    if (run.cancelRequested) controller.abort(new AttemptAbort("cancel", "the run was cancelled"));
+    const limitMs = slot.profile.max_exec_time * 1000;
+    const elapsed = Date.now() - (exec.startedAt ?? Date.now());
+    const timer = setTimeout(
+      () => controller.abort(new AttemptAbort("timeout", `timed out after ${slot.profile.max_exec_time} s (max_exec_time)`)),
+      Math.max(0, limitMs - elapsed),
+    );
+
+    let result: AttemptResult;
+    try {
+      result = await this.runHandler(run, slot, exec, controller.signal, resume);
+    } catch (err) {
+      result = failureResult(err, controller.signal);
+    } finally {
+      clearTimeout(timer);
+      slot.controller = undefined;
+    }
+    await this.finishAttempt(run, slot, result);
+  }
+
+  private async runHandler(
+    run: ActiveRun,
+    slot: TaskSlot,
+    exec: ExecutionRecord,
+    signal: AbortSignal,
+    resume: boolean,
+  ): Promise<AttemptResult> {
+    const handler = this.handlers.get(slot.task.type);
+    if (!handler) throw new TaskFailure(`task type '${slot.task.type}' is not available on this server`, { retryable: false });
+    if (resume && !handler.resume) return interrupted();
+    const inputs = await resolveInputs(slot.task, {
+      pipeline: run.pipeline,
+      params: run.record.params,
+      taskOutputs: run.outputs,
+      secrets: this.secrets,
+    });
+    const paths = await prepareAttempt(this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt, inputs);
+    const log = (stream: LogStream, line: string) => this.log(run, exec, stream, line);
+    const ctx: TaskExecutionContext = {
+      runUuid: run.record.uuid,
+      executionUuid: exec.uuid,
+      attempt: exec.attempt,
+      task: slot.task,
+      profile: slot.profile,
+      inputs,
+      paths,
+      runtimes: this.runtimes,
+      config: this.config,
+      log,
+      started: async (handle) => {
+        exec.runtimeHandle = handle;
+        await this.writer.write({ executionUpdates: [{ uuid: exec.uuid, patch: { runtimeHandle: handle } }] });
+      },
+      signal,
+      resumeFrom: resume ? { seen: await this.storedLineCounts(exec) } : undefined,
+    };
+    // A resumed attempt of a cancelled run still goes to its handler, which stops the process.
+    if (signal.aborted && !resume) throw signal.reason;
+    const outcome = resume ? await handler.resume!(ctx) : await handler.run(ctx);
+    if (outcome === undefined) return interrupted();
+    const files = await collectOutputs(paths.outputs, (m) => log("system", m));
+    const outputs = { ...files, ...outcome.outputs };
+    for (const name of Object.keys(slot.task.output)) {
+      if (!(name in outputs)) log("system", `declared output '${name}' was not written to /cairn/outputs/${name}`);
+    }
+    return { status: "succeeded", exitCode: outcome.exitCode ?? null, message: null, outputs, retryable: false };
+  }
+
+  private async finishAttempt(run: ActiveRun, slot: TaskSlot, result: AttemptResult): Promise<void> {
+    const exec = slot.current;
+    const patch: ExecutionPatch = {
+      status: result.status,
+      endedAt: Date.now(),
+      exitCode: result.exitCode,
+      message: result.message,
+      outputs: result.outputs,
+    };
+    Object.assign(exec, patch);
+    let retry: ExecutionRecord | undefined;
+    if ((result.status === "failed" || result.status === "timed_out") && result.retryable && !run.cancelRequested) {
+      const isInterruption = (result.message ?? "").startsWith(INTERRUPTED);
+      const delay = isInterruption ? 0 : retryDelayMs(slot.profile, slot.retriesUsed);
+      if (delay !== undefined) {
+        retry = newAttempt(run.record.uuid, slot.task.id, exec.attempt + 1, Date.now() + delay);
+        if (!isInterruption) slot.retriesUsed++;
+      }
+    }
+    if (result.status !== "succeeded" && result.message) this.log(run, exec, "system", result.message);
+    await this.writer.write({ executionUpdates: [{ uuid: exec.uuid, patch }], newExecutions: retry ? [retry] : [] });
+    this.emit("execution", exec);
+    if (retry) {
+      slot.current = retry;
+      this.emit("execution", retry);
+      this.evaluate(run, slot);
+      return;
+    }
+    if (result.status === "succeeded") run.outputs.set(slot.task.id, result.outputs);
+    this.afterTerminal(run, slot);
+  }
+
+  private maybeFinishRun(run: ActiveRun): void {
+    if (!this.active.has(run.record.uuid)) return;
+    const finals = new Map<string, ExecutionStatus>();
+    for (const [id, slot] of run.slots) {
+      if (!isTerminal(slot.current.status)) return;
+      finals.set(id, slot.current.status);
+    }
+    this.active.delete(run.record.uuid);
+    const outcome = runOutcome(run.pipeline, finals, run.cancelRequested);
+    const patch = { status: outcome.status, endedAt: Date.now(), message: outcome.message };
+    Object.assign(run.record, patch);
+    void this.writer
+      .write({ runUpdates: [{ uuid: run.record.uuid, patch }] })
+      .then(async () => {
+        if (!this.config.keepWorkDirs) await removeRunDir(this.config.dataDir, run.record.uuid);
+      })
+      .finally(() => {
+        this.emit("run", run.record);
+        run.settle(run.record);
+      });
+  }
+
+  private log(run: ActiveRun, exec: ExecutionRecord, stream: LogStream, line: string): void {
+    const ts = Date.now();
+    this.writer.appendLog({ executionUuid: exec.uuid, stream, ts, line });
+    this.emit("log", { runUuid: run.record.uuid, executionUuid: exec.uuid, taskId: exec.taskId, attempt: exec.attempt, stream, line, ts });
+  }
+
+  /** Lines are stored in the order they came, so what is stored is a prefix of each stream. */
+  private async storedLineCounts(exec: ExecutionRecord): Promise<SeenLines> {
+    await this.writer.flush();
+    const seen = { stdout: 0, stderr: 0 };
+    let sinceId = 0;
+    for (;;) {
+      const page = await this.store.readLogs(exec.uuid, { sinceId, limit: 10_000 });
+      if (page.length === 0) return seen;
+      for (const line of page) if (line.stream !== "system") seen[line.stream]++;
+      sinceId = page[page.length - 1]!.id;
+    }
+  }
+
+  private emitExecution(run: ActiveRun, uuid: ExecutionId): void {
+    for (const slot of run.slots.values()) if (slot.current.uuid === uuid) this.emit("execution", slot.current);
+  }
+
+  private async applyDuplicatePolicy(pipeline: Pipeline, groupId: string): Promise<void> {
+    const policy = pipeline.execution_profile.duplicate_submission_policy ?? "allow";
+    if (policy === "allow") return;
+    const inFlight = await this.store.listRuns({ pipelineId: pipeline.id, groupId, statuses: ["queued", "running"] });
+    if (inFlight.length === 0) return;
+    if (policy === "deny") {
+      throw new CairnError(
+        "conflict",
+        `pipeline '${pipeline.id}' already has a run in progress (${inFlight[0]!.uuid}) and its duplicate_submission_policy is 'deny'`,
+      );
+    }
+    for (const other of inFlight) {
+      await this.cancelRun(other.uuid);
+      if (this.active.has(other.uuid)) await this.waitForRun(other.uuid);
+    }
+  }
+}
+
+interface AttemptResult {
+  status: Extract<ExecutionStatus, "succeeded" | "failed" | "timed_out" | "cancelled">;
+  exitCode: number | null;
+  message: string | null;
+  outputs: Record<string, string>;
+  retryable: boolean;
+}
+
+function interrupted(): AttemptResult {
+  return {
+    status: "failed",
+    exitCode: null,
+    message: `${INTERRUPTED} the server stopped while this attempt ran and its process could not be followed again`,
+    outputs: {},
+    retryable: true,
+  };
+}
+
+function failureResult(err: unknown, signal: AbortSignal): AttemptResult {
+  if (signal.aborted && signal.reason instanceof AttemptAbort) {
+    const timedOut = signal.reason.kind === "timeout";
+    return { status: timedOut ? "timed_out" : "cancelled", exitCode: null, message: signal.reason.message, outputs: {}, retryable: timedOut };
+  }
+  const retryable =
+    err instanceof TaskFailure
+      ? err.retryable
+      : !(err instanceof CairnError && (err.code === "image_not_found" || err.code === "invalid_input" || err.code === "config_invalid"));
+  const exitCode = err instanceof TaskFailure && err.exitCode !== undefined ? err.exitCode : null;
+  return { status: "failed", exitCode, message: describeError(err), outputs: {}, retryable };
+}
+
+function newAttempt(runUuid: RunId, taskId: string, attempt: number, notBefore: number | null): ExecutionRecord {
+  return {
+    uuid: newExecutionId(),
+    runUuid,
+    taskId,
+    attempt,
+    status: "queued",
+    createdAt: Date.now(),
+    notBefore,
+    startedAt: null,
+    endedAt: null,
+    exitCode: null,
+    message: null,
+    outputs: {},
+    runtimeHandle: null,
+  };
+}

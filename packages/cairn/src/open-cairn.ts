@@ -1,0 +1,65 @@
+import { join } from "node:path";
+import type { CairnConfig } from "./config.js";
+import { Engine } from "./engine/engine.js";
+import type { SecretLookup } from "./engine/input-resolver.js";
+import { ContainerRuntime } from "./runtimes/container/container-runtime.js";
+import { HostRuntime } from "./runtimes/host/host-runtime.js";
+import type { Runtime } from "./runtimes/runtime.js";
+import { createStore } from "./store/create-store.js";
+import type { Store } from "./store/store.js";
+import { defaultTaskHandlers } from "./tasks/registry.js";
+import type { Runtimes } from "./tasks/task-handler.js";
+
+export interface Cairn {
+  config: CairnConfig;
+  store: Store;
+  engine: Engine;
+  runtimes: Runtimes;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  allowHostRuntime?: boolean;
+  secrets?: SecretLookup;
+}
+
+/** Opens the store (migrating it), the runtimes (the container engine lazily) and an engine over them. */
+export async function openCairn(config: CairnConfig, options: OpenOptions = {}): Promise<Cairn> {
+  const store = await createStore({ databaseUrl: config.databaseUrl, sqlitePath: join(config.dataDir, "cairn.db") });
+  const host = new HostRuntime();
+  let container: Promise<Runtime> | undefined;
+  const runtimes: Runtimes = {
+    host,
+    container: () => {
+      // A failed connection is not cached: the next task tries again (the engine may have been started since).
+      const connecting: Promise<Runtime> =
+        container ??
+        ContainerRuntime.connect(config).catch((err: unknown) => {
+          container = undefined;
+          throw err;
+        });
+      container = connecting;
+      return connecting;
+    },
+  };
+  const engine = new Engine({
+    store,
+    config,
+    runtimes,
+    handlers: defaultTaskHandlers(),
+    secrets: options.secrets,
+    allowHostRuntime: options.allowHostRuntime,
+  });
+  return {
+    config,
+    store,
+    engine,
+    runtimes,
+    async close() {
+      await engine.close();
+      await host.close();
+      if (container) await (await container.catch(() => undefined))?.close();
+      await store.close();
+    },
+  };
+}

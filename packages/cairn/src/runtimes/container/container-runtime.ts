@@ -1,0 +1,241 @@
+import { type Readable, Writable } from "node:stream";
+import type Dockerode from "dockerode";
+import type { CairnConfig } from "../../config.js";
+import { CairnError, TaskFailure } from "../../errors.js";
+import type { LogSink, ProcessExit, ProcessSpec, RunningProcess, Runtime, SeenLines } from "../runtime.js";
+import { resolveEngine } from "./engine-endpoint.js";
+import { LineSplitter } from "./line-splitter.js";
+
+/**
+ * Runs a task as a container through the Docker Engine API (Docker, or Podman's
+ * compatible service). Containers outlive the server: they carry labels naming the
+ * execution, so a restarted server finds them again and follows their logs.
+ *
+ * Speed (MACHINE.md): `POST /wait` is slow on Podman, so the end of a container is seen
+ * as the end of an attach stream opened before start, and an inspect then gives the code.
+ */
+
+export const LABELS = {
+  managed: "cairn.managed",
+  run: "cairn.run",
+  task: "cairn.task",
+  execution: "cairn.execution",
+  attempt: "cairn.attempt",
+} as const;
+
+/** Docker's default stop grace is 10 s; a task told to stop gets less, since its attempt is over. */
+const KILL_GRACE_S = 2;
+const EXIT_POLL_MS = 50;
+
+/** States of a container that was created but never started (Docker says "created", Podman also "configured" or "initialized"). */
+const NOT_STARTED_STATES = new Set(["created", "configured", "initialized"]);
+
+/** A frame of `docker logs --timestamps` starts with an RFC 3339 time and a space. */
+const TIMESTAMP_PREFIX = /^\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:\d\d) /;
+
+export class ContainerRuntime implements Runtime {
+  readonly kind = "container" as const;
+
+  constructor(private readonly docker: Dockerode) {}
+
+  static async connect(config: CairnConfig): Promise<ContainerRuntime> {
+    const { docker } = await resolveEngine(config);
+    return new ContainerRuntime(docker);
+  }
+
+  async start(spec: ProcessSpec, onLog: LogSink): Promise<RunningProcess> {
+    if (spec.image === undefined) throw new TaskFailure("the container runtime needs an image, and none was given", { retryable: false });
+    await this.checkImage(spec.image);
+    const container = await this.docker.createContainer(createOptions(spec, spec.image)).catch((cause: unknown) => {
+      throw new TaskFailure(`the container engine refused to create the container: ${engineMessage(cause)}`, { retryable: false, cause });
+    });
+    try {
+      return await this.attachAndStart(container, onLog);
+    } catch (cause) {
+      await container.remove({ force: true }).catch(() => {});
+      throw new TaskFailure(`the container did not start: ${engineMessage(cause)}`, { retryable: false, cause });
+    }
+  }
+
+  async reattach(executionUuid: string, onLog: LogSink, options: { seen: SeenLines }): Promise<RunningProcess | undefined> {
+    const [info] = await this.findContainers(executionUuid);
+    if (info === undefined) return undefined;
+    const container = this.docker.getContainer(info.Id);
+    // A server that died between create and start left a container that never ran.
+    if (NOT_STARTED_STATES.has(info.State.toLowerCase())) return this.attachAndStart(container, onLog);
+    // From the start, not `since`: Podman's log timestamps have whole seconds only, so
+    // the lines stored already are skipped by count, which is exact.
+    const stream = (await container.logs({ follow: true, stdout: true, stderr: true, timestamps: true })) as unknown as Readable;
+    const output = this.demultiplex(stream, onLog, options.seen, true);
+    return new ContainerProcess(container, output);
+  }
+
+  private async attachAndStart(container: Dockerode.Container, onLog: LogSink): Promise<RunningProcess> {
+    // Attached before start, so not one line is missed and the stream's end marks the exit.
+    const stream = (await container.attach({ stream: true, stdout: true, stderr: true, logs: false })) as unknown as Readable;
+    const output = this.demultiplex(stream, onLog, { stdout: 0, stderr: 0 }, false);
+    await container.start();
+    return new ContainerProcess(container, output);
+  }
+
+  async release(executionUuid: string): Promise<void> {
+    for (const info of await this.findContainers(executionUuid)) {
+      await this.docker
+        .getContainer(info.Id)
+        .remove({ force: true })
+        .catch((err: unknown) => {
+          if (statusOf(err) !== 404) throw err;
+        });
+    }
+  }
+
+  /** Nothing to stop: the engine keeps running for other Cairn processes and for re-attaching after a restart. */
+  async close(): Promise<void> {}
+
+  private async checkImage(image: string): Promise<void> {
+    // Nothing is pulled: no registry may be reachable, and a pull of a wrong name would hang.
+    await this.docker
+      .getImage(image)
+      .inspect()
+      .catch((cause: unknown) => {
+        if (statusOf(cause) === 404) {
+          throw new CairnError(
+            "image_not_found",
+            `image '${image}' is not in the local container engine's store; build or load it first (nothing is pulled automatically)`,
+            { cause, details: { image } },
+          );
+        }
+        throw new TaskFailure(`the container engine could not look up image '${image}': ${engineMessage(cause)}`, { retryable: true, cause });
+      });
+  }
+
+  private findContainers(executionUuid: string): Promise<Dockerode.ContainerInfo[]> {
+    return this.docker.listContainers({ all: true, filters: { label: [`${LABELS.execution}=${executionUuid}`] } });
+  }
+
+  /**
+   * Splits the multiplexed stream into lines per stream, dropping the first `seen` lines
+   * of each; resolves when the stream has ended and every line has gone to `onLog`.
+   */
+  private demultiplex(stream: Readable, onLog: LogSink, seen: SeenLines, timestamped: boolean): Promise<void> {
+    const skip = { ...seen };
+    const splitter = (name: "stdout" | "stderr") =>
+      new LineSplitter((line) => {
+        if (skip[name] > 0) skip[name]--;
+        else onLog(name, line, Date.now());
+      });
+    const splitters = { stdout: splitter("stdout"), stderr: splitter("stderr") };
+    const sink = (name: "stdout" | "stderr") =>
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          // demuxStream writes one frame per call, and each logs frame starts with its time.
+          splitters[name].push(timestamped ? stripTimestamp(chunk) : chunk);
+          done();
+        },
+      });
+    this.docker.modem.demuxStream(stream, sink("stdout"), sink("stderr"));
+    return new Promise((resolve) => {
+      const finish = () => {
+        splitters.stdout.end();
+        splitters.stderr.end();
+        resolve();
+      };
+      stream.once("end", finish);
+      stream.once("close", finish);
+      stream.once("error", finish);
+    });
+  }
+}
+
+class ContainerProcess implements RunningProcess {
+  readonly handle: string;
+  private killRequested = false;
+  private killing: Promise<void> | undefined;
+  private readonly exit: Promise<ProcessExit>;
+
+  constructor(
+    private readonly container: Dockerode.Container,
+    output: Promise<void>,
+  ) {
+    this.handle = container.id;
+    this.exit = output.then(() => this.exitCode()).then((exitCode) => ({ exitCode, killed: this.killRequested }));
+  }
+
+  wait(): Promise<ProcessExit> {
+    return this.exit;
+  }
+
+  kill(): Promise<void> {
+    this.killRequested = true;
+    this.killing ??= this.container.stop({ t: KILL_GRACE_S }).then(
+      () => {},
+      (err: unknown) => {
+        // 304: stopped already; 404: removed; 409: not running. All mean it is not running.
+        if (![304, 404, 409].includes(statusOf(err) ?? 0)) throw err;
+      },
+    );
+    return this.killing;
+  }
+
+  /** The output stream ends a moment before the engine records the exit, so poll briefly. */
+  private async exitCode(): Promise<number> {
+    for (;;) {
+      const info = await this.container.inspect().catch((err: unknown) => {
+        if (statusOf(err) === 404) throw new TaskFailure("the container was removed while it ran", { retryable: true, cause: err });
+        throw err;
+      });
+      if (!info.State.Running) return info.State.ExitCode;
+      await new Promise((resolve) => setTimeout(resolve, EXIT_POLL_MS));
+    }
+  }
+}
+
+function createOptions(spec: ProcessSpec, image: string): Dockerode.ContainerCreateOptions {
+  const [entrypoint, ...args] = spec.command ?? [];
+  return {
+    Image: image,
+    ...(entrypoint !== undefined ? { Entrypoint: [entrypoint], Cmd: args } : {}),
+    Env: Object.entries(spec.env).map(([name, value]) => `${name}=${value}`),
+    ...(spec.workingDir !== undefined ? { WorkingDir: spec.workingDir } : {}),
+    Labels: {
+      [LABELS.managed]: "true",
+      [LABELS.run]: spec.labels.runUuid,
+      [LABELS.task]: spec.labels.taskId,
+      [LABELS.execution]: spec.labels.executionUuid,
+      [LABELS.attempt]: String(spec.labels.attempt),
+    },
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    HostConfig: {
+      Binds: spec.mounts.map((m) => `${m.hostPath}:${m.containerPath}:${m.readOnly ? "ro" : "rw"}`),
+      ...(spec.network === "none" ? { NetworkMode: "none" } : {}),
+      ...(spec.cpus !== undefined ? { NanoCpus: Math.round(spec.cpus * 1e9) } : {}),
+      ...(spec.memoryBytes !== undefined ? { Memory: spec.memoryBytes } : {}),
+    },
+  };
+}
+
+function stripTimestamp(frame: Buffer): Buffer {
+  const head = frame.subarray(0, 48).toString("latin1");
+  const match = TIMESTAMP_PREFIX.exec(head);
+  return match ? frame.subarray(match[0].length) : frame;
+}
+
+function statusOf(err: unknown): number | undefined {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
+/** The engine's own message (dockerode puts it in `json.message`), not the HTTP wrapper's. */
+function engineMessage(err: unknown): string {
+  const json = (err as { json?: { message?: unknown } } | null)?.json;
+  if (json && typeof json.message === "string") return json.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+export async function engineInfo(docker: Dockerode): Promise<{ name: string; version: string; apiVersion: string; arch: string; os: string }> {
+  const v = await docker.version();
+  const component = v.Components?.[0]?.Name;
+  return { name: component ?? "Docker Engine", version: v.Version, apiVersion: v.ApiVersion, arch: v.Arch, os: v.Os };
+}

@@ -1,0 +1,8 @@
+export * from "./types.js";
+export { validatePipeline, parsePipeline, type ValidationResult } from "./validate.js";
+export { parsePipelineText } from "./parse-text.js";
+export { resolveExecutionProfile } from "./execution-profile.js";
+export { taskOrder, ancestorsOf, findCycle, type GraphNode } from "./dag.js";
+export { parseDirectives, validateDirectives, type Directives } from "./directives.js";
+export { parseMemory } from "./parse-memory.js";
+export { pipelineSchema, taskSchema, executionProfileSchema, TASK_TYPES, HTTP_METHODS } from "./schema.js";

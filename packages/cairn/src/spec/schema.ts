@@ -1,0 +1,267 @@
+/**
+ * The pipeline format as zod schemas: the shape of each field, defaults applied.
+ * Rules that relate several fields or tasks (the dependency graph, value_from
+ * references, installers) live in validate.ts so they are reported even when some
+ * field here is wrong.
+ */
+import { z } from "zod";
+import { parseMemory } from "./parse-memory.js";
+import type { EnvValue, Pipeline, TaskType, ValueFrom } from "./types.js";
+
+export const TASK_TYPES = ["image_build", "container_run", "function", "request", "tapis_job", "tapis_actor"] as const satisfies readonly TaskType[];
+export const HTTP_METHODS = ["get", "post", "put", "patch", "delete", "head", "options"] as const;
+export const INPUT_TYPES = ["string", "number", "boolean", "json", "file", "tapis_file_input", "tapis_file_input_array"] as const;
+
+/** Tapis ids look like my-task, my.task, my_task. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const ID_RULE = "must be 1-128 characters: letters, digits, '.', '_' or '-', starting with a letter or digit";
+/** Input names become environment variables in the task. */
+export const INPUT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Output names become file names in the task's output directory. */
+export const OUTPUT_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+export const FUNCTION_RUNTIME_PATTERN = /^(python3(\.\d+)?|node(\d+)?|bash)$/;
+
+/** "a string", "an array", "null"...: what a value is, for messages. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "number" && !Number.isInteger(value)) return `number ${value}`;
+  if (typeof value === "object") return "an object";
+  return typeof value;
+}
+
+/** z.int() with "expected a whole number" for every wrong type (zod says "number" for a string). */
+const wholeNumber = () =>
+  z.int({
+    error: (iss) =>
+      iss.code === "invalid_type"
+        ? iss.input === undefined
+          ? "required field is missing (expected a whole number)"
+          : `expected a whole number, got ${describeValue(iss.input)}`
+        : undefined,
+  });
+
+const isValidId = (s: string) => s.length <= 128 && ID_PATTERN.test(s);
+const idSchema = z.string().refine(isValidId, { message: ID_RULE });
+const nonEmpty = (what = "string") => z.string().min(1, `must be a non-empty ${what}`);
+const stringMap = () => z.record(z.string(), z.string()).default(() => ({}));
+const objectMap = () => z.record(z.string(), z.unknown());
+
+function isNonEmptyBase64(code: string): boolean {
+  const compact = code.replace(/\s+/g, "");
+  if (compact.length === 0 || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return false;
+  try {
+    return atob(compact).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+function isHttpUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return (parsed.protocol === "http:" || parsed.protocol === "https:") && parsed.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+export const executionProfileSchema = z.strictObject({
+  max_retries: wholeNumber().min(0, "must be between 0 and 100").max(100, "must be between 0 and 100").optional(),
+  retry_policy: z.enum(["none", "fixed", "exponential_backoff"]).optional(),
+  retry_delay: z.number().min(0, "must be 0 or more seconds").optional(),
+  max_exec_time: z.number().positive("must be more than 0 seconds").optional(),
+  invocation_mode: z.enum(["async", "sync"]).optional(),
+  duplicate_submission_policy: z.enum(["allow", "deny", "terminate"]).optional(),
+  runtime: z.enum(["container", "host"]).optional(),
+});
+
+const VALUE_SOURCES = ["env", "params", "task_output", "secret"] as const;
+
+/** Exactly one source, as a one-key object, so the output is the ValueFrom union. */
+export const valueFromSchema = z
+  .strictObject({
+    env: nonEmpty("variable name").optional(),
+    params: nonEmpty("parameter name").optional(),
+    secret: nonEmpty("secret name").optional(),
+    task_output: z.strictObject({ task_id: z.string(), output_id: nonEmpty("output name") }).optional(),
+  })
+  .check((ctx) => {
+    const given = VALUE_SOURCES.filter((k) => ctx.value[k] !== undefined);
+    if (given.length !== 1) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message: `needs exactly one of ${VALUE_SOURCES.join(", ")}, got ${given.length === 0 ? "none" : given.join(" and ")}`,
+      });
+    }
+  })
+  .transform((v): ValueFrom => {
+    if (v.task_output !== undefined) return { task_output: v.task_output };
+    if (v.env !== undefined) return { env: v.env };
+    if (v.params !== undefined) return { params: v.params };
+    return { secret: v.secret ?? "" };
+  });
+
+export const taskInputSchema = z.strictObject({
+  type: z.enum(INPUT_TYPES),
+  description: z.string().optional(),
+  value: z
+    .union([z.string(), z.number(), z.boolean(), z.null()], {
+      error: (iss) => `expected a string, number, boolean or null, got ${describeValue(iss.input)}`,
+    })
+    .optional(),
+  value_from: valueFromSchema.optional(),
+});
+
+export const taskOutputSchema = z.strictObject({ type: z.string(), description: z.string().optional() });
+
+export const dependencySchema = z.strictObject({ id: z.string(), can_fail: z.boolean().default(false) });
+
+const taskBase = {
+  id: idSchema,
+  description: z.string().optional(),
+  depends_on: z.array(dependencySchema).default(() => []),
+  execution_profile: executionProfileSchema.default(() => ({})),
+  input: z.record(z.string(), taskInputSchema).default(() => ({})),
+  output: z.record(z.string(), taskOutputSchema).default(() => ({})),
+};
+
+export const containerRunTaskSchema = z.strictObject({
+  ...taskBase,
+  type: z.literal("container_run"),
+  image: nonEmpty("image name"),
+  image_tag: nonEmpty("tag").optional(),
+  command: z
+    .union([z.string(), z.array(z.string())], {
+      error: (iss) => `expected a string or an array of strings, got ${describeValue(iss.input)}`,
+    })
+    .optional(),
+  env: stringMap(),
+  working_dir: z.string().optional(),
+  cpus: z.number().positive("must be more than 0").optional(),
+  memory: z
+    .union([z.number(), z.string()], { error: (iss) => `expected bytes or a size like "256m", got ${describeValue(iss.input)}` })
+    .refine((m) => parseMemory(m) !== undefined, { message: 'expected a positive number of bytes or a size like "512k", "256m", "1.5g"' })
+    .optional(),
+});
+
+export const functionTaskSchema = z.strictObject({
+  ...taskBase,
+  type: z.literal("function"),
+  runtime: z.string().regex(FUNCTION_RUNTIME_PATTERN, "must be python3, python3.N, node, nodeN or bash"),
+  code: z.string().refine(isNonEmptyBase64, { message: "must be non-empty base64-encoded source code" }),
+  packages: z.array(nonEmpty("package name")).default(() => []),
+  installer: z.enum(["pip", "npm"]).optional(),
+  command: z.string().optional(),
+  entrypoint: z.string().optional(),
+});
+
+const authSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({ type: z.literal("basic"), username: z.string(), password: z.string() }),
+    z.strictObject({ type: z.literal("bearer"), token: nonEmpty("token") }),
+  ],
+  { error: (iss) => (iss.code === "invalid_union" ? `auth type must be "basic" or "bearer", got ${describeValue(iss.input)}` : undefined) },
+);
+
+export const requestTaskSchema = z
+  .strictObject({
+    ...taskBase,
+    type: z.literal("request"),
+    protocol: z.enum(["http", "https"]).optional(),
+    http_method: z
+      .string()
+      .transform((m) => m.toLowerCase())
+      .pipe(z.enum(HTTP_METHODS))
+      .default("get"),
+    url: z.string().refine(isHttpUrl, { message: "must be an http:// or https:// URL" }),
+    headers: stringMap(),
+    query_params: stringMap(),
+    data: z.unknown().optional(),
+    auth: authSchema.optional(),
+    success_status_codes: z.array(wholeNumber().min(100, "must be an HTTP status 100-599").max(599, "must be an HTTP status 100-599")).optional(),
+  })
+  .transform((task) => ({ ...task, protocol: task.protocol ?? (task.url.startsWith("https:") ? "https" : "http") }) as const);
+
+export const imageBuildTaskSchema = z.strictObject({
+  ...taskBase,
+  type: z.literal("image_build"),
+  builder: nonEmpty("builder name"),
+  cache: z.boolean().optional(),
+  context: objectMap(),
+  destination: objectMap(),
+});
+
+export const tapisJobTaskSchema = z.strictObject({
+  ...taskBase,
+  type: z.literal("tapis_job"),
+  tapis_job_def: objectMap(),
+  poll: z.boolean().optional(),
+});
+
+export const tapisActorTaskSchema = z.strictObject({
+  ...taskBase,
+  type: z.literal("tapis_actor"),
+  tapis_actor_id: nonEmpty("actor id"),
+  poll: z.boolean().optional(),
+});
+
+export const taskSchema = z.discriminatedUnion("type", [
+  containerRunTaskSchema,
+  functionTaskSchema,
+  requestTaskSchema,
+  imageBuildTaskSchema,
+  tapisJobTaskSchema,
+  tapisActorTaskSchema,
+]);
+
+const ENV_SOURCES = ["secret", "params"] as const;
+const ENV_RULE = "expected a string, number, boolean or { value_from: { secret | params: NAME } }";
+
+/** Written by hand: a union would bury the useful message among its branches' issues. */
+export const envValueSchema = z.unknown().transform((value, ctx): EnvValue => {
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value !== "object" || value === null || Array.isArray(value) || !("value_from" in value)) {
+    ctx.addIssue({ code: "custom", message: `${ENV_RULE}, got ${describeValue(value)}` });
+    return z.NEVER;
+  }
+  let ok = true;
+  for (const key of Object.keys(value)) {
+    if (key !== "value_from") {
+      ctx.addIssue({ code: "custom", path: [key], message: `unknown field '${key}'` });
+      ok = false;
+    }
+  }
+  const from = (value as { value_from: unknown }).value_from;
+  const keys = typeof from === "object" && from !== null && !Array.isArray(from) ? Object.keys(from) : [];
+  const source = keys[0] as (typeof ENV_SOURCES)[number];
+  const name = (from as Record<string, unknown> | null)?.[source];
+  if (keys.length !== 1 || !ENV_SOURCES.includes(source) || typeof name !== "string" || name === "") {
+    const got = keys.length === 0 ? describeValue(from) : `{ ${keys.join(", ")} }`;
+    ctx.addIssue({
+      code: "custom",
+      path: ["value_from"],
+      message: `a pipeline env value_from takes exactly one of secret or params with a non-empty name, got ${got}`,
+    });
+    return z.NEVER;
+  }
+  return ok ? { value_from: source === "secret" ? { secret: name } : { params: name } } : z.NEVER;
+});
+
+export const pipelineSchema = z.strictObject({
+  id: idSchema,
+  description: z.string().optional(),
+  tasks: z.array(taskSchema).min(1, "a pipeline needs at least one task"),
+  env: z.record(z.string(), envValueSchema).default(() => ({})),
+  execution_profile: executionProfileSchema.default(() => ({})),
+  archives: z.array(nonEmpty("archive id")).default(() => []),
+});
+
+/** Compile-time proof that the schema produces the contract type in types.ts. */
+export type PipelineSchemaOutput = z.output<typeof pipelineSchema>;
+const outputIsPipeline = (parsed: PipelineSchemaOutput): Pipeline => parsed;
+void outputIsPipeline;

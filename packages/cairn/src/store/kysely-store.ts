@@ -1,0 +1,250 @@
+import { Kysely, Migrator, type Transaction } from "kysely";
+import { CairnError, NotFoundError } from "../errors.js";
+import type { ExecutionId, RunId } from "../ids.js";
+import { migrationProvider } from "./migrations/migration-provider.js";
+import {
+  executionFromRow,
+  executionPatchToRow,
+  executionToRow,
+  logFromRow,
+  logToRow,
+  runFromRow,
+  runPatchToRow,
+  runToRow,
+} from "./row-mappers.js";
+import type { Database } from "./schema.js";
+import { toStorageError } from "./storage-error.js";
+import type { StoreDialect } from "./store-dialect.js";
+import type {
+  ExecutionRecord,
+  LogLine,
+  RunFilter,
+  RunRecord,
+  RunStatus,
+  StateBatch,
+  Store,
+} from "./store.js";
+
+const UNFINISHED_RUN_STATUSES: RunStatus[] = ["queued", "running"];
+const DEFAULT_LOG_LIMIT = 10_000;
+
+type UpdatedTable = "runs" | "task_executions";
+interface RowUpdate {
+  uuid: string;
+  row: Record<string, unknown>;
+}
+
+/** The Store over Kysely: one implementation for every database a StoreDialect describes. */
+export class KyselyStore implements Store {
+  readonly capabilities: Store["capabilities"];
+  readonly #db: Kysely<Database>;
+  readonly #dialect: StoreDialect;
+
+  constructor(dialect: StoreDialect) {
+    this.#dialect = dialect;
+    this.capabilities = dialect.capabilities;
+    this.#db = new Kysely<Database>({ dialect: dialect.kysely });
+  }
+
+  async migrate(): Promise<void> {
+    // Kysely's migrator takes a lock (an advisory lock on PostgreSQL, the single
+    // connection on SQLite), so several processes starting together are safe.
+    const migrator = new Migrator({
+      db: this.#db,
+      provider: migrationProvider({ serialKey: this.#dialect.serialKey }),
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error !== undefined) {
+      const failed = results?.find((r) => r.status === "Error")?.migrationName;
+      throw new CairnError(
+        "internal",
+        `migrating the database failed${failed ? ` at migration '${failed}'` : ""}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  async commit(batch: StateBatch): Promise<void> {
+    if (isEmpty(batch)) return;
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        await this.#insertChunked(trx, "runs", (batch.newRuns ?? []).map(runToRow));
+        await this.#insertChunked(trx, "task_executions", (batch.newExecutions ?? []).map(executionToRow));
+        await this.#update(
+          trx,
+          "runs",
+          (batch.runUpdates ?? []).map((u) => ({ uuid: u.uuid, row: runPatchToRow(u.patch) })),
+        );
+        await this.#update(
+          trx,
+          "task_executions",
+          (batch.executionUpdates ?? []).map((u) => ({ uuid: u.uuid, row: executionPatchToRow(u.patch) })),
+        );
+        await this.#insertChunked(trx, "log_lines", (batch.logs ?? []).map(logToRow));
+      });
+    } catch (err) {
+      throw toStorageError(err, "committing a state batch");
+    }
+  }
+
+  async getRun(uuid: RunId): Promise<RunRecord | undefined> {
+    const row = await this.#read("reading a run", () =>
+      this.#db.selectFrom("runs").selectAll().where("uuid", "=", uuid).executeTakeFirst(),
+    );
+    return row && runFromRow(row);
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
+    let query = this.#db.selectFrom("runs").selectAll();
+    if (filter.groupId !== undefined) query = query.where("group_id", "=", filter.groupId);
+    if (filter.pipelineId !== undefined) query = query.where("pipeline_id", "=", filter.pipelineId);
+    if (filter.statuses !== undefined) {
+      if (filter.statuses.length === 0) return [];
+      query = query.where("status", "in", filter.statuses);
+    }
+    // uuid breaks ties between runs created in the same millisecond, so pages are stable.
+    query = query.orderBy("created_at", "desc").orderBy("uuid", "desc");
+    if (filter.limit !== undefined) query = query.limit(filter.limit);
+    const rows = await this.#read("listing runs", () => query.execute());
+    return rows.map(runFromRow);
+  }
+
+  async listUnfinishedRuns(): Promise<RunRecord[]> {
+    const rows = await this.#read("listing unfinished runs", () =>
+      this.#db
+        .selectFrom("runs")
+        .selectAll()
+        .where("status", "in", UNFINISHED_RUN_STATUSES)
+        .orderBy("created_at")
+        .orderBy("uuid")
+        .execute(),
+    );
+    return rows.map(runFromRow);
+  }
+
+  async getExecution(uuid: ExecutionId): Promise<ExecutionRecord | undefined> {
+    const row = await this.#read("reading a task execution", () =>
+      this.#db.selectFrom("task_executions").selectAll().where("uuid", "=", uuid).executeTakeFirst(),
+    );
+    return row && executionFromRow(row);
+  }
+
+  async listExecutions(runUuid: RunId): Promise<ExecutionRecord[]> {
+    const rows = await this.#read("listing task executions", () =>
+      this.#db
+        .selectFrom("task_executions")
+        .selectAll()
+        .where("run_uuid", "=", runUuid)
+        .orderBy("task_id")
+        .orderBy("attempt")
+        .execute(),
+    );
+    return rows.map(executionFromRow);
+  }
+
+  async readLogs(executionUuid: ExecutionId, options: { sinceId?: number; limit?: number } = {}): Promise<LogLine[]> {
+    const rows = await this.#read("reading log lines", () =>
+      this.#db
+        .selectFrom("log_lines")
+        .selectAll()
+        .where("execution_uuid", "=", executionUuid)
+        .where("id", ">", options.sinceId ?? 0)
+        .orderBy("id")
+        .limit(options.limit ?? DEFAULT_LOG_LIMIT)
+        .execute(),
+    );
+    return rows.map(logFromRow);
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy();
+  }
+
+  async #read<T>(action: string, query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (err) {
+      throw toStorageError(err, action);
+    }
+  }
+
+  /** Multi-row inserts, as many rows per statement as the database's parameter limit allows. */
+  async #insertChunked<T extends keyof Database>(
+    trx: Transaction<Database>,
+    table: T,
+    rows: object[],
+  ): Promise<void> {
+    const first = rows[0];
+    if (first === undefined) return;
+    const perStatement = Math.max(1, Math.floor(this.#dialect.maxParameters / Object.keys(first).length));
+    for (const chunk of chunks(rows, perStatement)) {
+      await trx.insertInto(table).values(chunk as never).execute();
+    }
+  }
+
+  /**
+   * Applies patches in order. Neighbouring updates with the same patch (a batch that
+   * skips or cancels many tasks at once) become one `where uuid in (...)` statement;
+   * an unknown uuid throws NotFoundError, which rolls the whole batch back.
+   */
+  async #update(trx: Transaction<Database>, table: UpdatedTable, updates: RowUpdate[]): Promise<void> {
+    for (const group of groupNeighbours(updates, (u) => JSON.stringify(u.row))) {
+      const row = group[0]!.row;
+      const perStatement = Math.max(1, this.#dialect.maxParameters - Object.keys(row).length);
+      for (const chunk of chunks(group, perStatement)) {
+        const uuids = [...new Set(chunk.map((u) => u.uuid))];
+        let matched: number;
+        if (Object.keys(row).length === 0) {
+          const found = await trx.selectFrom(table).select("uuid").where("uuid", "in", uuids).execute();
+          matched = found.length;
+        } else {
+          const result = await trx
+            .updateTable(table)
+            .set(row as never)
+            .where("uuid", "in", uuids)
+            .executeTakeFirst();
+          matched = Number(result.numUpdatedRows);
+        }
+        if (matched < uuids.length) await this.#throwMissing(trx, table, uuids);
+      }
+    }
+  }
+
+  async #throwMissing(trx: Transaction<Database>, table: UpdatedTable, uuids: string[]): Promise<never> {
+    const found = new Set(
+      (await trx.selectFrom(table).select("uuid").where("uuid", "in", uuids).execute()).map((r) => r.uuid),
+    );
+    const missing = uuids.find((uuid) => !found.has(uuid)) ?? uuids[0]!;
+    throw new NotFoundError(table === "runs" ? "run" : "task execution", missing);
+  }
+}
+
+function isEmpty(batch: StateBatch): boolean {
+  return (
+    !batch.newRuns?.length &&
+    !batch.newExecutions?.length &&
+    !batch.runUpdates?.length &&
+    !batch.executionUpdates?.length &&
+    !batch.logs?.length
+  );
+}
+
+function* chunks<T>(items: T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/** Splits into runs of neighbours with the same key, keeping the order. */
+function* groupNeighbours<T>(items: T[], key: (item: T) => string): Generator<T[]> {
+  let group: T[] = [];
+  let groupKey: string | undefined;
+  for (const item of items) {
+    const k = key(item);
+    if (group.length > 0 && k !== groupKey) {
+      yield group;
+      group = [];
+    }
+    group.push(item);
+    groupKey = k;
+  }
+  if (group.length > 0) yield group;
+}

@@ -1,0 +1,15 @@
+import type { Migration, MigrationProvider } from "kysely";
+import { initial } from "./0001-initial.js";
+import type { MigrationContext } from "./migration-context.js";
+
+/**
+ * Every migration, in order. Listed here rather than found on disk so that the
+ * compiled dist/ works without globbing; Kysely applies them sorted by name, so
+ * names keep their zero-padded number.
+ */
+export function migrationProvider(context: MigrationContext): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    "0001-initial": initial(context),
+  };
+  return { getMigrations: async () => migrations };
+}

@@ -1,0 +1,28 @@
+import { PostgresDialect } from "kysely";
+import pg from "pg";
+import type { StoreDialect } from "./store-dialect.js";
+
+const INT8_OID = 20;
+
+/** A PostgreSQL pool for several Cairn processes sharing one database. */
+export function postgresDialect(connectionString: string): StoreDialect {
+  const pool = new pg.Pool({
+    connectionString,
+    // Timestamps and log ids are bigint; pg returns int8 as strings unless told. The parser is
+    // set on this pool only so other pg users in the process keep the library's default.
+    // Milliseconds since the epoch stay far below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === INT8_OID && format !== "binary"
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  return {
+    kysely: new PostgresDialect({ pool }),
+    capabilities: { multipleWriters: true },
+    // The wire protocol counts bind parameters in 16 bits.
+    maxParameters: 65_535,
+    serialKey: { type: "bigint", define: (c) => c.generatedByDefaultAsIdentity() },
+  };
+}

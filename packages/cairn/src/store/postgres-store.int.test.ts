@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatabase, startPostgres, type PostgresServer } from "../../../../test/support/postgres.js";
+import { createStore } from "./create-store.js";
+import { describeStoreSuite } from "./store.suite.js";
+
+let server: PostgresServer;
+let count = 0;
+beforeAll(async () => {
+  server = await startPostgres();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+// A new database per test on one private server, so every test starts empty.
+describeStoreSuite("PostgreSQL", async () =>
+  createStore({ databaseUrl: await createDatabase(server.url, `store_${++count}`) }),
+);
+
+describe("createStore on PostgreSQL", () => {
+  it("reports several writers", async () => {
+    const store = await createStore({ databaseUrl: await createDatabase(server.url, "store_flags") });
+    expect(store.capabilities.multipleWriters).toBe(true);
+    await store.close();
+  });
+
+  it("lets two processes' stores migrate the same database at once", async () => {
+    const url = await createDatabase(server.url, "store_race");
+    const [a, b] = await Promise.all([createStore({ databaseUrl: url }), createStore({ databaseUrl: url })]);
+    expect(await a.listRuns()).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
+  });
+});

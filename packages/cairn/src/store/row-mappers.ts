@@ -1,0 +1,122 @@
+import type { ExecutionId, RunId } from "../ids.js";
+import type { LogLinesTable, RunsTable, TaskExecutionsTable } from "./schema.js";
+import type {
+  ExecutionPatch,
+  ExecutionRecord,
+  ExecutionStatus,
+  LogLine,
+  LogStream,
+  NewLogLine,
+  RunPatch,
+  RunRecord,
+  RunStatus,
+} from "./store.js";
+
+/** Between the camelCase records of store.ts and the snake_case rows of schema.ts. */
+
+type LogRow = Omit<LogLinesTable, "id"> & { id: number };
+
+export function runToRow(run: RunRecord): RunsTable {
+  return {
+    uuid: run.uuid,
+    pipeline_id: run.pipelineId,
+    group_id: run.groupId,
+    status: run.status,
+    pipeline: JSON.stringify(run.pipeline ?? null),
+    params: JSON.stringify(run.params),
+    directives: JSON.stringify(run.directives),
+    created_at: run.createdAt,
+    started_at: run.startedAt,
+    ended_at: run.endedAt,
+    message: run.message,
+  };
+}
+
+export function runFromRow(row: RunsTable): RunRecord {
+  return {
+    uuid: row.uuid as RunId,
+    pipelineId: row.pipeline_id,
+    groupId: row.group_id,
+    status: row.status as RunStatus,
+    pipeline: JSON.parse(row.pipeline) as unknown,
+    params: JSON.parse(row.params) as RunRecord["params"],
+    directives: JSON.parse(row.directives) as RunRecord["directives"],
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    message: row.message,
+  };
+}
+
+/** Only the fields present in the patch, so an update never touches the others. */
+export function runPatchToRow(patch: RunPatch): Partial<RunsTable> {
+  const row: Partial<RunsTable> = {};
+  if (patch.status !== undefined) row.status = patch.status;
+  if (patch.startedAt !== undefined) row.started_at = patch.startedAt;
+  if (patch.endedAt !== undefined) row.ended_at = patch.endedAt;
+  if (patch.message !== undefined) row.message = patch.message;
+  return row;
+}
+
+export function executionToRow(execution: ExecutionRecord): TaskExecutionsTable {
+  return {
+    uuid: execution.uuid,
+    run_uuid: execution.runUuid,
+    task_id: execution.taskId,
+    attempt: execution.attempt,
+    status: execution.status,
+    created_at: execution.createdAt,
+    not_before: execution.notBefore,
+    started_at: execution.startedAt,
+    ended_at: execution.endedAt,
+    exit_code: execution.exitCode,
+    message: execution.message,
+    outputs: JSON.stringify(execution.outputs),
+    runtime_handle: execution.runtimeHandle,
+  };
+}
+
+export function executionFromRow(row: TaskExecutionsTable): ExecutionRecord {
+  return {
+    uuid: row.uuid as ExecutionId,
+    runUuid: row.run_uuid as RunId,
+    taskId: row.task_id,
+    attempt: row.attempt,
+    status: row.status as ExecutionStatus,
+    createdAt: row.created_at,
+    notBefore: row.not_before,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    exitCode: row.exit_code,
+    message: row.message,
+    outputs: JSON.parse(row.outputs) as ExecutionRecord["outputs"],
+    runtimeHandle: row.runtime_handle,
+  };
+}
+
+export function executionPatchToRow(patch: ExecutionPatch): Partial<TaskExecutionsTable> {
+  const row: Partial<TaskExecutionsTable> = {};
+  if (patch.status !== undefined) row.status = patch.status;
+  if (patch.notBefore !== undefined) row.not_before = patch.notBefore;
+  if (patch.startedAt !== undefined) row.started_at = patch.startedAt;
+  if (patch.endedAt !== undefined) row.ended_at = patch.endedAt;
+  if (patch.exitCode !== undefined) row.exit_code = patch.exitCode;
+  if (patch.message !== undefined) row.message = patch.message;
+  if (patch.outputs !== undefined) row.outputs = JSON.stringify(patch.outputs);
+  if (patch.runtimeHandle !== undefined) row.runtime_handle = patch.runtimeHandle;
+  return row;
+}
+
+export function logToRow(line: NewLogLine): Omit<LogLinesTable, "id"> {
+  return { execution_uuid: line.executionUuid, stream: line.stream, ts: line.ts, line: line.line };
+}
+
+export function logFromRow(row: LogRow): LogLine {
+  return {
+    id: row.id,
+    executionUuid: row.execution_uuid as ExecutionId,
+    stream: row.stream as LogStream,
+    ts: row.ts,
+    line: row.line,
+  };
+}

@@ -1,0 +1,28 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { SqliteDialect } from "kysely";
+import type { StoreDialect } from "./store-dialect.js";
+
+/** The embedded default: one SQLite file, created with its folder if missing. */
+export function sqliteDialect(path: string): StoreDialect {
+  mkdirSync(dirname(path), { recursive: true });
+  const database = new BetterSqlite3(path);
+  // WAL lets readers (the CLI, the API) work while the engine writes; NORMAL is
+  // durable across application crashes in WAL mode and much faster than FULL.
+  database.pragma("journal_mode = WAL");
+  database.pragma("synchronous = NORMAL");
+  // A second process (a CLI next to a server) waits for the write lock instead of failing.
+  database.pragma("busy_timeout = 5000");
+  // SQLite leaves foreign keys (and so the cascade deletes) off unless asked, per connection.
+  database.pragma("foreign_keys = ON");
+  return {
+    kysely: new SqliteDialect({ database }),
+    capabilities: { multipleWriters: false },
+    // SQLITE_MAX_VARIABLE_NUMBER is 32766 since SQLite 3.32.
+    maxParameters: 32_766,
+    // AUTOINCREMENT (on the rowid alias, which must be spelt "integer") never reuses the
+    // id of a deleted newest line, so a client's `since` never skips a line.
+    serialKey: { type: "integer", define: (c) => c.autoIncrement() },
+  };
+}

@@ -1,0 +1,143 @@
+import { existsSync } from "node:fs";
+import { mkdir, readdir, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { quote } from "shell-quote";
+import type { Mount, ProcessSpec, Runtime } from "../../runtimes/runtime.js";
+import type { FunctionTask } from "../../spec/types.js";
+import { resumeProcess, runProcess } from "../run-process.js";
+import { processEnvironment } from "../task-environment.js";
+import type { TaskExecutionContext, TaskHandler } from "../task-handler.js";
+import { CONTAINER_LIBRARY_DIR, CONTEXT_LIBRARY_DIR } from "./context-library.js";
+import { functionLanguage, type FunctionLanguage } from "./function-family.js";
+import { ensurePackages } from "./package-cache.js";
+
+/**
+ * Runs user code (python, node, bash) with the execution-context library importable and
+ * its packages installed, in a container of the family's image or as a host process.
+ * The code, a wrapper for `command`, and a node_modules of links live in the attempt's
+ * `code/` dir; the process runs in the attempt's `work/` dir.
+ */
+export const functionHandler: TaskHandler<FunctionTask> = {
+  type: "function",
+
+  async run(ctx) {
+    const language = functionLanguage(ctx.task);
+    const runtime = ctx.profile.runtime === "host" ? ctx.runtimes.host : await ctx.runtimes.container();
+    return runProcess(ctx, runtime, await functionProcessSpec(ctx, runtime, language));
+  },
+
+  async resume(ctx) {
+    return resumeProcess(ctx, ctx.profile.runtime === "host" ? ctx.runtimes.host : await ctx.runtimes.container());
+  },
+};
+
+/** Paths as the function's process sees them: container paths, or the host's own. */
+interface Layout {
+  code: string;
+  work: string;
+  library: string;
+  packages: string | undefined;
+}
+
+const CONTAINER_CODE_DIR = "/cairn/code";
+const CONTAINER_WORK_DIR = "/cairn/work";
+const CONTAINER_PACKAGES_DIR = "/cairn/packages";
+
+/** Writes the attempt's code dir (and installs packages when needed), then describes the process. */
+async function functionProcessSpec(ctx: TaskExecutionContext<FunctionTask>, runtime: Runtime, language: FunctionLanguage): Promise<ProcessSpec> {
+  const { task } = ctx;
+  const inContainer = runtime.kind === "container";
+  const image = inContainer ? ctx.config.functionImages[language.family] : undefined;
+
+  const packagesDir =
+    language.installer === undefined
+      ? undefined
+      : await ensurePackages(ctx, { family: language.family, installer: language.installer, packages: task.packages, where: image ?? "host" }, { runtime, image });
+
+  const hostCode = join(ctx.paths.root, "code");
+  const hostWork = join(ctx.paths.root, "work");
+  await mkdir(hostCode, { recursive: true });
+  await mkdir(hostWork, { recursive: true });
+
+  const at: Layout = inContainer
+    ? { code: CONTAINER_CODE_DIR, work: CONTAINER_WORK_DIR, library: CONTAINER_LIBRARY_DIR, packages: packagesDir && CONTAINER_PACKAGES_DIR }
+    : { code: hostCode, work: hostWork, library: CONTEXT_LIBRARY_DIR, packages: packagesDir };
+
+  await writeFile(join(hostCode, language.codeFile), Buffer.from(task.code, "base64"));
+  if (language.family === "node") await linkNodeModules(hostCode, at, packagesDir);
+
+  const run = [language.interpreter, `${at.code}/${language.codeFile}`];
+  let command = run;
+  if (task.command !== undefined && task.command.trim() !== "") {
+    // One process, so what `command` sets up (files, env exports) is there for the code.
+    await writeFile(join(hostCode, "run.sh"), `set -e\n${task.command}\nexec ${quote(run)}\n`);
+    command = ["sh", `${at.code}/run.sh`];
+  }
+
+  const environment = processEnvironment(ctx, runtime.kind);
+  const mounts: Mount[] = [...environment.mounts];
+  if (inContainer) {
+    mounts.push(
+      { hostPath: hostCode, containerPath: CONTAINER_CODE_DIR, readOnly: true },
+      { hostPath: hostWork, containerPath: CONTAINER_WORK_DIR, readOnly: false },
+      { hostPath: CONTEXT_LIBRARY_DIR, containerPath: CONTAINER_LIBRARY_DIR, readOnly: true },
+    );
+    if (packagesDir !== undefined) mounts.push({ hostPath: packagesDir, containerPath: CONTAINER_PACKAGES_DIR, readOnly: true });
+  }
+
+  return {
+    labels: { runUuid: ctx.runUuid, taskId: task.id, executionUuid: ctx.executionUuid, attempt: ctx.attempt },
+    image,
+    command,
+    env: { ...environment.env, ...languageEnv(language, at) },
+    workingDir: at.work,
+    mounts,
+    network: "default",
+  };
+}
+
+function languageEnv(language: FunctionLanguage, at: Layout): Record<string, string> {
+  switch (language.family) {
+    case "python":
+      return {
+        PYTHONPATH: [`${at.library}/python`, at.packages].filter(isDefined).join(":"),
+        // Log lines in the order they were printed, and no __pycache__ in the shared, read-only library.
+        PYTHONUNBUFFERED: "1",
+        PYTHONDONTWRITEBYTECODE: "1",
+      };
+    case "node":
+      // NODE_PATH serves require() (and createRequire); ESM imports resolve through code/node_modules.
+      return { NODE_PATH: [`${at.library}/node`, at.packages && `${at.packages}/node_modules`].filter(isDefined).join(":") };
+    case "bash":
+      return {};
+  }
+}
+
+/**
+ * ESM `import` ignores NODE_PATH and looks only in node_modules dirs above the code, so
+ * the code dir gets a node_modules of links: to the context library and to each
+ * installed package. Links point where the process sees them (in a container: /cairn/...).
+ */
+async function linkNodeModules(hostCode: string, at: Layout, hostPackages: string | undefined): Promise<void> {
+  const modules = join(hostCode, "node_modules");
+  await mkdir(modules, { recursive: true });
+  const links = new Map<string, string>();
+  if (hostPackages !== undefined && at.packages !== undefined && existsSync(join(hostPackages, "node_modules"))) {
+    for (const name of await readdir(join(hostPackages, "node_modules"))) {
+      // A scope dir (@org) is linked whole; .bin and npm's lock file are not packages.
+      if (!name.startsWith(".")) links.set(name, `${at.packages}/node_modules/${name}`);
+    }
+  }
+  // Last, so a package named like the library cannot replace it.
+  links.set("cairn-context", `${at.library}/node/cairn-context`);
+  for (const [name, target] of links) {
+    await symlink(target, join(modules, name)).catch((err: NodeJS.ErrnoException) => {
+      // Already there from an earlier call for this attempt.
+      if (err.code !== "EEXIST") throw err;
+    });
+  }
+}
+
+function isDefined<T>(value: T | undefined | ""): value is T {
+  return value !== undefined && value !== "";
+}

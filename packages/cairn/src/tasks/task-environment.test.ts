@@ -1,0 +1,41 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { fakeContext, type FakeContext } from "../../../../test/support/fake-context.js";
+import type { FunctionTask } from "../spec/types.js";
+import { processEnvironment } from "./task-environment.js";
+
+const task: FunctionTask = {
+  id: "t1", type: "function", depends_on: [], execution_profile: {}, input: {}, output: {},
+  runtime: "bash", code: "", packages: [],
+};
+
+let ctx: FakeContext<FunctionTask>;
+afterEach(async () => ctx?.cleanup());
+
+describe("processEnvironment", () => {
+  it("in a container: inputs as env vars, fixed /cairn paths, inputs mounted read-only and outputs read-write", () => {
+    ctx = fakeContext(task, { inputs: { NAME: "x", CAIRN_OUTPUTS_DIR: "/evil" }, attempt: 2 });
+    const result = processEnvironment(ctx, "container");
+    expect(result.env).toEqual({
+      NAME: "x",
+      CAIRN_INPUTS_DIR: "/cairn/inputs",
+      CAIRN_OUTPUTS_DIR: "/cairn/outputs",
+      CAIRN_RUN_UUID: ctx.runUuid,
+      CAIRN_TASK_ID: "t1",
+      CAIRN_EXECUTION_UUID: ctx.executionUuid,
+      CAIRN_ATTEMPT: "2",
+    });
+    expect(result.mounts).toEqual([
+      { hostPath: ctx.paths.inputs, containerPath: "/cairn/inputs", readOnly: true },
+      { hostPath: ctx.paths.outputs, containerPath: "/cairn/outputs", readOnly: false },
+    ]);
+    expect(result).toMatchObject({ inputsDir: "/cairn/inputs", outputsDir: "/cairn/outputs" });
+  });
+
+  it("on the host: the real paths and no mounts", () => {
+    ctx = fakeContext(task, { inputs: { A: "1" } });
+    const result = processEnvironment(ctx, "host");
+    expect(result.mounts).toEqual([]);
+    expect(result.env).toMatchObject({ A: "1", CAIRN_INPUTS_DIR: ctx.paths.inputs, CAIRN_OUTPUTS_DIR: ctx.paths.outputs, CAIRN_ATTEMPT: "1" });
+    expect(result).toMatchObject({ inputsDir: ctx.paths.inputs, outputsDir: ctx.paths.outputs });
+  });
+});

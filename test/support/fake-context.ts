@@ -1,0 +1,90 @@
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../packages/cairn/src/config.js";
+import type { ExecutionId, RunId } from "../../packages/cairn/src/ids.js";
+import { HostRuntime } from "../../packages/cairn/src/runtimes/host/host-runtime.js";
+import type { Runtime } from "../../packages/cairn/src/runtimes/runtime.js";
+import { DEFAULT_EXECUTION_PROFILE, type Task } from "../../packages/cairn/src/spec/types.js";
+import type { LogStream } from "../../packages/cairn/src/store/store.js";
+import type { TaskExecutionContext } from "../../packages/cairn/src/tasks/task-handler.js";
+
+/**
+ * A TaskExecutionContext for testing one task handler without the engine: a private
+ * temp dir with the attempt's inputs/ and outputs/, log lines and started() handles
+ * collected in arrays, and an AbortController to cancel. The host runtime is real; the
+ * container runtime must be passed in (`container`), since not every test has Podman.
+ *
+ * ```ts
+ * const ctx = fakeContext(task, { inputs: { name: "x" } });
+ * try { await handler.run(ctx); expect(ctx.logs).toContainEqual(...) } finally { await ctx.cleanup() }
+ * ```
+ */
+
+export interface LoggedLine {
+  stream: LogStream;
+  line: string;
+}
+
+export interface FakeContext<T extends Task> extends TaskExecutionContext<T> {
+  /** Every line the handler logged, in order. */
+  logs: LoggedLine[];
+  /** Every handle passed to started(), in order. */
+  startedHandles: string[];
+  /** Aborts ctx.signal, as the engine does on cancel or max_exec_time. */
+  controller: AbortController;
+  /** The temp dir holding the data dir and the attempt's paths. */
+  tmp: string;
+  /** Closes the host runtime (killing what it still runs) and removes the temp dir. */
+  cleanup(): Promise<void>;
+}
+
+export interface FakeContextOverrides<T extends Task> extends Partial<Omit<TaskExecutionContext<T>, "task">> {
+  /** The container runtime; without it, ctx.runtimes.container() rejects. */
+  container?: Runtime;
+}
+
+export function fakeContext<T extends Task>(task: T, overrides: FakeContextOverrides<T> = {}): FakeContext<T> {
+  const tmp = mkdtempSync(join(tmpdir(), "cairn-fake-context-"));
+  const root = join(tmp, "attempt");
+  const paths = { root, inputs: join(root, "inputs"), outputs: join(root, "outputs") };
+  mkdirSync(paths.inputs, { recursive: true });
+  mkdirSync(paths.outputs, { recursive: true });
+
+  const logs: LoggedLine[] = [];
+  const startedHandles: string[] = [];
+  const controller = new AbortController();
+  const host = new HostRuntime();
+  const { container, ...rest } = overrides;
+
+  return {
+    runUuid: "00000000-0000-4000-8000-000000000001" as RunId,
+    executionUuid: "00000000-0000-4000-8000-000000000002" as ExecutionId,
+    attempt: 1,
+    task,
+    profile: DEFAULT_EXECUTION_PROFILE,
+    inputs: {},
+    paths,
+    runtimes: {
+      container: async () => {
+        if (container === undefined) throw new Error("fakeContext: this test gave no container runtime");
+        return container;
+      },
+      host,
+    },
+    config: loadConfig({ dataDir: join(tmp, "data") }),
+    log: (stream, line) => void logs.push({ stream, line }),
+    started: async (handle) => void startedHandles.push(handle),
+    signal: controller.signal,
+    ...rest,
+    logs,
+    startedHandles,
+    controller,
+    tmp,
+    async cleanup() {
+      await host.close();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
