@@ -1,6 +1,7 @@
 import { Kysely, Migrator, type Transaction } from "kysely";
 import { CairnError, NotFoundError } from "../errors.js";
 import type { ExecutionId, RunId } from "../ids.js";
+import { KyselyServiceStore } from "./kysely-service-store.js";
 import { migrationProvider } from "./migrations/migration-provider.js";
 import {
   executionFromRow,
@@ -37,6 +38,7 @@ interface RowUpdate {
 /** The Store over Kysely: one implementation for every database a StoreDialect describes. */
 export class KyselyStore implements Store {
   readonly capabilities: Store["capabilities"];
+  readonly service: KyselyServiceStore;
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
 
@@ -44,6 +46,7 @@ export class KyselyStore implements Store {
     this.#dialect = dialect;
     this.capabilities = dialect.capabilities;
     this.#db = new Kysely<Database>({ dialect: dialect.kysely });
+    this.service = new KyselyServiceStore(this.#db);
   }
 
   async migrate(): Promise<void> {

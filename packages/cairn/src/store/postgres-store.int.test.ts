@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, startPostgres, type PostgresServer } from "../../../../test/support/postgres.js";
 import { createStore } from "./create-store.js";
+import { describeServiceStoreSuite } from "./service-store.suite.js";
 import { describeStoreSuite } from "./store.suite.js";
 
 let server: PostgresServer;
@@ -14,6 +15,9 @@ afterAll(async () => {
 
 // A new database per test on one private server, so every test starts empty.
 describeStoreSuite("PostgreSQL", async () =>
+  createStore({ databaseUrl: await createDatabase(server.url, `store_${++count}`) }),
+);
+describeServiceStoreSuite("PostgreSQL", async () =>
   createStore({ databaseUrl: await createDatabase(server.url, `store_${++count}`) }),
 );
 

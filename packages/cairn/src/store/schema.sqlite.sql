@@ -1,8 +1,26 @@
+CREATE TABLE "group_members" ("uuid" text primary key, "group_id" text not null references "groups" ("id") on delete cascade, "username" text not null, "role" text not null, constraint "group_members_group_user" unique ("group_id", "username"));
+
+CREATE TABLE "group_secrets" ("group_id" text not null references "groups" ("id") on delete cascade, "name" text not null, "sealed_value" text not null, "created_at" bigint not null, "updated_at" bigint not null, constraint "group_secrets_pk" primary key ("group_id", "name"));
+
+CREATE TABLE "groups" ("id" text primary key, "uuid" text not null unique, "owner" text not null, "created_at" bigint not null);
+
+CREATE TABLE "identities" ("uuid" text primary key, "owner" text not null, "type" text not null, "name" text not null, "description" text, "host" text, "sealed_credentials" text not null, "created_at" bigint not null);
+
 CREATE TABLE "log_lines" ("id" integer primary key autoincrement, "execution_uuid" text not null references "task_executions" ("uuid") on delete cascade, "stream" text not null, "ts" bigint not null, "line" text not null);
+
+CREATE TABLE "pipelines" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "owner" text not null, "definition" text not null, "created_at" bigint not null, "updated_at" bigint not null, constraint "pipelines_pk" primary key ("group_id", "id"));
+
+CREATE TABLE "revoked_tokens" ("jti" text primary key, "expires_at" bigint not null);
 
 CREATE TABLE "runs" ("uuid" text primary key, "pipeline_id" text not null, "group_id" text not null, "status" text not null, "pipeline" text not null, "params" text not null, "directives" text not null, "created_at" bigint not null, "started_at" bigint, "ended_at" bigint, "message" text);
 
 CREATE TABLE "task_executions" ("uuid" text primary key, "run_uuid" text not null references "runs" ("uuid") on delete cascade, "task_id" text not null, "attempt" integer not null, "status" text not null, "created_at" bigint not null, "not_before" bigint, "started_at" bigint, "ended_at" bigint, "exit_code" integer, "message" text, "outputs" text not null, "runtime_handle" text, constraint "task_executions_run_task_attempt" unique ("run_uuid", "task_id", "attempt"));
+
+CREATE TABLE "users" ("login" text primary key, "email" text not null, "password_hash" text not null, "confirmed" integer not null, "confirmation_code" text, "is_admin" integer not null, "created_at" bigint not null);
+
+CREATE INDEX "group_members_username" on "group_members" ("username");
+
+CREATE INDEX "identities_owner" on "identities" ("owner");
 
 CREATE INDEX "log_lines_execution_id" on "log_lines" ("execution_uuid", "id");
 

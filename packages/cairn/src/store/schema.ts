@@ -44,8 +44,74 @@ export interface LogLinesTable {
   line: string;
 }
 
+export interface UsersTable {
+  login: string;
+  email: string;
+  password_hash: string;
+  /** 0 or 1: SQLite has no boolean. */
+  confirmed: number;
+  confirmation_code: string | null;
+  is_admin: number;
+  created_at: number;
+}
+
+export interface GroupsTable {
+  id: string;
+  uuid: string;
+  owner: string;
+  created_at: number;
+}
+
+export interface GroupMembersTable {
+  uuid: string;
+  group_id: string;
+  username: string;
+  role: string;
+}
+
+export interface PipelinesTable {
+  uuid: string;
+  group_id: string;
+  id: string;
+  owner: string;
+  definition: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IdentitiesTable {
+  uuid: string;
+  owner: string;
+  type: string;
+  name: string;
+  description: string | null;
+  host: string | null;
+  sealed_credentials: string;
+  created_at: number;
+}
+
+export interface GroupSecretsTable {
+  group_id: string;
+  name: string;
+  sealed_value: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RevokedTokensTable {
+  jti: string;
+  expires_at: number;
+}
+
 export interface Database {
   runs: RunsTable;
   task_executions: TaskExecutionsTable;
   log_lines: LogLinesTable;
+  users: UsersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  pipelines: PipelinesTable;
+  identities: IdentitiesTable;
+  group_secrets: GroupSecretsTable;
+  revoked_tokens: RevokedTokensTable;
 }

@@ -1,4 +1,5 @@
 import type { ExecutionId, RunId } from "../ids.js";
+import type { ServiceStore } from "./service-store.js";
 
 /**
  * Cairn's one storage interface. It exposes operations, never connections or
@@ -98,6 +99,8 @@ export interface RunFilter {
 export interface Store {
   /** Capability flags, not dialect checks (Kysely's lesson). */
   readonly capabilities: { readonly multipleWriters: boolean };
+  /** Users, groups, pipelines, identities, secrets: what the multi-user service keeps. */
+  readonly service: ServiceStore;
 
   /** Applies all pending migrations; safe to call on every start and concurrently. */
   migrate(): Promise<void>;

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from "kysely";
 import { initial } from "./0001-initial.js";
+import { service } from "./0002-service.js";
 import type { MigrationContext } from "./migration-context.js";
 
 /**
@@ -10,6 +11,7 @@ import type { MigrationContext } from "./migration-context.js";
 export function migrationProvider(context: MigrationContext): MigrationProvider {
   const migrations: Record<string, Migration> = {
     "0001-initial": initial(context),
+    "0002-service": service(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { newExecutionId, newRunId } from "../ids.js";
+import type { GroupRecord, MemberRecord, PipelineRecord, UserRecord } from "./service-store.js";
+import type { Store } from "./store.js";
+
+/** The ServiceStore's behaviour, run once per database like describeStoreSuite. */
+export function describeServiceStoreSuite(name: string, makeStore: () => Promise<Store>): void {
+  describe(`ServiceStore on ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it("keeps users and confirms them", async () => {
+      const user: UserRecord = {
+        login: "ada",
+        email: "ada@example.org",
+        passwordHash: "scrypt$x",
+        confirmed: false,
+        confirmationCode: "code-1",
+        isAdmin: false,
+        createdAt: 1_700_000_000_000,
+      };
+      await store.service.createUser(user);
+      expect(await store.service.getUser("ada")).toEqual(user);
+      await expect(store.service.createUser(user)).rejects.toMatchObject({ code: "conflict" });
+      await store.service.confirmUser("ada");
+      expect(await store.service.getUser("ada")).toMatchObject({ confirmed: true, confirmationCode: null });
+      await expect(store.service.confirmUser("nobody")).rejects.toMatchObject({ code: "not_found" });
+      expect(await store.service.countUsers()).toBe(1);
+    });
+
+    it("creates a group with its members atomically, and refuses a taken id", async () => {
+      const g = group("lab");
+      await store.service.createGroup(g, [member("lab", "ada", "owner"), member("lab", "bob", "admin")]);
+      expect(await store.service.getGroup("lab")).toEqual(g);
+      expect((await store.service.listMembers("lab")).map((m) => [m.username, m.role])).toEqual([
+        ["ada", "owner"],
+        ["bob", "admin"],
+      ]);
+      await expect(store.service.createGroup(group("lab"), [member("lab", "eve", "owner")])).rejects.toMatchObject({ code: "conflict" });
+      // The failed create left nothing behind.
+      expect(await store.service.getMember("lab", "eve")).toBeUndefined();
+      expect((await store.service.listGroupsOf("bob")).map((x) => x.id)).toEqual(["lab"]);
+      expect(await store.service.listGroupsOf("eve")).toEqual([]);
+    });
+
+    it("adds, re-roles and removes members", async () => {
+      await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
+      await store.service.addMember(member("lab", "cy", "member"));
+      await expect(store.service.addMember(member("lab", "cy", "member"))).rejects.toMatchObject({ code: "conflict" });
+      await store.service.setMemberRole("lab", "cy", "admin");
+      expect(await store.service.getMember("lab", "cy")).toMatchObject({ role: "admin" });
+      await store.service.removeMember("lab", "cy");
+      expect(await store.service.getMember("lab", "cy")).toBeUndefined();
+      await expect(store.service.removeMember("lab", "cy")).rejects.toMatchObject({ code: "not_found" });
+    });
+
+    it("stores, updates and deletes pipelines per group", async () => {
+      await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
+      const p = pipeline("lab", "hello");
+      await store.service.createPipeline(p);
+      expect(await store.service.getPipeline("lab", "hello")).toEqual(p);
+      await expect(store.service.createPipeline(pipeline("lab", "hello"))).rejects.toMatchObject({ code: "conflict" });
+      await store.service.updatePipeline("lab", "hello", { id: "hello", tasks: [] }, p.updatedAt + 5);
+      expect(await store.service.getPipeline("lab", "hello")).toMatchObject({ definition: { id: "hello", tasks: [] }, updatedAt: p.updatedAt + 5 });
+      expect((await store.service.listPipelines("lab")).map((x) => x.id)).toEqual(["hello"]);
+      await store.service.deletePipeline("lab", "hello");
+      expect(await store.service.getPipeline("lab", "hello")).toBeUndefined();
+      await expect(store.service.deletePipeline("lab", "hello")).rejects.toMatchObject({ code: "not_found" });
+    });
+
+    it("deletes a group with everything it owns, its runs included", async () => {
+      await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
+      await store.service.createGroup(group("other"), [member("other", "ada", "owner")]);
+      await store.service.createPipeline(pipeline("lab", "hello"));
+      await store.service.putSecret({ groupId: "lab", name: "TOKEN", sealedValue: "v1.x", createdAt: 1, updatedAt: 1 });
+      const labRun = newRunId();
+      const otherRun = newRunId();
+      const run = (uuid: typeof labRun, groupId: string) => ({
+        uuid,
+        pipelineId: "hello",
+        groupId,
+        status: "succeeded" as const,
+        pipeline: {},
+        params: {},
+        directives: {},
+        createdAt: 1,
+        startedAt: 1,
+        endedAt: 2,
+        message: null,
+      });
+      const exec = newExecutionId();
+      await store.commit({
+        newRuns: [run(labRun, "lab"), run(otherRun, "other")],
+        newExecutions: [
+          { uuid: exec, runUuid: labRun, taskId: "a", attempt: 1, status: "succeeded", createdAt: 1, notBefore: null, startedAt: 1, endedAt: 2, exitCode: 0, message: null, outputs: {}, runtimeHandle: null },
+        ],
+        logs: [{ executionUuid: exec, stream: "stdout", ts: 1, line: "hi" }],
+      });
+      await store.service.deleteGroup("lab");
+      expect(await store.service.getGroup("lab")).toBeUndefined();
+      expect(await store.service.listMembers("lab")).toEqual([]);
+      expect(await store.service.getPipeline("lab", "hello")).toBeUndefined();
+      expect(await store.service.listSecrets("lab")).toEqual([]);
+      expect(await store.getRun(labRun)).toBeUndefined();
+      expect(await store.readLogs(exec)).toEqual([]);
+      expect(await store.getRun(otherRun)).toBeDefined();
+      await expect(store.service.deleteGroup("lab")).rejects.toMatchObject({ code: "not_found" });
+    });
+
+    it("keeps identities per owner", async () => {
+      const identity = {
+        uuid: randomUUID(),
+        owner: "ada",
+        type: "github",
+        name: "gh",
+        description: null,
+        host: null,
+        sealedCredentials: "v1.sealed",
+        createdAt: 5,
+      };
+      await store.service.createIdentity(identity);
+      expect(await store.service.getIdentity(identity.uuid)).toEqual(identity);
+      expect(await store.service.listIdentities("ada")).toEqual([identity]);
+      expect(await store.service.listIdentities("bob")).toEqual([]);
+      await store.service.deleteIdentity(identity.uuid);
+      await expect(store.service.deleteIdentity(identity.uuid)).rejects.toMatchObject({ code: "not_found" });
+    });
+
+    it("creates and replaces secrets", async () => {
+      await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
+      await store.service.putSecret({ groupId: "lab", name: "K", sealedValue: "one", createdAt: 1, updatedAt: 1 });
+      await store.service.putSecret({ groupId: "lab", name: "K", sealedValue: "two", createdAt: 9, updatedAt: 9 });
+      expect(await store.service.getSecret("lab", "K")).toEqual({ groupId: "lab", name: "K", sealedValue: "two", createdAt: 1, updatedAt: 9 });
+      await store.service.deleteSecret("lab", "K");
+      expect(await store.service.getSecret("lab", "K")).toBeUndefined();
+    });
+
+    it("remembers revoked tokens until they expire", async () => {
+      const later = Date.now() + 60_000;
+      await store.service.revokeToken("jti-1", later);
+      await store.service.revokeToken("jti-1", later);
+      expect(await store.service.isTokenRevoked("jti-1")).toBe(true);
+      expect(await store.service.isTokenRevoked("jti-2")).toBe(false);
+    });
+  });
+}
+
+function group(id: string): GroupRecord {
+  return { id, uuid: randomUUID(), owner: "ada", createdAt: 1_700_000_000_000 };
+}
+
+function member(groupId: string, username: string, role: MemberRecord["role"]): MemberRecord {
+  return { uuid: randomUUID(), groupId, username, role };
+}
+
+function pipeline(groupId: string, id: string): PipelineRecord {
+  return { uuid: randomUUID(), groupId, id, owner: "ada", definition: { id, tasks: [{ id: "a", type: "request" }] }, createdAt: 10, updatedAt: 10 };
+}

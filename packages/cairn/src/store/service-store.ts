@@ -1,0 +1,102 @@
+/**
+ * What the multi-user service stores besides runs: users, groups, members, pipelines,
+ * identities, group secrets and revoked tokens. Like Store, operations only; secrets
+ * and credentials arrive sealed (encrypted by the caller) and leave sealed.
+ */
+
+export type MemberRole = "owner" | "admin" | "member";
+
+export interface UserRecord {
+  login: string;
+  email: string;
+  passwordHash: string;
+  confirmed: boolean;
+  /** The code a new user confirms their address with; null once confirmed. */
+  confirmationCode: string | null;
+  isAdmin: boolean;
+  createdAt: number;
+}
+
+export interface GroupRecord {
+  id: string;
+  uuid: string;
+  owner: string;
+  createdAt: number;
+}
+
+export interface MemberRecord {
+  uuid: string;
+  groupId: string;
+  username: string;
+  role: MemberRole;
+}
+
+export interface PipelineRecord {
+  uuid: string;
+  groupId: string;
+  id: string;
+  owner: string;
+  /** The validated pipeline as submitted (JSON). */
+  definition: unknown;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface IdentityRecord {
+  uuid: string;
+  owner: string;
+  type: string;
+  name: string;
+  description: string | null;
+  host: string | null;
+  sealedCredentials: string;
+  createdAt: number;
+}
+
+export interface SecretRecord {
+  groupId: string;
+  name: string;
+  sealedValue: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ServiceStore {
+  createUser(user: UserRecord): Promise<void>;
+  getUser(login: string): Promise<UserRecord | undefined>;
+  confirmUser(login: string): Promise<void>;
+  countUsers(): Promise<number>;
+
+  /** The group and its first members in one transaction; `conflict` when the id is taken. */
+  createGroup(group: GroupRecord, members: MemberRecord[]): Promise<void>;
+  getGroup(id: string): Promise<GroupRecord | undefined>;
+  /** Groups the user is a member of (any role). */
+  listGroupsOf(username: string): Promise<GroupRecord[]>;
+  /** Deletes the group, everything it owns (members, pipelines, secrets) and its runs. */
+  deleteGroup(id: string): Promise<void>;
+  listMembers(groupId: string): Promise<MemberRecord[]>;
+  getMember(groupId: string, username: string): Promise<MemberRecord | undefined>;
+  addMember(member: MemberRecord): Promise<void>;
+  setMemberRole(groupId: string, username: string, role: MemberRole): Promise<void>;
+  removeMember(groupId: string, username: string): Promise<void>;
+
+  createPipeline(pipeline: PipelineRecord): Promise<void>;
+  getPipeline(groupId: string, id: string): Promise<PipelineRecord | undefined>;
+  listPipelines(groupId: string): Promise<PipelineRecord[]>;
+  updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number): Promise<void>;
+  deletePipeline(groupId: string, id: string): Promise<void>;
+
+  createIdentity(identity: IdentityRecord): Promise<void>;
+  getIdentity(uuid: string): Promise<IdentityRecord | undefined>;
+  listIdentities(owner: string): Promise<IdentityRecord[]>;
+  deleteIdentity(uuid: string): Promise<void>;
+
+  /** Creates or replaces. */
+  putSecret(secret: SecretRecord): Promise<void>;
+  getSecret(groupId: string, name: string): Promise<SecretRecord | undefined>;
+  listSecrets(groupId: string): Promise<SecretRecord[]>;
+  deleteSecret(groupId: string, name: string): Promise<void>;
+
+  revokeToken(jti: string, expiresAt: number): Promise<void>;
+  isTokenRevoked(jti: string): Promise<boolean>;
+}
