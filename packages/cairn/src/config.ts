@@ -27,6 +27,15 @@ export interface CairnConfig {
   keepWorkDirs: boolean;
   /** Secrets for local runs (`cairn run`), from CAIRN_SECRET_<NAME> variables; the server keeps its own. */
   localSecrets: Readonly<Record<string, string>>;
+  /** Where `cairn server` listens. Loopback by default: exposing it is a decision. */
+  host: string;
+  port: number;
+  /** Base64 of 32 bytes that seals secrets and signs tokens; unset, the server keeps one in DATA_DIR/secret.key. */
+  dataKey: string | undefined;
+  /** Password for the admin user the server creates on its first start (one is generated and printed when unset). */
+  adminPassword: string | undefined;
+  /** How long a log-in token lasts. */
+  sessionTtlSeconds: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -48,6 +57,11 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     pipFindLinks: overrides.pipFindLinks ?? nonEmpty(env.CAIRN_PIP_FIND_LINKS),
     keepWorkDirs: overrides.keepWorkDirs ?? parseBool("CAIRN_KEEP_WORK_DIRS", env.CAIRN_KEEP_WORK_DIRS, false),
     localSecrets: overrides.localSecrets ?? secretsFromEnv(env),
+    host: overrides.host ?? nonEmpty(env.CAIRN_HOST) ?? "127.0.0.1",
+    port: overrides.port ?? parsePort(env.CAIRN_PORT),
+    dataKey: overrides.dataKey ?? nonEmpty(env.CAIRN_DATA_KEY),
+    adminPassword: overrides.adminPassword ?? nonEmpty(env.CAIRN_ADMIN_PASSWORD),
+    sessionTtlSeconds: overrides.sessionTtlSeconds ?? parsePositiveInt("CAIRN_SESSION_TTL_SECONDS", env.CAIRN_SESSION_TTL_SECONDS, 12 * 3600),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new CairnError("config_invalid", `CAIRN_DATABASE_URL must be a postgres:// URL, got '${config.databaseUrl}'`);
@@ -61,6 +75,13 @@ function secretsFromEnv(env: Env): Record<string, string> {
     if (key.startsWith("CAIRN_SECRET_") && value !== undefined) secrets[key.slice("CAIRN_SECRET_".length)] = value;
   }
   return secrets;
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === "") return 8080;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new CairnError("config_invalid", `CAIRN_PORT must be a port number from 0 to 65535, got '${value}'`);
+  return n;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

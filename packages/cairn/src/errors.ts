@@ -7,6 +7,8 @@
 
 export type ErrorCode =
   | "invalid_input"
+  | "unauthenticated"
+  | "forbidden"
   | "not_found"
   | "conflict"
   | "task_failed"

@@ -7,6 +7,7 @@ import { parsePipelineText, validateDirectives } from "../spec/index.js";
 import type { Pipeline } from "../spec/types.js";
 import type { RunId } from "../ids.js";
 import { reportRun, summarizeRun, type Output } from "./run-reporter.js";
+import { serverCommand, type ServerOptions } from "./server-command.js";
 
 /** Exit codes: 0 success, 1 the run did not succeed (or Cairn failed), 2 bad input, 130 interrupted. */
 export const EXIT = { ok: 0, runFailed: 1, badInput: 2, interrupted: 130 } as const;
@@ -52,6 +53,16 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .description("finish the runs a stopped or killed `cairn run` left unfinished in the data directory")
     .action(async () => {
       exitCode = await resumeCommand(program.opts<GlobalOptions>(), out);
+    });
+
+  program
+    .command("server")
+    .description("start the REST API with its scheduler and worker; stops cleanly on SIGTERM")
+    .addOption(new Option("--port <port>", "port to listen on (0: any free port)").env("CAIRN_PORT"))
+    .addOption(new Option("--host <host>", "address to listen on").env("CAIRN_HOST"))
+    .addOption(new Option("--database-url <url>", "a postgres:// URL instead of the embedded SQLite").env("CAIRN_DATABASE_URL"))
+    .action(async (opts: ServerOptions) => {
+      exitCode = await serverCommand({ ...opts, dataDir: program.opts<GlobalOptions>().dataDir }, out);
     });
 
   try {

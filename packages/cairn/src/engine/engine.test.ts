@@ -332,6 +332,31 @@ describe("inputs and outputs", () => {
     expect((await attempts(final.uuid, "produce"))[0]!.outputs).toEqual({ greeting: "hello from produce", extra: "42" });
   });
 
+  it("masks the secrets a task received in its logs and outputs, also split across lines or base64-encoded", async () => {
+    const secret = "hunter2-very-secret";
+    scripts.set("leak", async (ctx) => {
+      ctx.log("stdout", `the password is ${ctx.inputs.PW}!`);
+      ctx.log("stdout", `in base64: ${Buffer.from(ctx.inputs.PW!).toString("base64")}`);
+      ctx.log("stderr", `split: ${ctx.inputs.PW!.slice(0, 9)}`);
+      ctx.log("stderr", `${ctx.inputs.PW!.slice(9)} (end)`);
+      return { exitCode: 0, outputs: { echo: `got ${ctx.inputs.PW}` } };
+    });
+    const engine = newEngine({ secrets: { pw: secret } });
+    const p = pipeline(["leak"], {}, { leak: { input: { PW: { type: "string", value_from: { secret: "pw" } } } } });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect(final.status).toBe("succeeded");
+    const [exec] = await attempts(final.uuid, "leak");
+    const lines = (await store.readLogs(exec!.uuid)).map((l) => `${l.stream}:${l.line}`);
+    // Each stream is masked on its own, so only the order within a stream is fixed.
+    expect(lines.filter((l) => l.startsWith("stdout:"))).toEqual(["stdout:the password is ***!", "stdout:in base64: ***"]);
+    expect(lines.filter((l) => l.startsWith("stderr:"))).toEqual([expect.stringMatching(/^stderr:split: /), expect.stringMatching(/^stderr:.*\(end\)$/)]);
+    const everything = JSON.stringify(lines) + JSON.stringify(exec!.outputs);
+    expect(everything).not.toContain(secret);
+    expect(everything).not.toContain(secret.slice(9));
+    expect(everything).not.toContain(secret.slice(0, 9));
+    expect(exec!.outputs).toEqual({ echo: "got ***" });
+  });
+
   it("fails a task whose input refers to a missing parameter, naming it, without retrying", async () => {
     const engine = newEngine();
     const p = pipeline(["t"], {}, {

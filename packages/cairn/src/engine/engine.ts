@@ -13,9 +13,10 @@ import {
   type RunRecord,
   type Store,
 } from "../store/store.js";
-import type { Runtimes, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
+import type { AttemptPaths, Runtimes, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
 import type { SeenLines } from "../runtimes/runtime.js";
 import { collectOutputs, prepareAttempt, removeRunDir } from "./attempt-files.js";
+import { AttemptLogMasking } from "./log-masking.js";
 import { BatchWriter } from "./batch-writer.js";
 import { resolveInputs, type SecretLookup } from "./input-resolver.js";
 import { retryDelayMs } from "./retry-policy.js";
@@ -373,14 +374,42 @@ export class Engine extends EventEmitter<EngineEvents> {
     const handler = this.handlers.get(slot.task.type);
     if (!handler) throw new TaskFailure(`task type '${slot.task.type}' is not available on this server`, { retryable: false });
     if (resume && !handler.resume) return interrupted();
+    const secretValues: string[] = [];
     const inputs = await resolveInputs(slot.task, {
       pipeline: run.pipeline,
       params: run.record.params,
       taskOutputs: run.outputs,
-      secrets: this.secrets,
+      secrets: async (name, groupId) => {
+        const value = await this.secrets(name, groupId);
+        if (value !== undefined) secretValues.push(value);
+        return value;
+      },
+      groupId: run.record.groupId,
     });
     const paths = await prepareAttempt(this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt, inputs);
-    const log = (stream: LogStream, line: string) => this.log(run, exec, stream, line);
+    const logPlain = (stream: LogStream, line: string) => this.log(run, exec, stream, line);
+    const masking = secretValues.length > 0 ? new AttemptLogMasking(secretValues, logPlain) : undefined;
+    const log = masking ? (stream: LogStream, line: string) => masking.log(stream, line) : logPlain;
+    try {
+      const result = await this.runAttemptIn(run, slot, exec, signal, resume, inputs, paths, log);
+      if (masking) result.outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, masking.maskText(v)]));
+      return result;
+    } finally {
+      masking?.flush();
+    }
+  }
+
+  private async runAttemptIn(
+    run: ActiveRun,
+    slot: TaskSlot,
+    exec: ExecutionRecord,
+    signal: AbortSignal,
+    resume: boolean,
+    inputs: Record<string, string>,
+    paths: AttemptPaths,
+    log: (stream: LogStream, line: string) => void,
+  ): Promise<AttemptResult> {
+    const handler = this.handlers.get(slot.task.type)!;
     const ctx: TaskExecutionContext = {
       runUuid: run.record.uuid,
       executionUuid: exec.uuid,

@@ -2,7 +2,8 @@ import { TaskFailure } from "../errors.js";
 import type { EnvValue, Pipeline, Task, ValueFrom } from "../spec/types.js";
 
 /** Looks up a named secret; undefined when there is none by that name. */
-export type SecretLookup = (name: string) => Promise<string | undefined>;
+/** Finds a secret by name for a run of the given group (the local CLI has one group, "local"). */
+export type SecretLookup = (name: string, groupId: string) => Promise<string | undefined>;
 
 export interface InputSources {
   pipeline: Pipeline;
@@ -10,6 +11,7 @@ export interface InputSources {
   /** Outputs of tasks that have finished, by task id (the latest attempt's). */
   taskOutputs: ReadonlyMap<string, Record<string, string>>;
   secrets: SecretLookup;
+  groupId: string;
 }
 
 /**
@@ -48,7 +50,7 @@ async function resolveValueFrom(from: ValueFrom, sources: InputSources, subject:
     if (value === undefined) throw missing(`${subject}: task '${task_id}' did not produce output '${output_id}'`);
     return value;
   }
-  const value = await sources.secrets(from.secret);
+  const value = await sources.secrets(from.secret, sources.groupId);
   if (value === undefined) throw missing(`${subject}: there is no secret named '${from.secret}'`);
   return value;
 }

@@ -1,5 +1,7 @@
 export * from "./types.js";
 export { validatePipeline, parsePipeline, type ValidationResult } from "./validate.js";
+// What parsePipeline throws, so `cairn/spec` users (the SDK) can catch it without importing the engine.
+export { ValidationError, type Issue } from "../errors.js";
 export { parsePipelineText } from "./parse-text.js";
 export { resolveExecutionProfile } from "./execution-profile.js";
 export { taskOrder, ancestorsOf, findCycle, type GraphNode } from "./dag.js";

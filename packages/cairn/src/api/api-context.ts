@@ -1,0 +1,41 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { CairnConfig } from "../config.js";
+import type { Engine } from "../engine/engine.js";
+import type { Store } from "../store/store.js";
+import type { Principal } from "./principal.js";
+
+/** The Fastify instance the routes are registered on: requests and replies typed from zod schemas. */
+export type ApiApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+/** Encrypts values bound to the row they belong to (AES-256-GCM; see secrets/sealed-box.ts). */
+export interface Sealer {
+  seal(plaintext: string, boundTo: string): string;
+  open(sealed: string, boundTo: string): string;
+}
+
+/** Issues and checks the API's bearer tokens. */
+export interface TokenService {
+  issueSession(login: string): Promise<{ token: string; expiresAt: number }>;
+  issueRunToken(login: string, groupId: string, runUuid: string): Promise<{ token: string; expiresAt: number }>;
+  /** The caller the token names; throws `unauthenticated` for a bad, expired or revoked token. */
+  authenticate(token: string): Promise<Principal>;
+  revoke(principal: Principal): Promise<void>;
+}
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+}
+
+/** Everything the routes use, built once by the server. */
+export interface ApiContext {
+  config: CairnConfig;
+  store: Store;
+  engine: Engine;
+  sealer: Sealer;
+  tokens: TokenService;
+  passwords: PasswordHasher;
+  /** A fresh url-safe code for confirming a new user's address. */
+  newConfirmationCode(): string;
+}

@@ -1,0 +1,81 @@
+import cookie from "@fastify/cookie";
+import formbody from "@fastify/formbody";
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyServerOptions } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { CairnError } from "../errors.js";
+import type { ApiApp, ApiContext } from "./api-context.js";
+import { failure, sendError } from "./envelope.js";
+import { tokenOf } from "./principal.js";
+import { accountRoutes } from "./routes/accounts.js";
+import { groupRoutes } from "./routes/groups.js";
+import { identityRoutes } from "./routes/identities.js";
+import { logRoutes } from "./routes/logs.js";
+import { pipelineRoutes } from "./routes/pipelines.js";
+import { resultRoutes } from "./routes/results.js";
+import { runRoutes } from "./routes/runs.js";
+import { secretRoutes } from "./routes/secrets.js";
+
+/** Requests larger than this are refused with 413; a pipeline definition is far smaller. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+export const API_PREFIX = "/v3/workflows";
+
+/**
+ * The HTTP API as a Fastify instance, not yet listening: routes validate with zod
+ * schemas, and the same schemas make the OpenAPI document at /openapi.json.
+ */
+export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServerOptions["logger"] } = {}): Promise<ApiApp> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(sendError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(failure(404, `there is no ${request.method} ${request.url.split("?")[0]}`, "not_found"));
+  });
+
+  await app.register(cookie);
+  await app.register(formbody);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "Cairn", description: "Pipelines of containers, functions and HTTP requests; the Tapis Workflows API", version: "0.1.0" },
+      components: {
+        securitySchemes: {
+          tapisToken: { type: "apiKey", in: "header", name: "X-Tapis-Token" },
+          bearer: { type: "http", scheme: "bearer" },
+        },
+      },
+      security: [{ tapisToken: [] }, { bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.decorateRequest("principal", null);
+  app.decorateRequest("authError", null);
+  app.addHook("onRequest", async (request) => {
+    const token = tokenOf(request);
+    if (token === undefined) return;
+    // A bad token is reported only where a caller is needed, so /login still works with a stale cookie.
+    try {
+      request.principal = await ctx.tokens.authenticate(token);
+    } catch (err) {
+      request.authError = err instanceof CairnError ? err : new CairnError("unauthenticated", "the token could not be checked", { cause: err });
+    }
+  });
+
+  accountRoutes(app, ctx);
+  await app.register(
+    async (api) => {
+      groupRoutes(api, ctx);
+      identityRoutes(api, ctx);
+      secretRoutes(api, ctx);
+      pipelineRoutes(api, ctx);
+      runRoutes(api, ctx);
+      logRoutes(api, ctx);
+      resultRoutes(api, ctx);
+    },
+    { prefix: API_PREFIX },
+  );
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await app.ready();
+  return app;
+}

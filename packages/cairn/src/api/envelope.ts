@@ -1,0 +1,101 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { formatIssues, isCairnError, type ErrorCode, type Issue } from "../errors.js";
+
+/**
+ * Every answer of the API is Tapis' envelope: `{success, status, message, result}`,
+ * errors included, with the HTTP status repeated in `status`.
+ */
+
+export interface Envelope<T> {
+  success: boolean;
+  status: number;
+  message: string;
+  result: T;
+}
+
+export function envelopeSchema<T extends z.ZodType>(result: T) {
+  return z.object({ success: z.boolean(), status: z.number().int(), message: z.string(), result });
+}
+
+/** The schema of every error answer; `result` carries the problems with their paths when there are several. */
+export const errorEnvelopeSchema = z.object({
+  success: z.literal(false),
+  status: z.number().int(),
+  message: z.string(),
+  result: z.object({ code: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).nullable(),
+});
+
+export function ok<T>(result: T, message = "Success", status = 200): Envelope<T> {
+  return { success: true, status, message, result };
+}
+
+const STATUS_OF: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  config_invalid: 400,
+  image_not_found: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  cancelled: 409,
+  task_failed: 500,
+  internal: 500,
+  runtime_unavailable: 503,
+  timeout: 504,
+};
+
+/**
+ * Fastify's error handler: typed Cairn errors keep their message and get their status;
+ * schema violations name each field; the framework's own 4xx (bad JSON, too large)
+ * keep theirs; anything else is a 500 whose details go to the log, not the client.
+ */
+export function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error.validation) {
+    const where = error.validationContext ?? "request";
+    const issues: Issue[] = error.validation.map((v) => ({
+      path: joinPath(where, v.instancePath),
+      message: v.message ?? "is invalid",
+    }));
+    void reply.status(400).send(failure(400, `the ${where} is invalid:\n${formatIssues(issues)}`, "invalid_input", issues));
+    return;
+  }
+  if (isCairnError(error)) {
+    const status = STATUS_OF[error.code] ?? 500;
+    const issues = (error.details?.issues as Issue[] | undefined) ?? undefined;
+    if (status >= 500) request.log.error({ err: error }, "request failed");
+    void reply.status(status).send(failure(status, error.message, error.code, issues));
+    return;
+  }
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  if (status === 500) {
+    request.log.error({ err: error }, "request failed");
+    void reply.status(500).send(failure(500, "internal error: the server could not handle this request; see its log", "internal"));
+    return;
+  }
+  void reply.status(status).send(failure(status, frameworkMessage(error), status === 404 ? "not_found" : "invalid_input"));
+}
+
+export function failure(status: number, message: string, code: string, issues?: Issue[]): Envelope<{ code: string; issues?: Issue[] } | null> {
+  return { success: false, status, message, result: issues ? { code, issues } : { code } };
+}
+
+/** `/tasks/0/id` in `body` becomes `body.tasks[0].id`, the form the spec validator uses too. */
+function joinPath(where: string, instancePath: string): string {
+  const parts = instancePath.split("/").filter((p) => p !== "");
+  return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : `${path}.${part}`), where);
+}
+
+function frameworkMessage(error: FastifyError): string {
+  switch (error.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return `the body is not valid JSON: ${error.message}`;
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return "the body is too large";
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return `unsupported content type: ${error.message}; send application/json`;
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,57 @@
+import yazl from "yazl";
+import type { ExecutionRecord, Store } from "../../store/store.js";
+import type { ApiApp, ApiContext } from "../api-context.js";
+import { principalOf } from "../principal.js";
+import { executionParams, loadExecution, loadRun, runParams } from "./runs.js";
+
+/**
+ * Results as one zip, laid out like a Tapis archive: `TASK/output/NAME` for each output
+ * and `TASK/output/.stdout`, `.stderr` for the log. A run's zip has the latest attempt of
+ * each task; an execution's zip has that attempt alone, without the task folder.
+ */
+
+export function resultRoutes(app: ApiApp, ctx: ApiContext): void {
+  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/results", { schema: { summary: "A run's outputs and logs as a zip", params: runParams } }, async (request, reply) => {
+    const { run } = await loadRun(ctx, principalOf(request), request.params);
+    const latest = new Map<string, ExecutionRecord>();
+    for (const e of await ctx.store.listExecutions(run.uuid)) {
+      const seen = latest.get(e.taskId);
+      if (!seen || seen.attempt < e.attempt) latest.set(e.taskId, e);
+    }
+    const zip = new yazl.ZipFile();
+    for (const e of latest.values()) await addExecution(zip, ctx.store, e, `${e.taskId}/`);
+    zip.end();
+    return reply.type("application/zip").header("content-disposition", `attachment; filename="run-${run.uuid}.zip"`).send(zip.outputStream);
+  });
+
+  app.get(
+    "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions/:execution_uuid/results",
+    { schema: { summary: "One task execution's outputs and logs as a zip", params: executionParams } },
+    async (request, reply) => {
+      const { execution } = await loadExecution(ctx, principalOf(request), request.params);
+      const zip = new yazl.ZipFile();
+      await addExecution(zip, ctx.store, execution, "");
+      zip.end();
+      return reply
+        .type("application/zip")
+        .header("content-disposition", `attachment; filename="execution-${execution.uuid}.zip"`)
+        .send(zip.outputStream);
+    },
+  );
+}
+
+async function addExecution(zip: yazl.ZipFile, store: Store, e: ExecutionRecord, prefix: string): Promise<void> {
+  const mtime = new Date(e.endedAt ?? e.startedAt ?? e.createdAt);
+  for (const [name, value] of Object.entries(e.outputs)) zip.addBuffer(Buffer.from(value), `${prefix}output/${name}`, { mtime });
+  const streams = { stdout: [] as string[], stderr: [] as string[] };
+  let sinceId = 0;
+  for (;;) {
+    const page = await store.readLogs(e.uuid, { sinceId, limit: 10_000 });
+    if (page.length === 0) break;
+    for (const l of page) if (l.stream !== "system") streams[l.stream].push(l.line);
+    sinceId = page[page.length - 1]!.id;
+  }
+  for (const [stream, lines] of Object.entries(streams)) {
+    zip.addBuffer(Buffer.from(lines.length > 0 ? lines.join("\n") + "\n" : ""), `${prefix}output/.${stream}`, { mtime });
+  }
+}

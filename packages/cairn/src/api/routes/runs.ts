@@ -1,0 +1,178 @@
+import { z } from "zod";
+import { CairnError, NotFoundError, ValidationError } from "../../errors.js";
+import type { ExecutionId, RunId } from "../../ids.js";
+import { parseDirectives, validateDirectives, type Directives } from "../../spec/directives.js";
+import type { Pipeline } from "../../spec/types.js";
+import { parsePipeline } from "../../spec/validate.js";
+import type { ExecutionRecord, RunRecord, RunStatus } from "../../store/store.js";
+import type { ApiApp, ApiContext } from "../api-context.js";
+import { ok } from "../envelope.js";
+import { accessGroup, type GroupAccess } from "../group-access.js";
+import { principalOf, type Principal } from "../principal.js";
+import { idSchema } from "./groups.js";
+import { loadPipeline } from "./pipelines.js";
+
+/** Runs started by events, their task executions, cancel and re-run. */
+
+export const runParams = z.strictObject({ group_id: idSchema, pipeline_id: idSchema, run_uuid: z.uuid() });
+export const executionParams = runParams.extend({ execution_uuid: z.uuid() });
+
+const paramValue = z.union([z.string(), z.number(), z.boolean(), z.strictObject({ value: z.union([z.string(), z.number(), z.boolean()]) })]);
+const eventBody = z
+  .strictObject({
+    params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a letter or _ followed by letters, digits or _"), paramValue).default({}),
+    directives: z.union([z.array(z.string()), z.record(z.string(), z.union([z.string(), z.boolean(), z.null()]))]).optional(),
+    commit_message: z.string().max(10_000).optional(),
+  })
+  .default({ params: {} });
+
+const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+
+export function runRoutes(app: ApiApp, ctx: ApiContext): void {
+  const service = ctx.store.service;
+
+  app.post(
+    "/groups/:group_id/pipelines/:pipeline_id/events",
+    {
+      schema: {
+        summary: "Start a run of the pipeline, with optional params and directives",
+        params: z.strictObject({ group_id: idSchema, pipeline_id: idSchema }),
+        body: eventBody,
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { access, record } = await loadPipeline(service, principal, request.params);
+      if (principal.scope) throw new CairnError("forbidden", "a run's token cannot start runs");
+      const body = request.body;
+      const directives = eventDirectives(body.directives, body.commit_message);
+      const pipeline = parsePipeline(record.definition, `pipeline '${record.id}'`);
+      const run = await ctx.engine.startRun({ pipeline, params: stringParams(body.params), directives, groupId: access.group.id });
+      return reply.status(201).send(ok(presentRun(access, run), "Run started", 201));
+    },
+  );
+
+  app.get(
+    "/groups/:group_id/pipelines/:pipeline_id/runs",
+    {
+      schema: {
+        params: z.strictObject({ group_id: idSchema, pipeline_id: idSchema }),
+        querystring: z.strictObject({ status: z.enum(RUN_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      },
+    },
+    async (request) => {
+      const { access, record } = await loadPipeline(service, principalOf(request), request.params);
+      const statuses: RunStatus[] | undefined = request.query.status ? [request.query.status] : undefined;
+      const runs = await ctx.store.listRuns({ groupId: access.group.id, pipelineId: record.id, statuses, limit: request.query.limit });
+      return ok(runs.map((r) => presentRun(access, r)));
+    },
+  );
+
+  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid", { schema: { params: runParams } }, async (request) => {
+    const { access, run } = await loadRun(ctx, principalOf(request), request.params);
+    return ok(presentRun(access, run));
+  });
+
+  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions", { schema: { params: runParams } }, async (request) => {
+    const { run } = await loadRun(ctx, principalOf(request), request.params);
+    return ok((await ctx.store.listExecutions(run.uuid)).map(presentExecution));
+  });
+
+  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions/:execution_uuid", { schema: { params: executionParams } }, async (request) => {
+    const { execution } = await loadExecution(ctx, principalOf(request), request.params);
+    return ok(presentExecution(execution));
+  });
+
+  app.post("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/cancel", { schema: { summary: "Cancel a run: running tasks are stopped, nothing new starts", params: runParams } }, async (request) => {
+    const { access, run } = await loadRun(ctx, principalOf(request), request.params);
+    await ctx.engine.cancelRun(run.uuid);
+    const after = (await ctx.store.getRun(run.uuid)) ?? run;
+    return ok(presentRun(access, after), after.status === "cancelled" || run.status === "running" ? "Cancel requested" : `The run had ended already (${after.status})`);
+  });
+
+  app.post(
+    "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/rerun",
+    { schema: { summary: "Start a new run of the same frozen pipeline with the same params and directives", params: runParams } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { access, run } = await loadRun(ctx, principal, request.params);
+      if (principal.scope) throw new CairnError("forbidden", "a run's token cannot start runs");
+      const rerun = await ctx.engine.startRun({ pipeline: run.pipeline as Pipeline, params: run.params, directives: run.directives, groupId: access.group.id });
+      return reply.status(201).send(ok(presentRun(access, rerun), "Run started", 201));
+    },
+  );
+}
+
+export async function loadRun(
+  ctx: ApiContext,
+  principal: Principal,
+  params: { group_id: string; pipeline_id: string; run_uuid: string },
+): Promise<{ access: GroupAccess; run: RunRecord }> {
+  const access = await accessGroup(ctx.store.service, principal, params.group_id);
+  const run = await ctx.store.getRun(params.run_uuid as RunId);
+  // A run of another group or pipeline is "not found" here, like one that does not exist.
+  if (!run || run.groupId !== access.group.id || run.pipelineId !== params.pipeline_id) throw new NotFoundError("run", params.run_uuid);
+  if (principal.scope && principal.scope.runUuid !== run.uuid) throw new NotFoundError("run", params.run_uuid);
+  return { access, run };
+}
+
+export async function loadExecution(
+  ctx: ApiContext,
+  principal: Principal,
+  params: { group_id: string; pipeline_id: string; run_uuid: string; execution_uuid: string },
+): Promise<{ access: GroupAccess; run: RunRecord; execution: ExecutionRecord }> {
+  const { access, run } = await loadRun(ctx, principal, params);
+  const execution = await ctx.store.getExecution(params.execution_uuid as ExecutionId);
+  if (!execution || execution.runUuid !== run.uuid) throw new NotFoundError("task execution", params.execution_uuid);
+  return { access, run, execution };
+}
+
+function eventDirectives(given: unknown, commitMessage: string | undefined): Directives {
+  const fromBody = given === undefined ? {} : validateDirectives(given);
+  const fromCommit = commitMessage === undefined ? {} : parseDirectives(commitMessage);
+  const twice = Object.keys(fromBody).filter((k) => k in fromCommit);
+  if (twice.length > 0) {
+    throw new ValidationError("event", twice.map((k) => ({ path: `directives.${k}`, message: "is given both in directives and in commit_message" })));
+  }
+  return { ...fromCommit, ...fromBody };
+}
+
+function stringParams(params: Record<string, z.infer<typeof paramValue>>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params)) result[key] = String(typeof value === "object" ? value.value : value);
+  return result;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function presentRun(access: GroupAccess, run: RunRecord) {
+  return {
+    uuid: run.uuid,
+    pipeline_id: run.pipelineId,
+    group: access.group.uuid,
+    group_id: run.groupId,
+    status: run.status,
+    params: run.params,
+    directives: run.directives,
+    created_at: iso(run.createdAt),
+    started_at: iso(run.startedAt),
+    ended_at: iso(run.endedAt),
+    message: run.message,
+  };
+}
+
+export function presentExecution(e: ExecutionRecord) {
+  return {
+    uuid: e.uuid,
+    run: e.runUuid,
+    task_id: e.taskId,
+    attempt: e.attempt,
+    status: e.status,
+    created_at: iso(e.createdAt),
+    started_at: iso(e.startedAt),
+    ended_at: iso(e.endedAt),
+    exit_code: e.exitCode,
+    message: e.message,
+    outputs: e.outputs,
+  };
+}

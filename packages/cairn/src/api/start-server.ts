@@ -1,0 +1,103 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyServerOptions } from "fastify";
+import { hashPassword, verifyPassword } from "../auth/password-hash.js";
+import { newConfirmationCode } from "../auth/confirmation-code.js";
+import type { CairnConfig } from "../config.js";
+import { openCairn, type Cairn } from "../open-cairn.js";
+import { loadOrCreateKey, type DataKey } from "../secrets/key-ring.js";
+import { open, seal } from "../secrets/sealed-box.js";
+import type { ApiApp, ApiContext, Sealer } from "./api-context.js";
+import { buildApi } from "./build-api.js";
+import { secretBinding } from "./routes/secrets.js";
+import { SignedTokenService } from "./token-service.js";
+
+export interface RunningServer {
+  app: ApiApp;
+  cairn: Cairn;
+  /** `http://host:port` it listens on. */
+  url: string;
+  /** Set when this start created the first admin user with a generated password. */
+  createdAdmin?: { login: string; password: string };
+  close(): Promise<void>;
+}
+
+export const FIRST_ADMIN_LOGIN = "admin";
+
+/**
+ * `cairn server`: the API, the scheduler and a worker in one process, on the embedded
+ * database (or PostgreSQL) and the local container engine. Unfinished runs of an earlier
+ * process are taken over before the first request is served.
+ */
+export async function startServer(config: CairnConfig, options: { logger?: FastifyServerOptions["logger"] } = {}): Promise<RunningServer> {
+  const { key } = await loadOrCreateKey({ configuredKey: config.dataKey, dataDir: config.dataDir });
+  const sealer = sealerFor(key);
+  let cairn: Cairn | undefined;
+  cairn = await openCairn(config, {
+    allowHostRuntime: config.allowHostRuntime,
+    secrets: async (name, groupId) => {
+      const secret = await cairn!.store.service.getSecret(groupId, name);
+      return secret && sealer.open(secret.sealedValue, secretBinding(groupId, name));
+    },
+  });
+  try {
+    const ctx: ApiContext = {
+      config,
+      store: cairn.store,
+      engine: cairn.engine,
+      sealer,
+      tokens: new SignedTokenService(key, cairn.store.service, config.sessionTtlSeconds),
+      passwords: { hash: hashPassword, verify: verifyPassword },
+      newConfirmationCode,
+    };
+    const createdAdmin = await ensureFirstAdmin(ctx);
+    await cairn.engine.recover();
+    const app = await buildApi(ctx, options);
+    const url = await app.listen({ host: config.host, port: config.port });
+    const opened = cairn;
+    return {
+      app,
+      cairn,
+      url,
+      ...(createdAdmin ? { createdAdmin } : {}),
+      async close() {
+        await app.close();
+        await opened.close();
+      },
+    };
+  } catch (err) {
+    await cairn.close();
+    throw err;
+  }
+}
+
+function sealerFor(key: DataKey): Sealer {
+  return {
+    seal: (plaintext, boundTo) => seal(key, plaintext, boundTo),
+    open: (sealed, boundTo) => open(key, sealed, boundTo),
+  };
+}
+
+/** On a store with no users, creates the admin user: with CAIRN_ADMIN_PASSWORD, or a generated password reported once. */
+async function ensureFirstAdmin(ctx: ApiContext): Promise<{ login: string; password: string } | undefined> {
+  if ((await ctx.store.service.countUsers()) > 0) return undefined;
+  const password = ctx.config.adminPassword ?? randomBytes(18).toString("base64url");
+  const created = await ctx.store.service
+    .createUser({
+      login: FIRST_ADMIN_LOGIN,
+      email: "admin@localhost",
+      passwordHash: await ctx.passwords.hash(password),
+      confirmed: true,
+      confirmationCode: null,
+      isAdmin: true,
+      createdAt: Date.now(),
+    })
+    .then(
+      () => true,
+      (err: unknown) => {
+        // Another server process sharing the database created it first.
+        if ((err as { code?: string }).code !== "conflict") throw err;
+        return false;
+      },
+    );
+  return created && ctx.config.adminPassword === undefined ? { login: FIRST_ADMIN_LOGIN, password } : undefined;
+}

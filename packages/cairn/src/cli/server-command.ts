@@ -1,0 +1,38 @@
+import { loadConfig, type CairnConfig } from "../config.js";
+import { startServer } from "../api/start-server.js";
+import type { Output } from "./run-reporter.js";
+
+export interface ServerOptions {
+  port?: string;
+  host?: string;
+  databaseUrl?: string;
+  dataDir?: string;
+}
+
+/**
+ * `cairn server`: starts the service and runs until SIGTERM or SIGINT, then stops
+ * cleanly: no new requests, buffered state written, running tasks left to the next start.
+ */
+export async function serverCommand(options: ServerOptions, out: Output): Promise<number> {
+  const overrides: Partial<CairnConfig> = {};
+  if (options.dataDir !== undefined) overrides.dataDir = options.dataDir;
+  if (options.host !== undefined) overrides.host = options.host;
+  if (options.databaseUrl !== undefined) overrides.databaseUrl = options.databaseUrl;
+  // The port goes through the environment so it is checked like CAIRN_PORT.
+  const config = loadConfig(overrides, { ...process.env, ...(options.port !== undefined ? { CAIRN_PORT: options.port } : {}) });
+  const server = await startServer(config);
+  out.write(`cairn server listening on ${server.url} (data in ${config.dataDir}, ${config.databaseUrl ? "PostgreSQL" : "SQLite"})\n`);
+  out.write(`API: ${server.url}/v3/workflows  OpenAPI: ${server.url}/openapi.json\n`);
+  if (server.createdAdmin) {
+    out.write(`created the first user '${server.createdAdmin.login}' with password ${server.createdAdmin.password} (shown once; set CAIRN_ADMIN_PASSWORD to choose it)\n`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+  out.write("stopping\n");
+  await server.close();
+  out.write("stopped\n");
+  return 0;
+}

@@ -1,0 +1,348 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import yauzl from "yauzl";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_PASSWORD, ApiClient, newUser, startTestServer, waitForRun, type TestServer } from "../support/api-server.js";
+
+/**
+ * The REST API over HTTP against a real server: run once on SQLite and once on
+ * PostgreSQL (api-sqlite.int.test.ts, api-postgres.int.test.ts).
+ */
+
+const W = "/v3/workflows";
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+
+/** Two host tasks: `greet` writes an output from a param and a secret-free input, `shout` upper-cases it. */
+export function hostPipeline(id = "hello") {
+  return {
+    id,
+    execution_profile: { runtime: "host", max_exec_time: 60 },
+    tasks: [
+      {
+        id: "greet",
+        type: "function",
+        runtime: "bash",
+        input: { NAME: { type: "string", value_from: { params: "name" } } },
+        output: { greeting: { type: "string" } },
+        code: b64('echo "hello $NAME"; echo "to stderr" >&2; printf "hello %s" "$NAME" > "$CAIRN_OUTPUTS_DIR/greeting"'),
+      },
+      {
+        id: "shout",
+        type: "function",
+        runtime: "bash",
+        depends_on: [{ id: "greet" }],
+        input: { TEXT: { type: "string", value_from: { task_output: { task_id: "greet", output_id: "greeting" } } } },
+        code: b64('echo "$TEXT" | tr a-z A-Z'),
+      },
+    ],
+  };
+}
+
+export function describeApiSuite(name: string, makeServer: () => Promise<TestServer>): void {
+  describe(`REST API on ${name}`, () => {
+    let server: TestServer;
+    let anon: ApiClient;
+    let ada: ApiClient;
+
+    beforeAll(async () => {
+      server = await makeServer();
+      anon = new ApiClient(server.url);
+      ada = await newUser(anon, "ada");
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    describe("accounts", () => {
+      it("registers with a form body, confirms, and logs in with a cookie", async () => {
+        const reg = await anon.request("POST", "/register", "login=me&password=SecreT-123&email=me%40example.org", { "content-type": "application/x-www-form-urlencoded" });
+        expect(reg.status).toBe(201);
+        expect(reg.body).toMatchObject({ status: "registered", token: expect.any(String) });
+        const early = await anon.request("POST", "/login", "login=me&password=SecreT-123", { "content-type": "application/x-www-form-urlencoded" });
+        expect(early.status).toBe(403);
+        expect(early.body.message).toContain("confirm");
+        expect((await anon.get(`/register/confirm/me/wrong-token`)).status).toBe(404);
+        expect((await anon.get(`/register/confirm/me/${reg.body.token}`)).status).toBe(200);
+        const login = await anon.request("POST", "/login", "login=me&password=SecreT-123", { "content-type": "application/x-www-form-urlencoded" });
+        expect(login.status).toBe(200);
+        const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+        expect(cookie).toMatch(/^cairn_token=/);
+        const groups = await anon.get(`${W}/groups`, { cookie });
+        expect(groups.status).toBe(200);
+        expect(groups.body).toEqual({ success: true, status: 200, message: "Success", result: [] });
+      });
+
+      it("accepts the token as X-Tapis-Token and as a bearer token, and refuses it after log-out", async () => {
+        const bob = await newUser(anon, "logout-user");
+        expect((await anon.get(`${W}/groups`, { authorization: `Bearer ${bob.token}` })).status).toBe(200);
+        expect((await bob.post("/logout")).status).toBe(200);
+        const after = await bob.get(`${W}/groups`);
+        expect(after.status).toBe(401);
+        expect(after.body.message).toContain("revoked");
+      });
+
+      it("refuses a wrong password, a taken login, a short password and anonymous calls", async () => {
+        expect((await anon.post("/v3/oauth2/tokens", { username: "ada", password: "nope", grant_type: "password" })).status).toBe(401);
+        expect((await anon.post("/register", { login: "ada", password: "long-enough-1", email: "a@b.org" })).status).toBe(409);
+        const short = await anon.post("/register", { login: "shorty", password: "x", email: "a@b.org" });
+        expect(short.status).toBe(400);
+        expect(short.body.message).toContain("body.password");
+        const noToken = await anon.get(`${W}/groups`);
+        expect(noToken.status).toBe(401);
+        expect(noToken.body).toMatchObject({ success: false, status: 401 });
+        expect((await anon.get(`${W}/groups`, { "x-tapis-token": "not.a.token" })).status).toBe(401);
+      });
+
+      it("created the first admin from configuration", async () => {
+        const admin = await anon.post("/v3/oauth2/tokens", { username: "admin", password: ADMIN_PASSWORD, grant_type: "password" });
+        expect(admin.status).toBe(201);
+      });
+    });
+
+    describe("groups", () => {
+      it("creates a group with the caller as owner, as in the quickstart", async () => {
+        const res = await ada.post(`${W}/groups`, { id: "lab", users: [{ username: "bob", is_admin: true }] });
+        expect(res.status).toBe(201);
+        expect(res.body.result).toMatchObject({ id: "lab", owner: "ada", tenant_id: "cairn" });
+        const users = res.body.result.users.map((u: any) => [u.username, u.is_admin]);
+        expect(users).toEqual([
+          ["ada", true],
+          ["bob", true],
+        ]);
+        const got = await ada.get(`${W}/groups/lab`);
+        expect(got.body.result.uuid).toBe(res.body.result.uuid);
+        expect((await ada.post(`${W}/groups`, { id: "lab" })).status).toBe(409);
+      });
+
+      it("rejects bad ids, unknown fields and malformed JSON, changing nothing", async () => {
+        const bad = await ada.post(`${W}/groups`, { id: "has space", extra: 1 });
+        expect(bad.status).toBe(400);
+        expect(bad.body.message).toContain("body.id");
+        const malformed = await ada.request("POST", `${W}/groups`, "{not json", { "content-type": "application/json" });
+        expect(malformed.status).toBe(400);
+        expect(malformed.body.message).toContain("not valid JSON");
+        const huge = await ada.post(`${W}/groups`, { id: "big", users: [], pad: "x".repeat(2 * 1024 * 1024) });
+        expect(huge.status).toBe(413);
+        expect((await ada.get(`${W}/groups`)).body.result.map((g: any) => g.id)).toEqual(["lab"]);
+      });
+    });
+
+    describe("pipelines and runs", () => {
+      let runPath: string;
+
+      it("lists every problem of an invalid pipeline with its path, storing nothing", async () => {
+        const res = await ada.post(`${W}/groups/lab/pipelines`, { id: "bad", tasks: [{ id: "a", type: "function" }, { id: "a", type: "nope" }] });
+        expect(res.status).toBe(400);
+        const paths = res.body.result.issues.map((i: any) => i.path);
+        expect(paths).toEqual(expect.arrayContaining(["tasks[0].runtime", "tasks[1].type"]));
+        expect((await ada.get(`${W}/groups/lab/pipelines/bad`)).status).toBe(404);
+      });
+
+      it("creates a pipeline, lists it and shows its tasks", async () => {
+        const res = await ada.post(`${W}/groups/lab/pipelines`, hostPipeline());
+        expect(res.status).toBe(201);
+        expect(res.body.result).toMatchObject({ id: "hello", owner: "ada", current_run: null, last_run: null });
+        expect((await ada.post(`${W}/groups/lab/pipelines`, hostPipeline())).status).toBe(409);
+        const tasks = await ada.get(`${W}/groups/lab/pipelines/hello/tasks`);
+        expect(tasks.body.result.map((t: any) => t.id)).toEqual(["greet", "shout"]);
+        expect((await ada.get(`${W}/groups/lab/pipelines/hello/tasks/shout`)).body.result.depends_on).toEqual([{ id: "greet", can_fail: false }]);
+      });
+
+      it("runs it from an event with params, and reports the run and its executions", async () => {
+        const event = await ada.post(`${W}/groups/lab/pipelines/hello/events`, { params: { name: { value: "world" } } });
+        expect(event.status).toBe(201);
+        const run = event.body.result;
+        runPath = `${W}/groups/lab/pipelines/hello/runs/${run.uuid}`;
+        const final = await waitForRun(ada, runPath);
+        expect(final.status).toBe("succeeded");
+        const executions = (await ada.get(`${runPath}/executions`)).body.result;
+        expect(executions.map((e: any) => [e.task_id, e.status])).toEqual([
+          ["greet", "succeeded"],
+          ["shout", "succeeded"],
+        ]);
+        expect(executions[0].outputs).toEqual({ greeting: "hello world" });
+        const list = await ada.get(`${W}/groups/lab/pipelines/hello/runs`);
+        expect(list.body.result.map((r: any) => r.uuid)).toContain(run.uuid);
+        expect((await ada.get(`${W}/groups/lab/pipelines/hello`)).body.result.last_run).toBe(run.uuid);
+      });
+
+      it("serves logs as text, incrementally with ids, and as server-sent events", async () => {
+        const executions = (await ada.get(`${runPath}/executions`)).body.result;
+        const logs = `${runPath}/executions/${executions[0].uuid}/logs`;
+        const text = await ada.get(logs);
+        expect(text.headers.get("content-type")).toContain("text/plain");
+        expect(text.text).toContain("hello world\n");
+        expect(text.text).toContain("to stderr\n");
+        const all = await ada.get(`${logs}?since=0`);
+        const lines = all.body.result.lines;
+        expect(lines.length).toBeGreaterThanOrEqual(2);
+        expect(all.body.result.complete).toBe(true);
+        const after = await ada.get(`${logs}?since=${lines[0].id}`);
+        expect(after.body.result.lines).toEqual(lines.slice(1));
+        const sse = await ada.get(logs, { accept: "text/event-stream" });
+        expect(sse.headers.get("content-type")).toContain("text/event-stream");
+        expect(sse.text).toContain(`id: ${lines[0].id}\nevent: line\n`);
+        expect(sse.text).toMatch(/event: end\ndata: \{"status":"succeeded"/);
+      });
+
+      it("streams a running task's log live, then ends", async () => {
+        const slow = hostPipeline("slow");
+        slow.tasks = [{ id: "tick", type: "function", runtime: "bash", code: b64("for i in 1 2 3; do echo tick $i; sleep 0.3; done") } as any];
+        expect((await ada.post(`${W}/groups/lab/pipelines`, slow)).status).toBe(201);
+        const run = (await ada.post(`${W}/groups/lab/pipelines/slow/events`)).body.result;
+        const path = `${W}/groups/lab/pipelines/slow/runs/${run.uuid}`;
+        let executions: any[] = [];
+        for (let i = 0; i < 100 && executions.length === 0; i++) executions = (await ada.get(`${path}/executions`)).body.result;
+        const began = Date.now();
+        const res = await fetch(`${server.url}${path}/executions/${executions[0].uuid}/logs`, { headers: { accept: "text/event-stream", "x-tapis-token": ada.token! } });
+        const reader = res.body!.getReader();
+        const decoder = new TextDecoder();
+        let received = "";
+        let firstTickAt = 0;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          received += decoder.decode(value);
+          if (!firstTickAt && received.includes("tick 1")) firstTickAt = Date.now();
+        }
+        expect(received).toContain("tick 3");
+        expect(received).toContain("event: end");
+        // The first line arrived while the task was still running, not all at the end.
+        expect(Date.now() - firstTickAt).toBeGreaterThan(300);
+        expect(firstTickAt - began).toBeLessThan(2000);
+      });
+
+      it("gives the results of a run and of one execution as zips", async () => {
+        const zip = await fetch(`${server.url}${runPath}/results`, { headers: { "x-tapis-token": ada.token! } });
+        expect(zip.headers.get("content-type")).toBe("application/zip");
+        const entries = await unzip(Buffer.from(await zip.arrayBuffer()));
+        expect(entries.get("greet/output/greeting")).toBe("hello world");
+        expect(entries.get("greet/output/.stdout")).toBe("hello world\n");
+        expect(entries.get("greet/output/.stderr")).toBe("to stderr\n");
+        expect(entries.get("shout/output/.stdout")).toBe("HELLO WORLD\n");
+        const executions = (await ada.get(`${runPath}/executions`)).body.result;
+        const one = await fetch(`${server.url}${runPath}/executions/${executions[1].uuid}/results`, { headers: { "x-tapis-token": ada.token! } });
+        expect([...(await unzip(Buffer.from(await one.arrayBuffer()))).keys()].sort()).toEqual(["output/.stderr", "output/.stdout"]);
+      });
+
+      it("cancels a running run and re-runs a finished one", async () => {
+        const sleepy = { id: "sleepy", execution_profile: { runtime: "host" }, tasks: [{ id: "nap", type: "function", runtime: "bash", code: b64("sleep 30") }] };
+        expect((await ada.post(`${W}/groups/lab/pipelines`, sleepy)).status).toBe(201);
+        const run = (await ada.post(`${W}/groups/lab/pipelines/sleepy/events`)).body.result;
+        const path = `${W}/groups/lab/pipelines/sleepy/runs/${run.uuid}`;
+        await new Promise((r) => setTimeout(r, 300));
+        expect((await ada.post(`${path}/cancel`)).status).toBe(200);
+        expect((await waitForRun(ada, path, 15_000)).status).toBe("cancelled");
+        const rerun = await ada.post(`${runPath}/rerun`);
+        expect(rerun.status).toBe(201);
+        expect(rerun.body.result.params).toEqual({ name: "world" });
+        expect((await waitForRun(ada, `${W}/groups/lab/pipelines/hello/runs/${rerun.body.result.uuid}`)).status).toBe("succeeded");
+      });
+
+      it("rejects a bad event: unknown fields, malformed directives, an unknown pipeline", async () => {
+        const unknown = await ada.post(`${W}/groups/lab/pipelines/hello/events`, { parms: {} });
+        expect(unknown.status).toBe(400);
+        const directives = await ada.post(`${W}/groups/lab/pipelines/hello/events`, { commit_message: "fix [bad directive!]" });
+        expect(directives.status).toBe(400);
+        expect(directives.body.message).toContain("directive");
+        expect((await ada.post(`${W}/groups/lab/pipelines/nope/events`)).status).toBe(404);
+        expect((await ada.get(`${W}/groups/lab/pipelines/hello/runs/not-a-uuid`)).status).toBe(400);
+      });
+
+      it("records a dry_run directive without starting anything", async () => {
+        const res = await ada.post(`${W}/groups/lab/pipelines/hello/events`, { directives: ["dry_run"] });
+        expect(res.status).toBe(201);
+        expect(res.body.result.status).toBe("succeeded");
+        expect((await ada.get(`${W}/groups/lab/pipelines/hello/runs/${res.body.result.uuid}/executions`)).body.result).toEqual([]);
+      });
+    });
+
+    describe("identities and secrets", () => {
+      it("stores identities without ever returning their credentials", async () => {
+        const res = await ada.post(`${W}/identities`, {
+          type: "github",
+          name: "my-github-identity",
+          description: "My github identity",
+          credentials: { username: "ada-gh", personal_access_token: "ghp_supersecretvalue123" },
+        });
+        expect(res.status).toBe(201);
+        expect(res.text).not.toContain("ghp_supersecretvalue123");
+        const list = await ada.get(`${W}/identities`);
+        expect(list.text).not.toContain("ghp_supersecretvalue123");
+        expect(list.body.result.map((i: any) => i.name)).toEqual(["my-github-identity"]);
+        const bob = await newUser(anon, "identity-outsider");
+        expect((await bob.get(`${W}/identities/${res.body.result.uuid}`)).status).toBe(404);
+        const wrong = await ada.post(`${W}/identities`, { type: "github", name: "x", credentials: { username: "a" } });
+        expect(wrong.status).toBe(400);
+      });
+
+      it("passes a group secret to a task, never storing or returning it in clear", async () => {
+        const secret = "s3cr3t-value-for-the-api-test";
+        expect((await ada.put(`${W}/groups/lab/secrets/DB_PASSWORD`, { value: secret })).status).toBe(200);
+        const pipeline = {
+          id: "uses-secret",
+          execution_profile: { runtime: "host" },
+          tasks: [
+            {
+              id: "check",
+              type: "function",
+              runtime: "bash",
+              input: { PW: { type: "string", value_from: { secret: "DB_PASSWORD" } } },
+              output: { length: { type: "string" } },
+              code: b64('printf %s "${#PW}" > "$CAIRN_OUTPUTS_DIR/length"'),
+            },
+          ],
+        };
+        expect((await ada.post(`${W}/groups/lab/pipelines`, pipeline)).status).toBe(201);
+        const run = (await ada.post(`${W}/groups/lab/pipelines/uses-secret/events`)).body.result;
+        const path = `${W}/groups/lab/pipelines/uses-secret/runs/${run.uuid}`;
+        expect((await waitForRun(ada, path)).status).toBe("succeeded");
+        const executions = (await ada.get(`${path}/executions`)).body.result;
+        expect(executions[0].outputs).toEqual({ length: String(secret.length) });
+        const listed = await ada.get(`${W}/groups/lab/secrets`);
+        expect(listed.body.result.map((s: any) => s.name)).toEqual(["DB_PASSWORD"]);
+        expect(listed.text).not.toContain(secret);
+        if (!server.config.databaseUrl) {
+          const db = await readFile(join(server.dataDir, "cairn.db"));
+          expect(db.includes(Buffer.from(secret))).toBe(false);
+          expect(db.includes(Buffer.from("ghp_supersecretvalue123"))).toBe(false);
+        }
+      });
+    });
+
+    it("serves an OpenAPI document describing the routes", async () => {
+      const doc = await anon.get("/openapi.json");
+      expect(doc.status).toBe(200);
+      expect(doc.body.openapi).toMatch(/^3\./);
+      expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/v3/workflows/groups", "/v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/events"]));
+    });
+
+    it("answers an unknown path with the envelope", async () => {
+      const res = await ada.get(`${W}/nothing-here`);
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ success: false, status: 404 });
+    });
+  });
+}
+
+async function unzip(buffer: Buffer): Promise<Map<string, string>> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z!))));
+  const entries = new Map<string, string>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on("entry", (entry: yauzl.Entry) => {
+      zip.openReadStream(entry, (err, stream) => {
+        if (err) return reject(err);
+        const chunks: Buffer[] = [];
+        stream!.on("data", (c: Buffer) => chunks.push(c));
+        stream!.on("end", () => {
+          entries.set(entry.fileName, Buffer.concat(chunks).toString("utf8"));
+          zip.readEntry();
+        });
+      });
+    });
+    zip.on("end", () => resolve());
+    zip.on("error", reject);
+    zip.readEntry();
+  });
+  return entries;
+}
