@@ -43,6 +43,10 @@ describe("architecture", () => {
     expect(await violations("spec", /^(node:)?(fs|fs\/promises|child_process|net|http|https|dgram|os)$|\/(store|engine|runtimes|tasks|cli)\//)).toEqual([]);
   });
 
+  it("keeps the API client apart from the server: it knows the API only by its OpenAPI types", async () => {
+    expect(await violations("client", /\/(api|engine|store|runtimes|tasks|cli|secrets|auth)\//)).toEqual([]);
+  });
+
   it("keeps HTTP and the CLI out of the engine, tasks and runtimes", async () => {
     for (const layer of ["engine", "tasks", "runtimes", "store"]) {
       expect(await violations(layer, /^(node:)?http$|\/(api|cli)\//)).toEqual([]);

@@ -276,7 +276,7 @@ export function describeApiSuite(name: string, makeServer: () => Promise<TestSer
         expect(wrong.status).toBe(400);
       });
 
-      it("passes a group secret to a task, never storing or returning it in clear", async () => {
+      it("passes a group secret to a task, never showing it in logs, answers or the database", async () => {
         const secret = "s3cr3t-value-for-the-api-test";
         expect((await ada.put(`${W}/groups/lab/secrets/DB_PASSWORD`, { value: secret })).status).toBe(200);
         const pipeline = {
@@ -289,7 +289,8 @@ export function describeApiSuite(name: string, makeServer: () => Promise<TestSer
               runtime: "bash",
               input: { PW: { type: "string", value_from: { secret: "DB_PASSWORD" } } },
               output: { length: { type: "string" } },
-              code: b64('printf %s "${#PW}" > "$CAIRN_OUTPUTS_DIR/length"'),
+              // Whole, split across two lines, and base64-encoded.
+              code: b64('echo "pw=$PW"; echo "${PW:0:14}"; echo "${PW:14}"; printf %s "$PW" | base64; printf %s "${#PW}" > "$CAIRN_OUTPUTS_DIR/length"'),
             },
           ],
         };
@@ -299,13 +300,21 @@ export function describeApiSuite(name: string, makeServer: () => Promise<TestSer
         expect((await waitForRun(ada, path)).status).toBe("succeeded");
         const executions = (await ada.get(`${path}/executions`)).body.result;
         expect(executions[0].outputs).toEqual({ length: String(secret.length) });
+        const logs = (await ada.get(`${path}/executions/${executions[0].uuid}/logs`)).text;
+        expect(logs).toContain("pw=***");
+        const forms = [secret, secret.slice(0, 14), secret.slice(14), b64(secret), b64(secret).slice(4, 30)];
+        for (const answer of [logs, JSON.stringify(executions), (await ada.get(path)).text]) {
+          for (const form of forms) expect(answer).not.toContain(form);
+        }
         const listed = await ada.get(`${W}/groups/lab/secrets`);
         expect(listed.body.result.map((s: any) => s.name)).toEqual(["DB_PASSWORD"]);
         expect(listed.text).not.toContain(secret);
         if (!server.config.databaseUrl) {
-          const db = await readFile(join(server.dataDir, "cairn.db"));
-          expect(db.includes(Buffer.from(secret))).toBe(false);
-          expect(db.includes(Buffer.from("ghp_supersecretvalue123"))).toBe(false);
+          // The write-ahead log too: recent rows live there until a checkpoint.
+          for (const file of ["cairn.db", "cairn.db-wal"]) {
+            const bytes = await readFile(join(server.dataDir, file)).catch(() => Buffer.alloc(0));
+            for (const form of [...forms, "ghp_supersecretvalue123"]) expect(bytes.includes(Buffer.from(form)), `${file} holds ${form}`).toBe(false);
+          }
         }
       });
     });

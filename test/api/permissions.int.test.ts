@@ -24,6 +24,8 @@ interface Case {
 
 const G = `${W}/groups/matrix`;
 const P = `${G}/pipelines/hello`;
+/** A run of the group, started before the cases run. */
+let runUuid = "";
 
 const CASES: Case[] = [
   { name: "read the group", method: "GET", path: () => G, expect: { owner: 200, admin: 200, member: 200, outsider: 404, anonymous: 401 } },
@@ -41,6 +43,7 @@ const CASES: Case[] = [
   { name: "replace a pipeline", method: "PUT", path: () => P, body: () => hostPipeline(), expect: { owner: 200, admin: 200, member: 403, outsider: 404, anonymous: 401 } },
   { name: "start a run", method: "POST", path: () => `${P}/events`, body: () => ({ params: { name: "x" } }), expect: { owner: 201, admin: 201, member: 201, outsider: 404, anonymous: 401 } },
   { name: "list runs", method: "GET", path: () => `${P}/runs`, expect: { owner: 200, admin: 200, member: 200, outsider: 404, anonymous: 401 } },
+  { name: "find a run by its uuid alone", method: "GET", path: () => `${W}/runs/${runUuid}`, expect: { owner: 200, admin: 200, member: 200, outsider: 404, anonymous: 401 } },
   { name: "set a secret", method: "PUT", path: (r) => `${G}/secrets/S_${r}`, body: () => ({ value: "value-1234" }), expect: { owner: 200, admin: 200, member: 403, outsider: 404, anonymous: 401 } },
   { name: "list secrets", method: "GET", path: () => `${G}/secrets`, expect: { owner: 200, admin: 200, member: 200, outsider: 404, anonymous: 401 } },
   { name: "delete another's pipeline", method: "DELETE", path: () => `${G}/pipelines/made-by-member`, expect: { owner: 403, admin: 403, member: 200, outsider: 404, anonymous: 401 }, last: "member" },
@@ -67,9 +70,23 @@ describe("permissions", () => {
     ];
     expect((await clients.owner.post(`${W}/groups`, { id: "matrix", users })).status).toBe(201);
     expect((await clients.owner.post(`${G}/pipelines`, hostPipeline())).status).toBe(201);
+    const run = await clients.owner.post(`${P}/events`, { params: { name: "matrix" } });
+    expect(run.status).toBe(201);
+    runUuid = run.body.result.uuid;
   });
   afterAll(async () => {
     await server?.close();
+  });
+
+  it("finds a run by uuid with its group and pipeline for a member, and tells an outsider nothing about it", async () => {
+    const found = await clients.member.get(`${W}/runs/${runUuid}`);
+    expect(found.body.result).toMatchObject({ uuid: runUuid, group_id: "matrix", pipeline_id: "hello" });
+    const hidden = await clients.outsider.get(`${W}/runs/${runUuid}`);
+    const missing = await clients.outsider.get(`${W}/runs/00000000-0000-4000-8000-000000000000`);
+    expect(hidden.status).toBe(404);
+    expect(hidden.text).not.toContain("matrix");
+    // The same answer as for a run that does not exist, but for the uuid asked about.
+    expect(hidden.body.message.replace(runUuid, "X")).toBe(missing.body.message.replace("00000000-0000-4000-8000-000000000000", "X"));
   });
 
   for (const c of CASES) {

@@ -102,6 +102,53 @@ function parsePositiveInt(name: string, value: string | undefined, fallback: num
   return n;
 }
 
+/** Where the CLI's client commands (`cairn login`, `apply`, `runs`, ...) find their server when nothing says. */
+export const DEFAULT_SERVER = "http://127.0.0.1:8080";
+
+/** What the CLI needs to talk to a server: flags first, then the environment. */
+export interface ClientConfig {
+  /** `--server` or CAIRN_SERVER, without a trailing slash; unset: the server of the last `cairn login`, else DEFAULT_SERVER. */
+  server: string | undefined;
+  /** CAIRN_TOKEN: used instead of the token `cairn login` stored. */
+  token: string | undefined;
+  /** `--user` or CAIRN_USER, for `cairn login`. */
+  user: string | undefined;
+  /** CAIRN_PASSWORD, for `cairn login` in scripts (else a prompt, or standard input when it is not a terminal). */
+  password: string | undefined;
+  /** Where `cairn login` keeps its tokens: $XDG_CONFIG_HOME/cairn/session.json, or ~/.config/cairn/session.json. */
+  sessionFile: string;
+}
+
+export function loadClientConfig(overrides: Partial<ClientConfig> = {}, env: Env = process.env): Readonly<ClientConfig> {
+  const server = overrides.server ?? nonEmpty(env.CAIRN_SERVER);
+  const configHome = nonEmpty(env.XDG_CONFIG_HOME) ?? join(nonEmpty(env.HOME) ?? homedir(), ".config");
+  return Object.freeze({
+    server: server === undefined ? undefined : parseServerUrl(server),
+    token: overrides.token ?? nonEmpty(env.CAIRN_TOKEN),
+    user: overrides.user ?? nonEmpty(env.CAIRN_USER),
+    // Not trimmed, unlike the other values: spaces may be part of a password.
+    password: overrides.password ?? (env.CAIRN_PASSWORD || undefined),
+    sessionFile: overrides.sessionFile ?? join(resolve(configHome), "cairn", "session.json"),
+  });
+}
+
+/** `http(s)://host[:port][/prefix]`, without a trailing slash, so it can key the stored sessions. */
+export function parseServerUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (err) {
+    throw new CairnError("config_invalid", `the server must be a URL such as ${DEFAULT_SERVER}, got '${value}'`, { cause: err });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new CairnError("config_invalid", `the server URL must start with http:// or https://, got '${value}'`);
+  }
+  if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+    throw new CairnError("config_invalid", `the server URL must not have a query, fragment or credentials, got '${value}'`);
+  }
+  return url.href.replace(/\/+$/, "");
+}
+
 /**
  * Human durations ("500ms", "30s", "5m", "2h") or plain seconds to milliseconds.
  * Returns undefined for anything else, so callers can name the field in their error.

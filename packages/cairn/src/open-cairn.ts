@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { CairnConfig } from "./config.js";
-import { Engine } from "./engine/engine.js";
+import { Engine, type RunApiAccess } from "./engine/engine.js";
 import type { SecretLookup } from "./engine/input-resolver.js";
 import { ContainerRuntime } from "./runtimes/container/container-runtime.js";
 import { HostRuntime } from "./runtimes/host/host-runtime.js";
@@ -21,6 +21,7 @@ export interface Cairn {
 export interface OpenOptions {
   allowHostRuntime?: boolean;
   secrets?: SecretLookup;
+  apiAccess?: RunApiAccess;
 }
 
 /** Opens the store (migrating it), the runtimes (the container engine lazily) and an engine over them. */
@@ -49,6 +50,7 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     handlers: defaultTaskHandlers(),
     secrets: options.secrets,
     allowHostRuntime: options.allowHostRuntime,
+    apiAccess: options.apiAccess,
   });
   return {
     config,

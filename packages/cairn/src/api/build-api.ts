@@ -1,11 +1,11 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
-import swagger from "@fastify/swagger";
+import swagger, { type SwaggerTransformObject } from "@fastify/swagger";
 import Fastify, { type FastifyServerOptions } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { CairnError } from "../errors.js";
 import type { ApiApp, ApiContext } from "./api-context.js";
-import { failure, sendError } from "./envelope.js";
+import { apiSchemas, errorEnvelopeSchema, failure, sendError } from "./envelope.js";
 import { tokenOf } from "./principal.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { groupRoutes } from "./routes/groups.js";
@@ -15,6 +15,8 @@ import { pipelineRoutes } from "./routes/pipelines.js";
 import { resultRoutes } from "./routes/results.js";
 import { runRoutes } from "./routes/runs.js";
 import { secretRoutes } from "./routes/secrets.js";
+
+const namedSchemas = createJsonSchemaTransformObject({ schemaRegistry: apiSchemas });
 
 /** Requests larger than this are refused with 413; a pipeline definition is far smaller. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -46,7 +48,15 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
       },
       security: [{ tapisToken: [] }, { bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: createJsonSchemaTransform({ schemaRegistry: apiSchemas }),
+    transformObject: (document) => withoutUnreferencedSchemas(namedSchemas(document)),
+  });
+
+  // Every error answer is the envelope (see sendError); saying so on each route puts it in
+  // the OpenAPI document, so the generated client knows the shape of its errors too.
+  app.addHook("onRoute", (route) => {
+    if (route.schema?.hide) return;
+    route.schema = { ...route.schema, response: { "4xx": errorEnvelopeSchema, "5xx": errorEnvelopeSchema, ...(route.schema?.response as object | undefined) } };
   });
 
   app.decorateRequest("principal", null);
@@ -78,4 +88,17 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;
+}
+
+/**
+ * The zod transform adds an `…Input` twin of every named schema for request bodies; the
+ * named ones are all answers, so twins that nothing references are left out.
+ */
+function withoutUnreferencedSchemas(document: ReturnType<SwaggerTransformObject>): ReturnType<SwaggerTransformObject> {
+  if (!("components" in document) || document.components?.schemas === undefined) return document;
+  const text = JSON.stringify(document);
+  const schemas = Object.entries(document.components.schemas).filter(([id]) => text.includes(`"#/components/schemas/${id}"`));
+  // A fresh object made by the transform above, so changing it in place is safe.
+  document.components.schemas = Object.fromEntries(schemas);
+  return document;
 }

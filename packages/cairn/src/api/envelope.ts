@@ -14,17 +14,31 @@ export interface Envelope<T> {
   result: T;
 }
 
+/**
+ * Schemas named in the OpenAPI document's components, and so in the client's types
+ * (`components["schemas"]["Run"]`), instead of repeated inline on every route.
+ */
+export const apiSchemas = z.registry<{ id: string }>();
+
+export function named<T extends z.ZodType>(id: string, schema: T): T {
+  apiSchemas.add(schema, { id });
+  return schema;
+}
+
 export function envelopeSchema<T extends z.ZodType>(result: T) {
   return z.object({ success: z.boolean(), status: z.number().int(), message: z.string(), result });
 }
 
 /** The schema of every error answer; `result` carries the problems with their paths when there are several. */
-export const errorEnvelopeSchema = z.object({
-  success: z.literal(false),
-  status: z.number().int(),
-  message: z.string(),
-  result: z.object({ code: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).nullable(),
-});
+export const errorEnvelopeSchema = named(
+  "Error",
+  z.object({
+    success: z.literal(false),
+    status: z.number().int(),
+    message: z.string(),
+    result: z.object({ code: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).nullable(),
+  }),
+);
 
 export function ok<T>(result: T, message = "Success", status = 200): Envelope<T> {
   return { success: true, status, message, result };

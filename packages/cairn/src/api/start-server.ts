@@ -3,6 +3,7 @@ import type { FastifyServerOptions } from "fastify";
 import { hashPassword, verifyPassword } from "../auth/password-hash.js";
 import { newConfirmationCode } from "../auth/confirmation-code.js";
 import type { CairnConfig } from "../config.js";
+import { TaskFailure } from "../errors.js";
 import { openCairn, type Cairn } from "../open-cairn.js";
 import { loadOrCreateKey, type DataKey } from "../secrets/key-ring.js";
 import { open, seal } from "../secrets/sealed-box.js";
@@ -32,7 +33,18 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
   const { key } = await loadOrCreateKey({ configuredKey: config.dataKey, dataDir: config.dataDir });
   const sealer = sealerFor(key);
   let cairn: Cairn | undefined;
+  let tokens: SignedTokenService | undefined;
+  // Tasks may start (recovered runs) before the port is known; their grants wait for it.
+  let announceUrl!: (url: string) => void;
+  const apiUrl = new Promise<string>((resolve) => (announceUrl = resolve));
   cairn = await openCairn(config, {
+    apiAccess: {
+      async grant(run) {
+        if (!run.startedBy) throw new TaskFailure("inject_api_token: the run has no user to act for (it was not started through the API)", { retryable: false });
+        const { token } = await tokens!.issueRunToken(run.startedBy, run.groupId, run.uuid);
+        return { url: `${await apiUrl}/v3/workflows`, token };
+      },
+    },
     allowHostRuntime: config.allowHostRuntime,
     secrets: async (name, groupId) => {
       const secret = await cairn!.store.service.getSecret(groupId, name);
@@ -45,7 +57,7 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
       store: cairn.store,
       engine: cairn.engine,
       sealer,
-      tokens: new SignedTokenService(key, cairn.store.service, config.sessionTtlSeconds),
+      tokens: (tokens = new SignedTokenService(key, cairn.store, config.sessionTtlSeconds)),
       passwords: { hash: hashPassword, verify: verifyPassword },
       newConfirmationCode,
     };
@@ -53,6 +65,7 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
     await cairn.engine.recover();
     const app = await buildApi(ctx, options);
     const url = await app.listen({ host: config.host, port: config.port });
+    announceUrl(url);
     const opened = cairn;
     return {
       app,

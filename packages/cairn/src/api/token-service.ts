@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { CairnError } from "../errors.js";
 import { issueToken, verifyToken, type TokenClaims } from "../auth/tokens.js";
 import type { DataKey } from "../secrets/key-ring.js";
-import type { ServiceStore } from "../store/service-store.js";
+import type { RunId } from "../ids.js";
+import { TERMINAL_RUN_STATUSES, type Store } from "../store/store.js";
 import type { TokenService } from "./api-context.js";
 import type { Principal } from "./principal.js";
 
@@ -11,12 +12,14 @@ const RUN_TOKEN_TTL_SECONDS = 24 * 3600;
 
 /**
  * Signed, expiring tokens (auth/tokens.ts) plus what a signature cannot say: whether the
- * token was revoked (log-out, a finished run) and whether its user still exists.
+ * token was revoked (log-out), whether its run has ended (a run's token dies with the
+ * run: asked of the run itself, so a crash between the run's end and a revocation
+ * cannot leave the token alive), and whether its user still exists.
  */
 export class SignedTokenService implements TokenService {
   constructor(
     private readonly key: DataKey,
-    private readonly store: ServiceStore,
+    private readonly store: Store,
     private readonly sessionTtlSeconds: number,
   ) {}
 
@@ -36,8 +39,15 @@ export class SignedTokenService implements TokenService {
       const reason = (err as { problem?: string }).problem === "expired" ? "the token has expired; log in again" : "the token is not valid";
       throw new CairnError("unauthenticated", reason, { cause: err });
     }
-    const [revoked, user] = await Promise.all([this.store.isTokenRevoked(claims.jti), this.store.getUser(claims.sub)]);
+    const [revoked, user, run] = await Promise.all([
+      this.store.service.isTokenRevoked(claims.jti),
+      this.store.service.getUser(claims.sub),
+      claims.kind === "run" && claims.run ? this.store.getRun(claims.run as RunId) : undefined,
+    ]);
     if (revoked) throw new CairnError("unauthenticated", "the token was revoked; log in again");
+    if (claims.kind === "run" && (!run || TERMINAL_RUN_STATUSES.includes(run.status))) {
+      throw new CairnError("unauthenticated", "the token belonged to a run that has ended");
+    }
     if (!user) throw new CairnError("unauthenticated", "the token's user no longer exists");
     return {
       login: user.login,
@@ -49,7 +59,7 @@ export class SignedTokenService implements TokenService {
   }
 
   async revoke(principal: Principal): Promise<void> {
-    await this.store.revokeToken(principal.tokenId, principal.expiresAt);
+    await this.store.service.revokeToken(principal.tokenId, principal.expiresAt);
   }
 
   private issue(claims: Omit<TokenClaims, "iat" | "exp">, ttlSeconds: number): { token: string; expiresAt: number } {

@@ -1,20 +1,30 @@
-import { readFile } from "node:fs/promises";
+import { statSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { loadConfig, type CairnConfig } from "../config.js";
-import { CairnError, ValidationError, describeError, formatIssues, isCairnError } from "../errors.js";
-import { openCairn } from "../open-cairn.js";
-import { parsePipelineText, validateDirectives } from "../spec/index.js";
-import type { Pipeline } from "../spec/types.js";
+import { ApiError } from "../client/api-error.js";
+import { loadClientConfig, loadConfig, type CairnConfig, type ClientConfig } from "../config.js";
+import { ValidationError, describeError, formatIssues, isCairnError } from "../errors.js";
+import { validateDirectives } from "../spec/index.js";
 import type { RunId } from "../ids.js";
+import { applyCommand } from "./apply-command.js";
+import { isLocalPipelineArgument, parseParams, parsePipelineRef } from "./arguments.js";
+import { cancelCommand } from "./cancel-command.js";
+import type { CommandIo } from "./command-io.js";
+import { EXIT } from "./exit-codes.js";
+import { loginCommand, logoutCommand } from "./login-command.js";
+import { logsCommand } from "./logs-command.js";
+import { loadPipelineSource } from "./pipeline-source.js";
+import { remoteRunCommand } from "./remote-run-command.js";
+import { resultsCommand } from "./results-command.js";
 import { reportRun, summarizeRun, type Output } from "./run-reporter.js";
-import { serverCommand, type ServerOptions } from "./server-command.js";
+import { runsCommand } from "./runs-command.js";
+import type { ServerOptions } from "./server-command.js";
 
-/** Exit codes: 0 success, 1 the run did not succeed (or Cairn failed), 2 bad input, 130 interrupted. */
-export const EXIT = { ok: 0, runFailed: 1, badInput: 2, interrupted: 130 } as const;
+export { EXIT };
 
 interface GlobalOptions {
   dataDir?: string;
   json?: boolean;
+  server?: string;
 }
 
 const stdout: Output = { write: (text) => void process.stdout.write(text) };
@@ -26,18 +36,92 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .description("Cairn: container-native workflows. Runs pipelines (DAGs of container, function and HTTP tasks).")
     .addOption(new Option("--data-dir <dir>", "where Cairn keeps its database and working files").env("CAIRN_DATA_DIR"))
     .option("--json", "machine-readable output (one JSON object per line)")
+    .option("--server <url>", "the Cairn server of the client commands (default: CAIRN_SERVER, else the last one logged in to, else http://127.0.0.1:8080)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) })
     .showHelpAfterError();
 
+  const io = (): CommandIo => ({ out, err, input: process.stdin, json: Boolean(program.opts<GlobalOptions>().json) });
+  const clientConfig = (extra: Partial<ClientConfig> = {}): ClientConfig => {
+    const server = program.opts<GlobalOptions>().server;
+    return loadClientConfig({ ...(server !== undefined ? { server } : {}), ...extra });
+  };
+
   program
     .command("run")
-    .description("run a pipeline file (JSON or YAML, Tapis Workflows format) on this machine and follow it")
-    .argument("<file>", "pipeline file")
+    .description(
+      "run a pipeline file (JSON, YAML, or a .ts/.js module exporting one) on this machine and follow it; " +
+        "or start a run of GROUP/PIPELINE on the server (an argument that is no existing file and has the form GROUP/PIPELINE)",
+    )
+    .argument("<file|group/pipeline>", "pipeline file, or GROUP/PIPELINE on the server")
     .option("-p, --param <key=value>", "a run parameter (repeatable)", collect, [])
     .option("-d, --directive <directive>", "a directive such as no_push or custom_tag:v1 (repeatable)", collect, [])
-    .action(async (file: string, opts: { param: string[]; directive: string[] }) => {
-      exitCode = await runCommand(file, opts, program.opts<GlobalOptions>(), out, err);
+    .option("-f, --follow", "GROUP/PIPELINE: show task states and logs until the run ends, and exit with 0 if it succeeded, 1 if not (a local run is always followed)")
+    .action(async (target: string, opts: { param: string[]; directive: string[]; follow?: boolean }) => {
+      exitCode = isLocalPipelineArgument(target, isFile)
+        ? await runCommand(target, opts, program.opts<GlobalOptions>(), out, err)
+        : await remoteRunCommand(parsePipelineRef(target), opts, clientConfig(), io());
+    });
+
+  program
+    .command("login")
+    .description("log in to a server and keep the token for the other client commands (in a file only you can read)")
+    .option("-u, --user <login>", "who to log in as (default: CAIRN_USER, else asked)")
+    .action(async (opts: { user?: string }) => {
+      exitCode = await loginCommand(clientConfig(opts.user !== undefined ? { user: opts.user } : {}), io());
+    });
+
+  program
+    .command("logout")
+    .description("revoke the kept token on the server and forget it")
+    .action(async () => {
+      exitCode = await logoutCommand(clientConfig(), io());
+    });
+
+  program
+    .command("apply")
+    .description("create a group's pipeline from a file (JSON, YAML, or a .ts/.js module whose default export is the pipeline), or replace the one with its id")
+    .argument("<file>", "pipeline file")
+    .requiredOption("-g, --group <group>", "the group that owns the pipeline")
+    .action(async (file: string, opts: { group: string }) => {
+      exitCode = await applyCommand(file, opts, clientConfig(), io());
+    });
+
+  program
+    .command("runs")
+    .description("list the latest runs, newest first: of one pipeline, of a group, or of every group you are in")
+    .argument("[group[/pipeline]]", "which runs")
+    .option("-n, --limit <n>", "how many runs at most", "20")
+    .option("--status <status>", "only runs in this state (queued, running, succeeded, failed, cancelled)")
+    .action(async (scope: string | undefined, opts: { limit: string; status?: string }) => {
+      exitCode = await runsCommand(scope, opts, clientConfig(), io());
+    });
+
+  program
+    .command("logs")
+    .description("print a run's log lines: of one task as plain text, or of every task prefixed with its id")
+    .argument("<run>", "the run's uuid")
+    .argument("[task]", "only this task")
+    .option("-f, --follow", "show task states and logs live until the run ends (exit code as for run --follow)")
+    .action(async (run: string, task: string | undefined, opts: { follow?: boolean }) => {
+      exitCode = await logsCommand(run, task, opts, clientConfig(), io());
+    });
+
+  program
+    .command("cancel")
+    .description("cancel a run on the server: running tasks are stopped, nothing new starts")
+    .argument("<run>", "the run's uuid")
+    .action(async (run: string) => {
+      exitCode = await cancelCommand(run, clientConfig(), io());
+    });
+
+  program
+    .command("results")
+    .description("download a run's outputs and logs as a zip")
+    .argument("<run>", "the run's uuid")
+    .option("-o, --output <file>", "where to write the zip (default: run-UUID.zip)")
+    .action(async (run: string, opts: { output?: string }) => {
+      exitCode = await resultsCommand(run, opts, clientConfig(), io());
     });
 
   program
@@ -62,6 +146,7 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .addOption(new Option("--host <host>", "address to listen on").env("CAIRN_HOST"))
     .addOption(new Option("--database-url <url>", "a postgres:// URL instead of the embedded SQLite").env("CAIRN_DATABASE_URL"))
     .action(async (opts: ServerOptions) => {
+      const { serverCommand } = await import("./server-command.js");
       exitCode = await serverCommand({ ...opts, dataDir: program.opts<GlobalOptions>().dataDir }, out);
     });
 
@@ -81,11 +166,11 @@ async function runCommand(
   out: Output,
   err: Output,
 ): Promise<number> {
-  const pipeline = await loadPipelineFile(file);
+  const pipeline = await loadPipelineSource(file);
   const params = parseParams(opts.param);
   const directives = opts.directive.length > 0 ? validateDirectives(opts.directive) : {};
   const config = configFor(global);
-  const cairn = await openCairn(config, { allowHostRuntime: true, secrets: async (name) => config.localSecrets[name] });
+  const cairn = await openLocal(config);
   let interrupted = false;
   try {
     const pending = (await cairn.store.listUnfinishedRuns()).length;
@@ -114,9 +199,8 @@ async function runCommand(
 }
 
 async function validateCommand(file: string, global: GlobalOptions, out: Output, err: Output): Promise<number> {
-  const text = await readPipelineFile(file);
   try {
-    const pipeline = parsePipelineText(text, file);
+    const pipeline = await loadPipelineSource(file);
     out.write(global.json ? JSON.stringify({ valid: true, pipeline }) + "\n" : `${file}: valid pipeline '${pipeline.id}' with ${pipeline.tasks.length} task(s)\n`);
     return EXIT.ok;
   } catch (error) {
@@ -130,7 +214,7 @@ async function validateCommand(file: string, global: GlobalOptions, out: Output,
 
 async function resumeCommand(global: GlobalOptions, out: Output): Promise<number> {
   const config = configFor(global);
-  const cairn = await openCairn(config, { allowHostRuntime: true, secrets: async (name) => config.localSecrets[name] });
+  const cairn = await openLocal(config);
   try {
     const stopReporters: (() => void)[] = [];
     const taken = await cairn.engine.recover();
@@ -153,32 +237,22 @@ async function resumeCommand(global: GlobalOptions, out: Output): Promise<number
   }
 }
 
+/**
+ * The engine, store and runtimes for the local commands, loaded only by them: their
+ * modules (the container engine client, the database drivers) take most of a start, and
+ * the client commands need none of them.
+ */
+async function openLocal(config: CairnConfig) {
+  const { openCairn } = await import("../open-cairn.js");
+  return openCairn(config, { allowHostRuntime: true, secrets: async (name) => config.localSecrets[name] });
+}
+
 function configFor(global: GlobalOptions): CairnConfig {
   return loadConfig(global.dataDir ? { dataDir: global.dataDir } : {});
 }
 
-async function readPipelineFile(file: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : describeError(error);
-    throw new CairnError("invalid_input", `cannot read pipeline file '${file}': ${reason}`, { cause: error });
-  }
-}
-
-async function loadPipelineFile(file: string): Promise<Pipeline> {
-  return parsePipelineText(await readPipelineFile(file), file);
-}
-
-function parseParams(pairs: string[]): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    if (eq <= 0) throw new ValidationError("--param", [{ path: pair, message: "expected KEY=VALUE" }]);
-    params[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return params;
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -190,8 +264,14 @@ function reportError(error: unknown, err: Output): number {
     err.write(`error: ${error.message.split("\n")[0]}\n${formatIssues(error.issues)}\n`);
     return EXIT.badInput;
   }
+  if (error instanceof ApiError && error.issues.length > 0) {
+    // The server's message lists the issues already; print them once, as for a local file.
+    err.write(`error: ${error.message.split("\n")[0]}\n${formatIssues(error.issues)}\n`);
+    return error.code === "invalid_input" ? EXIT.badInput : EXIT.runFailed;
+  }
   if (isCairnError(error)) {
     err.write(`error: ${describeError(error)}\n`);
+    if (error instanceof ApiError && error.status === 401) err.write("log in again with `cairn login`\n");
     return error.code === "invalid_input" || error.code === "config_invalid" ? EXIT.badInput : EXIT.runFailed;
   }
   err.write(`error: ${describeError(error)}\n`);

@@ -15,30 +15,70 @@ const SYMBOL: Record<string, string> = {
   timed_out: "⏱",
 };
 
+/** A task attempt as both reporters print it: the local engine's records and the API's answers map to this. */
+export interface ExecutionView {
+  taskId: string;
+  attempt: number;
+  status: string;
+  startedAt: number | null;
+  endedAt: number | null;
+  exitCode: number | null;
+  message: string | null;
+}
+
+/** A run's outcome as both reporters print it. */
+export interface RunView {
+  uuid: string;
+  status: string;
+  startedAt: number | null;
+  endedAt: number | null;
+  message: string | null;
+}
+
+/** Task ids are padded to the longest seen so far, so that columns line up. */
+export class TaskColumn {
+  private width = 12;
+
+  pad(taskId: string): string {
+    this.width = Math.max(this.width, taskId.length);
+    return taskId.padEnd(this.width);
+  }
+}
+
+/** One line for a state change, e.g. `✘ build  failed in 1.20 s [exit 2]: ...`; undefined for a first attempt being queued (nothing to say). */
+export function describeExecution(e: ExecutionView, column: TaskColumn): string | undefined {
+  if (e.status === "queued" && e.attempt === 1) return undefined;
+  const attempt = e.attempt > 1 ? ` (attempt ${e.attempt})` : "";
+  const took = e.endedAt && e.startedAt ? ` in ${seconds(e.endedAt - e.startedAt)}` : "";
+  const why = e.message && e.status !== "succeeded" ? `: ${e.message}` : "";
+  const exit = e.exitCode !== null && e.status === "failed" ? ` [exit ${e.exitCode}]` : "";
+  const what = e.status === "queued" ? `retry scheduled${attempt}` : `${e.status}${attempt}${took}${exit}${why}`;
+  return `${SYMBOL[e.status] ?? "?"} ${column.pad(e.taskId)} ${what}`;
+}
+
+/** One log line, prefixed with its task: `|` stdout, `!` stderr, `~` Cairn's own notes. */
+export function describeLogLine(taskId: string, stream: string, line: string, column: TaskColumn): string {
+  const marker = stream === "stderr" ? "!" : stream === "system" ? "~" : "|";
+  return `  ${column.pad(taskId)} ${marker} ${line}`;
+}
+
 /**
  * Prints a run as it happens: one line per task state change and every log line,
  * prefixed with the task id. With `json`, one JSON object per event (for scripts).
  */
 export function reportRun(engine: Engine, runUuid: string, out: Output, options: { json: boolean }): () => void {
-  const width = { value: 12 };
+  const column = new TaskColumn();
   const onExecution = (e: ExecutionRecord) => {
     if (e.runUuid !== runUuid) return;
     if (options.json) return out.write(JSON.stringify({ event: "execution", ...e }) + "\n");
-    if (e.status === "queued" && e.attempt === 1) return;
-    width.value = Math.max(width.value, e.taskId.length);
-    const attempt = e.attempt > 1 ? ` (attempt ${e.attempt})` : "";
-    const took = e.endedAt && e.startedAt ? ` in ${((e.endedAt - e.startedAt) / 1000).toFixed(2)} s` : "";
-    const why = e.message && e.status !== "succeeded" ? `: ${e.message}` : "";
-    const exit = e.exitCode !== null && e.status === "failed" ? ` [exit ${e.exitCode}]` : "";
-    const what = e.status === "queued" ? `retry scheduled${attempt}` : `${e.status}${attempt}${took}${exit}${why}`;
-    out.write(`${SYMBOL[e.status] ?? "?"} ${e.taskId.padEnd(width.value)} ${what}\n`);
+    const line = describeExecution(e, column);
+    if (line !== undefined) out.write(line + "\n");
   };
   const onLog = (l: LogEvent) => {
     if (l.runUuid !== runUuid) return;
     if (options.json) return out.write(JSON.stringify({ event: "log", ...l }) + "\n");
     if (l.stream === "system" && l.line.startsWith("interrupted:")) return;
-    const marker = l.stream === "stderr" ? "!" : l.stream === "system" ? "~" : "|";
-    out.write(`  ${l.taskId.padEnd(width.value)} ${marker} ${l.line}\n`);
+    out.write(describeLogLine(l.taskId, l.stream, l.line, column) + "\n");
   };
   engine.on("execution", onExecution);
   engine.on("log", onLog);
@@ -48,7 +88,11 @@ export function reportRun(engine: Engine, runUuid: string, out: Output, options:
   };
 }
 
-export function summarizeRun(run: RunRecord): string {
-  const took = run.endedAt && run.startedAt ? ` in ${((run.endedAt - run.startedAt) / 1000).toFixed(2)} s` : "";
+export function summarizeRun(run: RunView | RunRecord): string {
+  const took = run.endedAt && run.startedAt ? ` in ${seconds(run.endedAt - run.startedAt)}` : "";
   return `run ${run.uuid} ${run.status}${took}${run.message ? `: ${run.message}` : ""}`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
 }

@@ -10,7 +10,7 @@ import type { Pipeline, TaskType } from "../spec/types.js";
 import { createStore } from "../store/create-store.js";
 import type { ExecutionRecord, Store } from "../store/store.js";
 import type { Runtimes, TaskExecutionContext, TaskHandler, TaskOutcome } from "../tasks/task-handler.js";
-import { Engine } from "./engine.js";
+import { Engine, type RunApiAccess } from "./engine.js";
 
 /**
  * Engine behaviour with a real SQLite store and scripted task handlers: each task's
@@ -60,7 +60,7 @@ function makeHandlers(withResume = true): Map<TaskType, TaskHandler> {
   ]);
 }
 
-function newEngine(options: { maxParallelTasks?: number; withResume?: boolean; secrets?: Record<string, string> } = {}) {
+function newEngine(options: { maxParallelTasks?: number; withResume?: boolean; secrets?: Record<string, string>; apiAccess?: RunApiAccess } = {}) {
   const engine = new Engine({
     store,
     config: { ...config, maxParallelTasks: options.maxParallelTasks ?? 4 },
@@ -68,6 +68,7 @@ function newEngine(options: { maxParallelTasks?: number; withResume?: boolean; s
     handlers: makeHandlers(options.withResume ?? true),
     secrets: async (name) => options.secrets?.[name],
     allowHostRuntime: true,
+    apiAccess: options.apiAccess,
   });
   engines.push(engine);
   return engine;
@@ -355,6 +356,36 @@ describe("inputs and outputs", () => {
     expect(everything).not.toContain(secret.slice(9));
     expect(everything).not.toContain(secret.slice(0, 9));
     expect(exec!.outputs).toEqual({ echo: "got ***" });
+  });
+
+  it("gives a task that asks for it an API token for its run, masked in its logs", async () => {
+    const granted: string[] = [];
+    const apiAccess: RunApiAccess = {
+      grant: async (run) => (granted.push(run.uuid), { url: "http://127.0.0.1:1/v3/workflows", token: "tok-for-this-run-only" }),
+    };
+    const seen: Record<string, string | undefined> = {};
+    scripts.set("asks", async (ctx) => {
+      seen.asks = ctx.api?.token;
+      ctx.log("stdout", `token ${ctx.api?.token}`);
+      return { exitCode: 0 };
+    });
+    scripts.set("plain", async (ctx) => ((seen.plain = ctx.api?.token ?? "none"), { exitCode: 0 }));
+    const engine = newEngine({ apiAccess });
+    const p = pipeline(["asks", "plain"], {}, { asks: { inject_api_token: true } });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect(final.status).toBe("succeeded");
+    expect(granted).toEqual([final.uuid]);
+    expect(seen).toEqual({ asks: "tok-for-this-run-only", plain: "none" });
+    const [exec] = await attempts(final.uuid, "asks");
+    expect((await store.readLogs(exec!.uuid)).map((l) => l.line)).toEqual(["token ***"]);
+  });
+
+  it("fails a task that asks for an API token where there is no API, saying why", async () => {
+    scripts.set("asks", async () => ({ exitCode: 0 }));
+    const engine = newEngine();
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: pipeline(["asks"], {}, { asks: { inject_api_token: true } }) })).uuid);
+    expect(final.status).toBe("failed");
+    expect((await attempts(final.uuid, "asks"))[0]!.message).toMatch(/inject_api_token needs `cairn server`/);
   });
 
   it("fails a task whose input refers to a missing parameter, naming it, without retrying", async () => {

@@ -13,11 +13,12 @@ import {
   type RunRecord,
   type Store,
 } from "../store/store.js";
-import type { AttemptPaths, Runtimes, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
+import type { AttemptPaths, Runtimes, TaskApiAccess, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
 import type { SeenLines } from "../runtimes/runtime.js";
 import { collectOutputs, prepareAttempt, removeRunDir } from "./attempt-files.js";
 import { AttemptLogMasking } from "./log-masking.js";
 import { BatchWriter } from "./batch-writer.js";
+import { ReadyQueue } from "./ready-queue.js";
 import { resolveInputs, type SecretLookup } from "./input-resolver.js";
 import { retryDelayMs } from "./retry-policy.js";
 import { runOutcome } from "./run-outcome.js";
@@ -35,6 +36,13 @@ export interface EngineOptions {
   secrets?: SecretLookup;
   /** Overrides config.allowHostRuntime (the local CLI allows it: it runs as the invoking user anyway). */
   allowHostRuntime?: boolean;
+  /** Set by a server: gives tokens to tasks with inject_api_token. */
+  apiAccess?: RunApiAccess;
+}
+
+/** How the engine gets the API's URL and a token for a run's tasks; the token stops working when the run ends. */
+export interface RunApiAccess {
+  grant(run: RunRecord): Promise<TaskApiAccess>;
 }
 
 export interface StartRunRequest {
@@ -42,6 +50,8 @@ export interface StartRunRequest {
   params?: Record<string, string>;
   directives?: Record<string, string | true>;
   groupId?: string;
+  /** The user starting it through the API. */
+  startedBy?: string;
 }
 
 export interface LogEvent {
@@ -75,6 +85,9 @@ interface ActiveRun {
   record: RunRecord;
   pipeline: Pipeline;
   slots: Map<string, TaskSlot>;
+  /** The slots in pipeline order; those before `settledUpTo` are known to be final. */
+  slotList: TaskSlot[];
+  settledUpTo: number;
   cancelRequested: boolean;
   /** Successful outputs by task id, for input resolution. */
   outputs: Map<string, Record<string, string>>;
@@ -101,9 +114,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly runtimes: Runtimes;
   private readonly secrets: SecretLookup;
   private readonly allowHostRuntime: boolean;
+  private readonly apiAccess: RunApiAccess | undefined;
   private readonly writer: BatchWriter;
   private readonly active = new Map<RunId, ActiveRun>();
-  private readonly ready: { run: ActiveRun; slot: TaskSlot; resume: boolean }[] = [];
+  private readonly ready = new ReadyQueue<{ run: ActiveRun; slot: TaskSlot; resume: boolean }>();
   private running = 0;
   private closed = false;
 
@@ -114,6 +128,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.handlers = options.handlers;
     this.runtimes = options.runtimes;
     this.secrets = options.secrets ?? (async () => undefined);
+    this.apiAccess = options.apiAccess;
     this.allowHostRuntime = options.allowHostRuntime ?? options.config.allowHostRuntime;
     this.writer = new BatchWriter(options.store);
   }
@@ -157,6 +172,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       startedAt: now,
       endedAt: dryRun ? now : null,
       message: dryRun ? "dry_run directive: no task was started" : null,
+      startedBy: request.startedBy ?? null,
     };
     if (dryRun) {
       await this.writer.write({ newRuns: [record] });
@@ -203,7 +219,6 @@ export class Engine extends EventEmitter<EngineEvents> {
         Object.assign(slot.current, patch);
       }
     }
-    this.dropReady(run);
     await this.writer.write({ executionUpdates: updates });
     for (const u of updates) this.emitExecution(run, u.uuid);
     for (const slot of run.slots.values()) slot.controller?.abort(new AttemptAbort("cancel", "the run was cancelled"));
@@ -264,14 +279,20 @@ export class Engine extends EventEmitter<EngineEvents> {
     const pipeline = record.pipeline as Pipeline;
     let settle!: (run: RunRecord) => void;
     const settled = new Promise<RunRecord>((resolve) => (settle = resolve));
-    const run: ActiveRun = { record, pipeline, slots: new Map(), cancelRequested: false, outputs: new Map(), settled, settle };
+    const run: ActiveRun = { record, pipeline, slots: new Map(), slotList: [], settledUpTo: 0, cancelRequested: false, outputs: new Map(), settled, settle };
     const byTask = new Map(latest.map((e) => [e.taskId, e]));
+    // Earlier attempts that count as retries (an interruption by a restart does not), in one pass.
+    const retriesByTask = new Map<string, number>();
+    for (const e of history) {
+      if (e.attempt < byTask.get(e.taskId)!.attempt && !(e.message ?? "").startsWith(INTERRUPTED)) {
+        retriesByTask.set(e.taskId, (retriesByTask.get(e.taskId) ?? 0) + 1);
+      }
+    }
     for (const task of pipeline.tasks) {
       const current = byTask.get(task.id)!;
-      const retriesUsed = history.filter(
-        (e) => e.taskId === task.id && e.attempt < current.attempt && !(e.message ?? "").startsWith(INTERRUPTED),
-      ).length;
-      run.slots.set(task.id, { task, profile: resolveExecutionProfile(pipeline, task), dependents: [], current, retriesUsed });
+      const slot: TaskSlot = { task, profile: resolveExecutionProfile(pipeline, task), dependents: [], current, retriesUsed: retriesByTask.get(task.id) ?? 0 };
+      run.slots.set(task.id, slot);
+      run.slotList.push(slot);
       if (current.status === "succeeded") run.outputs.set(task.id, current.outputs);
     }
     for (const task of pipeline.tasks) for (const dep of task.depends_on) run.slots.get(dep.id)?.dependents.push(task.id);
@@ -317,8 +338,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private pump(): void {
-    while (this.running < this.config.maxParallelTasks && this.ready.length > 0 && !this.closed) {
-      const next = this.ready.shift()!;
+    while (this.running < this.config.maxParallelTasks && this.ready.size > 0 && !this.closed) {
+      const next = this.ready.take()!;
+      // A cancelled run's waiting tasks are dropped here rather than searched for in the queue.
       if (next.run.cancelRequested && !next.resume) continue;
       this.running++;
       void this.execute(next.run, next.slot, next.resume).finally(() => {
@@ -326,10 +348,6 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.pump();
       });
     }
-  }
-
-  private dropReady(run: ActiveRun): void {
-    for (let i = this.ready.length - 1; i >= 0; i--) if (this.ready[i]!.run === run && !this.ready[i]!.resume) this.ready.splice(i, 1);
   }
 
   // -- one attempt --------------------------------------------------------------------
@@ -386,12 +404,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       },
       groupId: run.record.groupId,
     });
+    const api = resume ? undefined : await this.apiAccessFor(run, slot.task);
+    if (api) secretValues.push(api.token);
     const paths = await prepareAttempt(this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt, inputs);
     const logPlain = (stream: LogStream, line: string) => this.log(run, exec, stream, line);
     const masking = secretValues.length > 0 ? new AttemptLogMasking(secretValues, logPlain) : undefined;
     const log = masking ? (stream: LogStream, line: string) => masking.log(stream, line) : logPlain;
     try {
-      const result = await this.runAttemptIn(run, slot, exec, signal, resume, inputs, paths, log);
+      const result = await this.runAttemptIn(run, slot, exec, signal, resume, inputs, paths, log, api);
       if (masking) result.outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, masking.maskText(v)]));
       return result;
     } finally {
@@ -408,6 +428,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     inputs: Record<string, string>,
     paths: AttemptPaths,
     log: (stream: LogStream, line: string) => void,
+    api: TaskApiAccess | undefined,
   ): Promise<AttemptResult> {
     const handler = this.handlers.get(slot.task.type)!;
     const ctx: TaskExecutionContext = {
@@ -427,6 +448,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       },
       signal,
       resumeFrom: resume ? { seen: await this.storedLineCounts(exec) } : undefined,
+      ...(api ? { api } : {}),
     };
     // A resumed attempt of a cancelled run still goes to its handler, which stops the process.
     if (signal.aborted && !resume) throw signal.reason;
@@ -438,6 +460,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (!(name in outputs)) log("system", `declared output '${name}' was not written to /cairn/outputs/${name}`);
     }
     return { status: "succeeded", exitCode: outcome.exitCode ?? null, message: null, outputs, retryable: false };
+  }
+
+  private async apiAccessFor(run: ActiveRun, task: Task): Promise<TaskApiAccess | undefined> {
+    if (!("inject_api_token" in task) || !task.inject_api_token) return undefined;
+    if (!this.apiAccess) {
+      throw new TaskFailure("inject_api_token needs `cairn server`: a local `cairn run` has no API to give a token for", { retryable: false });
+    }
+    return this.apiAccess.grant(run.record);
   }
 
   private async finishAttempt(run: ActiveRun, slot: TaskSlot, result: AttemptResult): Promise<void> {
@@ -460,10 +490,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     }
     if (result.status !== "succeeded" && result.message) this.log(run, exec, "system", result.message);
+    // The retry takes the slot before the write is awaited: meanwhile another task may end and
+    // ask whether the run is over, and a failed attempt about to be retried must not count as final.
+    if (retry) slot.current = retry;
     await this.writer.write({ executionUpdates: [{ uuid: exec.uuid, patch }], newExecutions: retry ? [retry] : [] });
     this.emit("execution", exec);
     if (retry) {
-      slot.current = retry;
       this.emit("execution", retry);
       this.evaluate(run, slot);
       return;
@@ -474,11 +506,12 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private maybeFinishRun(run: ActiveRun): void {
     if (!this.active.has(run.record.uuid)) return;
-    const finals = new Map<string, ExecutionStatus>();
-    for (const [id, slot] of run.slots) {
-      if (!isTerminal(slot.current.status)) return;
-      finals.set(id, slot.current.status);
-    }
+    // A final slot stays final (a retry replaces `current` before its attempt is final), so
+    // the scan resumes where it stopped: the whole run costs O(tasks), not O(tasks²).
+    const slots = run.slotList;
+    while (run.settledUpTo < slots.length && isTerminal(slots[run.settledUpTo]!.current.status)) run.settledUpTo++;
+    if (run.settledUpTo < slots.length) return;
+    const finals = new Map<string, ExecutionStatus>(slots.map((slot) => [slot.task.id, slot.current.status]));
     this.active.delete(run.record.uuid);
     const outcome = runOutcome(run.pipeline, finals, run.cancelRequested);
     const patch = { status: outcome.status, endedAt: Date.now(), message: outcome.message };

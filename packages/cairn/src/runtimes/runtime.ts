@@ -34,8 +34,11 @@ export interface ProcessSpec {
   mounts: Mount[];
   cpus?: number;
   memoryBytes?: number;
-  /** Container runtime only. Default "default" (the engine's default network). */
-  network?: "none" | "default";
+  /**
+   * Container runtime only. Default "default" (the engine's default network); "host"
+   * lets a task reach a Cairn API that listens on the host's loopback.
+   */
+  network?: "none" | "default" | "host";
 }
 
 /** How many lines of each stream are stored already, so a follower after a restart skips exactly those. */

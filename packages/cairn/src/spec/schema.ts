@@ -119,6 +119,9 @@ export const taskOutputSchema = z.strictObject({ type: z.string(), description: 
 
 export const dependencySchema = z.strictObject({ id: z.string(), can_fail: z.boolean().default(false) });
 
+/** Gofer's injected token: the task gets CAIRN_API_URL and a CAIRN_API_TOKEN limited to its group and run. Process tasks only. */
+const injectApiToken = z.boolean().default(false);
+
 const taskBase = {
   id: idSchema,
   description: z.string().optional(),
@@ -131,6 +134,7 @@ const taskBase = {
 export const containerRunTaskSchema = z.strictObject({
   ...taskBase,
   type: z.literal("container_run"),
+  inject_api_token: injectApiToken,
   image: nonEmpty("image name"),
   image_tag: nonEmpty("tag").optional(),
   command: z
@@ -150,6 +154,7 @@ export const containerRunTaskSchema = z.strictObject({
 export const functionTaskSchema = z.strictObject({
   ...taskBase,
   type: z.literal("function"),
+  inject_api_token: injectApiToken,
   runtime: z.string().regex(FUNCTION_RUNTIME_PATTERN, "must be python3, python3.N, node, nodeN or bash"),
   code: z.string().refine(isNonEmptyBase64, { message: "must be non-empty base64-encoded source code" }),
   packages: z.array(nonEmpty("package name")).default(() => []),

@@ -73,6 +73,8 @@ interface TaskBase {
 
 export interface ContainerRunTask extends TaskBase {
   type: "container_run";
+  /** Gives the task CAIRN_API_URL and a CAIRN_API_TOKEN limited to its group and run (default false). */
+  inject_api_token: boolean;
   image: string;
   image_tag?: string;
   /** Overrides both ENTRYPOINT and CMD. A string is split like a shell would (no shell is run). */
@@ -89,6 +91,8 @@ export type FunctionInstaller = "pip" | "npm";
 
 export interface FunctionTask extends TaskBase {
   type: "function";
+  /** Gives the task CAIRN_API_URL and a CAIRN_API_TOKEN limited to its group and run (default false). */
+  inject_api_token: boolean;
   runtime: FunctionRuntime;
   /** Base64-encoded source. */
   code: string;

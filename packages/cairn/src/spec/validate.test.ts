@@ -35,6 +35,7 @@ describe("valid pipelines", () => {
           runtime: "bash",
           code: base64("echo hi"),
           packages: [],
+          inject_api_token: false,
           depends_on: [],
           execution_profile: {},
           input: {},

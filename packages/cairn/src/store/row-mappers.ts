@@ -29,6 +29,7 @@ export function runToRow(run: RunRecord): RunsTable {
     started_at: run.startedAt,
     ended_at: run.endedAt,
     message: run.message,
+    started_by: run.startedBy,
   };
 }
 
@@ -45,6 +46,7 @@ export function runFromRow(row: RunsTable): RunRecord {
     startedAt: row.started_at,
     endedAt: row.ended_at,
     message: row.message,
+    startedBy: row.started_by,
   };
 }
 

@@ -18,6 +18,7 @@ export interface RunsTable {
   started_at: number | null;
   ended_at: number | null;
   message: string | null;
+  started_by: string | null;
 }
 
 export interface TaskExecutionsTable {

@@ -93,6 +93,7 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
         startedAt: 1,
         endedAt: 2,
         message: null,
+        startedBy: null,
       });
       const exec = newExecutionId();
       await store.commit({

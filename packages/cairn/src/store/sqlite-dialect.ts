@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { SqliteDialect } from "kysely";
+import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from "kysely";
 import type { StoreDialect } from "./store-dialect.js";
 
 /** The embedded default: one SQLite file, created with its folder if missing. */
@@ -17,12 +17,40 @@ export function sqliteDialect(path: string): StoreDialect {
   // SQLite leaves foreign keys (and so the cascade deletes) off unless asked, per connection.
   database.pragma("foreign_keys = ON");
   return {
-    kysely: new SqliteDialect({ database }),
+    kysely: new SqliteDialect({ database: withStatementCache(database) }),
     capabilities: { multipleWriters: false },
     // SQLITE_MAX_VARIABLE_NUMBER is 32766 since SQLite 3.32.
     maxParameters: 32_766,
     // AUTOINCREMENT (on the rowid alias, which must be spelt "integer") never reuses the
     // id of a deleted newest line, so a client's `since` never skips a line.
     serialKey: { type: "integer", define: (c) => c.autoIncrement() },
+  };
+}
+
+/** Enough for every distinct query the store makes; batch inserts of other sizes come and go. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query it runs, and preparing costs more than running the small
+ * statements the engine issues per task. The SQL text is the key (parameters are bound
+ * apart), and the oldest entry goes when the cache is full. Safe because the store never
+ * streams: a statement is done with before the next query starts.
+ */
+function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string): SqliteStatement {
+      let statement = statements.get(sql);
+      if (statement) {
+        // Re-insert: Map keeps insertion order, so the first key is the least recently used.
+        statements.delete(sql);
+      } else {
+        statement = database.prepare(sql) as unknown as SqliteStatement;
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(sql, statement);
+      return statement;
+    },
   };
 }

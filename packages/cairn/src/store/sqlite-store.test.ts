@@ -43,6 +43,7 @@ describe("createStore on SQLite", () => {
           createdAt: 1,
           startedAt: null,
           endedAt: null,
+          startedBy: null,
           message: null,
         },
       ],

@@ -26,6 +26,7 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
           startedAt: 1_700_000_000_123,
           endedAt: 1_700_000_009_999,
           message: "all done",
+          startedBy: "ada",
         });
         await store.commit({ newRuns: [run] });
         expect(await store.getRun(run.uuid)).toEqual(run);
@@ -327,6 +328,7 @@ function makeRun(overrides: Partial<RunRecord> = {}): RunRecord {
     startedAt: null,
     endedAt: null,
     message: null,
+    startedBy: null,
     ...overrides,
   };
 }

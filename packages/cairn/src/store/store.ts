@@ -41,6 +41,8 @@ export interface RunRecord {
   startedAt: number | null;
   endedAt: number | null;
   message: string | null;
+  /** The user who started the run through the API; null for local runs. */
+  startedBy: string | null;
 }
 
 export interface ExecutionRecord {

@@ -8,7 +8,7 @@ import { resumeProcess, runProcess } from "./run-process.js";
 
 const task: FunctionTask = {
   id: "t1", type: "function", depends_on: [], execution_profile: {}, input: {}, output: {},
-  runtime: "bash", code: "", packages: [],
+  runtime: "bash", code: "", packages: [], inject_api_token: false,
 };
 
 let ctx: FakeContext<FunctionTask>;

@@ -5,7 +5,7 @@ import { processEnvironment } from "./task-environment.js";
 
 const task: FunctionTask = {
   id: "t1", type: "function", depends_on: [], execution_profile: {}, input: {}, output: {},
-  runtime: "bash", code: "", packages: [],
+  runtime: "bash", code: "", packages: [], inject_api_token: false,
 };
 
 let ctx: FakeContext<FunctionTask>;
@@ -37,5 +37,23 @@ describe("processEnvironment", () => {
     expect(result.mounts).toEqual([]);
     expect(result.env).toMatchObject({ A: "1", CAIRN_INPUTS_DIR: ctx.paths.inputs, CAIRN_OUTPUTS_DIR: ctx.paths.outputs, CAIRN_ATTEMPT: "1" });
     expect(result).toMatchObject({ inputsDir: ctx.paths.inputs, outputsDir: ctx.paths.outputs });
+  });
+
+  it("with an API token: the URL and token as env vars, never as input files, and the host's network in a container", () => {
+    ctx = fakeContext(task, { inputs: { CAIRN_API_TOKEN: "forged" } });
+    ctx.api = { url: "http://127.0.0.1:9/v3/workflows", token: "real-token" };
+    const inContainer = processEnvironment(ctx, "container");
+    expect(inContainer.env).toMatchObject({ CAIRN_API_URL: "http://127.0.0.1:9/v3/workflows", CAIRN_API_TOKEN: "real-token" });
+    expect(inContainer.network).toBe("host");
+    const onHost = processEnvironment(ctx, "host");
+    expect(onHost.env.CAIRN_API_TOKEN).toBe("real-token");
+    expect(onHost.network).toBeUndefined();
+  });
+
+  it("without a token: no API variables and the default network", () => {
+    ctx = fakeContext(task, {});
+    const result = processEnvironment(ctx, "container");
+    expect(Object.keys(result.env).filter((k) => k.startsWith("CAIRN_API"))).toEqual([]);
+    expect(result.network).toBeUndefined();
   });
 });

@@ -15,6 +15,11 @@ export interface ProcessEnvironment {
   inputsDir: string;
   /** Where the process writes its output files. */
   outputsDir: string;
+  /**
+   * Set for a container with an API token: it shares the host's network, so the URL the
+   * server listens on (often loopback) means the same inside as outside.
+   */
+  network?: "host";
 }
 
 export const CONTAINER_INPUTS_DIR = "/cairn/inputs";
@@ -39,6 +44,8 @@ export function processEnvironment(ctx: TaskExecutionContext, kind: RuntimeKind)
     CAIRN_TASK_ID: ctx.task.id,
     CAIRN_EXECUTION_UUID: ctx.executionUuid,
     CAIRN_ATTEMPT: String(ctx.attempt),
+    // Env only, never an input file: the token must not outlive the attempt on disk.
+    ...(ctx.api ? { CAIRN_API_URL: ctx.api.url, CAIRN_API_TOKEN: ctx.api.token } : {}),
   };
-  return { env, mounts, inputsDir, outputsDir };
+  return { env, mounts, inputsDir, outputsDir, ...(inContainer && ctx.api ? { network: "host" as const } : {}) };
 }

@@ -35,8 +35,16 @@ export interface TaskExecutionContext<T extends Task = Task> {
   started(handle: string): Promise<void>;
   /** Aborted on cancel or timeout; the handler stops its process and rethrows. */
   signal: AbortSignal;
+  /** Set when the task asked for an API token (inject_api_token) and the engine serves an API. */
+  api?: TaskApiAccess;
   /** Set when `resume` follows an attempt started before a restart: this many lines of each stream are stored already. */
   resumeFrom?: { seen: SeenLines };
+}
+
+export interface TaskApiAccess {
+  /** The API's base URL, e.g. http://127.0.0.1:8080/v3/workflows. */
+  url: string;
+  token: string;
 }
 
 export interface TaskOutcome {

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { CairnError } from "../../errors.js";
 import { ID_PATTERN, ID_RULE } from "../../spec/schema.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
-import { ok } from "../envelope.js";
+import { envelopeSchema, ok } from "../envelope.js";
 import { principalOf, SESSION_COOKIE } from "../principal.js";
 
 /**
@@ -60,7 +60,7 @@ export function accountRoutes(app: ApiApp, ctx: ApiContext): void {
     return { status: "logged_in", token: session.token, expires_at: new Date(session.expiresAt).toISOString() };
   });
 
-  app.post("/logout", { schema: { summary: "Revoke the token used and clear the session cookie" } }, async (request, reply) => {
+  app.post("/logout", { schema: { summary: "Revoke the token used and clear the session cookie", response: { 200: envelopeSchema(z.null()) } } }, async (request, reply) => {
     const principal = principalOf(request);
     await ctx.tokens.revoke(principal);
     void reply.clearCookie(SESSION_COOKIE, { path: "/" });
@@ -73,6 +73,11 @@ export function accountRoutes(app: ApiApp, ctx: ApiContext): void {
       schema: {
         summary: "Tapis' token call: a password grant returns result.access_token.access_token",
         body: z.strictObject({ username: login, password: z.string().min(1).max(1024), grant_type: z.literal("password") }),
+        response: {
+          201: envelopeSchema(
+            z.object({ access_token: z.object({ access_token: z.string(), expires_at: z.string(), expires_in: z.number().int(), jti: z.string().nullable() }) }),
+          ),
+        },
       },
     },
     async (request, reply) => {

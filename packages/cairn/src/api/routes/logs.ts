@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ExecutionId } from "../../ids.js";
 import { TERMINAL_EXECUTION_STATUSES, type LogLine, type Store } from "../../store/store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
-import { ok } from "../envelope.js";
+import { envelopeSchema, named, ok } from "../envelope.js";
 import { principalOf } from "../principal.js";
 import { executionParams, loadExecution } from "./runs.js";
 
@@ -18,6 +18,14 @@ import { executionParams, loadExecution } from "./runs.js";
 const FOLLOW_INTERVAL_MS = 150;
 const PAGE = 5_000;
 
+const logLineSchema = named("LogLine", z.object({ id: z.number().int(), stream: z.enum(["stdout", "stderr", "system"]), ts: z.string(), line: z.string() }));
+/** The `?since=ID` answer; the plain-text and event-stream answers are not JSON. */
+const logPageSchema = z.object({
+  lines: z.array(logLineSchema),
+  since: z.number().int().describe("the last id returned: pass it as `since` next time"),
+  complete: z.boolean().describe("the execution has ended and every line has been returned"),
+});
+
 export function logRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get(
     "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions/:execution_uuid/logs",
@@ -26,6 +34,16 @@ export function logRoutes(app: ApiApp, ctx: ApiContext): void {
         summary: "A task execution's log: text, incremental JSON with ?since=ID, or live with Accept: text/event-stream",
         params: executionParams,
         querystring: z.strictObject({ since: z.coerce.number().int().min(0).optional() }),
+        response: {
+          200: {
+            description: "The log as text; with ?since=ID as JSON; with Accept: text/event-stream as `line` events then an `end` event",
+            content: {
+              "text/plain": { schema: z.string() },
+              "application/json": { schema: envelopeSchema(logPageSchema) },
+              "text/event-stream": { schema: z.string() },
+            },
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -87,7 +105,7 @@ async function streamLog(store: Store, executionUuid: ExecutionId, sinceId: numb
   }
 }
 
-function presentLine(l: LogLine) {
+function presentLine(l: LogLine): z.infer<typeof logLineSchema> {
   return { id: l.id, stream: l.stream, ts: new Date(l.ts).toISOString(), line: l.line };
 }
 

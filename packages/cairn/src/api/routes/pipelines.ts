@@ -6,7 +6,7 @@ import type { Pipeline, Task } from "../../spec/types.js";
 import type { PipelineRecord, ServiceStore } from "../../store/service-store.js";
 import type { Principal } from "../principal.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
-import { ok } from "../envelope.js";
+import { envelopeSchema, named, ok } from "../envelope.js";
 import { accessGroup, type GroupAccess } from "../group-access.js";
 import { principalOf } from "../principal.js";
 import { conflictAs, idSchema } from "./groups.js";
@@ -23,13 +23,28 @@ const taskParams = z.strictObject({ group_id: idSchema, pipeline_id: idSchema, t
 /** Checked by the spec validator, which reports every problem at once. */
 const pipelineBody = z.record(z.string(), z.unknown()).describe("A pipeline in the Tapis Workflows format");
 const taskBody = z.record(z.string(), z.unknown()).describe("A task in the Tapis Workflows format");
+/** A stored pipeline: its definition's fields as submitted, plus what Cairn adds. */
+const pipelineSchema = named(
+  "Pipeline",
+  z.looseObject({
+  id: z.string(),
+  tasks: z.array(z.record(z.string(), z.unknown())),
+  uuid: z.string(),
+  owner: z.string(),
+  group: z.string().describe("the group's uuid"),
+  current_run: z.string().nullable().describe("the uuid of a queued or running run"),
+  last_run: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  }),
+);
 
 export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
   const service = ctx.store.service;
 
   app.post(
     "/groups/:group_id/pipelines",
-    { schema: { summary: "Create a pipeline", params: z.strictObject({ group_id: idSchema }), body: pipelineBody } },
+    { schema: { summary: "Create a pipeline", params: z.strictObject({ group_id: idSchema }), body: pipelineBody, response: { 201: envelopeSchema(pipelineSchema) } } },
     async (request, reply) => {
       const principal = principalOf(request);
       const { group } = await accessGroup(service, principal, request.params.group_id);
@@ -44,20 +59,20 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
     },
   );
 
-  app.get("/groups/:group_id/pipelines", { schema: { params: z.strictObject({ group_id: idSchema }) } }, async (request) => {
+  app.get("/groups/:group_id/pipelines", { schema: { params: z.strictObject({ group_id: idSchema }), response: { 200: envelopeSchema(z.array(pipelineSchema)) } } }, async (request) => {
     const { group } = await accessGroup(service, principalOf(request), request.params.group_id);
     const records = await service.listPipelines(group.id);
     return ok(await Promise.all(records.map((r) => presentPipeline(ctx, group.uuid, r))));
   });
 
-  app.get("/groups/:group_id/pipelines/:pipeline_id", { schema: { params: pipelineParams } }, async (request) => {
+  app.get("/groups/:group_id/pipelines/:pipeline_id", { schema: { params: pipelineParams, response: { 200: envelopeSchema(pipelineSchema) } } }, async (request) => {
     const { access, record } = await loadPipeline(service, principalOf(request), request.params);
     return ok(await presentPipeline(ctx, access.group.uuid, record));
   });
 
   app.put(
     "/groups/:group_id/pipelines/:pipeline_id",
-    { schema: { summary: "Replace a pipeline's definition (its owner or a group admin)", params: pipelineParams, body: pipelineBody } },
+    { schema: { summary: "Replace a pipeline's definition (its owner or a group admin)", params: pipelineParams, body: pipelineBody, response: { 200: envelopeSchema(pipelineSchema) } } },
     async (request) => {
       const principal = principalOf(request);
       const { access, record } = await loadPipeline(service, principal, request.params);
@@ -180,11 +195,13 @@ function findTask(record: PipelineRecord, taskId: string): Task {
 }
 
 /** The stored object as Tapis shows it: the definition plus uuid, owner, group and the latest runs. */
-async function presentPipeline(ctx: ApiContext, groupUuid: string, record: PipelineRecord) {
+async function presentPipeline(ctx: ApiContext, groupUuid: string, record: PipelineRecord): Promise<z.infer<typeof pipelineSchema>> {
   const runs = await ctx.store.listRuns({ groupId: record.groupId, pipelineId: record.id, limit: 20 });
   const current = runs.find((r) => r.status === "queued" || r.status === "running");
   return {
     ...definitionOf(record),
+    id: record.id,
+    tasks: tasksOf(record),
     uuid: record.uuid,
     owner: record.owner,
     group: groupUuid,

@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { CairnError, NotFoundError, ValidationError } from "../../errors.js";
+import { CairnError, isCairnError, NotFoundError, ValidationError } from "../../errors.js";
 import type { ExecutionId, RunId } from "../../ids.js";
 import { parseDirectives, validateDirectives, type Directives } from "../../spec/directives.js";
 import type { Pipeline } from "../../spec/types.js";
 import { parsePipeline } from "../../spec/validate.js";
-import type { ExecutionRecord, RunRecord, RunStatus } from "../../store/store.js";
+import type { ExecutionRecord, ExecutionStatus, RunRecord, RunStatus } from "../../store/store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
-import { ok } from "../envelope.js";
+import { envelopeSchema, named, ok } from "../envelope.js";
 import { accessGroup, type GroupAccess } from "../group-access.js";
 import { principalOf, type Principal } from "../principal.js";
 import { idSchema } from "./groups.js";
@@ -26,7 +26,44 @@ const eventBody = z
   })
   .default({ params: {} });
 
-const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const satisfies readonly RunStatus[];
+const EXECUTION_STATUSES = ["queued", "running", "succeeded", "failed", "skipped", "cancelled", "timed_out"] as const satisfies readonly ExecutionStatus[];
+
+const isoTime = z.string().describe("ISO 8601 time");
+/** A run as the API shows it; the `response` schemas make it part of the OpenAPI document the client is typed from. */
+export const runSchema = named(
+  "Run",
+  z.object({
+  uuid: z.string(),
+  pipeline_id: z.string(),
+  group: z.string().describe("the group's uuid"),
+  group_id: z.string(),
+  status: z.enum(RUN_STATUSES),
+  params: z.record(z.string(), z.string()),
+  directives: z.record(z.string(), z.union([z.string(), z.literal(true)])),
+  created_at: isoTime,
+  started_at: isoTime.nullable(),
+  ended_at: isoTime.nullable(),
+  message: z.string().nullable(),
+  started_by: z.string().nullable().describe("the user who started the run through the API"),
+  }),
+);
+export const executionSchema = named(
+  "Execution",
+  z.object({
+  uuid: z.string(),
+  run: z.string().describe("the run's uuid"),
+  task_id: z.string(),
+  attempt: z.number().int().describe("1 for the first attempt"),
+  status: z.enum(EXECUTION_STATUSES),
+  created_at: isoTime,
+  started_at: isoTime.nullable(),
+  ended_at: isoTime.nullable(),
+  exit_code: z.number().int().nullable(),
+  message: z.string().nullable(),
+  outputs: z.record(z.string(), z.string()),
+  }),
+);
 
 export function runRoutes(app: ApiApp, ctx: ApiContext): void {
   const service = ctx.store.service;
@@ -38,6 +75,7 @@ export function runRoutes(app: ApiApp, ctx: ApiContext): void {
         summary: "Start a run of the pipeline, with optional params and directives",
         params: z.strictObject({ group_id: idSchema, pipeline_id: idSchema }),
         body: eventBody,
+        response: { 201: envelopeSchema(runSchema) },
       },
     },
     async (request, reply) => {
@@ -47,7 +85,7 @@ export function runRoutes(app: ApiApp, ctx: ApiContext): void {
       const body = request.body;
       const directives = eventDirectives(body.directives, body.commit_message);
       const pipeline = parsePipeline(record.definition, `pipeline '${record.id}'`);
-      const run = await ctx.engine.startRun({ pipeline, params: stringParams(body.params), directives, groupId: access.group.id });
+      const run = await ctx.engine.startRun({ pipeline, params: stringParams(body.params), directives, groupId: access.group.id, startedBy: principal.login });
       return reply.status(201).send(ok(presentRun(access, run), "Run started", 201));
     },
   );
@@ -58,6 +96,7 @@ export function runRoutes(app: ApiApp, ctx: ApiContext): void {
       schema: {
         params: z.strictObject({ group_id: idSchema, pipeline_id: idSchema }),
         querystring: z.strictObject({ status: z.enum(RUN_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        response: { 200: envelopeSchema(z.array(runSchema)) },
       },
     },
     async (request) => {
@@ -68,36 +107,63 @@ export function runRoutes(app: ApiApp, ctx: ApiContext): void {
     },
   );
 
-  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid", { schema: { params: runParams } }, async (request) => {
+  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid", { schema: { params: runParams, response: { 200: envelopeSchema(runSchema) } } }, async (request) => {
     const { access, run } = await loadRun(ctx, principalOf(request), request.params);
     return ok(presentRun(access, run));
   });
 
-  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions", { schema: { params: runParams } }, async (request) => {
-    const { run } = await loadRun(ctx, principalOf(request), request.params);
-    return ok((await ctx.store.listExecutions(run.uuid)).map(presentExecution));
-  });
+  app.get(
+    "/runs/:run_uuid",
+    {
+      schema: {
+        summary: "A run found by its uuid alone, with its group and pipeline ids (a Cairn extension, for clients that know only the uuid)",
+        params: z.strictObject({ run_uuid: z.uuid() }),
+        response: { 200: envelopeSchema(runSchema) },
+      },
+    },
+    async (request) => {
+      const { access, run } = await findRun(ctx, principalOf(request), request.params.run_uuid);
+      return ok(presentRun(access, run));
+    },
+  );
 
-  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions/:execution_uuid", { schema: { params: executionParams } }, async (request) => {
-    const { execution } = await loadExecution(ctx, principalOf(request), request.params);
-    return ok(presentExecution(execution));
-  });
+  app.get(
+    "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions",
+    { schema: { params: runParams, response: { 200: envelopeSchema(z.array(executionSchema)) } } },
+    async (request) => {
+      const { run } = await loadRun(ctx, principalOf(request), request.params);
+      return ok((await ctx.store.listExecutions(run.uuid)).map(presentExecution));
+    },
+  );
 
-  app.post("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/cancel", { schema: { summary: "Cancel a run: running tasks are stopped, nothing new starts", params: runParams } }, async (request) => {
-    const { access, run } = await loadRun(ctx, principalOf(request), request.params);
-    await ctx.engine.cancelRun(run.uuid);
-    const after = (await ctx.store.getRun(run.uuid)) ?? run;
-    return ok(presentRun(access, after), after.status === "cancelled" || run.status === "running" ? "Cancel requested" : `The run had ended already (${after.status})`);
-  });
+  app.get(
+    "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions/:execution_uuid",
+    { schema: { params: executionParams, response: { 200: envelopeSchema(executionSchema) } } },
+    async (request) => {
+      const { execution } = await loadExecution(ctx, principalOf(request), request.params);
+      return ok(presentExecution(execution));
+    },
+  );
+
+  app.post(
+    "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/cancel",
+    { schema: { summary: "Cancel a run: running tasks are stopped, nothing new starts", params: runParams, response: { 200: envelopeSchema(runSchema) } } },
+    async (request) => {
+      const { access, run } = await loadRun(ctx, principalOf(request), request.params);
+      await ctx.engine.cancelRun(run.uuid);
+      const after = (await ctx.store.getRun(run.uuid)) ?? run;
+      return ok(presentRun(access, after), after.status === "cancelled" || run.status === "running" ? "Cancel requested" : `The run had ended already (${after.status})`);
+    },
+  );
 
   app.post(
     "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/rerun",
-    { schema: { summary: "Start a new run of the same frozen pipeline with the same params and directives", params: runParams } },
+    { schema: { summary: "Start a new run of the same frozen pipeline with the same params and directives", params: runParams, response: { 201: envelopeSchema(runSchema) } } },
     async (request, reply) => {
       const principal = principalOf(request);
       const { access, run } = await loadRun(ctx, principal, request.params);
       if (principal.scope) throw new CairnError("forbidden", "a run's token cannot start runs");
-      const rerun = await ctx.engine.startRun({ pipeline: run.pipeline as Pipeline, params: run.params, directives: run.directives, groupId: access.group.id });
+      const rerun = await ctx.engine.startRun({ pipeline: run.pipeline as Pipeline, params: run.params, directives: run.directives, groupId: access.group.id, startedBy: principal.login });
       return reply.status(201).send(ok(presentRun(access, rerun), "Run started", 201));
     },
   );
@@ -114,6 +180,22 @@ export async function loadRun(
   if (!run || run.groupId !== access.group.id || run.pipelineId !== params.pipeline_id) throw new NotFoundError("run", params.run_uuid);
   if (principal.scope && principal.scope.runUuid !== run.uuid) throw new NotFoundError("run", params.run_uuid);
   return { access, run };
+}
+
+/**
+ * A run by its uuid alone, under the same rules as `loadRun`. Whatever hides it (no such
+ * run, another group, a run token for another run) gives the same 404 naming only the
+ * run, so its group id does not leak.
+ */
+export async function findRun(ctx: ApiContext, principal: Principal, runUuid: string): Promise<{ access: GroupAccess; run: RunRecord }> {
+  const hidden = new NotFoundError("run", runUuid);
+  const run = await ctx.store.getRun(runUuid as RunId);
+  if (!run?.groupId) throw hidden;
+  try {
+    return await loadRun(ctx, principal, { group_id: run.groupId, pipeline_id: run.pipelineId, run_uuid: run.uuid });
+  } catch (err) {
+    throw isCairnError(err) && err.code === "not_found" ? hidden : err;
+  }
 }
 
 export async function loadExecution(
@@ -145,7 +227,7 @@ function stringParams(params: Record<string, z.infer<typeof paramValue>>): Recor
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function presentRun(access: GroupAccess, run: RunRecord) {
+export function presentRun(access: GroupAccess, run: RunRecord): z.infer<typeof runSchema> {
   return {
     uuid: run.uuid,
     pipeline_id: run.pipelineId,
@@ -154,21 +236,22 @@ export function presentRun(access: GroupAccess, run: RunRecord) {
     status: run.status,
     params: run.params,
     directives: run.directives,
-    created_at: iso(run.createdAt),
+    created_at: new Date(run.createdAt).toISOString(),
     started_at: iso(run.startedAt),
     ended_at: iso(run.endedAt),
     message: run.message,
+    started_by: run.startedBy,
   };
 }
 
-export function presentExecution(e: ExecutionRecord) {
+export function presentExecution(e: ExecutionRecord): z.infer<typeof executionSchema> {
   return {
     uuid: e.uuid,
     run: e.runUuid,
     task_id: e.taskId,
     attempt: e.attempt,
     status: e.status,
-    created_at: iso(e.createdAt),
+    created_at: new Date(e.createdAt).toISOString(),
     started_at: iso(e.startedAt),
     ended_at: iso(e.endedAt),
     exit_code: e.exitCode,

@@ -209,7 +209,7 @@ function createOptions(spec: ProcessSpec, image: string): Dockerode.ContainerCre
     Tty: false,
     HostConfig: {
       Binds: spec.mounts.map((m) => `${m.hostPath}:${m.containerPath}:${m.readOnly ? "ro" : "rw"}`),
-      ...(spec.network === "none" ? { NetworkMode: "none" } : {}),
+      ...(spec.network === "none" || spec.network === "host" ? { NetworkMode: spec.network } : {}),
       ...(spec.cpus !== undefined ? { NanoCpus: Math.round(spec.cpus * 1e9) } : {}),
       ...(spec.memoryBytes !== undefined ? { Memory: spec.memoryBytes } : {}),
     },

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from "kysely";
 import { initial } from "./0001-initial.js";
 import { service } from "./0002-service.js";
+import { runStarter } from "./0003-run-starter.js";
 import type { MigrationContext } from "./migration-context.js";
 
 /**
@@ -12,6 +13,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
   const migrations: Record<string, Migration> = {
     "0001-initial": initial(context),
     "0002-service": service(),
+    "0003-run-starter": runStarter(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -11,7 +11,7 @@ export const containerRunHandler: TaskHandler<ContainerRunTask> = {
 
   async run(ctx) {
     const runtime = await ctx.runtimes.container();
-    const { env, mounts } = processEnvironment(ctx, "container");
+    const { env, mounts, network } = processEnvironment(ctx, "container");
     const { task } = ctx;
     return runProcess(ctx, runtime, {
       labels: { runUuid: ctx.runUuid, taskId: task.id, executionUuid: ctx.executionUuid, attempt: ctx.attempt },
@@ -22,6 +22,7 @@ export const containerRunHandler: TaskHandler<ContainerRunTask> = {
       mounts,
       cpus: task.cpus,
       memoryBytes: task.memory === undefined ? undefined : parseMemory(task.memory),
+      network,
     });
   },
 

@@ -85,7 +85,7 @@ with zipfile.ZipFile(f"{out}/{name}-0.1-py3-none-any.whl", "w") as z:
 }
 
 function fnTask(fields: Partial<FunctionTask>): FunctionTask {
-  return { id: "fn", type: "function", depends_on: [], execution_profile: {}, input: {}, output: {}, runtime: "python3", code: "", packages: [], ...fields };
+  return { id: "fn", type: "function", depends_on: [], execution_profile: {}, input: {}, output: {}, runtime: "python3", code: "", packages: [], inject_api_token: false, ...fields };
 }
 
 function context(task: FunctionTask, where: RuntimeKind, container?: Runtime): FakeContext<FunctionTask> {

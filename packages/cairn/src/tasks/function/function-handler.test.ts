@@ -15,7 +15,7 @@ import { packageCacheKey, packageCacheRoot, type PackageSet } from "./package-ca
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 function fnTask(fields: Partial<FunctionTask>): FunctionTask {
-  return { id: "fn", type: "function", depends_on: [], execution_profile: {}, input: {}, output: {}, runtime: "python3", code: b64("print(1)"), packages: [], ...fields };
+  return { id: "fn", type: "function", depends_on: [], execution_profile: {}, input: {}, output: {}, runtime: "python3", code: b64("print(1)"), packages: [], inject_api_token: false, ...fields };
 }
 
 const images = { python: "localhost/py:test", node: "localhost/node:test", bash: "localhost/bash:test" };

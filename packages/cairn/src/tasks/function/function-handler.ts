@@ -92,7 +92,7 @@ async function functionProcessSpec(ctx: TaskExecutionContext<FunctionTask>, runt
     env: { ...environment.env, ...languageEnv(language, at) },
     workingDir: at.work,
     mounts,
-    network: "default",
+    network: environment.network ?? "default",
   };
 }
 

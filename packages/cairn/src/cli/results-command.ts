@@ -1,0 +1,37 @@
+import { createWriteStream } from "node:fs";
+import { rename, rm, stat } from "node:fs/promises";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { pipeline } from "node:stream/promises";
+import type { ClientConfig } from "../config.js";
+import { CairnError, describeError } from "../errors.js";
+import { parseRunUuid } from "./arguments.js";
+import type { CommandIo } from "./command-io.js";
+import { connect } from "./server-connection.js";
+
+/**
+ * `cairn results RUN -o FILE`: the run's outputs and logs as a zip (`TASK/output/NAME`,
+ * `TASK/output/.stdout`, `.stderr`). Written beside the target first and renamed, so
+ * FILE is never half a zip.
+ */
+export async function resultsCommand(runText: string, options: { output?: string }, config: ClientConfig, io: CommandIo): Promise<number> {
+  const uuid = parseRunUuid(runText);
+  const target = options.output ?? `run-${uuid}.zip`;
+  const { client } = await connect(config);
+  const body = await client.results(await client.findRun(uuid));
+  const partial = `${target}.part`;
+  try {
+    await pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), createWriteStream(partial, { flags: "wx" }));
+    await rename(partial, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") throw new CairnError("conflict", `${partial} exists: another download is writing it, or it was left behind; remove it`, { cause: err });
+    await rm(partial, { force: true });
+    // A file system error is about the target; anything else (the connection) keeps its own message.
+    if (typeof code === "string" && code.startsWith("E")) throw new CairnError("invalid_input", `cannot write ${target}: ${describeError(err)}`, { cause: err });
+    throw err;
+  }
+  const bytes = (await stat(target)).size;
+  io.out.write(io.json ? JSON.stringify({ run: uuid, file: target, bytes }) + "\n" : `wrote ${target} (${bytes} bytes)\n`);
+  return 0;
+}

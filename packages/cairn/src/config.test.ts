@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { loadClientConfig, parseServerUrl } from "./config.js";
+
+describe("loadClientConfig", () => {
+  it("reads the server, token, user and password from the environment, flags first", () => {
+    const env = { CAIRN_SERVER: "http://cairn.example:8080/", CAIRN_TOKEN: "t", CAIRN_USER: "ada", CAIRN_PASSWORD: " secret ", HOME: "/home/ada" };
+    expect(loadClientConfig({}, env)).toEqual({
+      server: "http://cairn.example:8080",
+      token: "t",
+      user: "ada",
+      password: " secret ",
+      sessionFile: "/home/ada/.config/cairn/session.json",
+    });
+    expect(loadClientConfig({ server: "https://other", user: "bob" }, env)).toMatchObject({ server: "https://other", user: "bob" });
+  });
+
+  it("keeps the session under XDG_CONFIG_HOME when it is set, and leaves the server open when nothing names one", () => {
+    expect(loadClientConfig({}, { XDG_CONFIG_HOME: "/x/config", HOME: "/home/ada" })).toEqual({
+      server: undefined,
+      token: undefined,
+      user: undefined,
+      password: undefined,
+      sessionFile: "/x/config/cairn/session.json",
+    });
+  });
+});
+
+describe("parseServerUrl", () => {
+  it("accepts http and https URLs, with a path prefix, without the trailing slash", () => {
+    expect(parseServerUrl("http://127.0.0.1:8080")).toBe("http://127.0.0.1:8080");
+    expect(parseServerUrl("https://example.org/cairn/")).toBe("https://example.org/cairn");
+  });
+
+  it("refuses anything else, naming what it got", () => {
+    for (const bad of ["127.0.0.1:8080", "ftp://x", "http://u:p@x", "http://x/?q=1", "not a url"]) {
+      expect(() => parseServerUrl(bad), bad).toThrow(expect.objectContaining({ code: "config_invalid", message: expect.stringContaining(bad) }));
+    }
+  });
+});

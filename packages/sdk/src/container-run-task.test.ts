@@ -1,0 +1,76 @@
+import { validatePipeline } from "cairn/spec";
+import { describe, expect, it } from "vitest";
+import { pipeline, task, taskOutput } from "./index.js";
+
+describe("container_run tasks", () => {
+  it("writes every field under its API name", () => {
+    const greet = task("greet", "container_run")
+      .description("Says hello")
+      .image("localhost/busybox")
+      .imageTag("test")
+      .command(["sh", "-c", "echo hi | tee /cairn/outputs/message"])
+      .env({ MODE: "fast" })
+      .env({ LEVEL: "2" })
+      .workingDir("/work")
+      .cpus(1.5)
+      .memory("256m")
+      .injectApiToken()
+      .executionProfile({ maxExecTime: 30, maxRetries: 2, retryPolicy: "fixed", retryDelay: 1 })
+      .input("THRESHOLD", { type: "number", value: 0.5, description: "cut-off" })
+      .output("message", { type: "string" });
+    const shout = task("shout", "container_run")
+      .image("localhost/busybox:test")
+      .command("tr a-z A-Z")
+      .dependsOn(greet, { canFail: true })
+      .inputFrom("MESSAGE", taskOutput(greet, "message"));
+
+    const json = pipeline("p").tasks(greet, shout).build();
+
+    expect(json.tasks).toEqual([
+      {
+        id: "greet",
+        type: "container_run",
+        description: "Says hello",
+        image: "localhost/busybox",
+        image_tag: "test",
+        command: ["sh", "-c", "echo hi | tee /cairn/outputs/message"],
+        env: { MODE: "fast", LEVEL: "2" },
+        working_dir: "/work",
+        cpus: 1.5,
+        memory: "256m",
+        inject_api_token: true,
+        execution_profile: { max_exec_time: 30, max_retries: 2, retry_policy: "fixed", retry_delay: 1 },
+        input: { THRESHOLD: { type: "number", value: 0.5, description: "cut-off" } },
+        output: { message: { type: "string" } },
+      },
+      {
+        id: "shout",
+        type: "container_run",
+        image: "localhost/busybox:test",
+        command: "tr a-z A-Z",
+        depends_on: [{ id: "greet", can_fail: true }],
+        input: { MESSAGE: { type: "string", value_from: { task_output: { task_id: "greet", output_id: "message" } } } },
+      },
+    ]);
+    expect(validatePipeline(json).ok).toBe(true);
+  });
+
+  it("leaves builders unchanged, so one can be a template for several tasks", () => {
+    const base = task("base", "container_run").image("localhost/busybox:test").env({ A: "1" });
+    const withB = base.env({ B: "2" });
+    expect(base.toJSON()).toEqual({ id: "base", type: "container_run", image: "localhost/busybox:test", env: { A: "1" } });
+    expect(withB.toJSON().env).toEqual({ A: "1", B: "2" });
+  });
+
+  it("keeps the last options when a dependency is named twice", () => {
+    const json = task("b", "container_run").image("x").dependsOn("a").dependsOn("a", { canFail: true }).toJSON();
+    expect(json.depends_on).toEqual([{ id: "a", can_fail: true }]);
+  });
+
+  it("copies arrays it is given, so changing them later changes nothing", () => {
+    const command = ["echo", "one"];
+    const built = task("t", "container_run").image("x").command(command);
+    command.push("two");
+    expect(built.toJSON().command).toEqual(["echo", "one"]);
+  });
+});

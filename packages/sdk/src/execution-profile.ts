@@ -1,0 +1,35 @@
+import type { DuplicateSubmissionPolicy, ExecutionProfileSpec, InvocationMode, RetryPolicy, RuntimeKind } from "cairn/spec";
+
+/** The execution profile with the builders' camelCase names; see ExecutionProfileSpec for each field. */
+export interface ExecutionProfileOptions {
+  maxRetries?: number;
+  retryPolicy?: RetryPolicy;
+  /** Seconds before the first retry. */
+  retryDelay?: number;
+  /** Seconds before an attempt is killed. */
+  maxExecTime?: number;
+  invocationMode?: InvocationMode;
+  duplicateSubmissionPolicy?: DuplicateSubmissionPolicy;
+  runtime?: RuntimeKind;
+}
+
+const SPEC_NAMES = {
+  maxRetries: "max_retries",
+  retryPolicy: "retry_policy",
+  retryDelay: "retry_delay",
+  maxExecTime: "max_exec_time",
+  invocationMode: "invocation_mode",
+  duplicateSubmissionPolicy: "duplicate_submission_policy",
+  runtime: "runtime",
+} as const satisfies Record<keyof ExecutionProfileOptions, keyof ExecutionProfileSpec>;
+
+/** Adds the given options to a profile; options left undefined keep what was there. */
+export function mergeExecutionProfile(profile: ExecutionProfileSpec | undefined, options: ExecutionProfileOptions): ExecutionProfileSpec {
+  const merged: Record<string, unknown> = { ...profile };
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    // Unknown names are passed through so the validator reports them instead of the SDK dropping them.
+    merged[Object.hasOwn(SPEC_NAMES, name) ? SPEC_NAMES[name as keyof ExecutionProfileOptions] : name] = value;
+  }
+  return merged as ExecutionProfileSpec;
+}

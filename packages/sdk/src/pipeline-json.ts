@@ -1,0 +1,116 @@
+/**
+ * The JSON the builders emit: pipeline and task definitions as submitted to the API
+ * (shared/reference/tapis-workflows.txt). Each type is Cairn's validated spec type with
+ * the fields the server fills in with defaults made optional, so a change to the spec
+ * changes these types too; a few fields are narrowed where the spec only checks at
+ * run time (function runtimes, image build contexts).
+ */
+import type {
+  ContainerRunTask,
+  ExecutionProfileSpec,
+  FunctionTask,
+  ImageBuildTask,
+  Pipeline,
+  RequestTask,
+  TapisActorTask,
+  TapisJobTask,
+} from "cairn/spec";
+
+export type {
+  EnvValue,
+  ExecutionProfileSpec,
+  FunctionInstaller,
+  HttpMethod,
+  InputType,
+  RetryPolicy,
+  RuntimeKind,
+  TaskDependency,
+  TaskInputSpec,
+  TaskOutputSpec,
+  TaskType,
+  ValueFrom,
+} from "cairn/spec";
+
+/** Flattens intersections so editors show one object type. */
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** `T` with the fields the server defaults left optional. */
+type Submitted<T, Defaulted extends keyof T> = Simplify<Omit<T, Defaulted> & Partial<Pick<T, Defaulted>>>;
+
+/** Every task type defaults these to empty. */
+type TaskDefaults = "depends_on" | "execution_profile" | "input" | "output";
+
+export type ContainerRunTaskJson = Submitted<ContainerRunTask, TaskDefaults | "env" | "inject_api_token">;
+
+/** The runtimes Cairn's validator accepts: python3, python3.N, node, nodeN, bash. */
+export type FunctionRuntime = "python3" | `python3.${number}` | "node" | `node${number}` | "bash";
+
+export type FunctionTaskJson = Simplify<Omit<Submitted<FunctionTask, TaskDefaults | "packages" | "inject_api_token">, "runtime"> & { runtime: FunctionRuntime }>;
+
+/** `protocol` is inferred from the url and `http_method` defaults to get. */
+export type RequestTaskJson = Submitted<RequestTask, TaskDefaults | "protocol" | "http_method" | "headers" | "query_params">;
+
+export type RequestAuth = NonNullable<RequestTask["auth"]>;
+
+/**
+ * Tapis documents kaniko and singularity; podman and docker name local OCI builders.
+ * Cairn's validator takes any non-empty name, so this list is the SDK's narrowing.
+ */
+export type ImageBuilderName = "podman" | "docker" | "kaniko" | "singularity";
+
+/** Credentials given inline instead of through an identity. */
+export interface RegistryCredentials {
+  username: string;
+  token: string;
+}
+
+/** Where an image build gets its recipe: a git repository, or an image to pull and retag. */
+export type ImageBuildContext =
+  | {
+      type: "github" | "git";
+      /** `account/repo` for github, any clone URL for git. */
+      url: string;
+      branch?: string;
+      sub_path?: string | null;
+      build_file_path?: string;
+      visibility?: "public" | "private";
+      identity_uuid?: string;
+      credentials?: { username: string; personal_access_token: string };
+    }
+  | {
+      type: "dockerhub" | "registry";
+      url: string;
+      tag?: string;
+      visibility?: "public" | "private";
+      identity_uuid?: string;
+      credentials?: RegistryCredentials;
+    };
+
+/** Where the built image goes: pushed to a registry, or kept for later tasks of the run. */
+export type ImageBuildDestination =
+  | {
+      type: "dockerhub" | "registry";
+      url: string;
+      tag?: string;
+      identity_uuid?: string;
+      credentials?: RegistryCredentials;
+    }
+  | { type: "local"; filename?: string };
+
+export type ImageBuildTaskJson = Simplify<
+  Omit<Submitted<ImageBuildTask, TaskDefaults>, "builder" | "context" | "destination"> & {
+    builder: ImageBuilderName;
+    context: ImageBuildContext;
+    destination: ImageBuildDestination;
+  }
+>;
+
+export type TapisJobTaskJson = Submitted<TapisJobTask, TaskDefaults>;
+
+export type TapisActorTaskJson = Submitted<TapisActorTask, TaskDefaults>;
+
+export type TaskJson = ContainerRunTaskJson | FunctionTaskJson | RequestTaskJson | ImageBuildTaskJson | TapisJobTaskJson | TapisActorTaskJson;
+
+export type PipelineJson = Simplify<
+  Omit<Submitted<Pipeline, "env" | "execution_profile" | "archives">, "tasks"> & { tasks: TaskJson[] }
+>;
