@@ -2,8 +2,9 @@
 # Puts everything Cairn needs on this machine, and only what is missing, so that
 # `npm run demo` and `npm test` work on a fresh Debian 12 with just Node.js and npm.
 #   scripts/setup.sh          what the demo needs: npm packages, Podman, the busybox base image
-#   scripts/setup.sh --test   also what the test suite needs: PostgreSQL's server binaries and
-#                             the function runtime image (Debian with python3 and node)
+#   scripts/setup.sh --test   also what the test suite needs: PostgreSQL's server binaries,
+#                             OpenSSH's server (SFTP archives) and the function runtime image
+#                             (Debian with python3 and node)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for_tests=false
@@ -35,6 +36,11 @@ if $for_tests; then
   if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
     step "installing PostgreSQL (the store tests run against a private server)"
     bash scripts/apt-install.sh postgresql
+  fi
+  if [ ! -x /usr/sbin/sshd ]; then
+    # The SFTP archive tests start their own sshd on a loopback port; installing never starts one.
+    step "installing OpenSSH's server (the SFTP archive tests run against a private one)"
+    bash scripts/apt-install.sh openssh-server
   fi
   bash scripts/build-runtime-image.sh
 fi

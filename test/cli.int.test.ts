@@ -99,7 +99,8 @@ describe("cairn run", () => {
     const r = await cairn(["run", "examples/hello-pipeline.yaml", "--param", "greeting=hello"], await newDataDir()).done;
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("HELLO, RESEARCH COMPUTING (3 words)");
-    expect(r.stdout).toMatch(/✔ greet\s+succeeded/);
+    // What the container used, on its end line.
+    expect(r.stdout).toMatch(/✔ greet\s+succeeded in [\d.]+ s \(cpu [\d.]+ s, mem [\d.]+ \w+, io [\d.]+ \w+\)/);
     expect(r.stdout).toMatch(/run [0-9a-f-]{36} succeeded/);
     expect(r.code).toBe(0);
   });

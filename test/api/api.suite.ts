@@ -166,6 +166,24 @@ export function describeApiSuite(name: string, makeServer: () => Promise<TestSer
         expect((await ada.get(`${W}/groups/lab/pipelines/hello`)).body.result.last_run).toBe(run.uuid);
       });
 
+      it("shows what each execution used: used_cpu, used_memory, used_io", async () => {
+        // The write comes first: the figures are those of the last reading while the task runs (UsageSampler).
+        const busy = 'head -c 1048576 /dev/zero > "$CAIRN_OUTPUTS_DIR/blob"; i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done';
+        const pipeline = { id: "busy", execution_profile: { runtime: "host", max_exec_time: 60 }, tasks: [{ id: "burn", type: "function", runtime: "bash", code: b64(busy) }] };
+        expect((await ada.post(`${W}/groups/lab/pipelines`, pipeline)).status).toBe(201);
+        const run = (await ada.post(`${W}/groups/lab/pipelines/busy/events`, {})).body.result;
+        const path = `${W}/groups/lab/pipelines/busy/runs/${run.uuid}`;
+        expect((await waitForRun(ada, path)).status).toBe("succeeded");
+        const [e] = (await ada.get(`${path}/executions`)).body.result;
+        // About 0.3 s of CPU here; read from /proc while it runs, so the very end may be missed.
+        expect(e.used_cpu).toBeGreaterThan(0.05);
+        expect(e.used_memory).toBeGreaterThan(1024 * 1024);
+        expect(e.used_io_written).toBeGreaterThanOrEqual(1024 * 1024);
+        expect(e.used_io).toBe(e.used_io_read + e.used_io_written);
+        const one = (await ada.get(`${path}/executions/${e.uuid}`)).body.result;
+        expect(one).toMatchObject({ used_cpu: e.used_cpu, used_memory: e.used_memory, used_io: e.used_io });
+      });
+
       it("serves logs as text, incrementally with ids, and as server-sent events", async () => {
         const executions = (await ada.get(`${runPath}/executions`)).body.result;
         const logs = `${runPath}/executions/${executions[0].uuid}/logs`;

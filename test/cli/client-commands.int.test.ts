@@ -156,7 +156,7 @@ describe("cairn against a server", () => {
     expect((await cairn(["apply", path, "--group", "lab"])).code).toBe(0);
     const r = await cairn(["run", "lab/failing", "-f"]);
     expect(r.stdout).toMatch(/boom\s+\| about to fail/);
-    expect(r.stdout).toMatch(/✘ boom\s+failed in [\d.]+ s \[exit 3\]/);
+    expect(r.stdout).toMatch(/✘ boom\s+failed in [\d.]+ s \[exit 3\] \(cpu [\d.]+ s, mem [\d.]+ \w+, io [\d.]+ \w+\)/);
     expect(r.stdout).toMatch(/run [0-9a-f-]{36} failed/);
     expect(r.code).toBe(1);
   });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { loadConfig } from "../../packages/cairn/src/config.js";
 import type { ExecutionId, RunId } from "../../packages/cairn/src/ids.js";
 import { HostRuntime } from "../../packages/cairn/src/runtimes/host/host-runtime.js";
-import type { Runtime } from "../../packages/cairn/src/runtimes/runtime.js";
+import type { ResourceUsage, Runtime } from "../../packages/cairn/src/runtimes/runtime.js";
 import { DEFAULT_EXECUTION_PROFILE, type Task } from "../../packages/cairn/src/spec/types.js";
 import type { LogStream } from "../../packages/cairn/src/store/store.js";
 import type { TaskExecutionContext } from "../../packages/cairn/src/tasks/task-handler.js";
@@ -32,6 +32,8 @@ export interface FakeContext<T extends Task> extends TaskExecutionContext<T> {
   logs: LoggedLine[];
   /** Every handle passed to started(), in order. */
   startedHandles: string[];
+  /** Every usage passed to recordUsage(), in order. */
+  usages: ResourceUsage[];
   /** Aborts ctx.signal, as the engine does on cancel or max_exec_time. */
   controller: AbortController;
   /** The temp dir holding the data dir and the attempt's paths. */
@@ -54,6 +56,7 @@ export function fakeContext<T extends Task>(task: T, overrides: FakeContextOverr
 
   const logs: LoggedLine[] = [];
   const startedHandles: string[] = [];
+  const usages: ResourceUsage[] = [];
   const controller = new AbortController();
   const host = new HostRuntime();
   const { container, ...rest } = overrides;
@@ -76,10 +79,12 @@ export function fakeContext<T extends Task>(task: T, overrides: FakeContextOverr
     config: loadConfig({ dataDir: join(tmp, "data") }),
     log: (stream, line) => void logs.push({ stream, line }),
     started: async (handle) => void startedHandles.push(handle),
+    recordUsage: async (usage) => void usages.push(usage),
     signal: controller.signal,
     ...rest,
     logs,
     startedHandles,
+    usages,
     controller,
     tmp,
     async cleanup() {

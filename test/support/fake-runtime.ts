@@ -1,4 +1,4 @@
-import type { LogSink, ProcessExit, ProcessSpec, RunningProcess, Runtime, SeenLines } from "../../packages/cairn/src/runtimes/runtime.js";
+import type { LogSink, ProcessExit, ProcessSpec, ResourceUsage, RunningProcess, Runtime, SeenLines } from "../../packages/cairn/src/runtimes/runtime.js";
 import type { RuntimeKind } from "../../packages/cairn/src/spec/types.js";
 
 /**
@@ -51,8 +51,8 @@ export class FakeProcess implements RunningProcess {
 
   constructor(readonly handle: string) {}
 
-  exit(exitCode: number, killed = false): void {
-    this.resolveExit({ exitCode, killed });
+  exit(exitCode: number, killed = false, usage?: ResourceUsage): void {
+    this.resolveExit(usage ? { exitCode, killed, usage } : { exitCode, killed });
   }
 
   wait(): Promise<ProcessExit> {

@@ -25,6 +25,8 @@ export interface CairnConfig {
   pipFindLinks: string | undefined;
   /** Keep attempt working directories after a run (they are removed otherwise). */
   keepWorkDirs: boolean;
+  /** `local` systems live under this folder, one sub-folder per group (CAIRN_LOCAL_SYSTEMS_ROOT, default DATA_DIR/systems). */
+  localSystemsRoot: string;
   /** Secrets for local runs (`cairn run`), from CAIRN_SECRET_<NAME> variables; the server keeps its own. */
   localSecrets: Readonly<Record<string, string>>;
   /** Where `cairn server` listens. Loopback by default: exposing it is a decision. */
@@ -56,6 +58,7 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     },
     pipFindLinks: overrides.pipFindLinks ?? nonEmpty(env.CAIRN_PIP_FIND_LINKS),
     keepWorkDirs: overrides.keepWorkDirs ?? parseBool("CAIRN_KEEP_WORK_DIRS", env.CAIRN_KEEP_WORK_DIRS, false),
+    localSystemsRoot: resolve(overrides.localSystemsRoot ?? nonEmpty(env.CAIRN_LOCAL_SYSTEMS_ROOT) ?? join(dataDir, "systems")),
     localSecrets: overrides.localSecrets ?? secretsFromEnv(env),
     host: overrides.host ?? nonEmpty(env.CAIRN_HOST) ?? "127.0.0.1",
     port: overrides.port ?? parsePort(env.CAIRN_PORT),

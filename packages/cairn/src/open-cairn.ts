@@ -2,11 +2,10 @@ import { join } from "node:path";
 import type { CairnConfig } from "./config.js";
 import { Engine, type RunApiAccess } from "./engine/engine.js";
 import type { SecretLookup } from "./engine/input-resolver.js";
-import { ContainerRuntime } from "./runtimes/container/container-runtime.js";
 import { HostRuntime } from "./runtimes/host/host-runtime.js";
 import type { Runtime } from "./runtimes/runtime.js";
 import { createStore } from "./store/create-store.js";
-import type { Store } from "./store/store.js";
+import type { RunRecord, Store } from "./store/store.js";
 import { defaultTaskHandlers } from "./tasks/registry.js";
 import type { Runtimes } from "./tasks/task-handler.js";
 
@@ -22,6 +21,8 @@ export interface OpenOptions {
   allowHostRuntime?: boolean;
   secrets?: SecretLookup;
   apiAccess?: RunApiAccess;
+  /** Takes each ended run and its working folder (see EngineOptions.takeRun). */
+  takeRun?: (run: RunRecord) => void;
 }
 
 /** Opens the store (migrating it), the runtimes (the container engine lazily) and an engine over them. */
@@ -35,7 +36,9 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
       // A failed connection is not cached: the next task tries again (the engine may have been started since).
       const connecting: Promise<Runtime> =
         container ??
-        ContainerRuntime.connect(config).catch((err: unknown) => {
+        // Loaded on first use: dockerode brings ssh2 and gRPC, about 40 MB that every
+        // fork of this process would copy, and host-only engines never need them.
+        import("./runtimes/container/container-runtime.js").then(({ ContainerRuntime }) => ContainerRuntime.connect(config)).catch((err: unknown) => {
           container = undefined;
           throw err;
         });
@@ -51,6 +54,7 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     secrets: options.secrets,
     allowHostRuntime: options.allowHostRuntime,
     apiAccess: options.apiAccess,
+    takeRun: options.takeRun,
   });
   return {
     config,

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { SystemConnector } from "../archives/system-connector.js";
 import type { CairnConfig } from "../config.js";
 import type { Engine } from "../engine/engine.js";
 import type { Store } from "../store/store.js";
@@ -36,6 +37,8 @@ export interface ApiContext {
   sealer: Sealer;
   tokens: TokenService;
   passwords: PasswordHasher;
+  /** Opens folders on the groups' systems: the write check when an archive is created. */
+  systems: SystemConnector;
   /** A fresh url-safe code for confirming a new user's address. */
   newConfirmationCode(): string;
 }

@@ -8,6 +8,7 @@ import type { ApiApp, ApiContext } from "./api-context.js";
 import { apiSchemas, errorEnvelopeSchema, failure, sendError } from "./envelope.js";
 import { tokenOf } from "./principal.js";
 import { accountRoutes } from "./routes/accounts.js";
+import { archiveRoutes } from "./routes/archives.js";
 import { groupRoutes } from "./routes/groups.js";
 import { identityRoutes } from "./routes/identities.js";
 import { logRoutes } from "./routes/logs.js";
@@ -15,6 +16,7 @@ import { pipelineRoutes } from "./routes/pipelines.js";
 import { resultRoutes } from "./routes/results.js";
 import { runRoutes } from "./routes/runs.js";
 import { secretRoutes } from "./routes/secrets.js";
+import { systemRoutes } from "./routes/systems.js";
 
 const namedSchemas = createJsonSchemaTransformObject({ schemaRegistry: apiSchemas });
 
@@ -82,6 +84,8 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
       runRoutes(api, ctx);
       logRoutes(api, ctx);
       resultRoutes(api, ctx);
+      systemRoutes(api, ctx);
+      archiveRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyServerOptions } from "fastify";
+import { Archiver } from "../archives/archiver.js";
+import type { SshCredentials } from "../archives/sftp-target.js";
+import { systemConnector } from "../archives/system-connector.js";
 import { hashPassword, verifyPassword } from "../auth/password-hash.js";
 import { newConfirmationCode } from "../auth/confirmation-code.js";
 import type { CairnConfig } from "../config.js";
@@ -9,12 +12,14 @@ import { loadOrCreateKey, type DataKey } from "../secrets/key-ring.js";
 import { open, seal } from "../secrets/sealed-box.js";
 import type { ApiApp, ApiContext, Sealer } from "./api-context.js";
 import { buildApi } from "./build-api.js";
+import { identityBinding } from "./routes/identities.js";
 import { secretBinding } from "./routes/secrets.js";
 import { SignedTokenService } from "./token-service.js";
 
 export interface RunningServer {
   app: ApiApp;
   cairn: Cairn;
+  archiver: Archiver;
   /** `http://host:port` it listens on. */
   url: string;
   /** Set when this start created the first admin user with a generated password. */
@@ -37,7 +42,18 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
   // Tasks may start (recovered runs) before the port is known; their grants wait for it.
   let announceUrl!: (url: string) => void;
   const apiUrl = new Promise<string>((resolve) => (announceUrl = resolve));
+  const systems = systemConnector({
+    localSystemsRoot: config.localSystemsRoot,
+    sshCredentials: async (identityUuid) => {
+      const identity = await cairn!.store.service.getIdentity(identityUuid);
+      if (identity?.type !== "ssh") return undefined;
+      return JSON.parse(sealer.open(identity.sealedCredentials, identityBinding(identity.uuid))) as SshCredentials;
+    },
+  });
+  // Runs end only once recovery or a request started them, by which time it exists.
+  let archiver: Archiver | undefined;
   cairn = await openCairn(config, {
+    takeRun: (run) => archiver!.takeRun(run),
     apiAccess: {
       async grant(run) {
         if (!run.startedBy) throw new TaskFailure("inject_api_token: the run has no user to act for (it was not started through the API)", { retryable: false });
@@ -51,6 +67,7 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
       return secret && sealer.open(secret.sealedValue, secretBinding(groupId, name));
     },
   });
+  archiver = new Archiver({ store: cairn.store, config, systems, warn: (message) => process.emitWarning(message, "CairnArchiving") });
   try {
     const ctx: ApiContext = {
       config,
@@ -59,25 +76,33 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
       sealer,
       tokens: (tokens = new SignedTokenService(key, cairn.store, config.sessionTtlSeconds)),
       passwords: { hash: hashPassword, verify: verifyPassword },
+      systems,
       newConfirmationCode,
     };
     const createdAdmin = await ensureFirstAdmin(ctx);
     await cairn.engine.recover();
+    await archiver.recover();
     const app = await buildApi(ctx, options);
     const url = await app.listen({ host: config.host, port: config.port });
     announceUrl(url);
     const opened = cairn;
+    const openedArchiver = archiver;
     return {
       app,
       cairn,
+      archiver,
       url,
       ...(createdAdmin ? { createdAdmin } : {}),
       async close() {
         await app.close();
+        // Archiving stops between tries; what is unfinished is finished by the next start.
+        await opened.engine.close();
+        await openedArchiver.close();
         await opened.close();
       },
     };
   } catch (err) {
+    await archiver.close();
     await cairn.close();
     throw err;
   }

@@ -82,7 +82,20 @@ export async function followRun(client: CairnClient, run: Run, out: Output, opti
 }
 
 export function executionView(e: Execution): ExecutionView {
-  return { taskId: e.task_id, attempt: e.attempt, status: e.status, startedAt: ms(e.started_at), endedAt: ms(e.ended_at), exitCode: e.exit_code, message: e.message };
+  const usage =
+    e.used_cpu === null
+      ? null
+      : { cpuSeconds: e.used_cpu, peakMemoryBytes: e.used_memory ?? 0, readBytes: e.used_io_read ?? 0, writtenBytes: e.used_io_written ?? 0 };
+  return {
+    taskId: e.task_id,
+    attempt: e.attempt,
+    status: e.status,
+    startedAt: ms(e.started_at),
+    endedAt: ms(e.ended_at),
+    exitCode: e.exit_code,
+    message: e.message,
+    usage,
+  };
 }
 
 export function runView(run: Run): RunView {

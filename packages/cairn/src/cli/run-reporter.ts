@@ -1,4 +1,5 @@
 import type { Engine, LogEvent } from "../engine/engine.js";
+import type { ResourceUsage } from "../runtimes/runtime.js";
 import type { ExecutionRecord, RunRecord } from "../store/store.js";
 
 export interface Output {
@@ -24,6 +25,8 @@ export interface ExecutionView {
   endedAt: number | null;
   exitCode: number | null;
   message: string | null;
+  /** What the attempt's process used, once it ended; null or absent if unmeasured. */
+  usage?: ResourceUsage | null;
 }
 
 /** A run's outcome as both reporters print it. */
@@ -45,14 +48,18 @@ export class TaskColumn {
   }
 }
 
-/** One line for a state change, e.g. `✘ build  failed in 1.20 s [exit 2]: ...`; undefined for a first attempt being queued (nothing to say). */
+/**
+ * One line for a state change, e.g. `✘ build  failed in 1.20 s [exit 2] (cpu 0.95 s, mem 64.2 MiB, io 8.0 MiB): ...`;
+ * undefined for a first attempt being queued (nothing to say).
+ */
 export function describeExecution(e: ExecutionView, column: TaskColumn): string | undefined {
   if (e.status === "queued" && e.attempt === 1) return undefined;
   const attempt = e.attempt > 1 ? ` (attempt ${e.attempt})` : "";
   const took = e.endedAt && e.startedAt ? ` in ${seconds(e.endedAt - e.startedAt)}` : "";
   const why = e.message && e.status !== "succeeded" ? `: ${e.message}` : "";
   const exit = e.exitCode !== null && e.status === "failed" ? ` [exit ${e.exitCode}]` : "";
-  const what = e.status === "queued" ? `retry scheduled${attempt}` : `${e.status}${attempt}${took}${exit}${why}`;
+  const used = e.usage ? ` (${describeUsage(e.usage)})` : "";
+  const what = e.status === "queued" ? `retry scheduled${attempt}` : `${e.status}${attempt}${took}${exit}${used}${why}`;
   return `${SYMBOL[e.status] ?? "?"} ${column.pad(e.taskId)} ${what}`;
 }
 
@@ -91,6 +98,23 @@ export function reportRun(engine: Engine, runUuid: string, out: Output, options:
 export function summarizeRun(run: RunView | RunRecord): string {
   const took = run.endedAt && run.startedAt ? ` in ${seconds(run.endedAt - run.startedAt)}` : "";
   return `run ${run.uuid} ${run.status}${took}${run.message ? `: ${run.message}` : ""}`;
+}
+
+/** E.g. `cpu 0.95 s, mem 64.2 MiB, io 8.0 MiB`: CPU time, peak memory, bytes read and written. */
+export function describeUsage(usage: ResourceUsage): string {
+  return `cpu ${usage.cpuSeconds.toFixed(2)} s, mem ${bytes(usage.peakMemoryBytes)}, io ${bytes(usage.readBytes + usage.writtenBytes)}`;
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function seconds(ms: number): string {

@@ -117,6 +117,22 @@ afterEach(async () => {
 });
 
 describe("ordering", () => {
+  it("starts a join once when its dependencies end in the same write", async () => {
+    // b and c end on the same promise, so their ends share one commit and both evaluate d.
+    let release!: () => void;
+    const together = new Promise<void>((r) => (release = r));
+    let starts = 0;
+    for (const id of ["b", "c"]) scripts.set(id, async () => (await together, { exitCode: 0 }));
+    scripts.set("a", async () => (setTimeout(release, 30), { exitCode: 0 }));
+    scripts.set("d", async () => (starts++, { exitCode: 0 }));
+    // Both slots busy while b and c end, so d waits in the ready queue instead of starting at once.
+    const engine = newEngine({ maxParallelTasks: 2 });
+    const run = await engine.startRun({ pipeline: pipeline(["a", "b", "c", "d"], { b: ["a"], c: ["a"], d: ["b", "c"] }) });
+    expect((await engine.waitForRun(run.uuid)).status).toBe("succeeded");
+    expect(starts).toBe(1);
+    expect(await attempts(run.uuid, "d")).toHaveLength(1);
+  });
+
   it("starts roots first, runs independent tasks in parallel and joins after both", async () => {
     for (const id of ["b", "c"]) scripts.set(id, async () => (await sleep(80), { exitCode: 0 }));
     const engine = newEngine();
@@ -215,6 +231,20 @@ describe("retries", () => {
     const all = await attempts(final.uuid, "flaky");
     expect(all.map((e) => e.status)).toEqual(["failed", "failed", "succeeded"]);
     expect(all[1]!.startedAt! - all[0]!.endedAt!).toBeGreaterThanOrEqual(45);
+  });
+
+  it("stores each attempt's resource usage on that attempt, a failed one's too", async () => {
+    const usage = (cpuSeconds: number) => ({ cpuSeconds, peakMemoryBytes: 1024, readBytes: 0, writtenBytes: 2048 });
+    scripts.set("measured", async (ctx) => {
+      await ctx.recordUsage(usage(ctx.attempt));
+      if (ctx.attempt === 1) throw new TaskFailure("first attempt failed", { exitCode: 1 });
+      return { exitCode: 0 };
+    });
+    const engine = newEngine();
+    const p = pipeline(["measured", "unmeasured"], {}, {}, { execution_profile: { max_retries: 1, retry_policy: "fixed", retry_delay: 0.01 } });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect((await attempts(final.uuid, "measured")).map((e) => e.usage)).toEqual([usage(1), usage(2)]);
+    expect((await attempts(final.uuid, "unmeasured"))[0]!.usage).toBeNull();
   });
 
   it("doubles the delay with exponential_backoff and stops after max_retries", async () => {

@@ -38,6 +38,11 @@ export interface EngineOptions {
   allowHostRuntime?: boolean;
   /** Set by a server: gives tokens to tasks with inject_api_token. */
   apiAccess?: RunApiAccess;
+  /**
+   * Set by a server: takes each ended run with its working folder (the archiver reads
+   * task files from it). The engine then leaves deleting the folder to it.
+   */
+  takeRun?: (run: RunRecord) => void;
 }
 
 /** How the engine gets the API's URL and a token for a run's tasks; the token stops working when the run ends. */
@@ -77,6 +82,8 @@ interface TaskSlot {
   /** The latest attempt. */
   current: ExecutionRecord;
   retriesUsed: number;
+  /** In the ready queue: two dependencies ending in one write both evaluate the task, and it must start once. */
+  waiting?: boolean;
   controller?: AbortController;
   retryTimer?: NodeJS.Timeout;
 }
@@ -115,6 +122,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly secrets: SecretLookup;
   private readonly allowHostRuntime: boolean;
   private readonly apiAccess: RunApiAccess | undefined;
+  private readonly takeRun: ((run: RunRecord) => void) | undefined;
   private readonly writer: BatchWriter;
   private readonly active = new Map<RunId, ActiveRun>();
   private readonly ready = new ReadyQueue<{ run: ActiveRun; slot: TaskSlot; resume: boolean }>();
@@ -129,6 +137,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.runtimes = options.runtimes;
     this.secrets = options.secrets ?? (async () => undefined);
     this.apiAccess = options.apiAccess;
+    this.takeRun = options.takeRun;
     this.allowHostRuntime = options.allowHostRuntime ?? options.config.allowHostRuntime;
     this.writer = new BatchWriter(options.store);
   }
@@ -320,6 +329,8 @@ export class Engine extends EventEmitter<EngineEvents> {
         return;
       }
     }
+    if (slot.waiting) return;
+    slot.waiting = true;
     this.ready.push({ run, slot, resume: false });
   }
 
@@ -340,8 +351,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   private pump(): void {
     while (this.running < this.config.maxParallelTasks && this.ready.size > 0 && !this.closed) {
       const next = this.ready.take()!;
-      // A cancelled run's waiting tasks are dropped here rather than searched for in the queue.
-      if (next.run.cancelRequested && !next.resume) continue;
+      if (!next.resume) {
+        next.slot.waiting = false;
+        // A cancelled run's waiting tasks are dropped here rather than searched for in the queue.
+        if (next.run.cancelRequested || next.slot.current.status !== "queued") continue;
+      }
       this.running++;
       void this.execute(next.run, next.slot, next.resume).finally(() => {
         this.running--;
@@ -446,6 +460,10 @@ export class Engine extends EventEmitter<EngineEvents> {
         exec.runtimeHandle = handle;
         await this.writer.write({ executionUpdates: [{ uuid: exec.uuid, patch: { runtimeHandle: handle } }] });
       },
+      // Kept on the record and written with the attempt's end, in the same transaction.
+      recordUsage: async (usage) => {
+        exec.usage = usage;
+      },
       signal,
       resumeFrom: resume ? { seen: await this.storedLineCounts(exec) } : undefined,
       ...(api ? { api } : {}),
@@ -478,6 +496,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       exitCode: result.exitCode,
       message: result.message,
       outputs: result.outputs,
+      ...(exec.usage ? { usage: exec.usage } : {}),
     };
     Object.assign(exec, patch);
     let retry: ExecutionRecord | undefined;
@@ -519,7 +538,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     void this.writer
       .write({ runUpdates: [{ uuid: run.record.uuid, patch }] })
       .then(async () => {
-        if (!this.config.keepWorkDirs) await removeRunDir(this.config.dataDir, run.record.uuid);
+        if (this.takeRun) this.takeRun(run.record);
+        // Leftover files cost disk, not correctness: a failed removal must not take the process down.
+        else if (!this.config.keepWorkDirs) await removeRunDir(this.config.dataDir, run.record.uuid).catch(() => undefined);
       })
       .finally(() => {
         this.emit("run", run.record);

@@ -49,10 +49,27 @@ export interface SeenLines {
 
 export type LogSink = (stream: "stdout" | "stderr", line: string, ts: number) => void;
 
+/**
+ * What an attempt's process used, as far as the runtime could see it (each runtime says
+ * how it measures). Cumulative over the whole process tree.
+ */
+export interface ResourceUsage {
+  /** User plus system CPU time. */
+  cpuSeconds: number;
+  /** Highest memory in use at once (resident memory; for containers, the cgroup's usage less inactive page cache). */
+  peakMemoryBytes: number;
+  /** Bytes read from storage (block devices), not from pipes or the page cache. */
+  readBytes: number;
+  /** Bytes written to storage. */
+  writtenBytes: number;
+}
+
 export interface ProcessExit {
   exitCode: number;
   /** True when the process ended because `kill()` was called. */
   killed: boolean;
+  /** Absent when the runtime could not measure it (e.g. the process ended before the first reading). */
+  usage?: ResourceUsage;
 }
 
 export interface RunningProcess {

@@ -1,7 +1,5 @@
 import { CairnError } from "../errors.js";
 import { KyselyStore } from "./kysely-store.js";
-import { postgresDialect } from "./postgres-dialect.js";
-import { sqliteDialect } from "./sqlite-dialect.js";
 import type { StoreDialect } from "./store-dialect.js";
 import type { Store } from "./store.js";
 
@@ -13,7 +11,7 @@ export interface CreateStoreOptions {
 
 /** Opens the configured database and brings its schema up to date. */
 export async function createStore(options: CreateStoreOptions): Promise<Store> {
-  const store = new KyselyStore(chooseDialect(options));
+  const store = new KyselyStore(await chooseDialect(options));
   try {
     await store.migrate();
   } catch (err) {
@@ -23,15 +21,16 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   return store;
 }
 
-function chooseDialect({ databaseUrl, sqlitePath }: CreateStoreOptions): StoreDialect {
+/** Only the chosen driver is loaded: a smaller process forks faster, and every host task is a fork. */
+async function chooseDialect({ databaseUrl, sqlitePath }: CreateStoreOptions): Promise<StoreDialect> {
   if (databaseUrl !== undefined) {
     if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
       throw new CairnError("config_invalid", `the store's databaseUrl must be a postgres:// URL, got '${databaseUrl}'`);
     }
-    return postgresDialect(databaseUrl);
+    return (await import("./postgres-dialect.js")).postgresDialect(databaseUrl);
   }
   if (sqlitePath === undefined) {
     throw new CairnError("config_invalid", "the store needs a postgres:// databaseUrl or a sqlitePath, and got neither");
   }
-  return sqliteDialect(sqlitePath);
+  return (await import("./sqlite-dialect.js")).sqliteDialect(sqlitePath);
 }

@@ -1,14 +1,30 @@
 import type { Kysely } from "kysely";
 import { NotFoundError } from "../errors.js";
-import type { Database, GroupMembersTable, GroupsTable, IdentitiesTable, PipelinesTable, UsersTable } from "./schema.js";
 import type {
+  ArchivesTable,
+  Database,
+  GroupMembersTable,
+  GroupsTable,
+  IdentitiesTable,
+  PipelinesTable,
+  RunArchivesTable,
+  SystemsTable,
+  UsersTable,
+} from "./schema.js";
+import type {
+  ArchiveRecord,
+  ArchiveSettings,
   GroupRecord,
   IdentityRecord,
   MemberRecord,
   MemberRole,
   PipelineRecord,
+  RunArchiveRecord,
+  RunArchiveStatus,
   SecretRecord,
   ServiceStore,
+  SystemRecord,
+  SystemSettings,
   UserRecord,
 } from "./service-store.js";
 import { toStorageError } from "./storage-error.js";
@@ -226,6 +242,83 @@ export class KyselyServiceStore implements ServiceStore {
     });
   }
 
+  createSystem(system: SystemRecord): Promise<void> {
+    return this.write("creating a system", async () => {
+      await this.db.insertInto("systems").values(systemToRow(system)).execute();
+    });
+  }
+
+  async getSystem(groupId: string, id: string): Promise<SystemRecord | undefined> {
+    const row = await this.read("reading a system", () =>
+      this.db.selectFrom("systems").selectAll().where("group_id", "=", groupId).where("id", "=", id).executeTakeFirst(),
+    );
+    return row && systemFromRow(row);
+  }
+
+  async listSystems(groupId: string): Promise<SystemRecord[]> {
+    const rows = await this.read("listing systems", () => this.db.selectFrom("systems").selectAll().where("group_id", "=", groupId).orderBy("id").execute());
+    return rows.map(systemFromRow);
+  }
+
+  deleteSystem(groupId: string, id: string): Promise<void> {
+    return this.write("deleting a system", async () => {
+      const result = await this.db.deleteFrom("systems").where("group_id", "=", groupId).where("id", "=", id).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) throw new NotFoundError("system", id);
+    });
+  }
+
+  createArchive(archive: ArchiveRecord): Promise<void> {
+    return this.write("creating an archive", async () => {
+      await this.db.insertInto("archives").values(archiveToRow(archive)).execute();
+    });
+  }
+
+  async getArchive(groupId: string, id: string): Promise<ArchiveRecord | undefined> {
+    const row = await this.read("reading an archive", () =>
+      this.db.selectFrom("archives").selectAll().where("group_id", "=", groupId).where("id", "=", id).executeTakeFirst(),
+    );
+    return row && archiveFromRow(row);
+  }
+
+  async listArchives(groupId: string): Promise<ArchiveRecord[]> {
+    const rows = await this.read("listing archives", () => this.db.selectFrom("archives").selectAll().where("group_id", "=", groupId).orderBy("id").execute());
+    return rows.map(archiveFromRow);
+  }
+
+  deleteArchive(groupId: string, id: string): Promise<void> {
+    return this.write("deleting an archive", async () => {
+      const result = await this.db.deleteFrom("archives").where("group_id", "=", groupId).where("id", "=", id).executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) throw new NotFoundError("archive", id);
+    });
+  }
+
+  putRunArchive(record: RunArchiveRecord): Promise<void> {
+    const row = runArchiveToRow(record);
+    return this.write("recording an archiving", async () => {
+      await this.db
+        .insertInto("run_archives")
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(["run_uuid", "archive_id"]).doUpdateSet({ status: row.status, attempts: row.attempts, message: row.message, location: row.location, updated_at: row.updated_at }),
+        )
+        .execute();
+    });
+  }
+
+  async listRunArchives(runUuid: string): Promise<RunArchiveRecord[]> {
+    const rows = await this.read("listing a run's archives", () =>
+      this.db.selectFrom("run_archives").selectAll().where("run_uuid", "=", runUuid).orderBy("archive_id").execute(),
+    );
+    return rows.map(runArchiveFromRow);
+  }
+
+  async listPendingRunArchives(): Promise<RunArchiveRecord[]> {
+    const rows = await this.read("listing pending archivings", () =>
+      this.db.selectFrom("run_archives").selectAll().where("status", "=", "pending").orderBy("updated_at").execute(),
+    );
+    return rows.map(runArchiveFromRow);
+  }
+
   revokeToken(jti: string, expiresAt: number): Promise<void> {
     return this.write("revoking a token", async () => {
       // Expired revocations are useless: the token fails its expiry check anyway.
@@ -343,5 +436,71 @@ function identityFromRow(r: IdentitiesTable): IdentityRecord {
     host: r.host,
     sealedCredentials: r.sealed_credentials,
     createdAt: Number(r.created_at),
+  };
+}
+
+function systemToRow(s: SystemRecord): SystemsTable {
+  const { type, ...settings } = s.settings;
+  return {
+    uuid: s.uuid,
+    group_id: s.groupId,
+    id: s.id,
+    type,
+    owner: s.owner,
+    description: s.description,
+    settings: JSON.stringify(settings),
+    created_at: s.createdAt,
+  };
+}
+
+function systemFromRow(r: SystemsTable): SystemRecord {
+  return {
+    uuid: r.uuid,
+    groupId: r.group_id,
+    id: r.id,
+    owner: r.owner,
+    description: r.description,
+    settings: { ...(JSON.parse(r.settings) as object), type: r.type } as SystemSettings,
+    createdAt: Number(r.created_at),
+  };
+}
+
+function archiveToRow(a: ArchiveRecord): ArchivesTable {
+  const { type, ...settings } = a.settings;
+  return { uuid: a.uuid, group_id: a.groupId, id: a.id, type, owner: a.owner, settings: JSON.stringify(settings), created_at: a.createdAt };
+}
+
+function archiveFromRow(r: ArchivesTable): ArchiveRecord {
+  return {
+    uuid: r.uuid,
+    groupId: r.group_id,
+    id: r.id,
+    owner: r.owner,
+    settings: { ...(JSON.parse(r.settings) as object), type: r.type } as ArchiveSettings,
+    createdAt: Number(r.created_at),
+  };
+}
+
+function runArchiveToRow(r: RunArchiveRecord): RunArchivesTable {
+  return {
+    run_uuid: r.runUuid,
+    archive_id: r.archiveId,
+    status: r.status,
+    attempts: r.attempts,
+    message: r.message,
+    location: r.location,
+    updated_at: r.updatedAt,
+  };
+}
+
+function runArchiveFromRow(r: RunArchivesTable): RunArchiveRecord {
+  return {
+    runUuid: r.run_uuid,
+    archiveId: r.archive_id,
+    status: r.status as RunArchiveStatus,
+    attempts: Number(r.attempts),
+    message: r.message,
+    location: r.location,
+    updatedAt: Number(r.updated_at),
   };
 }

@@ -1,4 +1,5 @@
 import type { ExecutionId, RunId } from "../ids.js";
+import type { ResourceUsage } from "../runtimes/runtime.js";
 import type { LogLinesTable, RunsTable, TaskExecutionsTable } from "./schema.js";
 import type {
   ExecutionPatch,
@@ -75,6 +76,7 @@ export function executionToRow(execution: ExecutionRecord): TaskExecutionsTable 
     message: execution.message,
     outputs: JSON.stringify(execution.outputs),
     runtime_handle: execution.runtimeHandle,
+    ...usageToRow(execution.usage ?? null),
   };
 }
 
@@ -93,6 +95,7 @@ export function executionFromRow(row: TaskExecutionsTable): ExecutionRecord {
     message: row.message,
     outputs: JSON.parse(row.outputs) as ExecutionRecord["outputs"],
     runtimeHandle: row.runtime_handle,
+    usage: usageFromRow(row),
   };
 }
 
@@ -106,7 +109,30 @@ export function executionPatchToRow(patch: ExecutionPatch): Partial<TaskExecutio
   if (patch.message !== undefined) row.message = patch.message;
   if (patch.outputs !== undefined) row.outputs = JSON.stringify(patch.outputs);
   if (patch.runtimeHandle !== undefined) row.runtime_handle = patch.runtimeHandle;
+  if (patch.usage !== undefined) Object.assign(row, usageToRow(patch.usage));
   return row;
+}
+
+type UsageColumns = Pick<TaskExecutionsTable, "used_cpu_us" | "peak_memory_bytes" | "read_bytes" | "written_bytes">;
+
+function usageToRow(usage: ResourceUsage | null): UsageColumns {
+  if (usage === null) return { used_cpu_us: null, peak_memory_bytes: null, read_bytes: null, written_bytes: null };
+  return {
+    used_cpu_us: Math.round(usage.cpuSeconds * 1e6),
+    peak_memory_bytes: usage.peakMemoryBytes,
+    read_bytes: usage.readBytes,
+    written_bytes: usage.writtenBytes,
+  };
+}
+
+function usageFromRow(row: UsageColumns): ResourceUsage | null {
+  if (row.used_cpu_us === null) return null;
+  return {
+    cpuSeconds: row.used_cpu_us / 1e6,
+    peakMemoryBytes: row.peak_memory_bytes ?? 0,
+    readBytes: row.read_bytes ?? 0,
+    writtenBytes: row.written_bytes ?? 0,
+  };
 }
 
 export function logToRow(line: NewLogLine): Omit<LogLinesTable, "id"> {

@@ -1,3 +1,5 @@
+CREATE TABLE "archives" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "type" text not null, "owner" text not null, "settings" text not null, "created_at" bigint not null, constraint "archives_pk" primary key ("group_id", "id"));
+
 CREATE TABLE "group_members" ("uuid" text primary key, "group_id" text not null references "groups" ("id") on delete cascade, "username" text not null, "role" text not null, constraint "group_members_group_user" unique ("group_id", "username"));
 
 CREATE TABLE "group_secrets" ("group_id" text not null references "groups" ("id") on delete cascade, "name" text not null, "sealed_value" text not null, "created_at" bigint not null, "updated_at" bigint not null, constraint "group_secrets_pk" primary key ("group_id", "name"));
@@ -12,9 +14,13 @@ CREATE TABLE "pipelines" ("uuid" text not null unique, "group_id" text not null 
 
 CREATE TABLE "revoked_tokens" ("jti" text primary key, "expires_at" bigint not null);
 
+CREATE TABLE "run_archives" ("run_uuid" text not null references "runs" ("uuid") on delete cascade, "archive_id" text not null, "status" text not null, "attempts" integer not null, "message" text, "location" text, "updated_at" bigint not null, constraint "run_archives_pk" primary key ("run_uuid", "archive_id"));
+
 CREATE TABLE "runs" ("uuid" text primary key, "pipeline_id" text not null, "group_id" text not null, "status" text not null, "pipeline" text not null, "params" text not null, "directives" text not null, "created_at" bigint not null, "started_at" bigint, "ended_at" bigint, "message" text, "started_by" text);
 
-CREATE TABLE "task_executions" ("uuid" text primary key, "run_uuid" text not null references "runs" ("uuid") on delete cascade, "task_id" text not null, "attempt" integer not null, "status" text not null, "created_at" bigint not null, "not_before" bigint, "started_at" bigint, "ended_at" bigint, "exit_code" integer, "message" text, "outputs" text not null, "runtime_handle" text, constraint "task_executions_run_task_attempt" unique ("run_uuid", "task_id", "attempt"));
+CREATE TABLE "systems" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "type" text not null, "owner" text not null, "description" text, "settings" text not null, "created_at" bigint not null, constraint "systems_pk" primary key ("group_id", "id"));
+
+CREATE TABLE "task_executions" ("uuid" text primary key, "run_uuid" text not null references "runs" ("uuid") on delete cascade, "task_id" text not null, "attempt" integer not null, "status" text not null, "created_at" bigint not null, "not_before" bigint, "started_at" bigint, "ended_at" bigint, "exit_code" integer, "message" text, "outputs" text not null, "runtime_handle" text, "used_cpu_us" bigint, "peak_memory_bytes" bigint, "read_bytes" bigint, "written_bytes" bigint, constraint "task_executions_run_task_attempt" unique ("run_uuid", "task_id", "attempt"));
 
 CREATE TABLE "users" ("login" text primary key, "email" text not null, "password_hash" text not null, "confirmed" integer not null, "confirmation_code" text, "is_admin" integer not null, "created_at" bigint not null);
 
@@ -23,6 +29,8 @@ CREATE INDEX "group_members_username" on "group_members" ("username");
 CREATE INDEX "identities_owner" on "identities" ("owner");
 
 CREATE INDEX "log_lines_execution_id" on "log_lines" ("execution_uuid", "id");
+
+CREATE INDEX "run_archives_status" on "run_archives" ("status");
 
 CREATE INDEX "runs_group_pipeline_created" on "runs" ("group_id", "pipeline_id", "created_at");
 

@@ -35,6 +35,10 @@ export interface TaskExecutionsTable {
   message: string | null;
   outputs: string;
   runtime_handle: string | null;
+  used_cpu_us: number | null;
+  peak_memory_bytes: number | null;
+  read_bytes: number | null;
+  written_bytes: number | null;
 }
 
 export interface LogLinesTable {
@@ -104,6 +108,38 @@ export interface RevokedTokensTable {
   expires_at: number;
 }
 
+export interface SystemsTable {
+  uuid: string;
+  group_id: string;
+  id: string;
+  type: string;
+  owner: string;
+  description: string | null;
+  /** JSON: the type's own fields. */
+  settings: string;
+  created_at: number;
+}
+
+export interface ArchivesTable {
+  uuid: string;
+  group_id: string;
+  id: string;
+  type: string;
+  owner: string;
+  settings: string;
+  created_at: number;
+}
+
+export interface RunArchivesTable {
+  run_uuid: string;
+  archive_id: string;
+  status: string;
+  attempts: number;
+  message: string | null;
+  location: string | null;
+  updated_at: number;
+}
+
 export interface Database {
   runs: RunsTable;
   task_executions: TaskExecutionsTable;
@@ -115,4 +151,7 @@ export interface Database {
   identities: IdentitiesTable;
   group_secrets: GroupSecretsTable;
   revoked_tokens: RevokedTokensTable;
+  systems: SystemsTable;
+  archives: ArchivesTable;
+  run_archives: RunArchivesTable;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newExecutionId, newRunId } from "../ids.js";
-import type { GroupRecord, MemberRecord, PipelineRecord, UserRecord } from "./service-store.js";
+import type { ArchiveRecord, GroupRecord, MemberRecord, PipelineRecord, RunArchiveRecord, SystemRecord, UserRecord } from "./service-store.js";
 import type { Store } from "./store.js";
 
 /** The ServiceStore's behaviour, run once per database like describeStoreSuite. */
@@ -140,6 +140,49 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
       expect(await store.service.getSecret("lab", "K")).toEqual({ groupId: "lab", name: "K", sealedValue: "two", createdAt: 1, updatedAt: 9 });
       await store.service.deleteSecret("lab", "K");
       expect(await store.service.getSecret("lab", "K")).toBeUndefined();
+    });
+
+    it("keeps systems, archives and each run's archiving outcome; all go with their group", async () => {
+      await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
+      const local: SystemRecord = { uuid: randomUUID(), groupId: "lab", id: "disk", owner: "ada", description: null, settings: { type: "local", rootDir: "lab" }, createdAt: 3 };
+      const ssh: SystemRecord = {
+        uuid: randomUUID(),
+        groupId: "lab",
+        id: "cluster",
+        owner: "ada",
+        description: "login node",
+        settings: { type: "ssh", host: "127.0.0.1", port: 2222, rootDir: "/data", identityUuid: randomUUID() },
+        createdAt: 4,
+      };
+      await store.service.createSystem(local);
+      await store.service.createSystem(ssh);
+      await expect(store.service.createSystem(local)).rejects.toMatchObject({ code: "conflict" });
+      expect(await store.service.getSystem("lab", "cluster")).toEqual(ssh);
+      expect(await store.service.listSystems("lab")).toEqual([ssh, local]);
+      const archive: ArchiveRecord = { uuid: randomUUID(), groupId: "lab", id: "keep", owner: "ada", settings: { type: "system", systemId: "disk", archiveDir: "/a/" }, createdAt: 5 };
+      await store.service.createArchive(archive);
+      await expect(store.service.createArchive(archive)).rejects.toMatchObject({ code: "conflict" });
+      expect(await store.service.getArchive("lab", "keep")).toEqual(archive);
+      expect(await store.service.listArchives("lab")).toEqual([archive]);
+
+      const runUuid = newRunId();
+      await store.commit({
+        newRuns: [{ uuid: runUuid, pipelineId: "p", groupId: "lab", status: "succeeded", pipeline: {}, params: {}, directives: {}, createdAt: 1, startedAt: 1, endedAt: 2, message: null, startedBy: null }],
+      });
+      const pending: RunArchiveRecord = { runUuid, archiveId: "keep", status: "pending", attempts: 0, message: null, location: null, updatedAt: 6 };
+      await store.service.putRunArchive(pending);
+      expect(await store.service.listPendingRunArchives()).toEqual([pending]);
+      const done: RunArchiveRecord = { ...pending, status: "done", attempts: 1, location: "file:///x", updatedAt: 7 };
+      await store.service.putRunArchive(done);
+      expect(await store.service.listRunArchives(runUuid)).toEqual([done]);
+      expect(await store.service.listPendingRunArchives()).toEqual([]);
+
+      await store.service.deleteArchive("lab", "keep");
+      await expect(store.service.deleteArchive("lab", "keep")).rejects.toMatchObject({ code: "not_found" });
+      await store.service.deleteSystem("lab", "disk");
+      await store.service.deleteGroup("lab");
+      expect(await store.service.listSystems("lab")).toEqual([]);
+      expect(await store.service.listRunArchives(runUuid)).toEqual([]);
     });
 
     it("remembers revoked tokens until they expire", async () => {

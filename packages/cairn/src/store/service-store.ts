@@ -61,6 +61,48 @@ export interface SecretRecord {
   updatedAt: number;
 }
 
+/** Where a system keeps its data. Paths are as given; the archives layer confines them. */
+export type SystemSettings =
+  | { type: "local"; rootDir: string }
+  | { type: "ssh"; host: string; port: number; rootDir: string; identityUuid: string; hostKeySha256?: string | null };
+
+export interface SystemRecord {
+  uuid: string;
+  groupId: string;
+  id: string;
+  owner: string;
+  description: string | null;
+  settings: SystemSettings;
+  createdAt: number;
+}
+
+export type ArchiveSettings = { type: "system"; systemId: string; archiveDir: string };
+
+export interface ArchiveRecord {
+  uuid: string;
+  groupId: string;
+  id: string;
+  owner: string;
+  settings: ArchiveSettings;
+  createdAt: number;
+}
+
+/** `pending` until archiving ends; a restarted server finishes pending ones. */
+export type RunArchiveStatus = "pending" | "done" | "failed";
+
+/** What became of one archive of one run. */
+export interface RunArchiveRecord {
+  runUuid: string;
+  archiveId: string;
+  status: RunArchiveStatus;
+  attempts: number;
+  /** Why it failed, or a note on what was written. */
+  message: string | null;
+  /** Where the run's folder is on the system, e.g. `sftp://host:22/data/archive/RUN`. */
+  location: string | null;
+  updatedAt: number;
+}
+
 export interface ServiceStore {
   createUser(user: UserRecord): Promise<void>;
   getUser(login: string): Promise<UserRecord | undefined>;
@@ -96,6 +138,23 @@ export interface ServiceStore {
   getSecret(groupId: string, name: string): Promise<SecretRecord | undefined>;
   listSecrets(groupId: string): Promise<SecretRecord[]>;
   deleteSecret(groupId: string, name: string): Promise<void>;
+
+  /** `conflict` when the group has a system with that id. */
+  createSystem(system: SystemRecord): Promise<void>;
+  getSystem(groupId: string, id: string): Promise<SystemRecord | undefined>;
+  listSystems(groupId: string): Promise<SystemRecord[]>;
+  deleteSystem(groupId: string, id: string): Promise<void>;
+
+  /** `conflict` when the group has an archive with that id. */
+  createArchive(archive: ArchiveRecord): Promise<void>;
+  getArchive(groupId: string, id: string): Promise<ArchiveRecord | undefined>;
+  listArchives(groupId: string): Promise<ArchiveRecord[]>;
+  deleteArchive(groupId: string, id: string): Promise<void>;
+
+  /** Creates or replaces the outcome of one archive of one run. */
+  putRunArchive(record: RunArchiveRecord): Promise<void>;
+  listRunArchives(runUuid: string): Promise<RunArchiveRecord[]>;
+  listPendingRunArchives(): Promise<RunArchiveRecord[]>;
 
   revokeToken(jti: string, expiresAt: number): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;

@@ -49,6 +49,8 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
           message: "killed",
           outputs: { result: "42", multi: "line\nvalue" },
           runtimeHandle: "container:abc123",
+          // Above 2^32 and with a fraction of a second, as a long task's figures are.
+          usage: { cpuSeconds: 12.345678, peakMemoryBytes: 6 * 2 ** 30, readBytes: 5_000_000_123, writtenBytes: 0 },
         });
         const bare = makeExecution(run.uuid, { taskId: "b" });
         await store.commit({ newRuns: [run], newExecutions: [full, bare] });
@@ -88,6 +90,16 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
 
         await store.commit({ executionUpdates: [{ uuid: execution.uuid, patch: { outputs: { b: "2" } } }] });
         expect((await store.getExecution(execution.uuid))?.outputs).toEqual({ b: "2" });
+      });
+
+      it("record an attempt's resource usage, and leave it alone when a patch does not name it", async () => {
+        const run = makeRun();
+        const execution = makeExecution(run.uuid);
+        await store.commit({ newRuns: [run], newExecutions: [execution] });
+        const usage = { cpuSeconds: 1.5, peakMemoryBytes: 64 * 2 ** 20, readBytes: 4096, writtenBytes: 8 * 2 ** 20 };
+        await store.commit({ executionUpdates: [{ uuid: execution.uuid, patch: { usage } }] });
+        await store.commit({ executionUpdates: [{ uuid: execution.uuid, patch: { status: "succeeded" } }] });
+        expect(await store.getExecution(execution.uuid)).toMatchObject({ status: "succeeded", usage });
       });
 
       it("apply in batch order, also when neighbouring patches are equal", async () => {
@@ -348,6 +360,7 @@ function makeExecution(runUuid: RunId, overrides: Partial<ExecutionRecord> = {})
     message: null,
     outputs: {},
     runtimeHandle: null,
+    usage: null,
     ...overrides,
   };
 }

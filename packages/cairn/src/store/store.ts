@@ -1,4 +1,5 @@
 import type { ExecutionId, RunId } from "../ids.js";
+import type { ResourceUsage } from "../runtimes/runtime.js";
 import type { ServiceStore } from "./service-store.js";
 
 /**
@@ -62,6 +63,11 @@ export interface ExecutionRecord {
   outputs: Record<string, string>;
   /** Where the attempt runs: "container:<id>" or "host:<pid>"; set before the engine waits on it. */
   runtimeHandle: string | null;
+  /**
+   * What its process used, once it ended; null (or absent, in records made before it
+   * ran) when it ran none or could not be measured. The store always sets it.
+   */
+  usage?: ResourceUsage | null;
 }
 
 export type LogStream = "stdout" | "stderr" | "system";
@@ -79,7 +85,7 @@ export type NewLogLine = Omit<LogLine, "id">;
 
 export type RunPatch = Partial<Pick<RunRecord, "status" | "startedAt" | "endedAt" | "message">>;
 export type ExecutionPatch = Partial<
-  Pick<ExecutionRecord, "status" | "notBefore" | "startedAt" | "endedAt" | "exitCode" | "message" | "outputs" | "runtimeHandle">
+  Pick<ExecutionRecord, "status" | "notBefore" | "startedAt" | "endedAt" | "exitCode" | "message" | "outputs" | "runtimeHandle" | "usage">
 >;
 
 /** One atomic set of changes. Applied in the order: new runs, new executions, updates, logs. */

@@ -48,6 +48,23 @@ describe("runProcess", () => {
     expect(runtime.released).toEqual([ctx.executionUuid]);
   });
 
+  it("records what the process used, also when it failed", async () => {
+    ctx = fakeContext(task);
+    const usage = { cpuSeconds: 1.25, peakMemoryBytes: 64 * 2 ** 20, readBytes: 0, writtenBytes: 4096 };
+    const runtime = new FakeRuntime("host", () => "hang");
+    const running = runProcess(ctx, runtime, spec(ctx)).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 5));
+    runtime.processes[0]!.exit(2, false, usage);
+    expect(await running).toMatchObject({ exitCode: 2 });
+    expect(ctx.usages).toEqual([usage]);
+  });
+
+  it("records no usage when the runtime measured none", async () => {
+    ctx = fakeContext(task);
+    await runProcess(ctx, new FakeRuntime("host", () => 0), spec(ctx));
+    expect(ctx.usages).toEqual([]);
+  });
+
   it("kills the process on abort and rethrows the signal's reason", async () => {
     ctx = fakeContext(task);
     const runtime = new FakeRuntime("host", () => "hang");

@@ -47,6 +47,8 @@ async function follow(ctx: TaskExecutionContext, proc: RunningProcess): Promise<
       throw err;
     });
     const exit = await proc.wait();
+    // Also for a killed or failed process: what it used until then is worth knowing.
+    if (exit.usage) await ctx.recordUsage(exit.usage);
     // The engine's reason (cancelled or timed out) matters more than the exit code a kill causes.
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (exit.exitCode === 0) return { exitCode: 0 };

@@ -1,7 +1,7 @@
 import type { ExecutionId, RunId } from "../ids.js";
 import type { ExecutionProfile, Task, TaskType } from "../spec/types.js";
 import type { LogStream } from "../store/store.js";
-import type { Runtime, SeenLines } from "../runtimes/runtime.js";
+import type { ResourceUsage, Runtime, SeenLines } from "../runtimes/runtime.js";
 import type { CairnConfig } from "../config.js";
 
 /** Host paths of one attempt's working directory. */
@@ -33,6 +33,8 @@ export interface TaskExecutionContext<T extends Task = Task> {
   log(stream: LogStream, line: string): void;
   /** Records where the attempt runs. Call it right after starting and before waiting. */
   started(handle: string): Promise<void>;
+  /** Records what the attempt's process used. Call it once the process has ended, whatever the outcome. */
+  recordUsage(usage: ResourceUsage): Promise<void>;
   /** Aborted on cancel or timeout; the handler stops its process and rethrows. */
   signal: AbortSignal;
   /** Set when the task asked for an API token (inject_api_token) and the engine serves an API. */

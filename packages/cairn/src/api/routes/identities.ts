@@ -8,13 +8,16 @@ import { principalOf } from "../principal.js";
 
 /**
  * Identities: a user's credentials for a git host or an image registry, used by tasks
- * that clone or push on the user's behalf. Sealed at rest; never returned once stored.
+ * that clone or push on the user's behalf, or an SSH login that `ssh` systems archive
+ * with. Sealed at rest; never returned once stored.
  */
 
 const secretText = z.string().min(1).max(4096);
 const name = z.string().min(1).max(128);
 const description = z.string().max(1024).optional();
 const host = z.string().min(1).max(255).regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "must be a host name, optionally with :port");
+/** An OpenSSH or PEM private key, as `ssh-keygen` writes it (unencrypted). */
+const privateKey = z.string().min(1).max(16_384).regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "must be a private key in OpenSSH or PEM form");
 const token = z.union([z.strictObject({ username: secretText, token: secretText }), z.strictObject({ username: secretText, password: secretText })]);
 
 const identityBody = z.discriminatedUnion("type", [
@@ -22,6 +25,7 @@ const identityBody = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("dockerhub"), name, description, credentials: z.strictObject({ username: secretText, token: secretText }) }),
   z.strictObject({ type: z.literal("git"), name, description, host, credentials: token }),
   z.strictObject({ type: z.literal("registry"), name, description, host, credentials: token }),
+  z.strictObject({ type: z.literal("ssh"), name, description, credentials: z.union([z.strictObject({ username: secretText, private_key: privateKey }), z.strictObject({ username: secretText, password: secretText })]) }),
 ]);
 
 const identityView = z.object({
@@ -37,7 +41,7 @@ const identityView = z.object({
 export function identityRoutes(app: ApiApp, ctx: ApiContext): void {
   const service = ctx.store.service;
 
-  app.post("/identities", { schema: { summary: "Store credentials for a git host or registry (never returned again)", body: identityBody } }, async (request, reply) => {
+  app.post("/identities", { schema: { summary: "Store credentials for a git host, a registry or an SSH login (never returned again)", body: identityBody } }, async (request, reply) => {
     const principal = principalOf(request);
     if (principal.scope) throw new CairnError("forbidden", "a run's token cannot create identities");
     const body = request.body;
@@ -48,7 +52,7 @@ export function identityRoutes(app: ApiApp, ctx: ApiContext): void {
       type: body.type,
       name: body.name,
       description: body.description ?? null,
-      host: "host" in body ? body.host : body.type === "github" ? "github.com" : "docker.io",
+      host: "host" in body ? body.host : body.type === "github" ? "github.com" : body.type === "dockerhub" ? "docker.io" : null,
       sealedCredentials: ctx.sealer.seal(JSON.stringify(body.credentials), identityBinding(uuid)),
       createdAt: Date.now(),
     };

@@ -9,6 +9,7 @@ import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { accessGroup, type GroupAccess } from "../group-access.js";
 import { principalOf } from "../principal.js";
+import { checkArchiveReferences } from "./archive-references.js";
 import { conflictAs, idSchema } from "./groups.js";
 
 /**
@@ -50,6 +51,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
       const { group } = await accessGroup(service, principal, request.params.group_id);
       const pipeline = parsePipeline(request.body);
       ctx.engine.checkRunnable(pipeline);
+      await checkArchiveReferences(service, group.id, pipeline);
       const now = Date.now();
       const record: PipelineRecord = { uuid: randomUUID(), groupId: group.id, id: pipeline.id, owner: principal.login, definition: pipeline, createdAt: now, updatedAt: now };
       await service.createPipeline(record).catch((err: unknown) => {
@@ -82,6 +84,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
         throw new ValidationError("pipeline", [{ path: "id", message: `must stay '${record.id}'; create a new pipeline to change the id` }]);
       }
       ctx.engine.checkRunnable(pipeline);
+      await checkArchiveReferences(service, access.group.id, pipeline);
       return ok(await replaceDefinition(ctx, access, record, pipeline), "Pipeline updated");
     },
   );

@@ -62,6 +62,13 @@ export const executionSchema = named(
   exit_code: z.number().int().nullable(),
   message: z.string().nullable(),
   outputs: z.record(z.string(), z.string()),
+  // Kabuto's job fields (kabuto-api.txt), as plain numbers; null while the attempt runs,
+  // and for one that ran no process or could not be measured.
+  used_cpu: z.number().nullable().describe("CPU time (user + system) the attempt's process used, in seconds"),
+  used_memory: z.number().int().nullable().describe("the process's peak memory, in bytes"),
+  used_io: z.number().int().nullable().describe("bytes the process read from and wrote to storage, in all"),
+  used_io_read: z.number().int().nullable().describe("of used_io, the bytes read (a Cairn extension)"),
+  used_io_written: z.number().int().nullable().describe("of used_io, the bytes written (a Cairn extension)"),
   }),
 );
 
@@ -257,5 +264,10 @@ export function presentExecution(e: ExecutionRecord): z.infer<typeof executionSc
     exit_code: e.exitCode,
     message: e.message,
     outputs: e.outputs,
+    used_cpu: e.usage ? Math.round(e.usage.cpuSeconds * 1000) / 1000 : null,
+    used_memory: e.usage?.peakMemoryBytes ?? null,
+    used_io: e.usage ? e.usage.readBytes + e.usage.writtenBytes : null,
+    used_io_read: e.usage?.readBytes ?? null,
+    used_io_written: e.usage?.writtenBytes ?? null,
   };
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../config.js";
 import type { LogSink, ProcessSpec } from "../runtime.js";
+import { locateCgroup, readCgroupUsage } from "./cgroup-usage.js";
 import { ContainerRuntime, engineInfo, LABELS } from "./container-runtime.js";
 import { resolveEngine, stopPodmanService } from "./engine-endpoint.js";
 
@@ -69,7 +70,7 @@ describe("ContainerRuntime on Podman", () => {
     const r = await runToEnd(spec(["sh", "-c", "echo one; echo two; echo oops >&2; printf 'no newline'"]));
     expect(r.of("stdout")).toEqual(["one", "two", "no newline"]);
     expect(r.of("stderr")).toEqual(["oops"]);
-    expect(r.exit).toEqual({ exitCode: 0, killed: false });
+    expect(r.exit).toMatchObject({ exitCode: 0, killed: false });
   });
 
   it("reports the exit code", async () => {
@@ -131,6 +132,56 @@ describe("ContainerRuntime on Podman", () => {
     await runtime.release(s.labels.executionUuid);
   });
 
+  it("measures CPU time and peak memory from the engine's stats", async () => {
+    // dd holds a 64 MiB buffer (blocked on the pipe) while the shell burns about 1 s of CPU.
+    const script = "dd if=/dev/zero of=/tmp/out bs=1M count=8 2>/dev/null; dd if=/dev/zero bs=64M count=1 2>/dev/null | { i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; }";
+    const r = await runToEnd(spec(["sh", "-c", script]));
+    expect(r.exit.exitCode).toBe(0);
+    const usage = r.exit.usage!;
+    // Read while it runs, so up to the last reading's interval at the end is missed (UsageSampler).
+    expect(usage.cpuSeconds).toBeGreaterThan(0.5);
+    expect(usage.cpuSeconds).toBeLessThan(4);
+    // Podman's usage includes the page cache of the 8 MiB file.
+    expect(usage.peakMemoryBytes).toBeGreaterThanOrEqual(64 * 2 ** 20);
+    expect(usage.peakMemoryBytes).toBeLessThan(256 * 2 ** 20);
+    // Block I/O as the engine counts it: on cgroup v1 buffered writes are not charged to the container.
+    expect(usage.writtenBytes).toBeGreaterThanOrEqual(0);
+    expect(usage.writtenBytes).toBeLessThan(64 * 2 ** 20);
+  });
+
+  it("catches a peak and CPU at the very end, from the cgroup as the output ends", async () => {
+    // 64 MiB for a few milliseconds just before the exit: between two readings, so only the
+    // kernel's own peak, read once more as the output ends, can show it.
+    const r = await runToEnd(spec(["sh", "-c", "sleep 0.3; dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null"]));
+    expect(r.exit.exitCode).toBe(0);
+    expect(r.exit.usage!.peakMemoryBytes).toBeGreaterThanOrEqual(64 * 2 ** 20);
+  });
+
+  it("measures a container that ends at once", async () => {
+    const r = await runToEnd(spec(["echo", "hi"]));
+    expect(r.exit.usage).toMatchObject({ cpuSeconds: expect.any(Number), peakMemoryBytes: expect.any(Number) });
+    expect(r.exit.usage!.cpuSeconds).toBeLessThan(0.5);
+  });
+
+  it("finds a local container's cgroup files through its main process, or its name", async () => {
+    const s = spec(["sleep", "30"]);
+    const proc = await runtime.start(s, collector().sink);
+    try {
+      const { State } = await docker.getContainer(proc.handle).inspect();
+      const files = await locateCgroup(State.Pid, proc.handle);
+      expect(files?.cpu).toBeDefined();
+      expect(files?.memory).toMatchObject({ peak: true });
+      const usage = await readCgroupUsage(files!);
+      expect(usage!.peakMemoryBytes).toBeGreaterThan(0);
+      expect(await locateCgroup(State.Pid, "f".repeat(64))).toBeUndefined();
+      // Without a pid (the container ended before it was known), by the cgroup's name.
+      expect(await locateCgroup(0, proc.handle)).toEqual(files);
+    } finally {
+      await proc.kill();
+      await runtime.release(s.labels.executionUuid);
+    }
+  });
+
   it("kills a running container quickly, and kill is idempotent", async () => {
     const s = spec(["sleep", "30"]);
     const proc = await runtime.start(s, collector().sink);
@@ -163,7 +214,7 @@ describe("ContainerRuntime on Podman", () => {
     const second = collector();
     const proc = await other.reattach(s.labels.executionUuid, second.sink, { seen: { stdout: 1, stderr: 1 } });
     expect(proc).toBeDefined();
-    expect(await proc!.wait()).toEqual({ exitCode: 4, killed: false });
+    expect(await proc!.wait()).toMatchObject({ exitCode: 4, killed: false });
     expect(second.lines).toEqual([
       ["stdout", "b"],
       ["stderr", "e2"],
@@ -177,7 +228,7 @@ describe("ContainerRuntime on Podman", () => {
     await proc.wait();
     const later = collector();
     const again = await new ContainerRuntime(docker).reattach(s.labels.executionUuid, later.sink, { seen: { stdout: 2, stderr: 0 } });
-    expect(await again!.wait()).toEqual({ exitCode: 7, killed: false });
+    expect(await again!.wait()).toMatchObject({ exitCode: 7, killed: false });
     expect(later.lines).toEqual([["stdout", "3"]]);
     await runtime.release(s.labels.executionUuid);
   });
@@ -195,7 +246,7 @@ describe("ContainerRuntime on Podman", () => {
     attached.destroy();
     const out = collector();
     const proc = await runtime.reattach(s.labels.executionUuid, out.sink, { seen: { stdout: 0, stderr: 0 } });
-    expect(await proc!.wait()).toEqual({ exitCode: 2, killed: false });
+    expect(await proc!.wait()).toMatchObject({ exitCode: 2, killed: false });
     expect(out.of("stdout")).toEqual(["ran"]);
     await runtime.release(s.labels.executionUuid);
   });

@@ -2,7 +2,9 @@ import { type Readable, Writable } from "node:stream";
 import type Dockerode from "dockerode";
 import type { CairnConfig } from "../../config.js";
 import { CairnError, TaskFailure } from "../../errors.js";
-import type { LogSink, ProcessExit, ProcessSpec, RunningProcess, Runtime, SeenLines } from "../runtime.js";
+import type { LogSink, ProcessExit, ProcessSpec, ResourceUsage, RunningProcess, Runtime, SeenLines } from "../runtime.js";
+import { UsageSampler } from "../usage-sampler.js";
+import { locateCgroup, readCgroupUsage, type CgroupFiles } from "./cgroup-usage.js";
 import { resolveEngine } from "./engine-endpoint.js";
 import { LineSplitter } from "./line-splitter.js";
 
@@ -158,7 +160,15 @@ class ContainerProcess implements RunningProcess {
     output: Promise<void>,
   ) {
     this.handle = container.id;
-    this.exit = output.then(() => this.exitCode()).then((exitCode) => ({ exitCode, killed: this.killRequested }));
+    // Read while it runs, and once more as soon as the output ends: the cgroup, and with
+    // it every figure, goes away a moment after the exit (see cgroup-usage.ts).
+    const sampler = new UsageSampler(usageReader(container));
+    this.exit = output
+      .then(() => sampler.stop({ lastReading: true }))
+      .then(async (usage) => {
+        const exit: ProcessExit = { exitCode: await this.exitCode(), killed: this.killRequested };
+        return usage ? { ...exit, usage } : exit;
+      });
   }
 
   wait(): Promise<ProcessExit> {
@@ -188,6 +198,53 @@ class ContainerProcess implements RunningProcess {
       await new Promise((resolve) => setTimeout(resolve, EXIT_POLL_MS));
     }
   }
+}
+
+/** Reads the container's cgroup where it is on this machine, else asks the engine. */
+function usageReader(container: Dockerode.Container): () => Promise<ResourceUsage | undefined> {
+  let located: Promise<CgroupFiles | undefined> | undefined;
+  return async () => {
+    located ??= container
+      .inspect()
+      .then((info) => locateCgroup(info.State.Pid, container.id))
+      .catch(() => undefined);
+    const files = await located;
+    return files ? readCgroupUsage(files) : readStats(container);
+  };
+}
+
+/**
+ * The fallback for an engine on another machine: one reading of the engine's stats
+ * (GET /containers/{id}/stats; `one-shot` so Docker does not wait a second to fill in
+ * the previous CPU figures). Unlike the cgroup, the stats end with the exit (Podman
+ * answers for running containers only), so the very end is missed. CPU is the cgroup's total
+ * usage. Memory is the cgroup's peak (`max_usage`) where the engine gives it (Docker on
+ * cgroup v1), else its usage now; less inactive page cache where the engine breaks it
+ * down, as `docker stats` does. Podman's compatible API gives the usage alone, page cache
+ * included. I/O is the block I/O the cgroup did; on cgroup v1 buffered writes are written
+ * back outside the container's cgroup and do not count (Podman on cgroup v1 reports none).
+ * Undefined for a container that is not running (Podman then answers an empty body,
+ * Docker zeros).
+ */
+async function readStats(container: Dockerode.Container): Promise<ResourceUsage | undefined> {
+  const stats = (await container.stats({ stream: false, "one-shot": true })) as Partial<Dockerode.ContainerStats> | string;
+  if (typeof stats !== "object" || stats === null || !stats.cpu_stats?.cpu_usage) return undefined;
+  const memory = stats.memory_stats;
+  const inactive = memory?.stats?.inactive_file ?? memory?.stats?.total_inactive_file ?? 0;
+  const inUse = Math.max(0, (memory?.usage ?? 0) - inactive);
+  let readBytes = 0;
+  let writtenBytes = 0;
+  for (const entry of stats.blkio_stats?.io_service_bytes_recursive ?? []) {
+    const op = entry.op.toLowerCase();
+    if (op === "read") readBytes += entry.value;
+    else if (op === "write") writtenBytes += entry.value;
+  }
+  return {
+    cpuSeconds: stats.cpu_stats.cpu_usage.total_usage / 1e9,
+    peakMemoryBytes: Math.max(inUse, memory?.max_usage ?? 0),
+    readBytes,
+    writtenBytes,
+  };
 }
 
 function createOptions(spec: ProcessSpec, image: string): Dockerode.ContainerCreateOptions {

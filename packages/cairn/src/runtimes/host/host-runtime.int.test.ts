@@ -65,7 +65,7 @@ describe("HostRuntime", () => {
     const log = collector();
     const proc = await runtime.start(spec(["sh", "-c", "echo one; echo err1 >&2; echo two; echo err2 >&2; exit 3"]), log.sink);
     expect(proc.handle).toMatch(/^\d+$/);
-    expect(await proc.wait()).toEqual({ exitCode: 3, killed: false });
+    expect(await proc.wait()).toMatchObject({ exitCode: 3, killed: false });
     expect(log.of("stdout")).toEqual(["one", "two"]);
     expect(log.of("stderr")).toEqual(["err1", "err2"]);
   });
@@ -86,7 +86,7 @@ describe("HostRuntime", () => {
 
   it("reports death by a signal as 128 + the signal number", async () => {
     const proc = await runtime.start(spec(["sh", "-c", "kill -9 $$"]), collector().sink);
-    expect(await proc.wait()).toEqual({ exitCode: 137, killed: false });
+    expect(await proc.wait()).toMatchObject({ exitCode: 137, killed: false });
   });
 
   it("gives the process only its own env plus PATH, HOME, LANG and TMPDIR", async () => {
@@ -143,7 +143,7 @@ describe("HostRuntime", () => {
     const proc = await runtime.start(spec(["sleep", "30"]), collector().sink);
     const pid = Number(proc.handle);
     await Promise.all([proc.kill(), proc.kill()]);
-    expect(await proc.wait()).toEqual({ exitCode: 128 + 15, killed: true });
+    expect(await proc.wait()).toMatchObject({ exitCode: 128 + 15, killed: true });
     await proc.kill();
     await vi.waitFor(() => expect(isAlive(pid)).toBe(false));
   });
@@ -163,14 +163,14 @@ describe("HostRuntime", () => {
     const proc = await runtime.start(spec(["sh", "-c", "trap '' TERM; echo ready; sleep 30"]), log.sink);
     await log.next((l) => l.line === "ready");
     await proc.kill();
-    expect(await proc.wait()).toEqual({ exitCode: 137, killed: true });
+    expect(await proc.wait()).toMatchObject({ exitCode: 137, killed: true });
   });
 
   it("is safe to kill after a normal exit", async () => {
     const proc = await runtime.start(spec(["true"]), collector().sink);
-    expect(await proc.wait()).toEqual({ exitCode: 0, killed: false });
+    expect(await proc.wait()).toMatchObject({ exitCode: 0, killed: false });
     await proc.kill();
-    expect(await proc.wait()).toEqual({ exitCode: 0, killed: false });
+    expect(await proc.wait()).toMatchObject({ exitCode: 0, killed: false });
   });
 
   it("cannot reattach a host process, and close() stops what still runs", async () => {
@@ -179,6 +179,28 @@ describe("HostRuntime", () => {
     const proc = await own.start(spec(["sleep", "30"]), collector().sink);
     await own.release("e");
     await own.close();
-    expect(await proc.wait()).toEqual({ exitCode: 143, killed: true });
+    expect(await proc.wait()).toMatchObject({ exitCode: 143, killed: true });
+  });
+
+  it("measures CPU time, peak memory and bytes written of the whole process tree", async () => {
+    const out = join(dir, "usage-out");
+    // 8 MiB to a file; then dd holds a 64 MiB buffer (blocked on the pipe) while the shell burns about 1 s of CPU.
+    const script = `dd if=/dev/zero of="${out}" bs=1M count=8 status=none; dd if=/dev/zero bs=64M count=1 status=none | { i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; }`;
+    const proc = await runtime.start(spec(["bash", "-c", script]), collector().sink);
+    const { exitCode, usage } = await proc.wait();
+    expect(exitCode).toBe(0);
+    // Read while it runs, so up to the last reading's interval at the end is missed (UsageSampler).
+    expect(usage!.cpuSeconds).toBeGreaterThan(0.5);
+    expect(usage!.cpuSeconds).toBeLessThan(4);
+    expect(usage!.peakMemoryBytes).toBeGreaterThanOrEqual(64 * 2 ** 20);
+    expect(usage!.peakMemoryBytes).toBeLessThan(256 * 2 ** 20);
+    expect(usage!.writtenBytes).toBeGreaterThanOrEqual(8 * 2 ** 20);
+    expect(usage!.writtenBytes).toBeLessThan(16 * 2 ** 20);
+  });
+
+  it("measures a process that ends at once, or leaves usage out", async () => {
+    const proc = await runtime.start(spec(["true"]), collector().sink);
+    const { usage } = await proc.wait();
+    if (usage !== undefined) expect(usage.cpuSeconds).toBeLessThan(0.5);
   });
 });

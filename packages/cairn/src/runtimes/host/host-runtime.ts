@@ -4,6 +4,8 @@ import { constants } from "node:os";
 import type { Readable } from "node:stream";
 import { TaskFailure } from "../../errors.js";
 import type { LogSink, ProcessExit, ProcessSpec, RunningProcess, Runtime, SeenLines } from "../runtime.js";
+import { UsageSampler } from "../usage-sampler.js";
+import { readProcessTreeUsage } from "./proc-usage.js";
 
 /**
  * Runs a task as a child process of the server. What a container would give and a host
@@ -77,11 +79,14 @@ class HostProcess implements RunningProcess {
     this.handle = String(this.pid);
     pipeLines(child.stdout!, (line) => onLog("stdout", line, Date.now()));
     pipeLines(child.stderr!, (line) => onLog("stderr", line, Date.now()));
+    // Read from /proc while the process runs: it is reaped before 'exit' fires (see UsageSampler).
+    const sampler = new UsageSampler(() => readProcessTreeUsage(this.pid));
     // 'close', not 'exit': only then has every line of output reached the sink.
     this.exit = new Promise((resolve) => {
       child.once("close", (code, signal) => {
         this.closed = true;
-        resolve({ exitCode: code ?? 128 + signalNumber(signal), killed: this.killRequested });
+        const exit: ProcessExit = { exitCode: code ?? 128 + signalNumber(signal), killed: this.killRequested };
+        void sampler.stop().then((usage) => resolve(usage ? { ...exit, usage } : exit));
       });
     });
     // After a successful spawn the only 'error' is a failed signal, which kill() already tolerates.

@@ -2,6 +2,8 @@ import type { Migration, MigrationProvider } from "kysely";
 import { initial } from "./0001-initial.js";
 import { service } from "./0002-service.js";
 import { runStarter } from "./0003-run-starter.js";
+import { systemsArchives } from "./0004-systems-archives.js";
+import { resourceUsage } from "./0005-resource-usage.js";
 import type { MigrationContext } from "./migration-context.js";
 
 /**
@@ -14,6 +16,8 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0001-initial": initial(context),
     "0002-service": service(),
     "0003-run-starter": runStarter(),
+    "0004-systems-archives": systemsArchives(),
+    "0005-resource-usage": resourceUsage(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeContext, type FakeContext } from "../../../../../test/support/fake-context.js";
 import { loadConfig } from "../../config.js";
+import { stopPodmanService } from "../../runtimes/container/engine-endpoint.js";
 import { TaskFailure } from "../../errors.js";
 import type { Runtime } from "../../runtimes/runtime.js";
 import { DEFAULT_EXECUTION_PROFILE, type FunctionTask, type RuntimeKind } from "../../spec/types.js";
@@ -244,7 +245,7 @@ describe.skipIf(skipContainers !== undefined)("function tasks in containers", ()
   let runtime: Runtime;
 
   beforeAll(async () => {
-    // A private Podman service on a private socket, stopped by close().
+    // A private Podman service on a private socket; it outlives close() by design, so afterAll stops it.
     const { ContainerRuntime } = (await import(/* @vite-ignore */ CONTAINER_RUNTIME_MODULE)) as {
       ContainerRuntime: { connect(config: ReturnType<typeof loadConfig>): Promise<Runtime> };
     };
@@ -253,6 +254,7 @@ describe.skipIf(skipContainers !== undefined)("function tasks in containers", ()
 
   afterAll(async () => {
     await runtime?.close();
+    await stopPodmanService(join(tmp, "podman", "podman.sock"));
   });
 
   sharedCases("container", () => runtime);

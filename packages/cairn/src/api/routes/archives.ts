@@ -1,0 +1,131 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { checkWritable, safeSegments } from "../../archives/archive-target.js";
+import { describeError, NotFoundError, ValidationError } from "../../errors.js";
+import type { ArchiveRecord, RunArchiveRecord } from "../../store/service-store.js";
+import type { ApiApp, ApiContext } from "../api-context.js";
+import { envelopeSchema, named, ok } from "../envelope.js";
+import { accessGroup } from "../group-access.js";
+import { principalOf } from "../principal.js";
+import { conflictAs, groupParams, idSchema } from "./groups.js";
+import { loadRun, runParams } from "./runs.js";
+
+/**
+ * Archives (tapis-workflows.txt, "Archives"): a folder on one of the group's systems that
+ * pipelines name in `archives`. Creating one checks that the folder can be written. When a
+ * run ends, its tasks' outputs and logs are copied to each; `/runs/{uuid}/archives` tells
+ * how that went. Admins create and delete; members read.
+ */
+
+const archiveParams = z.strictObject({ group_id: idSchema, archive_id: idSchema });
+
+const archiveBody = z.strictObject({
+  id: idSchema,
+  type: z.literal("system"),
+  system_id: idSchema,
+  archive_dir: z.string().min(1).max(1024).describe("relative to the system's root_dir; a leading / is allowed"),
+  description: z.string().max(1024).optional(),
+});
+
+export const archiveSchema = named(
+  "Archive",
+  z.object({
+    id: z.string(),
+    uuid: z.string(),
+    type: z.literal("system"),
+    system_id: z.string(),
+    archive_dir: z.string(),
+    owner: z.string(),
+    created_at: z.string(),
+  }),
+);
+
+export const runArchiveSchema = named(
+  "RunArchive",
+  z.object({
+    archive_id: z.string(),
+    status: z.enum(["pending", "done", "failed"]),
+    attempts: z.number().int().describe("tries so far"),
+    message: z.string().nullable().describe("why it failed, or what was written"),
+    location: z.string().nullable().describe("the run's folder on the system, once done"),
+    updated_at: z.string(),
+  }),
+);
+
+export function archiveRoutes(app: ApiApp, ctx: ApiContext): void {
+  const service = ctx.store.service;
+
+  app.post(
+    "/groups/:group_id/archives",
+    { schema: { summary: "Create an archive on one of the group's systems, checking it can be written (admins)", params: groupParams, body: archiveBody, response: { 201: envelopeSchema(archiveSchema) } } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { group } = await accessGroup(service, principal, request.params.group_id, "admin");
+      const body = request.body;
+      try {
+        safeSegments(body.archive_dir, "archive_dir");
+      } catch (err) {
+        throw new ValidationError("archive", [{ path: "archive_dir", message: (err as Error).message }]);
+      }
+      const system = await service.getSystem(group.id, body.system_id);
+      if (!system) throw new ValidationError("archive", [{ path: "system_id", message: `group '${group.id}' has no system '${body.system_id}'` }]);
+      try {
+        const target = await ctx.systems.open(system, body.archive_dir);
+        try {
+          await checkWritable(target, "");
+        } finally {
+          await target.close();
+        }
+      } catch (err) {
+        throw new ValidationError("archive", [{ path: "system_id", message: `cannot write to archive_dir '${body.archive_dir}' on system '${system.id}': ${describeError(err)}` }]);
+      }
+      const record: ArchiveRecord = {
+        uuid: randomUUID(),
+        groupId: group.id,
+        id: body.id,
+        owner: principal.login,
+        settings: { type: "system", systemId: system.id, archiveDir: body.archive_dir },
+        createdAt: Date.now(),
+      };
+      await service.createArchive(record).catch((err: unknown) => {
+        throw conflictAs(err, `group '${group.id}' already has an archive with id '${body.id}'`);
+      });
+      return reply.status(201).send(ok(presentArchive(record), "Archive created", 201));
+    },
+  );
+
+  app.get("/groups/:group_id/archives", { schema: { params: groupParams, response: { 200: envelopeSchema(z.array(archiveSchema)) } } }, async (request) => {
+    const { group } = await accessGroup(service, principalOf(request), request.params.group_id);
+    return ok((await service.listArchives(group.id)).map(presentArchive));
+  });
+
+  app.get("/groups/:group_id/archives/:archive_id", { schema: { params: archiveParams, response: { 200: envelopeSchema(archiveSchema) } } }, async (request) => {
+    const { group } = await accessGroup(service, principalOf(request), request.params.group_id);
+    const archive = await service.getArchive(group.id, request.params.archive_id);
+    if (!archive) throw new NotFoundError("archive", request.params.archive_id);
+    return ok(presentArchive(archive));
+  });
+
+  app.delete("/groups/:group_id/archives/:archive_id", { schema: { summary: "Delete an archive; what it holds stays on its system (admins)", params: archiveParams } }, async (request) => {
+    const { group } = await accessGroup(service, principalOf(request), request.params.group_id, "admin");
+    await service.deleteArchive(group.id, request.params.archive_id);
+    return ok(null, "Archive deleted");
+  });
+
+  app.get(
+    "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/archives",
+    { schema: { summary: "How archiving the run went, per archive of its pipeline", params: runParams, response: { 200: envelopeSchema(z.array(runArchiveSchema)) } } },
+    async (request) => {
+      const { run } = await loadRun(ctx, principalOf(request), request.params);
+      return ok((await service.listRunArchives(run.uuid)).map(presentRunArchive));
+    },
+  );
+}
+
+function presentArchive(a: ArchiveRecord): z.infer<typeof archiveSchema> {
+  return { id: a.id, uuid: a.uuid, type: a.settings.type, system_id: a.settings.systemId, archive_dir: a.settings.archiveDir, owner: a.owner, created_at: new Date(a.createdAt).toISOString() };
+}
+
+function presentRunArchive(r: RunArchiveRecord): z.infer<typeof runArchiveSchema> {
+  return { archive_id: r.archiveId, status: r.status, attempts: r.attempts, message: r.message, location: r.location, updated_at: new Date(r.updatedAt).toISOString() };
+}

@@ -1,0 +1,72 @@
+import { createReadStream } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { runDir } from "../engine/attempt-files.js";
+import type { ExecutionRecord, RunRecord, Store } from "../store/store.js";
+
+const LOG_NAMES = new Set([".stdout", ".stderr"]);
+
+/** One file of a run's archive: its path under the archive folder and how to read it. */
+export interface RunFile {
+  path: string;
+  open(): Buffer | Readable;
+}
+
+/**
+ * The files of a run's archive, in the quickstart's layout:
+ * `RUN_UUID/TASK_ID/output/{.stdout,.stderr,OUTPUT…}` for the latest attempt of each task.
+ * Logs and outputs come from the store, where they are kept (and where a secret is already
+ * masked); output files too large to be kept there come from the attempt's folder.
+ */
+export async function runFiles(store: Store, dataDir: string, run: RunRecord): Promise<RunFile[]> {
+  const latest = new Map<string, ExecutionRecord>();
+  for (const e of await store.listExecutions(run.uuid)) {
+    const seen = latest.get(e.taskId);
+    if (!seen || seen.attempt < e.attempt) latest.set(e.taskId, e);
+  }
+  const files: RunFile[] = [];
+  for (const e of latest.values()) {
+    const folder = `${run.uuid}/${e.taskId}/output`;
+    const streams = await readStreams(store, e);
+    files.push({ path: `${folder}/.stdout`, open: () => streams.stdout }, { path: `${folder}/.stderr`, open: () => streams.stderr });
+    for (const [name, value] of Object.entries(e.outputs)) if (!LOG_NAMES.has(name)) files.push({ path: `${folder}/${name}`, open: () => Buffer.from(value) });
+    const outputsDir = join(runDir(dataDir, run.uuid), e.taskId, String(e.attempt), "outputs");
+    for (const name of await largeOutputs(outputsDir, e.outputs)) {
+      files.push({ path: `${folder}/${name}`, open: () => createReadStream(join(outputsDir, name)) });
+    }
+  }
+  return files;
+}
+
+async function readStreams(store: Store, e: ExecutionRecord): Promise<{ stdout: Buffer; stderr: Buffer }> {
+  const lines = { stdout: [] as string[], stderr: [] as string[] };
+  let sinceId = 0;
+  for (;;) {
+    const page = await store.readLogs(e.uuid, { sinceId, limit: 10_000 });
+    if (page.length === 0) break;
+    for (const l of page) if (l.stream !== "system") lines[l.stream].push(l.line);
+    sinceId = page[page.length - 1]!.id;
+  }
+  const text = (l: string[]) => Buffer.from(l.length > 0 ? l.join("\n") + "\n" : "");
+  return { stdout: text(lines.stdout), stderr: text(lines.stderr) };
+}
+
+/**
+ * Regular files the store did not keep (over its size limit). Symbolic links are left
+ * out: a task could point one at a file of the server's.
+ */
+async function largeOutputs(outputsDir: string, kept: Record<string, string>): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(outputsDir);
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const name of names.sort()) {
+    if (name in kept || name.startsWith(".")) continue;
+    if ((await lstat(join(outputsDir, name))).isFile()) found.push(name);
+  }
+  return found;
+}

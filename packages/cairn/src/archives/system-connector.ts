@@ -1,0 +1,47 @@
+import { join } from "node:path";
+import type { SystemRecord } from "../store/service-store.js";
+import { ArchivingError, type ArchiveTarget } from "./archive-target.js";
+import { openLocalTarget } from "./local-target.js";
+import { openSftpTarget, type SshCredentials } from "./sftp-target.js";
+
+/** Opens an archive folder on a system of any type; the one place that knows the types. */
+export interface SystemConnector {
+  open(system: SystemRecord, archiveDir: string): Promise<ArchiveTarget>;
+}
+
+export interface SystemConnectorOptions {
+  /** CAIRN_LOCAL_SYSTEMS_ROOT. */
+  localSystemsRoot: string;
+  /** The SSH credentials an identity holds; undefined when it is gone or of another type. */
+  sshCredentials(identityUuid: string): Promise<SshCredentials | undefined>;
+  readyTimeoutMs?: number;
+}
+
+export function systemConnector(options: SystemConnectorOptions): SystemConnector {
+  return {
+    async open(system, archiveDir) {
+      const settings = system.settings;
+      switch (settings.type) {
+        case "local":
+          return openLocalTarget(localGroupRoot(options.localSystemsRoot, system.groupId), settings.rootDir, archiveDir);
+        case "ssh": {
+          const credentials = await options.sshCredentials(settings.identityUuid);
+          if (!credentials) {
+            throw new ArchivingError("not_found", `system '${system.id}' uses identity '${settings.identityUuid}', which no longer exists or holds no SSH credentials`, {
+              retryable: false,
+            });
+          }
+          return openSftpTarget({ host: settings.host, port: settings.port, rootDir: settings.rootDir, archiveDir, credentials, hostKeySha256: settings.hostKeySha256 ?? null, readyTimeoutMs: options.readyTimeoutMs });
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Each group's local systems live in their own folder under CAIRN_LOCAL_SYSTEMS_ROOT, so
+ * the admin of one group cannot point a system at another group's archives.
+ */
+export function localGroupRoot(localSystemsRoot: string, groupId: string): string {
+  return join(localSystemsRoot, groupId);
+}
