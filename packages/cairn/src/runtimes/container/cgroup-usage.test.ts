@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { locateCgroup, readCgroupUsage } from "./cgroup-usage.js";
+import { locateCgroup, readCgroupUsage, containersOwn, parseMembership } from "./cgroup-usage.js";
 
 /** The file formats, from copies of real files; container-runtime.int.test.ts reads a real container's. */
 
@@ -61,5 +61,15 @@ describe("locateCgroup", () => {
   it("refuses a process whose cgroup does not name the container (an engine elsewhere)", async () => {
     expect(await locateCgroup(process.pid, "0123456789abcdef")).toBeUndefined();
     expect(await locateCgroup(2 ** 22 + 1, "0123456789abcdef")).toBeUndefined();
+  });
+
+  it("keeps only the hierarchies where the process sits in the container's own cgroup", () => {
+    const id = "0123456789abcdef";
+    const membership = parseMembership(
+      [`4:memory:/libpod_parent/libpod-${id}`, "2:cpuacct:/", `3:blkio:/libpod_parent/conmon-${id}`, "0::/"].join("\n"),
+    );
+    const own = containersOwn(membership, id);
+    expect([...own.paths]).toEqual([["memory", `/libpod_parent/libpod-${id}`]]);
+    expect(own.unified).toBeUndefined();
   });
 });

@@ -59,7 +59,7 @@ export async function locateCgroup(pid: number | undefined, containerId: string)
   if (membership !== undefined && !membership.includes(containerId)) return undefined;
   const found = membership !== undefined ? parseMembership(membership) : await searchById(mounts, containerId);
   if (found === undefined) return undefined;
-  const { paths, unified } = found;
+  const { paths, unified } = containersOwn(found, containerId);
   const v1 = (controller: string, name: string): Source | undefined => {
     const path = paths.get(controller);
     const mount = mounts.find((m) => m.controllers?.includes(controller));
@@ -90,15 +90,28 @@ export async function locateCgroup(pid: number | undefined, containerId: string)
   return files.cpu || files.memory ? files : undefined;
 }
 
-interface Membership {
+export interface Membership {
   /** v1: the cgroup path per controller. */
   paths: Map<string, string>;
   /** v2: the cgroup path in the unified hierarchy. */
   unified: string | undefined;
 }
 
+/**
+ * Only the container's own cgroups: with the cgroupfs manager a container can sit at the
+ * root of some hierarchies, whose files count the whole machine (seen: "cpu 11659 s,
+ * mem 3.1 GiB" for an `echo`), and conmon's cgroup is named after the container too.
+ */
+export function containersOwn(membership: Membership, containerId: string): Membership {
+  const own = (path: string | undefined) => (path?.includes(containerId) && !path.includes("conmon") ? path : undefined);
+  return {
+    paths: new Map([...membership.paths].filter(([, path]) => own(path) !== undefined)),
+    unified: own(membership.unified),
+  };
+}
+
 /** /proc/PID/cgroup: "ID:CONTROLLERS:PATH" per v1 hierarchy, "0::PATH" for v2. */
-function parseMembership(text: string): Membership {
+export function parseMembership(text: string): Membership {
   const paths = new Map<string, string>();
   let unified: string | undefined;
   for (const line of text.split("\n")) {
