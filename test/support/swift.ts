@@ -100,37 +100,38 @@ export async function startSwift(): Promise<TestSwift> {
     for (const server of SERVERS) await waitHealthy(`http://127.0.0.1:${ports[server]}`, children, dir, "/healthcheck", true);
 
     const accessKeyId = "cairn:archiver";
+    const client = () => new S3Client({ region, endpoint, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey }, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
     return {
       endpoint,
       region,
       accessKeyId,
       secretAccessKey,
       dir,
-      client: () => new S3Client({ region, endpoint, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey }, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" }),
+      client,
       async createBucket(name) {
-        const client = this.client();
+        const s3 = client();
         try {
-          await client.send(new CreateBucketCommand({ Bucket: name }));
+          await s3.send(new CreateBucketCommand({ Bucket: name }));
         } finally {
-          client.destroy();
+          s3.destroy();
         }
       },
       async objects(bucket, prefix = "") {
-        const client = this.client();
+        const s3 = client();
         try {
           const found: Record<string, Buffer> = {};
           let token: string | undefined;
           do {
-            const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+            const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
             for (const o of page.Contents ?? []) {
-              const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }));
+              const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }));
               found[o.Key!.slice(prefix.length)] = Buffer.from(await got.Body!.transformToByteArray());
             }
             token = page.NextContinuationToken;
           } while (token);
           return found;
         } finally {
-          client.destroy();
+          s3.destroy();
         }
       },
       async close() {
