@@ -36,6 +36,11 @@ export interface TestSwift {
   client(): S3Client;
   /** Creates a bucket (a Swift container) through the S3 API itself. */
   createBucket(name: string): Promise<void>;
+  /**
+   * Adds a user of the account or changes its secret (restarting the proxy, about a
+   * second); returns its access key id. Buckets are the account's, shared by its users.
+   */
+  setUser(name: string, secret: string): Promise<string>;
   /** Every object under the prefix, keyed by the rest of its key, with its content. */
   objects(bucket: string, prefix?: string): Promise<Record<string, Buffer>>;
   close(): Promise<void>;
@@ -69,7 +74,9 @@ export async function startSwift(): Promise<TestSwift> {
       }));
     }
     const filters = ["catch_errors", "gatekeeper", "healthcheck", "cache", "listing_formats", "bulk", "copy", "slo", "dlo"];
-    await writeFile(join(etc, "proxy-server.conf"), ini({
+    // tempauth users of account `cairn`, by name, with their secrets.
+    const users: Record<string, string> = { archiver: secretAccessKey };
+    const writeProxyConfig = () => writeFile(join(etc, "proxy-server.conf"), ini({
       DEFAULT: { ...common, bind_port: String(proxyPort) },
       "pipeline:main": { pipeline: "catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk s3api tempauth copy slo dlo proxy-logging proxy-server" },
       "app:proxy-server": { use: "egg:swift#proxy", account_autocreate: "true" },
@@ -78,8 +85,9 @@ export async function startSwift(): Promise<TestSwift> {
       "filter:cache": { use: "egg:swift#memcache", memcache_servers: `127.0.0.1:${memcachedPort}` },
       "filter:s3api": { use: "egg:swift#s3api", location: region },
       // s3api takes `account:user` as the access key id and the password as the secret.
-      "filter:tempauth": { use: "egg:swift#tempauth", user_cairn_archiver: `${secretAccessKey} .admin` },
+      "filter:tempauth": { use: "egg:swift#tempauth", ...Object.fromEntries(Object.entries(users).map(([name, secret]) => [`user_cairn_${name}`, `${secret} .admin`])) },
     }));
+    await writeProxyConfig();
     await buildRings(etc, ports);
 
     const start = (name: string, command: string, args: string[]) => {
@@ -93,7 +101,7 @@ export async function startSwift(): Promise<TestSwift> {
     // Foreground (no -d), so the child's PID is memcached's own.
     start("memcached", "memcached", ["-u", "nobody", "-l", "127.0.0.1", "-p", String(memcachedPort), "-U", "0", "-m", "16"]);
     for (const server of SERVERS) start(server, `swift-${server}-server`, [join(etc, `${server}-server.conf`)]);
-    start("proxy", "swift-proxy-server", [join(etc, "proxy-server.conf")]);
+    let proxy = start("proxy", "swift-proxy-server", [join(etc, "proxy-server.conf")]);
     const endpoint = `http://127.0.0.1:${proxyPort}`;
     await waitHealthy(endpoint, children, dir);
     // The proxy answers its healthcheck before the storage servers listen.
@@ -115,6 +123,16 @@ export async function startSwift(): Promise<TestSwift> {
         } finally {
           s3.destroy();
         }
+      },
+      async setUser(name, secret) {
+        users[name] = secret;
+        await writeProxyConfig();
+        // tempauth reads its users at start: the proxy is restarted on the same port.
+        children.splice(children.indexOf(proxy), 1);
+        await stopAll([proxy]);
+        proxy = start("proxy", "swift-proxy-server", [join(etc, "proxy-server.conf")]);
+        await waitHealthy(endpoint, children, dir);
+        return `cairn:${name}`;
       },
       async objects(bucket, prefix = "") {
         const s3 = client();

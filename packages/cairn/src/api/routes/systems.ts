@@ -44,6 +44,7 @@ const systemBody = z.discriminatedUnion("type", [
     type: z.literal("s3"),
     description,
     ...s3Fields(),
+    region: s3Fields().region.default("us-east-1"),
     root_dir: z.string().max(1024).default("").describe("key prefix inside the bucket; archives go below it"),
   }),
 ]);
@@ -61,7 +62,7 @@ export function s3Fields() {
       .min(3)
       .max(63)
       .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, "must be an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit"),
-    region: z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, "must be a region name like us-east-1").default("us-east-1"),
+    region: z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, "must be a region name like us-east-1"),
     identity_uuid: z.uuid().describe("an identity of type s3 (access keys), owned by the caller"),
   };
 }
