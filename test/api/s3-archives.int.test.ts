@@ -135,9 +135,15 @@ describe("S3 systems and archives", () => {
     const neither = await ada.post(`${W}/groups/lab/archives`, { id: "x", type: "S3", archive_dir: "a" });
     expect(neither.status).toBe(400);
     expect(neither.body.result.issues.map((i: any) => i.path)).toEqual(["body.endpoint", "body.bucket", "body.identity_uuid"]);
-    const inline = await ada.post(`${W}/groups/lab/archives`, { id: "x", type: "S3", endpoint: swift.endpoint, bucket: BUCKET, identity_uuid: s3Identity, credentials: { access_key: "a", access_secret: "b" } });
-    expect(inline.status).toBe(400);
-    expect(inline.body.result.issues[0].path).toBe("body.credentials");
+    const twoKeys = await ada.post(`${W}/groups/lab/archives`, { id: "x", type: "S3", endpoint: swift.endpoint, bucket: BUCKET, identity_uuid: s3Identity, credentials: { access_key: "a", access_secret: "b" } });
+    expect(twoKeys.status).toBe(400);
+    expect(twoKeys.body.result.issues[0].path).toBe("body.identity_uuid");
+    const identitiesBefore = (await ada.get(`${W}/identities`)).body.result.length;
+    const inlineWrong = await ada.post(`${W}/groups/lab/archives`, { id: "x", type: "S3", endpoint: swift.endpoint, bucket: BUCKET, credentials: { access_key: swift.accessKeyId, access_secret: "wrong" } });
+    expect(inlineWrong.status).toBe(400);
+    expect(inlineWrong.body.result.issues[0].path).toBe("identity_uuid");
+    // Refused keys are not kept.
+    expect((await ada.get(`${W}/identities`)).body.result.length).toBe(identitiesBefore);
     const ownWrongKey = await ada.post(`${W}/groups/lab/archives`, { id: "x", type: "S3", endpoint: swift.endpoint, bucket: BUCKET, identity_uuid: wrongIdentity });
     expect(ownWrongKey.status).toBe(400);
     expect(ownWrongKey.body.result.issues[0]).toMatchObject({ path: "identity_uuid", message: expect.stringContaining(`S3 archive 'x' at ${swift.endpoint} refused access key`) });
@@ -151,6 +157,14 @@ describe("S3 systems and archives", () => {
     const own = await ada.post(`${W}/groups/lab/archives`, { id: "own-bucket", type: "S3", endpoint: swift.endpoint, bucket: BUCKET, region: "us-east-1", identity_uuid: s3Identity });
     expect(own.status).toBe(201);
     expect(own.body.result).toMatchObject({ id: "own-bucket", type: "S3", system_id: null, archive_dir: "", endpoint: swift.endpoint, bucket: BUCKET, region: "us-east-1", identity_uuid: s3Identity });
+    // Keys given with the archive (Tapis' credentials) become an identity of the caller, deleted with the archive.
+    const withKeys = await ada.post(`${W}/groups/lab/archives`, { id: "tapis-shape", type: "S3", endpoint: swift.endpoint, bucket: BUCKET, archive_dir: "t", credentials: { access_key: swift.accessKeyId, access_secret: swift.secretAccessKey } });
+    expect(withKeys.status).toBe(201);
+    expect(withKeys.text).not.toContain(swift.secretAccessKey);
+    const kept = withKeys.body.result.identity_uuid;
+    expect((await ada.get(`${W}/identities/${kept}`)).body.result).toMatchObject({ type: "s3", name: "archive lab/tapis-shape", owner: "ada" });
+    expect((await ada.delete(`${W}/groups/lab/archives/tapis-shape`)).status).toBe(200);
+    expect((await ada.get(`${W}/identities/${kept}`)).status).toBe(404);
     // A `system` archive may use an s3 system too.
     expect((await ada.post(`${W}/groups/lab/archives`, { id: "as-system", type: "system", system_id: "bucket", archive_dir: "plain" })).status).toBe(201);
     expect((await ada.post(`${W}/groups/lab/archives`, { id: "local-archive", type: "system", system_id: "disk", archive_dir: "/workflows/archive/" })).status).toBe(201);

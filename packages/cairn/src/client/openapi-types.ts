@@ -608,7 +608,10 @@ export interface paths {
                         /** @default  */
                         archive_dir?: string;
                         bucket?: string;
-                        credentials?: unknown;
+                        credentials?: {
+                            access_key: string;
+                            access_secret: string;
+                        };
                         description?: string;
                         endpoint?: string;
                         id: string;

@@ -91,12 +91,13 @@ export interface SystemRecord {
 
 /**
  * `system` and `S3` archives name one of the group's systems (an S3 archive an `s3` one);
- * an S3 archive in the Tapis shape holds its bucket itself, with `systemId` null.
+ * an S3 archive in the Tapis shape holds its bucket itself, with `systemId` null
+ * (`keysKeptForIt` when its identity was made from keys given with it, and goes with it).
  */
 export type ArchiveSettings =
   | { type: "system"; systemId: string; archiveDir: string }
   | { type: "S3"; systemId: string; archiveDir: string }
-  | { type: "S3"; systemId: null; archiveDir: string; location: S3Location };
+  | { type: "S3"; systemId: null; archiveDir: string; location: S3Location; keysKeptForIt?: true };
 
 export interface ArchiveRecord {
   uuid: string;

@@ -10,6 +10,7 @@ import { accessGroup } from "../group-access.js";
 import { principalOf } from "../principal.js";
 import { conflictAs, groupParams, idSchema } from "./groups.js";
 import { loadRun, runParams } from "./runs.js";
+import { identityBinding } from "./identities.js";
 import { checkS3Access, ownIdentityOfType, s3Fields } from "./systems.js";
 
 /**
@@ -41,19 +42,22 @@ const archiveBody = z.discriminatedUnion("type", [
       bucket: bucket.optional(),
       region: region.optional(),
       identity_uuid: identity_uuid.optional(),
-      credentials: z.unknown().optional().describe("not accepted: keys are kept in an identity of type s3, named by identity_uuid"),
+      credentials: z
+        .strictObject({ access_key: z.string().min(1).max(256), access_secret: z.string().min(1).max(4096) })
+        .optional()
+        .describe("the keys themselves (Tapis' ReqS3Cred), instead of identity_uuid: kept as an s3 identity of the caller, deleted with the archive"),
     })
     .superRefine((body, check) => {
-      const own = (["endpoint", "bucket", "region", "identity_uuid"] as const).filter((f) => body[f] !== undefined);
-      if (body.credentials !== undefined) {
-        check.addIssue({ code: "custom", path: ["credentials"], message: "keys are not stored with an archive: create an identity of type s3 with them (POST /identities) and give its identity_uuid" });
-      }
+      const own = (["endpoint", "bucket", "region", "identity_uuid", "credentials"] as const).filter((f) => body[f] !== undefined);
       if (body.system_id !== undefined) {
         for (const f of own) check.addIssue({ code: "custom", path: [f], message: `comes from the system: give either system_id or ${f}, not both` });
-      } else {
-        for (const f of ["endpoint", "bucket", "identity_uuid"] as const) {
-          if (body[f] === undefined) check.addIssue({ code: "custom", path: [f], message: "is required when no system_id is given" });
-        }
+        return;
+      }
+      for (const f of ["endpoint", "bucket"] as const) {
+        if (body[f] === undefined) check.addIssue({ code: "custom", path: [f], message: "is required when no system_id is given" });
+      }
+      if ((body.identity_uuid === undefined) === (body.credentials === undefined)) {
+        check.addIssue({ code: "custom", path: ["identity_uuid"], message: "give either identity_uuid (an identity of type s3) or credentials when no system_id is given" });
       }
     }),
 ]);
@@ -102,10 +106,17 @@ export function archiveRoutes(app: ApiApp, ctx: ApiContext): void {
       } catch (err) {
         throw new ValidationError("archive", [{ path: "archive_dir", message: (err as Error).message }]);
       }
+      // Keys given inline are kept as the caller's identity, like any other keys; removed again if the archive is not made.
+      let keptKeys: string | undefined;
       const settings = await (async (): Promise<ArchiveSettings> => {
         if (body.type === "S3" && body.system_id === undefined) {
+          const location = { endpoint: body.endpoint!, bucket: body.bucket!, region: body.region ?? "us-east-1", rootDir: "" };
+          if (body.credentials) {
+            keptKeys = await keepArchiveKeys(ctx, principal.login, group.id, body.id, body.credentials);
+            return { type: "S3", systemId: null, archiveDir: body.archive_dir, location: { ...location, identityUuid: keptKeys }, keysKeptForIt: true };
+          }
           const identityUuid = await ownIdentityOfType(ctx, principal.login, body.identity_uuid!, "s3", "archive");
-          return { type: "S3", systemId: null, archiveDir: body.archive_dir, location: { endpoint: body.endpoint!, bucket: body.bucket!, region: body.region ?? "us-east-1", rootDir: "", identityUuid } };
+          return { type: "S3", systemId: null, archiveDir: body.archive_dir, location: { ...location, identityUuid } };
         }
         const system = await service.getSystem(group.id, body.system_id!);
         if (!system) throw new ValidationError("archive", [{ path: "system_id", message: `group '${group.id}' has no system '${body.system_id}'` }]);
@@ -115,24 +126,29 @@ export function archiveRoutes(app: ApiApp, ctx: ApiContext): void {
         return { type: body.type, systemId: system.id, archiveDir: body.archive_dir };
       })();
       const record: ArchiveRecord = { uuid: randomUUID(), groupId: group.id, id: body.id, owner: principal.login, settings, createdAt: Date.now() };
-      const { system, label } = await archiveSystem(service, record);
-      if (system.settings.type === "s3") {
-        await checkS3Access(ctx, system, label, "archive", body.archive_dir);
-      } else {
-        try {
-          const target = await ctx.systems.open(system, body.archive_dir, label);
+      try {
+        const { system, label } = await archiveSystem(service, record);
+        if (system.settings.type === "s3") {
+          await checkS3Access(ctx, system, label, "archive", body.archive_dir);
+        } else {
           try {
-            await checkWritable(target, "");
-          } finally {
-            await target.close();
+            const target = await ctx.systems.open(system, body.archive_dir, label);
+            try {
+              await checkWritable(target, "");
+            } finally {
+              await target.close();
+            }
+          } catch (err) {
+            throw new ValidationError("archive", [{ path: "system_id", message: `cannot write to archive_dir '${body.archive_dir}' on system '${system.id}': ${describeError(err)}` }]);
           }
-        } catch (err) {
-          throw new ValidationError("archive", [{ path: "system_id", message: `cannot write to archive_dir '${body.archive_dir}' on system '${system.id}': ${describeError(err)}` }]);
         }
+        await service.createArchive(record).catch((err: unknown) => {
+          throw conflictAs(err, `group '${group.id}' already has an archive with id '${body.id}'`);
+        });
+      } catch (err) {
+        if (keptKeys) await service.deleteIdentity(keptKeys).catch(() => {});
+        throw err;
       }
-      await service.createArchive(record).catch((err: unknown) => {
-        throw conflictAs(err, `group '${group.id}' already has an archive with id '${body.id}'`);
-      });
       return reply.status(201).send(ok(presentArchive(record), "Archive created", 201));
     },
   );
@@ -151,7 +167,9 @@ export function archiveRoutes(app: ApiApp, ctx: ApiContext): void {
 
   app.delete("/groups/:group_id/archives/:archive_id", { schema: { summary: "Delete an archive; what it holds stays on its system (admins)", params: archiveParams } }, async (request) => {
     const { group } = await accessGroup(service, principalOf(request), request.params.group_id, "admin");
+    const archive = await service.getArchive(group.id, request.params.archive_id);
     await service.deleteArchive(group.id, request.params.archive_id);
+    if (archive && "keysKeptForIt" in archive.settings) await service.deleteIdentity(archive.settings.location.identityUuid).catch(() => {});
     return ok(null, "Archive deleted");
   });
 
@@ -163,6 +181,22 @@ export function archiveRoutes(app: ApiApp, ctx: ApiContext): void {
       return ok((await service.listRunArchives(run.uuid)).map(presentRunArchive));
     },
   );
+}
+
+/** Stores keys given with an archive as an s3 identity of the caller, so they are sealed and listed like any other. */
+async function keepArchiveKeys(ctx: ApiContext, owner: string, groupId: string, archiveId: string, keys: { access_key: string; access_secret: string }): Promise<string> {
+  const uuid = randomUUID();
+  await ctx.store.service.createIdentity({
+    uuid,
+    owner,
+    type: "s3",
+    name: `archive ${groupId}/${archiveId}`,
+    description: `access keys given with S3 archive '${archiveId}' of group '${groupId}'; deleted with it`,
+    host: null,
+    sealedCredentials: ctx.sealer.seal(JSON.stringify({ access_key_id: keys.access_key, secret_access_key: keys.access_secret }), identityBinding(uuid)),
+    createdAt: Date.now(),
+  });
+  return uuid;
 }
 
 function presentArchive(a: ArchiveRecord): z.infer<typeof archiveSchema> {
