@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { SystemRecord } from "../store/service-store.js";
 import { ArchivingError, type ArchiveTarget } from "./archive-target.js";
 import { openLocalTarget } from "./local-target.js";
-import { openS3Target, type S3Credentials } from "./s3-target.js";
+import type { S3Credentials } from "./s3-target.js";
 import { openSftpTarget, type SshCredentials } from "./sftp-target.js";
 
 /** Opens an archive folder on a system of any type; the one place that knows the types. */
@@ -44,6 +44,8 @@ export function systemConnector(options: SystemConnectorOptions): SystemConnecto
               retryable: false,
             });
           }
+          // The AWS SDK is loaded on first use: a server without S3 archives never pays for it.
+          const { openS3Target } = await import("./s3-target.js");
           return openS3Target({ ...settings, archiveDir, credentials, owner: `S3 ${label}` });
         }
       }
