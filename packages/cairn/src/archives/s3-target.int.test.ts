@@ -1,4 +1,4 @@
-import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,42 +38,52 @@ describe("S3 archive target", () => {
       await target.writeFile("run-1/task/output/.stdout", Buffer.from("hello\n"));
       await target.writeFile("run-1/task/output/.stderr", Buffer.alloc(0));
       await target.writeFile("run-1/task/output/small", Readable.from([Buffer.from("a "), Buffer.from("stream")]));
+      await target.writeFile("run-1/task/output/empty", Readable.from([]));
     } finally {
       await target.close();
     }
     const objects = await swift.objects(bucket, "lab/workflows/archive/");
-    expect(Object.keys(objects).sort()).toEqual(["run-1/task/output/.stderr", "run-1/task/output/.stdout", "run-1/task/output/small"]);
+    expect(Object.keys(objects).sort()).toEqual(["run-1/task/output/.stderr", "run-1/task/output/.stdout", "run-1/task/output/empty", "run-1/task/output/small"]);
+    expect(objects["run-1/task/output/empty"]!.length).toBe(0);
     expect(objects["run-1/task/output/.stdout"]!.toString()).toBe("hello\n");
     expect(objects["run-1/task/output/.stderr"]!.length).toBe(0);
     expect(objects["run-1/task/output/small"]!.toString()).toBe("a stream");
   });
 
-  it("streams a multi-megabyte file of unknown length as a multipart upload", async () => {
-    const chunk = 256 * 1024;
-    const chunks = 48; // 12 MiB: three parts of 5 MiB at most
+  it("streams a multi-megabyte file of unknown length as a multipart upload, never holding it whole", async () => {
+    const MiB = 1024 * 1024;
+    const total = 22 * MiB; // parts of 5, 5, 5, 5 and 2 MiB
+    const key = "big/run/t/output/data.bin";
     const expected = createHash("sha256");
-    let produced = 0;
+    const client = swift.client();
+    let partsDoneAt18MiB = -1;
     async function* body() {
-      for (let i = 0; i < chunks; i++) {
-        const piece = Buffer.alloc(chunk, i % 251);
+      for (let produced = 0; produced < total; produced += MiB) {
+        if (produced === 18 * MiB) {
+          // Reading the fourth part: the first ones must already be on the server.
+          const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+          const uploadId = uploads.Uploads?.[0]?.UploadId;
+          partsDoneAt18MiB = uploadId ? ((await client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))).Parts ?? []).length : 0;
+        }
+        const piece = Buffer.alloc(MiB, produced % 251);
         expected.update(piece);
-        produced += piece.length;
         yield piece;
       }
     }
-    const target = await openS3Target(options({ rootDir: "", archiveDir: "big" }));
     try {
-      await target.writeFile("run/t/output/data.bin", Readable.from(body()));
-    } finally {
-      await target.close();
-    }
-    expect(produced).toBe(chunk * chunks);
-    const client = swift.client();
-    try {
-      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: "big/run/t/output/data.bin" }));
-      expect(head.ContentLength).toBe(chunk * chunks);
-      // A multipart object's ETag ends in -PARTS: it went in parts, not as one held body.
-      expect(head.ETag).toMatch(/-3"$/);
+      const target = await openS3Target(options({ rootDir: "", archiveDir: "big" }));
+      try {
+        await target.writeFile("run/t/output/data.bin", Readable.from(body()));
+      } finally {
+        await target.close();
+      }
+      // At most two parts are held while they go up (queueSize 2), so at 18 MiB read, 2 or more are stored.
+      expect(partsDoneAt18MiB).toBeGreaterThanOrEqual(2);
+      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      expect(head.ContentLength).toBe(total);
+      // A multipart object's ETag ends in -PARTS.
+      expect(head.ETag).toMatch(/-5"$/);
+      expect((await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? []).toEqual([]);
     } finally {
       client.destroy();
     }

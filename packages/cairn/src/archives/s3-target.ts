@@ -76,6 +76,8 @@ export async function openS3Target(options: S3Options): Promise<ArchiveTarget> {
           await new Upload({ client, params: { Bucket: bucket, Key: key, Body: content }, partSize: options.partSizeBytes ?? PART_SIZE, queueSize: 2 }).done();
         }
       } catch (err) {
+        // A file being read must not stay open after the upload gave up on it.
+        if (!Buffer.isBuffer(content)) content.destroy();
         throw fail("writing", key, err);
       }
     },
