@@ -1,16 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { archiveSystem } from "../../archives/archive-system.js";
 import { checkWritable, safeSegments } from "../../archives/archive-target.js";
 import { describeError, NotFoundError, ValidationError } from "../../errors.js";
-import { archiveSystem } from "../../archives/archive-system.js";
 import type { ArchiveRecord, ArchiveSettings, RunArchiveRecord } from "../../store/service-store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { accessGroup } from "../group-access.js";
 import { principalOf } from "../principal.js";
 import { conflictAs, groupParams, idSchema } from "./groups.js";
-import { loadRun, runParams } from "./runs.js";
 import { identityBinding } from "./identities.js";
+import { loadRun, runParams } from "./runs.js";
 import { checkS3Access, ownIdentityOfType, s3Fields } from "./systems.js";
 
 /**
