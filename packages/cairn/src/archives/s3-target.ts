@@ -59,7 +59,8 @@ export async function openS3Target(options: S3Options): Promise<ArchiveTarget> {
     // A server that stops answering fails the try rather than hanging the archiving.
     requestHandler: { connectionTimeout: 10_000, socketTimeout: 120_000 },
   });
-  const fail = (what: string, key: string, err: unknown) => s3Failure(err, { ...options, what: `${what} s3://${bucket}/${key}` });
+  const fail = (what: string, key: string, err: unknown) =>
+    s3Failure(err, { owner: options.owner, endpoint, bucket, credentials: { access_key_id: options.credentials.access_key_id }, what: `${what} s3://${bucket}/${key}` });
 
   return {
     location: `s3://${bucket}${prefix.length > 0 ? `/${prefix.join("/")}` : ""}`,
@@ -110,7 +111,7 @@ export function s3Failure(err: unknown, context: { owner: string; endpoint: stri
   }
   const status = metadata.httpStatusCode;
   const code = err instanceof S3ServiceException ? err.name : (err as { Code?: string; name?: string }).Code;
-  if (code !== undefined && code in REFUSED_KEY) {
+  if (code !== undefined && Object.hasOwn(REFUSED_KEY, code)) {
     return new ArchivingError(code === "AccessDenied" ? "forbidden" : "unauthenticated", `${where} refused access key '${context.credentials.access_key_id}' (${code}): ${REFUSED_KEY[code]}`, {
       retryable: false,
       cause: err,
