@@ -223,4 +223,20 @@ describe("S3 systems and archives", () => {
     expect((await ada.get(runPath)).body.result).toMatchObject({ status: "succeeded", message: null });
     expect(await swift.objects(BUCKET, "rotating/")).toEqual({});
   });
+
+  it("fails the archiving at once when the system's identity was deleted", async () => {
+    const identity = await ada.post(`${W}/identities`, { type: "s3", name: "short-lived", credentials: { access_key_id: swift.accessKeyId, secret_access_key: swift.secretAccessKey } });
+    const uuid = identity.body.result.uuid;
+    expect((await ada.post(`${W}/groups/lab/systems`, s3System({ id: "orphan", identity_uuid: uuid }))).status).toBe(201);
+    expect((await ada.post(`${W}/groups/lab/archives`, { id: "orphan-archive", type: "S3", system_id: "orphan", archive_dir: "orphan" })).status).toBe(201);
+    expect((await ada.delete(`${W}/identities/${uuid}`)).status).toBe(200);
+    const good = { ...pipeline("orphaned", ["orphan-archive"]), tasks: [pipeline("x", []).tasks[0]] };
+    expect((await ada.post(`${W}/groups/lab/pipelines`, good)).status).toBe(201);
+    const event = await ada.post(`${W}/groups/lab/pipelines/orphaned/events`, {});
+    const runPath = `${W}/groups/lab/pipelines/orphaned/runs/${event.body.result.uuid}`;
+    expect(await waitForRun(ada, runPath)).toMatchObject({ status: "succeeded" });
+    expect(await archivesOf(ada, runPath)).toEqual([
+      expect.objectContaining({ status: "failed", attempts: 1, message: `system 'orphan' uses identity '${uuid}', which no longer exists or holds no S3 keys` }),
+    ]);
+  });
 });
