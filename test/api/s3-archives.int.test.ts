@@ -205,6 +205,10 @@ describe("S3 systems and archives", () => {
     expect((await ada.post(`${W}/groups/lab/archives`, { id: "rotating-archive", type: "S3", system_id: "rotating", archive_dir: "runs" })).status).toBe(201);
     // The secret changes on the S3 side after the archive was made.
     await swift.setUser("rotating", "second-secret");
+    // A new archive on the system is refused now, pointing at the system.
+    const refused = await ada.post(`${W}/groups/lab/archives`, { id: "too-late", type: "S3", system_id: "rotating", archive_dir: "x" });
+    expect(refused.status).toBe(400);
+    expect(refused.body.result.issues[0]).toMatchObject({ path: "system_id", message: expect.stringContaining("(SignatureDoesNotMatch)") });
     const good = { ...pipeline("rotated", ["rotating-archive"]), tasks: [pipeline("x", []).tasks[0]] };
     expect((await ada.post(`${W}/groups/lab/pipelines`, good)).status).toBe(201);
     const event = await ada.post(`${W}/groups/lab/pipelines/rotated/events`, {});

@@ -129,7 +129,7 @@ export function archiveRoutes(app: ApiApp, ctx: ApiContext): void {
       try {
         const { system, label } = await archiveSystem(service, record);
         if (system.settings.type === "s3") {
-          await checkS3Access(ctx, system, label, "archive", body.archive_dir);
+          await checkS3Access(ctx, system, label, "archive", { archiveDir: body.archive_dir, onSystem: record.settings.systemId !== null });
         } else {
           try {
             const target = await ctx.systems.open(system, body.archive_dir, label);

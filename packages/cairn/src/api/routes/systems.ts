@@ -155,9 +155,11 @@ export async function ownIdentityOfType(ctx: ApiContext, login: string, uuid: st
 
 /**
  * Writes and deletes a probe object at the system's key prefix; a failure is a 400 that
- * points at the field most likely wrong (the key, the bucket, the endpoint).
+ * points at the field most likely wrong (the key, the bucket, the endpoint), or at
+ * `system_id` for an archive on a system, whose body has none of those.
  */
-export async function checkS3Access(ctx: ApiContext, system: SystemRecord, label: string, subject: string, archiveDir = ""): Promise<void> {
+export async function checkS3Access(ctx: ApiContext, system: SystemRecord, label: string, subject: string, options: { archiveDir?: string; onSystem?: boolean } = {}): Promise<void> {
+  const archiveDir = options.archiveDir ?? "";
   try {
     const target = await ctx.systems.open(system, archiveDir, label);
     try {
@@ -167,7 +169,7 @@ export async function checkS3Access(ctx: ApiContext, system: SystemRecord, label
     }
   } catch (err) {
     const code = (err as { code?: string }).code;
-    const path = code === "unauthenticated" || code === "forbidden" ? "identity_uuid" : code === "not_found" ? "bucket" : "endpoint";
+    const path = options.onSystem ? "system_id" : code === "unauthenticated" || code === "forbidden" ? "identity_uuid" : code === "not_found" ? "bucket" : "endpoint";
     throw new ValidationError(subject, [{ path, message: describeError(err) }]);
   }
 }
