@@ -3,8 +3,9 @@
 # `npm run demo` and `npm test` work on a fresh Debian 12 with just Node.js and npm.
 #   scripts/setup.sh          what the demo needs: npm packages, Podman, the busybox base image
 #   scripts/setup.sh --test   also what the test suite needs: PostgreSQL's server binaries,
-#                             OpenSSH's server (SFTP archives) and the function runtime image
-#                             (Debian with python3 and node)
+#                             OpenSSH's server (SFTP archives), OpenStack Swift and memcached
+#                             (S3 archives) and the function runtime image (Debian with
+#                             python3 and node)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for_tests=false
@@ -41,6 +42,15 @@ if $for_tests; then
     # The SFTP archive tests start their own sshd on a loopback port; installing never starts one.
     step "installing OpenSSH's server (the SFTP archive tests run against a private one)"
     bash scripts/apt-install.sh openssh-server
+  fi
+  missing_s3=()
+  for bin in swift-proxy-server:swift-proxy swift-account-server:swift-account swift-container-server:swift-container swift-object-server:swift-object memcached:memcached; do
+    command -v "${bin%%:*}" >/dev/null || missing_s3+=("${bin##*:}")
+  done
+  if [ ${#missing_s3[@]} -gt 0 ]; then
+    # The S3 archive tests start their own Swift (with s3api, which checks signatures) and memcached on loopback ports.
+    step "installing OpenStack Swift and memcached (the S3 archive tests run against a private Swift): ${missing_s3[*]}"
+    bash scripts/apt-install.sh "${missing_s3[@]}"
   fi
   bash scripts/build-runtime-image.sh
 fi

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyServerOptions } from "fastify";
 import { Archiver } from "../archives/archiver.js";
+import type { S3Credentials } from "../archives/s3-target.js";
 import type { SshCredentials } from "../archives/sftp-target.js";
 import { systemConnector } from "../archives/system-connector.js";
 import { hashPassword, verifyPassword } from "../auth/password-hash.js";
@@ -48,6 +49,11 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
       const identity = await cairn!.store.service.getIdentity(identityUuid);
       if (identity?.type !== "ssh") return undefined;
       return JSON.parse(sealer.open(identity.sealedCredentials, identityBinding(identity.uuid))) as SshCredentials;
+    },
+    s3Credentials: async (identityUuid) => {
+      const identity = await cairn!.store.service.getIdentity(identityUuid);
+      if (identity?.type !== "s3") return undefined;
+      return JSON.parse(sealer.open(identity.sealedCredentials, identityBinding(identity.uuid))) as S3Credentials;
     },
   });
   // Runs end only once recovery or a request started them, by which time it exists.

@@ -6,6 +6,7 @@ import type { RunId } from "../ids.js";
 import type { Pipeline } from "../spec/types.js";
 import type { RunArchiveRecord } from "../store/service-store.js";
 import type { RunRecord, Store } from "../store/store.js";
+import { archiveSystem } from "./archive-system.js";
 import { ArchivingError, checkWritable } from "./archive-target.js";
 import { runFiles } from "./run-files.js";
 import type { SystemConnector } from "./system-connector.js";
@@ -131,10 +132,8 @@ export class Archiver {
   private async copy(run: RunRecord, archiveId: string): Promise<{ location: string; count: number }> {
     const archive = await this.store.service.getArchive(run.groupId, archiveId);
     if (!archive) throw new ArchivingError("not_found", `archive '${archiveId}' does not exist in group '${run.groupId}'`, { retryable: false });
-    const { systemId, archiveDir } = archive.settings;
-    const system = await this.store.service.getSystem(run.groupId, systemId);
-    if (!system) throw new ArchivingError("not_found", `archive '${archiveId}' names system '${systemId}', which does not exist in group '${run.groupId}'`, { retryable: false });
-    const target = await this.systems.open(system, archiveDir);
+    const { system, label } = await archiveSystem(this.store.service, archive);
+    const target = await this.systems.open(system, archive.settings.archiveDir, label);
     try {
       // Checked before every archiving, as Tapis does.
       await checkWritable(target, run.uuid);

@@ -604,6 +604,23 @@ export interface paths {
                         system_id: string;
                         /** @enum {string} */
                         type: "system";
+                    } | {
+                        /** @default  */
+                        archive_dir?: string;
+                        bucket?: string;
+                        credentials?: {
+                            access_key: string;
+                            access_secret: string;
+                        };
+                        description?: string;
+                        endpoint?: string;
+                        id: string;
+                        /** Format: uuid */
+                        identity_uuid?: string;
+                        region?: string;
+                        system_id?: string;
+                        /** @enum {string} */
+                        type: "S3";
                     };
                 };
             };
@@ -2106,6 +2123,19 @@ export interface paths {
                         root_dir: string;
                         /** @enum {string} */
                         type: "ssh";
+                    } | {
+                        bucket: string;
+                        description?: string;
+                        endpoint: string;
+                        id: string;
+                        /** Format: uuid */
+                        identity_uuid: string;
+                        /** @default us-east-1 */
+                        region?: string;
+                        /** @default  */
+                        root_dir?: string;
+                        /** @enum {string} */
+                        type: "s3";
                     };
                 };
             };
@@ -2559,7 +2589,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Store credentials for a git host, a registry or an SSH login (never returned again) */
+        /** Store credentials for a git host, a registry, an SSH login or S3 access keys (never returned again) */
         post: {
             parameters: {
                 query?: never;
@@ -2625,6 +2655,15 @@ export interface paths {
                         name: string;
                         /** @enum {string} */
                         type: "ssh";
+                    } | {
+                        credentials: {
+                            access_key_id: string;
+                            secret_access_key: string;
+                        };
+                        description?: string;
+                        name: string;
+                        /** @enum {string} */
+                        type: "s3";
                     };
                 };
             };
@@ -2820,12 +2859,16 @@ export interface components {
     schemas: {
         Archive: {
             archive_dir: string;
+            bucket: string | null;
             created_at: string;
+            endpoint: string | null;
             id: string;
+            identity_uuid: string | null;
             owner: string;
-            system_id: string;
+            region: string | null;
+            system_id: string | null;
             /** @enum {string} */
-            type: "system";
+            type: "system" | "S3";
             uuid: string;
         };
         Error: {
@@ -2913,17 +2956,20 @@ export interface components {
             updated_at: string;
         };
         System: {
+            bucket: string | null;
             created_at: string;
             description: string | null;
+            endpoint: string | null;
             host: string | null;
             host_key: string | null;
             id: string;
             identity_uuid: string | null;
             owner: string;
             port: number | null;
+            region: string | null;
             root_dir: string;
             /** @enum {string} */
-            type: "local" | "ssh";
+            type: "local" | "ssh" | "s3";
             uuid: string;
         };
     };

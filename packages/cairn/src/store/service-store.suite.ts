@@ -185,6 +185,19 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
       expect(await store.service.listRunArchives(runUuid)).toEqual([]);
     });
 
+    it("keeps s3 systems and S3 archives, also one holding its own bucket", async () => {
+      await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
+      const location = { endpoint: "http://127.0.0.1:9000", bucket: "results", region: "us-east-1", rootDir: "lab", identityUuid: randomUUID() };
+      const bucket: SystemRecord = { uuid: randomUUID(), groupId: "lab", id: "bucket", owner: "ada", description: null, settings: { type: "s3", ...location }, createdAt: 3 };
+      await store.service.createSystem(bucket);
+      expect(await store.service.getSystem("lab", "bucket")).toEqual(bucket);
+      const onSystem: ArchiveRecord = { uuid: randomUUID(), groupId: "lab", id: "a", owner: "ada", settings: { type: "S3", systemId: "bucket", archiveDir: "runs" }, createdAt: 4 };
+      const own: ArchiveRecord = { uuid: randomUUID(), groupId: "lab", id: "b", owner: "ada", settings: { type: "S3", systemId: null, archiveDir: "", location: { ...location, rootDir: "" } }, createdAt: 5 };
+      await store.service.createArchive(onSystem);
+      await store.service.createArchive(own);
+      expect(await store.service.listArchives("lab")).toEqual([onSystem, own]);
+    });
+
     it("remembers revoked tokens until they expire", async () => {
       const later = Date.now() + 60_000;
       await store.service.revokeToken("jti-1", later);

@@ -64,7 +64,20 @@ export interface SecretRecord {
 /** Where a system keeps its data. Paths are as given; the archives layer confines them. */
 export type SystemSettings =
   | { type: "local"; rootDir: string }
-  | { type: "ssh"; host: string; port: number; rootDir: string; identityUuid: string; hostKeySha256?: string | null };
+  | { type: "ssh"; host: string; port: number; rootDir: string; identityUuid: string; hostKeySha256?: string | null }
+  | ({ type: "s3" } & S3Location);
+
+/** A bucket and the key that opens it: an `s3` system, or what a self-contained S3 archive holds. */
+export interface S3Location {
+  /** `http(s)://host[:port]` of the S3 API. */
+  endpoint: string;
+  bucket: string;
+  region: string;
+  /** Key prefix, `/`-separated; "" for the whole bucket. */
+  rootDir: string;
+  /** An identity of type `s3` of the one who made the system or archive. */
+  identityUuid: string;
+}
 
 export interface SystemRecord {
   uuid: string;
@@ -76,7 +89,15 @@ export interface SystemRecord {
   createdAt: number;
 }
 
-export type ArchiveSettings = { type: "system"; systemId: string; archiveDir: string };
+/**
+ * `system` and `S3` archives name one of the group's systems (an S3 archive an `s3` one);
+ * an S3 archive in the Tapis shape holds its bucket itself, with `systemId` null
+ * (`keysKeptForIt` when its identity was made from keys given with it, and goes with it).
+ */
+export type ArchiveSettings =
+  | { type: "system"; systemId: string; archiveDir: string }
+  | { type: "S3"; systemId: string; archiveDir: string }
+  | { type: "S3"; systemId: null; archiveDir: string; location: S3Location; keysKeptForIt?: true };
 
 export interface ArchiveRecord {
   uuid: string;

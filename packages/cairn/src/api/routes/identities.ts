@@ -8,8 +8,9 @@ import { principalOf } from "../principal.js";
 
 /**
  * Identities: a user's credentials for a git host or an image registry, used by tasks
- * that clone or push on the user's behalf, or an SSH login that `ssh` systems archive
- * with. Sealed at rest; never returned once stored.
+ * that clone or push on the user's behalf, an SSH login that `ssh` systems archive with,
+ * or the access keys of an S3 bucket for `s3` systems. Sealed at rest; never returned once
+ * stored.
  */
 
 const secretText = z.string().min(1).max(4096);
@@ -26,6 +27,7 @@ const identityBody = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("git"), name, description, host, credentials: token }),
   z.strictObject({ type: z.literal("registry"), name, description, host, credentials: token }),
   z.strictObject({ type: z.literal("ssh"), name, description, credentials: z.union([z.strictObject({ username: secretText, private_key: privateKey }), z.strictObject({ username: secretText, password: secretText })]) }),
+  z.strictObject({ type: z.literal("s3"), name, description, credentials: z.strictObject({ access_key_id: z.string().min(1).max(256), secret_access_key: secretText }) }),
 ]);
 
 const identityView = z.object({
@@ -41,7 +43,7 @@ const identityView = z.object({
 export function identityRoutes(app: ApiApp, ctx: ApiContext): void {
   const service = ctx.store.service;
 
-  app.post("/identities", { schema: { summary: "Store credentials for a git host, a registry or an SSH login (never returned again)", body: identityBody } }, async (request, reply) => {
+  app.post("/identities", { schema: { summary: "Store credentials for a git host, a registry, an SSH login or S3 access keys (never returned again)", body: identityBody } }, async (request, reply) => {
     const principal = principalOf(request);
     if (principal.scope) throw new CairnError("forbidden", "a run's token cannot create identities");
     const body = request.body;
