@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -62,8 +63,10 @@ export function fakeContext<T extends Task>(task: T, overrides: FakeContextOverr
   const { container, ...rest } = overrides;
 
   return {
-    runUuid: "00000000-0000-4000-8000-000000000001" as RunId,
-    executionUuid: "00000000-0000-4000-8000-000000000002" as ExecutionId,
+    // Random, not fixed: containers are found and removed by these labels, and test files
+    // run in parallel against one engine.
+    runUuid: randomUUID() as RunId,
+    executionUuid: randomUUID() as ExecutionId,
     attempt: 1,
     task,
     profile: DEFAULT_EXECUTION_PROFILE,
