@@ -1,6 +1,8 @@
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AttemptPaths } from "../tasks/task-handler.js";
+import { prepareOutbox } from "./result-files.js";
+import { prepareInbox } from "./run-inbox.js";
 
 /** An output larger than this is not passed to other tasks as a value (it stays a file). */
 export const MAX_OUTPUT_VALUE_BYTES = 1024 * 1024;
@@ -9,7 +11,10 @@ export function runDir(dataDir: string, runUuid: string): string {
   return join(dataDir, "runs", runUuid);
 }
 
-/** Creates `runs/RUN/TASK/ATTEMPT/{inputs,outputs}` and writes one file per input. */
+/**
+ * Creates `runs/RUN/TASK/ATTEMPT/{inputs,outputs}`, writes one file per input, and finds
+ * the task's inbox (its attachments) and the attempt's outbox (its results).
+ */
 export async function prepareAttempt(
   dataDir: string,
   runUuid: string,
@@ -18,14 +23,19 @@ export async function prepareAttempt(
   inputs: Record<string, string>,
 ): Promise<AttemptPaths> {
   const root = join(runDir(dataDir, runUuid), taskId, String(attempt));
-  const paths = { root, inputs: join(root, "inputs"), outputs: join(root, "outputs") };
+  const inputsDir = join(root, "inputs");
+  const outputsDir = join(root, "outputs");
   // Never cleared: each attempt has its own folder, and a resumed attempt's container
   // still has this one mounted.
-  await mkdir(paths.inputs, { recursive: true });
+  await mkdir(inputsDir, { recursive: true });
   // Containers may run as another user than the server: let them write their outputs.
-  await mkdir(paths.outputs, { recursive: true, mode: 0o777 });
-  await Promise.all(Object.entries(inputs).map(([name, value]) => writeFile(join(paths.inputs, name), value)));
-  return paths;
+  await mkdir(outputsDir, { recursive: true, mode: 0o777 });
+  const [inbox, outbox] = await Promise.all([
+    prepareInbox(dataDir, runUuid, taskId),
+    prepareOutbox(dataDir, runUuid, taskId, attempt),
+    ...Object.entries(inputs).map(([name, value]) => writeFile(join(inputsDir, name), value)),
+  ]);
+  return { root, inputs: inputsDir, outputs: outputsDir, inbox: inbox!, outbox: outbox! };
 }
 
 /** Reads the files a task wrote to its outputs folder, by name. */
