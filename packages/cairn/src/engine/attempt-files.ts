@@ -1,15 +1,14 @@
-import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AttemptPaths } from "../tasks/task-handler.js";
 import { prepareOutbox } from "./result-files.js";
+import { removeRunDir, runDir } from "./run-dir.js";
 import { prepareInbox } from "./run-inbox.js";
 
 /** An output larger than this is not passed to other tasks as a value (it stays a file). */
 export const MAX_OUTPUT_VALUE_BYTES = 1024 * 1024;
 
-export function runDir(dataDir: string, runUuid: string): string {
-  return join(dataDir, "runs", runUuid);
-}
+export { removeRunDir, runDir };
 
 /**
  * Creates `runs/RUN/TASK/ATTEMPT/{inputs,outputs}`, writes one file per input, and finds
@@ -61,8 +60,4 @@ export async function collectOutputs(
     outputs[name] = await readFile(file, "utf8");
   }
   return outputs;
-}
-
-export async function removeRunDir(dataDir: string, runUuid: string): Promise<void> {
-  await rm(runDir(dataDir, runUuid), { recursive: true, force: true });
 }

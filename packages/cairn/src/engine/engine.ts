@@ -560,7 +560,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       .write({ runUpdates: [{ uuid: run.record.uuid, patch }] })
       .then(async () => {
         if (this.takeRun) this.takeRun(run.record);
-        else this.workDirs.release(run.record);
+        else await this.workDirs.release(run.record);
       })
       .finally(() => {
         this.emit("run", run.record);

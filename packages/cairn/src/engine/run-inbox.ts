@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { link, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { runDir } from "./attempt-files.js";
+import { runDir } from "./run-dir.js";
 
 /**
  * A run's attachments and each task's view of them. Uploads arrive in a staging folder

@@ -2,7 +2,7 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { RunId } from "../ids.js";
 import { TERMINAL_RUN_STATUSES, type Store } from "../store/store.js";
-import { removeRunDir } from "./attempt-files.js";
+import { removeRunDir } from "./run-dir.js";
 import { stagingRoot, stagingOwner } from "./run-inbox.js";
 
 export interface WorkDirCleanerOptions {
@@ -35,12 +35,15 @@ export class WorkDirCleaner {
     this.options = options;
   }
 
-  /** The run has ended and nothing else needs its folder: delete it when its grace is over. */
-  release(run: { uuid: RunId | string; endedAt: number | null }): void {
+  /**
+   * The run has ended and nothing else needs its folder: deletes it when its grace is
+   * over. Resolves once it is deleted, or scheduled; never rejects.
+   */
+  async release(run: { uuid: RunId | string; endedAt: number | null }): Promise<void> {
     if (this.options.keep || this.closed) return;
     const dueIn = (run.endedAt ?? Date.now()) + this.options.graceMs - Date.now();
     if (dueIn <= 0) {
-      void this.remove(run.uuid);
+      await this.remove(run.uuid);
       return;
     }
     clearTimeout(this.timers.get(run.uuid));
@@ -69,7 +72,7 @@ export class WorkDirCleaner {
       if (archiving.has(name)) continue;
       const run = await store.getRun(name as RunId);
       if (run) {
-        if (TERMINAL_RUN_STATUSES.includes(run.status)) this.release(run);
+        if (TERMINAL_RUN_STATUSES.includes(run.status)) await this.release(run);
         continue;
       }
       const info = await stat(join(root, name)).catch(() => undefined);

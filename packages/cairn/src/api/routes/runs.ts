@@ -90,6 +90,10 @@ export function runRoutes(app: ApiApp, ctx: ApiContext): void {
         body: eventBody,
         response: { 201: envelopeSchema(runSchema) },
       },
+      // A multipart body is read by the handler, as a stream; the schema sees an empty event.
+      preValidation: async (request) => {
+        if (request.isMultipart()) request.body = { params: {} };
+      },
     },
     async (request, reply) => {
       const principal = principalOf(request);
@@ -97,7 +101,14 @@ export function runRoutes(app: ApiApp, ctx: ApiContext): void {
       if (principal.scope) throw new CairnError("forbidden", "a run's token cannot start runs");
       const pipeline = parsePipeline(record.definition, `pipeline '${record.id}'`);
       const upload = request.isMultipart()
-        ? await receiveEventUpload(request, { dataDir: ctx.config.dataDir, maxBytes: ctx.config.maxUploadBytes, taskIds: new Set(pipeline.tasks.map((t) => t.id)) })
+        ? await receiveEventUpload(request, { dataDir: ctx.config.dataDir, maxBytes: ctx.config.maxUploadBytes, taskIds: new Set(pipeline.tasks.map((t) => t.id)) }).catch(
+            (err: unknown) => {
+              // The rest of the body is not read: closing the connection after the answer
+              // stops the client sending it (and a server stop waiting for it).
+              void reply.header("connection", "close");
+              throw err;
+            },
+          )
         : undefined;
       try {
         const body = upload ? parseEventFields(upload.fields) : request.body;
