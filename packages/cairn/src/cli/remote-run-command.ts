@@ -1,4 +1,6 @@
+import { openAsBlob } from "node:fs";
 import type { CairnClient, Run } from "../client/cairn-client.js";
+import { resolveAttachments } from "./attachments.js";
 import type { ClientConfig } from "../config.js";
 import { parseParams, type PipelineRef } from "./arguments.js";
 import type { CommandIo } from "./command-io.js";
@@ -14,13 +16,18 @@ import { connect } from "./server-connection.js";
  */
 export async function remoteRunCommand(
   ref: PipelineRef,
-  options: { param: string[]; directive: string[]; follow?: boolean },
+  options: { param: string[]; directive: string[]; attach?: string[]; follow?: boolean },
   config: ClientConfig,
   io: CommandIo,
 ): Promise<number> {
   const params = parseParams(options.param);
+  // The server checks task ids; the names and files are checked here, before anything is sent.
+  const sources = await resolveAttachments(options.attach ?? []);
+  const attachments = await Promise.all(
+    sources.map(async (s) => ({ name: s.name, content: await openAsBlob(s.path), ...(s.task === undefined ? {} : { task: s.task }) })),
+  );
   const { client } = await connect(config);
-  const run = await client.startRun(ref.groupId, ref.pipelineId, { params, directives: options.directive });
+  const run = await client.startRun(ref.groupId, ref.pipelineId, { params, directives: options.directive, attachments });
   if (!options.follow) {
     io.out.write(io.json ? JSON.stringify(run) + "\n" : `run ${run.uuid} of ${ref.groupId}/${ref.pipelineId} started; \`cairn logs ${run.uuid} --follow\` follows it\n`);
     return EXIT.ok;
