@@ -149,7 +149,8 @@ describe("a 1 GiB attachment through `cairn server`", () => {
 
   beforeAll(async () => {
     dataDir = join(scratch, "server-data");
-    const env = { ...process.env, CAIRN_ADMIN_PASSWORD: "big-admin-password", CAIRN_PORT: "", CAIRN_DATA_KEY: "", CAIRN_DATABASE_URL: "" };
+    const env: NodeJS.ProcessEnv = { ...process.env, CAIRN_ADMIN_PASSWORD: "big-admin-password", CAIRN_PORT: "", CAIRN_DATA_KEY: "" };
+    delete env.CAIRN_DATABASE_URL;
     server = spawn(process.execPath, [bin, "--data-dir", dataDir, "server", "--port", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
     server.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     server.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
