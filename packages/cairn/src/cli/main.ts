@@ -120,7 +120,7 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
 
   program
     .command("results")
-    .description("download a run's outputs and logs as a zip")
+    .description("download a run's outputs, logs and results (what its tasks wrote to /outbox) as a zip")
     .argument("<run>", "the run's uuid")
     .option("-o, --output <file>", "where to write the zip (default: run-UUID.zip)")
     .action(async (run: string, opts: { output?: string }) => {
