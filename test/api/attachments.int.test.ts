@@ -1,9 +1,11 @@
 import { request as httpRequest } from "node:http";
-import { readdir, stat } from "node:fs/promises";
+import { openAsBlob } from "node:fs";
+import { readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CairnClient } from "../../packages/cairn/src/client/cairn-client.js";
 import { ApiClient, newUser, startTestServer, waitForRun, type TestServer } from "../support/api-server.js";
 
 /**
@@ -188,6 +190,18 @@ describe("attachments and results", () => {
     expect([...execEntries.keys()].sort()).toEqual(["outbox/result.txt", "outbox/sub/n.txt", "output/.stderr", "output/.stdout", "output/message"]);
   });
 
+  it("keeps results until the run is deleted with its group", async () => {
+    expect((await ada.post(`${W}/groups`, { id: "scratch" })).status).toBe(201);
+    expect((await ada.post(`${W}/groups/scratch/pipelines`, containerPipeline)).status).toBe(201);
+    const started = await ada.post(`${W}/groups/scratch/pipelines/inbox/events`, {});
+    expect(started.status).toBe(201);
+    const uuid = started.body.result.uuid as string;
+    await waitForRun(ada, `${W}/groups/scratch/pipelines/inbox/runs/${uuid}`);
+    expect(await exists(join(server.dataDir, "results", uuid, "first", "1", "result.txt"))).toBe(true);
+    expect((await ada.delete(`${W}/groups/scratch`)).status).toBe(200);
+    expect(await exists(join(server.dataDir, "results", uuid))).toBe(false);
+  });
+
   it("refuses unsafe file names with 400 naming the part, and keeps nothing", async () => {
     const before = await runCount();
     const cases: [string, string, RegExp][] = [
@@ -229,6 +243,17 @@ describe("attachments and results", () => {
     const declared = await fetch(server.url + events, { method: "POST", body: form, headers: { "x-tapis-token": ada.token! } });
     expect(declared.status).toBe(413);
     expect(((await declared.json()) as any).message).toMatch(/CAIRN_MAX_UPLOAD_BYTES/);
+
+    // The typed client, sending a file from disk much larger than the limit: it gets the 413, not a broken connection.
+    const file = join(server.dataDir, "..", `big-${process.pid}.bin`);
+    await writeFile(file, Buffer.alloc(64 * LIMIT, 3));
+    try {
+      const client = new CairnClient({ baseUrl: server.url, token: ada.token });
+      const refused = client.startRun("lab", "inbox", { attachments: [{ name: "big.bin", content: await openAsBlob(file) }] });
+      await expect(refused).rejects.toMatchObject({ status: 413, code: "too_large" });
+    } finally {
+      await rm(file, { force: true });
+    }
 
     // Streamed without a length: refused when the count passes the limit, the partial file removed.
     const body = multipart([

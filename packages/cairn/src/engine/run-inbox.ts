@@ -50,13 +50,13 @@ export async function adoptAttachments(dataDir: string, runUuid: string, staging
 export async function prepareInbox(dataDir: string, runUuid: string, taskId: string): Promise<string> {
   const run = runDir(dataDir, runUuid);
   const inbox = join(run, "inbox", taskId);
-  if (await exists(inbox)) return inbox;
-  const sources = [join(run, "attachments", ATTACHMENTS_FOR_ALL), join(run, "attachments", ATTACHMENTS_FOR_TASKS, taskId)];
-  const present = (await Promise.all(sources.map(exists))).some(Boolean);
-  if (!present) {
+  // The common case, a run without attachments, costs one check and one mkdir per attempt.
+  if (!(await exists(join(run, "attachments")))) {
     await mkdir(inbox, { recursive: true });
     return inbox;
   }
+  if (await exists(inbox)) return inbox;
+  const sources = [join(run, "attachments", ATTACHMENTS_FOR_ALL), join(run, "attachments", ATTACHMENTS_FOR_TASKS, taskId)];
   // Built aside and renamed, so a crash never leaves a half inbox that looks whole. A
   // task id starts with a letter or digit, so this name is no task's.
   const building = join(run, "inbox", `.${taskId}.part`);
