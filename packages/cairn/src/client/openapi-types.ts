@@ -1533,7 +1533,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One task execution's outputs and logs as a zip */
+        /** One task execution's outputs, logs and /outbox results as a zip */
         get: {
             parameters: {
                 query?: never;
@@ -1646,7 +1646,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A run's outputs and logs as a zip */
+        /** A run's outputs, logs and /outbox results as a zip */
         get: {
             parameters: {
                 query?: never;

@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { lstat, mkdir, open, readdir, rm, rmdir } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, readdir, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 
@@ -23,7 +23,9 @@ export function attemptResultsDir(dataDir: string, runUuid: string, taskId: stri
 /** Makes an attempt's outbox, writable by whichever user the container runs as. */
 export async function prepareOutbox(dataDir: string, runUuid: string, taskId: string, attempt: number): Promise<string> {
   const dir = attemptResultsDir(dataDir, runUuid, taskId, attempt);
-  await mkdir(dir, { recursive: true, mode: 0o777 });
+  await mkdir(dir, { recursive: true });
+  // Explicitly: mkdir's mode is narrowed by the umask.
+  await chmod(dir, 0o777);
   return dir;
 }
 

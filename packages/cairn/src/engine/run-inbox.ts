@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { link, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { chmod, link, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { runDir } from "./run-dir.js";
 
@@ -83,6 +83,9 @@ async function linkTree(from: string, to: string): Promise<void> {
       await mkdir(target, { recursive: true });
       await linkTree(source, target);
     } else if (entry.isFile()) {
+      // The inode is shared by every task's inbox: read-only, so that a host-runtime task
+      // (which has no read-only mount) cannot change another task's copy by accident.
+      await chmod(source, 0o444);
       await link(source, target);
     }
   }
