@@ -280,7 +280,7 @@ function reportError(error: unknown, err: Output): number {
   if (isCairnError(error)) {
     err.write(`error: ${describeError(error)}\n`);
     if (error instanceof ApiError && error.status === 401) err.write("log in again with `cairn login`\n");
-    return error.code === "invalid_input" || error.code === "config_invalid" ? EXIT.badInput : EXIT.runFailed;
+    return error.code === "invalid_input" || error.code === "config_invalid" || error.code === "too_large" ? EXIT.badInput : EXIT.runFailed;
   }
   err.write(`error: ${describeError(error)}\n`);
   if (process.env.CAIRN_DEBUG) err.write(`${(error as Error)?.stack ?? ""}\n`);
