@@ -450,7 +450,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       return result;
     } finally {
       masking?.flush();
-      await pruneEmptyOutbox(paths.outbox);
+      // Nothing waits on it: an empty folder left a moment longer costs nothing.
+      void pruneEmptyOutbox(paths.outbox);
     }
   }
 
