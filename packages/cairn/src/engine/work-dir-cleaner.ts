@@ -19,6 +19,8 @@ export interface WorkDirCleanerOptions {
  * sharing the database may have just made it, for a run it is about to record.
  */
 const ORPHAN_AGE_MS = 60 * 60 * 1000;
+/** setTimeout's longest wait (2^31-1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Deletes ended runs' working folders (`runs/RUN`: inputs, outputs, attachments) once
@@ -48,7 +50,8 @@ export class WorkDirCleaner {
     }
     clearTimeout(this.timers.get(run.uuid));
     // Unref'd: a grace period must not keep a finished `cairn run` alive; the next start sweeps.
-    const timer = setTimeout(() => void this.remove(run.uuid), dueIn).unref();
+    // A longer grace than a timer can wait is waited in steps: release() looks again.
+    const timer = setTimeout(() => void this.release(run), Math.min(dueIn, MAX_TIMER_MS)).unref();
     this.timers.set(run.uuid, timer);
   }
 
