@@ -28,6 +28,8 @@ interface Result {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** The CLI process's peak RSS as last read from /proc while it ran (VmHWM only grows). */
+  peakRss: number;
 }
 
 function cairn(args: string[], env: Record<string, string> = {}, cwd = scratch): Promise<Result> {
@@ -40,7 +42,16 @@ function cairn(args: string[], env: Record<string, string> = {}, cwd = scratch):
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
-  return new Promise((done) => child.on("close", (code) => done({ code, stdout, stderr })));
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peakRss(child.pid!).then((p) => (peak = Math.max(peak, p)), () => undefined);
+  }, 100);
+  return new Promise((done) =>
+    child.on("close", (code) => {
+      clearInterval(sampler);
+      done({ code, stdout, stderr, peakRss: peak });
+    }),
+  );
 }
 
 /** Peak resident memory of a process, from the kernel's own count. */
@@ -192,6 +203,16 @@ describe("a 1 GiB attachment through `cairn server`", () => {
     if (dataDir) await stopPodmanService(join(dataDir, "podman", "podman.sock"));
   });
 
+  it("reports the server's refusal of an attachment with the part it names (exit 2), and starts nothing", async () => {
+    const small = join(scratch, "small.txt");
+    await writeFile(small, "small\n");
+    const refused = await cairn(["run", "lab/big", "--attach", `nope=${small}`], { CAIRN_SERVER: url, CAIRN_TOKEN: token });
+    expect(refused.code, refused.stdout + refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/part 'task:nope'.*no task 'nope'/);
+    const runs = await fetch(`${url}${W}/groups/lab/pipelines/big/runs`, { headers: { "x-tapis-token": token } });
+    expect(((await runs.json()) as any).result).toEqual([]);
+  }, 60_000);
+
   it("goes in and comes back out as a result zip, with the server under 300 MB of peak memory", async () => {
     const big = join(scratch, "big.bin");
     const started = Date.now();
@@ -215,10 +236,15 @@ describe("a 1 GiB attachment through `cairn server`", () => {
     expect(entries.get("sum/outbox/big.sha256")?.size).toBe(65);
 
     const peak = await peakRss(server.pid!);
+    const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(1);
     console.log(
       `1 GiB: generated in ${generated - started} ms; uploaded, checksummed and copied in ${ran - generated} ms; ` +
-        `zip downloaded in ${downloaded - ran} ms; server peak RSS ${(peak / 1024 ** 2).toFixed(1)} MiB`,
+        `zip downloaded in ${downloaded - ran} ms; peak RSS: server ${mib(peak)} MiB, ` +
+        `\`cairn run --attach\` ${mib(run.peakRss)} MiB, \`cairn results\` ${mib(download.peakRss)} MiB`,
     );
     expect(peak).toBeLessThan(PEAK_RSS_LIMIT);
+    // The client streams too: the file is sent from disk, the zip written as it arrives.
+    expect(run.peakRss).toBeLessThan(PEAK_RSS_LIMIT);
+    expect(download.peakRss).toBeLessThan(PEAK_RSS_LIMIT);
   }, 600_000);
 });

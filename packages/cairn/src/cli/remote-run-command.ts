@@ -1,6 +1,6 @@
-import { openAsBlob } from "node:fs";
 import type { CairnClient, Run } from "../client/cairn-client.js";
 import { resolveAttachments } from "./attachments.js";
+import { postEventWithAttachments } from "./event-upload.js";
 import type { ClientConfig } from "../config.js";
 import { parseParams, type PipelineRef } from "./arguments.js";
 import type { CommandIo } from "./command-io.js";
@@ -23,11 +23,11 @@ export async function remoteRunCommand(
   const params = parseParams(options.param);
   // The server checks task ids; the names and files are checked here, before anything is sent.
   const sources = await resolveAttachments(options.attach ?? []);
-  const attachments = await Promise.all(
-    sources.map(async (s) => ({ name: s.name, content: await openAsBlob(s.path), ...(s.task === undefined ? {} : { task: s.task }) })),
-  );
-  const { client } = await connect(config);
-  const run = await client.startRun(ref.groupId, ref.pipelineId, { params, directives: options.directive, attachments });
+  const { client, server, token } = await connect(config);
+  const run =
+    sources.length > 0
+      ? await postEventWithAttachments(server, token, ref, { params, directives: options.directive }, sources)
+      : await client.startRun(ref.groupId, ref.pipelineId, { params, directives: options.directive });
   if (!options.follow) {
     io.out.write(io.json ? JSON.stringify(run) + "\n" : `run ${run.uuid} of ${ref.groupId}/${ref.pipelineId} started; \`cairn logs ${run.uuid} --follow\` follows it\n`);
     return EXIT.ok;

@@ -97,8 +97,9 @@ export class CairnClient {
 
   /**
    * Starts a run through the pipeline's events endpoint. With attachments the event is
-   * sent as multipart/form-data, each file as a part (`task:TASK_ID` for one task's);
-   * a file-backed Blob (`fs.openAsBlob`) is streamed from disk as it is sent.
+   * sent as multipart/form-data, each file as a part (`task:TASK_ID` for one task's).
+   * Node 20's fetch holds such a body in memory while it sends it: for big files from
+   * Node, the CLI's postEventWithAttachments (node:http) streams them instead.
    */
   async startRun(
     groupId: string,
