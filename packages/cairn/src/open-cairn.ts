@@ -41,7 +41,8 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     keep: config.keepWorkDirs,
     warn: (message) => process.emitWarning(message, "CairnWorkDirs"),
   });
-  await workDirs.sweep(store);
+  // Leftovers cost disk, not correctness: a failed sweep is reported, and Cairn starts anyway.
+  await workDirs.sweep(store).catch((err: unknown) => process.emitWarning(`sweeping ended runs' working folders: ${String(err)}`, "CairnWorkDirs"));
   const host = new HostRuntime();
   let container: Promise<Runtime> | undefined;
   const runtimes: Runtimes = {
