@@ -51,9 +51,8 @@ export interface FakeContextOverrides<T extends Task> extends Partial<Omit<TaskE
 export function fakeContext<T extends Task>(task: T, overrides: FakeContextOverrides<T> = {}): FakeContext<T> {
   const tmp = mkdtempSync(join(tmpdir(), "cairn-fake-context-"));
   const root = join(tmp, "attempt");
-  const paths = { root, inputs: join(root, "inputs"), outputs: join(root, "outputs") };
-  mkdirSync(paths.inputs, { recursive: true });
-  mkdirSync(paths.outputs, { recursive: true });
+  const paths = { root, inputs: join(root, "inputs"), outputs: join(root, "outputs"), inbox: join(root, "inbox"), outbox: join(root, "outbox") };
+  for (const dir of [paths.inputs, paths.outputs, paths.inbox, paths.outbox]) mkdirSync(dir, { recursive: true });
 
   const logs: LoggedLine[] = [];
   const startedHandles: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadClientConfig, parseServerUrl } from "./config.js";
+import { DEFAULT_MAX_UPLOAD_BYTES, loadClientConfig, loadConfig, parseServerUrl } from "./config.js";
 
 describe("loadClientConfig", () => {
   it("reads the server, token, user and password from the environment, flags first", () => {
@@ -35,5 +35,24 @@ describe("parseServerUrl", () => {
     for (const bad of ["127.0.0.1:8080", "ftp://x", "http://u:p@x", "http://x/?q=1", "not a url"]) {
       expect(() => parseServerUrl(bad), bad).toThrow(expect.objectContaining({ code: "config_invalid", message: expect.stringContaining(bad) }));
     }
+  });
+});
+
+describe("loadConfig: uploads and working folders", () => {
+  it("reads the upload limit in human units and the grace period as a duration, with defaults", () => {
+    expect(loadConfig({}, { CAIRN_DATA_DIR: "/d" })).toMatchObject({ maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES, workDirGraceMs: 0 });
+    expect(loadConfig({}, { CAIRN_DATA_DIR: "/d", CAIRN_MAX_UPLOAD_BYTES: "512m", CAIRN_WORK_DIR_GRACE: "10m" })).toMatchObject({
+      maxUploadBytes: 512 * 1024 ** 2,
+      workDirGraceMs: 600_000,
+    });
+    expect(loadConfig({}, { CAIRN_DATA_DIR: "/d", CAIRN_MAX_UPLOAD_BYTES: "1.5GiB", CAIRN_WORK_DIR_GRACE: "90" })).toMatchObject({
+      maxUploadBytes: 1.5 * 1024 ** 3,
+      workDirGraceMs: 90_000,
+    });
+  });
+
+  it("refuses values it cannot read, naming the variable", () => {
+    expect(() => loadConfig({}, { CAIRN_MAX_UPLOAD_BYTES: "lots" })).toThrow(expect.objectContaining({ code: "config_invalid", message: expect.stringContaining("CAIRN_MAX_UPLOAD_BYTES") }));
+    expect(() => loadConfig({}, { CAIRN_WORK_DIR_GRACE: "soon" })).toThrow(expect.objectContaining({ code: "config_invalid", message: expect.stringContaining("CAIRN_WORK_DIR_GRACE") }));
   });
 });

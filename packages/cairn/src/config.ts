@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { CairnError } from "./errors.js";
+import { parseMemory } from "./spec/parse-memory.js";
 
 /**
  * The only module that reads the environment. Options are compiled once (strings to
@@ -25,6 +26,10 @@ export interface CairnConfig {
   pipFindLinks: string | undefined;
   /** Keep attempt working directories after a run (they are removed otherwise). */
   keepWorkDirs: boolean;
+  /** How long an ended run's working folder is kept before it is deleted (CAIRN_WORK_DIR_GRACE; 0: at once). */
+  workDirGraceMs: number;
+  /** The most bytes one request may upload as attachments (CAIRN_MAX_UPLOAD_BYTES, default 10 GiB). */
+  maxUploadBytes: number;
   /** `local` systems live under this folder, one sub-folder per group (CAIRN_LOCAL_SYSTEMS_ROOT, default DATA_DIR/systems). */
   localSystemsRoot: string;
   /** Secrets for local runs (`cairn run`), from CAIRN_SECRET_<NAME> variables; the server keeps its own. */
@@ -58,6 +63,8 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     },
     pipFindLinks: overrides.pipFindLinks ?? nonEmpty(env.CAIRN_PIP_FIND_LINKS),
     keepWorkDirs: overrides.keepWorkDirs ?? parseBool("CAIRN_KEEP_WORK_DIRS", env.CAIRN_KEEP_WORK_DIRS, false),
+    workDirGraceMs: overrides.workDirGraceMs ?? parseGrace(env.CAIRN_WORK_DIR_GRACE),
+    maxUploadBytes: overrides.maxUploadBytes ?? parseSize("CAIRN_MAX_UPLOAD_BYTES", env.CAIRN_MAX_UPLOAD_BYTES, DEFAULT_MAX_UPLOAD_BYTES),
     localSystemsRoot: resolve(overrides.localSystemsRoot ?? nonEmpty(env.CAIRN_LOCAL_SYSTEMS_ROOT) ?? join(dataDir, "systems")),
     localSecrets: overrides.localSecrets ?? secretsFromEnv(env),
     host: overrides.host ?? nonEmpty(env.CAIRN_HOST) ?? "127.0.0.1",
@@ -70,6 +77,23 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     throw new CairnError("config_invalid", `CAIRN_DATABASE_URL must be a postgres:// URL, got '${config.databaseUrl}'`);
   }
   return Object.freeze(config);
+}
+
+/** Uploads bigger than this are refused unless CAIRN_MAX_UPLOAD_BYTES says otherwise: big enough for a data set, small enough to stop a runaway client. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
+
+function parseGrace(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return 0;
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new CairnError("config_invalid", `CAIRN_WORK_DIR_GRACE must be a duration such as 0, 90s, 10m or 2h, got '${value}'`);
+  return ms;
+}
+
+function parseSize(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const bytes = parseMemory(value);
+  if (bytes === undefined) throw new CairnError("config_invalid", `${name} must be a size in bytes or with a unit (512m, 10g, 1.5GiB), got '${value}'`);
+  return bytes;
 }
 
 function secretsFromEnv(env: Env): Record<string, string> {

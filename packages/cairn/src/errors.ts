@@ -11,6 +11,7 @@ export type ErrorCode =
   | "forbidden"
   | "not_found"
   | "conflict"
+  | "too_large"
   | "task_failed"
   | "runtime_unavailable"
   | "image_not_found"

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { CairnConfig } from "./config.js";
 import { Engine, type RunApiAccess } from "./engine/engine.js";
 import type { SecretLookup } from "./engine/input-resolver.js";
+import { WorkDirCleaner } from "./engine/work-dir-cleaner.js";
 import { HostRuntime } from "./runtimes/host/host-runtime.js";
 import type { Runtime } from "./runtimes/runtime.js";
 import { createStore } from "./store/create-store.js";
@@ -14,6 +15,8 @@ export interface Cairn {
   store: Store;
   engine: Engine;
   runtimes: Runtimes;
+  /** Deletes ended runs' working folders after CAIRN_WORK_DIR_GRACE (the archiver hands its runs here too). */
+  workDirs: WorkDirCleaner;
   close(): Promise<void>;
 }
 
@@ -25,9 +28,21 @@ export interface OpenOptions {
   takeRun?: (run: RunRecord) => void;
 }
 
-/** Opens the store (migrating it), the runtimes (the container engine lazily) and an engine over them. */
+/**
+ * Opens the store (migrating it), the runtimes (the container engine lazily) and an engine
+ * over them, after deleting what ended runs left whose grace period passed while no
+ * process ran.
+ */
 export async function openCairn(config: CairnConfig, options: OpenOptions = {}): Promise<Cairn> {
   const store = await createStore({ databaseUrl: config.databaseUrl, sqlitePath: join(config.dataDir, "cairn.db") });
+  const workDirs = new WorkDirCleaner({
+    dataDir: config.dataDir,
+    graceMs: config.workDirGraceMs,
+    keep: config.keepWorkDirs,
+    warn: (message) => process.emitWarning(message, "CairnWorkDirs"),
+  });
+  // Leftovers cost disk, not correctness: a failed sweep is reported, and Cairn starts anyway.
+  await workDirs.sweep(store).catch((err: unknown) => process.emitWarning(`sweeping ended runs' working folders: ${String(err)}`, "CairnWorkDirs"));
   const host = new HostRuntime();
   let container: Promise<Runtime> | undefined;
   const runtimes: Runtimes = {
@@ -55,14 +70,17 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     allowHostRuntime: options.allowHostRuntime,
     apiAccess: options.apiAccess,
     takeRun: options.takeRun,
+    workDirs,
   });
   return {
     config,
     store,
     engine,
     runtimes,
+    workDirs,
     async close() {
       await engine.close();
+      workDirs.close();
       await host.close();
       if (container) await (await container.catch(() => undefined))?.close();
       await store.close();

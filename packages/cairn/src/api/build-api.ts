@@ -1,5 +1,6 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
+import multipart from "@fastify/multipart";
 import swagger, { type SwaggerTransformObject } from "@fastify/swagger";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
@@ -39,6 +40,8 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
 
   await app.register(cookie);
   await app.register(formbody);
+  // Only marks multipart requests: the events route reads their parts itself, as a stream (api/event-upload.ts).
+  await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes } });
   await app.register(swagger, {
     openapi: {
       info: { title: "Cairn", description: "Pipelines of containers, functions and HTTP requests; the Tapis Workflows API", version: "0.1.0" },

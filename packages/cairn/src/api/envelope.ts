@@ -52,6 +52,7 @@ const STATUS_OF: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
   cancelled: 409,
   task_failed: 500,
   internal: 500,

@@ -73,7 +73,8 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
       return secret && sealer.open(secret.sealedValue, secretBinding(groupId, name));
     },
   });
-  archiver = new Archiver({ store: cairn.store, config, systems, warn: (message) => process.emitWarning(message, "CairnArchiving") });
+  const workDirs = cairn.workDirs;
+  archiver = new Archiver({ store: cairn.store, config, systems, warn: (message) => process.emitWarning(message, "CairnArchiving"), releaseWorkDir: (run) => workDirs.release(run) });
   try {
     const ctx: ApiContext = {
       config,

@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runDir } from "../engine/attempt-files.js";
+import { attemptResultsDir } from "../engine/result-files.js";
 import { newExecutionId, newRunId, type RunId } from "../ids.js";
 import { createStore } from "../store/create-store.js";
 import type { SystemRecord } from "../store/service-store.js";
@@ -37,7 +38,7 @@ describe("Archiver", () => {
   const local = (): SystemConnector => systemConnector({ localSystemsRoot: systemsRoot, sshCredentials: async () => undefined });
   const archiver = (systems: SystemConnector, retryDelaysMs = [1, 1]) => new Archiver({ store, config: { dataDir, keepWorkDirs: false }, systems, retryDelaysMs });
 
-  /** A finished run of two tasks: `greet` retried once with an output and a large output file, `later` skipped. */
+  /** A finished run of two tasks: `greet` retried once with an output, a large output file and results, `later` skipped. */
   async function finishedRun(archives: string[]): Promise<RunRecord> {
     const uuid = newRunId();
     const run: RunRecord = {
@@ -75,6 +76,16 @@ describe("Archiver", () => {
     await mkdir(outputs, { recursive: true });
     await writeFile(join(outputs, "message"), "hello\n");
     await writeFile(join(outputs, "huge"), Buffer.alloc(2 * 1024 * 1024, "z"));
+    const outbox = attemptResultsDir(dataDir, uuid, "greet", 2);
+    await mkdir(join(outbox, "sub"), { recursive: true });
+    await writeFile(join(outbox, "r.txt"), "result\n");
+    await writeFile(join(outbox, "sub", "s.txt"), "nested\n");
+    // Links are never followed: not to a file, not to a folder.
+    await symlink("/etc/passwd", join(outbox, "passwd"));
+    await symlink("/etc", join(outbox, "etc"));
+    const earlier = attemptResultsDir(dataDir, uuid, "greet", 1);
+    await mkdir(earlier, { recursive: true });
+    await writeFile(join(earlier, "old.txt"), "from the failed attempt\n");
     return run;
   }
 
@@ -88,16 +99,28 @@ describe("Archiver", () => {
     a.takeRun(run);
     await a.idle();
     const base = join(systemsRoot, "lab/lab/workflows/archive", run.uuid);
-    expect(await listTree(base)).toEqual(["greet/output/.stderr", "greet/output/.stdout", "greet/output/huge", "greet/output/message", "later/output/.stderr", "later/output/.stdout"]);
+    expect(await listTree(base)).toEqual([
+      "greet/outbox/r.txt",
+      "greet/outbox/sub/s.txt",
+      "greet/output/.stderr",
+      "greet/output/.stdout",
+      "greet/output/huge",
+      "greet/output/message",
+      "later/output/.stderr",
+      "later/output/.stdout",
+    ]);
+    expect(await readFile(join(base, "greet/outbox/sub/s.txt"), "utf8")).toBe("nested\n");
     expect(await readFile(join(base, "greet/output/.stdout"), "utf8")).toBe("hello\nbye\n");
     expect(await readFile(join(base, "greet/output/.stderr"), "utf8")).toBe("warning\n");
     expect(await readFile(join(base, "greet/output/message"), "utf8")).toBe("hello\n");
     expect((await stat(join(base, "greet/output/huge"))).size).toBe(2 * 1024 * 1024);
     expect(await readFile(join(base, "later/output/.stdout"), "utf8")).toBe("");
     expect(await store.service.listRunArchives(run.uuid)).toEqual([
-      expect.objectContaining({ archiveId: "keep", status: "done", attempts: 1, message: "6 files written", location: `file://${join(systemsRoot, "lab/lab/workflows/archive")}/${run.uuid}` }),
+      expect.objectContaining({ archiveId: "keep", status: "done", attempts: 1, message: "8 files written", location: `file://${join(systemsRoot, "lab/lab/workflows/archive")}/${run.uuid}` }),
     ]);
     await expect(stat(runDir(dataDir, run.uuid))).rejects.toMatchObject({ code: "ENOENT" });
+    // Results outlive the working folder.
+    expect(await readFile(join(attemptResultsDir(dataDir, run.uuid, "greet", 2), "r.txt"), "utf8")).toBe("result\n");
     expect((await store.getRun(run.uuid))?.status).toBe("failed");
   });
 

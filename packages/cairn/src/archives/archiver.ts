@@ -19,6 +19,8 @@ export interface ArchiverOptions {
   retryDelaysMs?: readonly number[];
   /** Where a failed try is reported (the server's log). */
   warn?: (message: string) => void;
+  /** Takes a run's working folder once archiving is done with it (after the grace period, see WorkDirCleaner); default: deleted at once. */
+  releaseWorkDir?: (run: RunRecord) => void | Promise<void>;
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000];
@@ -35,6 +37,7 @@ export class Archiver {
   private readonly systems: SystemConnector;
   private readonly delays: readonly number[];
   private readonly warn: (message: string) => void;
+  private readonly releaseWorkDir: (run: RunRecord) => void | Promise<void>;
   private readonly inFlight = new Map<RunId, Promise<void>>();
   private readonly stopping = new AbortController();
 
@@ -44,6 +47,7 @@ export class Archiver {
     this.systems = options.systems;
     this.delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.warn = options.warn ?? (() => {});
+    this.releaseWorkDir = options.releaseWorkDir ?? (async (run) => (this.config.keepWorkDirs ? undefined : removeRunDir(this.config.dataDir, run.uuid)));
   }
 
   /** The engine's hand-over of an ended run and its working folder. Returns at once. */
@@ -95,7 +99,7 @@ export class Archiver {
     let unfinished = false;
     for (const item of todo) unfinished = !(await this.archiveOne(run, item.archiveId, item.attempts)) || unfinished;
     // The folder is kept while an archiving may still need it.
-    if (!unfinished && !this.config.keepWorkDirs) await removeRunDir(this.config.dataDir, run.uuid);
+    if (!unfinished) await this.releaseWorkDir(run);
   }
 
   /** Tries until done, a failure not worth retrying, or the tries run out; false when stopped first. */
@@ -140,7 +144,7 @@ export class Archiver {
       const files = await runFiles(this.store, this.config.dataDir, run);
       const folders = new Set(files.map((f) => f.path.slice(0, f.path.lastIndexOf("/"))));
       for (const folder of folders) await target.mkdir(folder);
-      for (const file of files) await target.writeFile(file.path, file.open());
+      for (const file of files) await target.writeFile(file.path, await file.open());
       return { location: `${target.location}/${run.uuid}`, count: files.length };
     } finally {
       await target.close();

@@ -3,6 +3,7 @@ import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { runDir } from "../engine/attempt-files.js";
+import { attemptResultsDir, listResultFiles } from "../engine/result-files.js";
 import type { ExecutionRecord, RunRecord, Store } from "../store/store.js";
 
 const LOG_NAMES = new Set([".stdout", ".stderr"]);
@@ -10,14 +11,16 @@ const LOG_NAMES = new Set([".stdout", ".stderr"]);
 /** One file of a run's archive: its path under the archive folder and how to read it. */
 export interface RunFile {
   path: string;
-  open(): Buffer | Readable;
+  open(): Buffer | Readable | Promise<Readable>;
 }
 
 /**
  * The files of a run's archive, in the quickstart's layout:
- * `RUN_UUID/TASK_ID/output/{.stdout,.stderr,OUTPUT…}` for the latest attempt of each task.
+ * `RUN_UUID/TASK_ID/output/{.stdout,.stderr,OUTPUT…}` for the latest attempt of each task,
+ * and `RUN_UUID/TASK_ID/outbox/…` for its results (what it wrote under /outbox).
  * Logs and outputs come from the store, where they are kept (and where a secret is already
- * masked); output files too large to be kept there come from the attempt's folder.
+ * masked); output files too large to be kept there come from the attempt's folder, results
+ * from DATA_DIR/results, without following symbolic links.
  */
 export async function runFiles(store: Store, dataDir: string, run: RunRecord): Promise<RunFile[]> {
   const latest = new Map<string, ExecutionRecord>();
@@ -34,6 +37,9 @@ export async function runFiles(store: Store, dataDir: string, run: RunRecord): P
     const outputsDir = join(runDir(dataDir, run.uuid), e.taskId, String(e.attempt), "outputs");
     for (const name of await largeOutputs(outputsDir, e.outputs)) {
       files.push({ path: `${folder}/${name}`, open: () => createReadStream(join(outputsDir, name)) });
+    }
+    for (const result of await listResultFiles(attemptResultsDir(dataDir, run.uuid, e.taskId, e.attempt))) {
+      files.push({ path: `${run.uuid}/${e.taskId}/outbox/${result.path}`, open: () => result.open() });
     }
   }
   return files;

@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { Command, CommanderError, Option } from "commander";
 import { ApiError } from "../client/api-error.js";
 import { loadClientConfig, loadConfig, type CairnConfig, type ClientConfig } from "../config.js";
@@ -6,6 +7,7 @@ import { ValidationError, describeError, formatIssues, isCairnError } from "../e
 import { validateDirectives } from "../spec/index.js";
 import type { RunId } from "../ids.js";
 import { applyCommand } from "./apply-command.js";
+import { resolveAttachments, stageAttachments } from "./attachments.js";
 import { isLocalPipelineArgument, parseParams, parsePipelineRef } from "./arguments.js";
 import { cancelCommand } from "./cancel-command.js";
 import type { CommandIo } from "./command-io.js";
@@ -56,8 +58,9 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .argument("<file|group/pipeline>", "pipeline file, or GROUP/PIPELINE on the server")
     .option("-p, --param <key=value>", "a run parameter (repeatable)", collect, [])
     .option("-d, --directive <directive>", "a directive such as no_push or custom_tag:v1 (repeatable)", collect, [])
+    .option("-a, --attach <[task=]path>", "a file or folder for every task's /inbox, or TASK=PATH for one task's (repeatable)", collect, [])
     .option("-f, --follow", "GROUP/PIPELINE: show task states and logs until the run ends, and exit with 0 if it succeeded, 1 if not (a local run is always followed)")
-    .action(async (target: string, opts: { param: string[]; directive: string[]; follow?: boolean }) => {
+    .action(async (target: string, opts: { param: string[]; directive: string[]; attach: string[]; follow?: boolean }) => {
       exitCode = isLocalPipelineArgument(target, isFile)
         ? await runCommand(target, opts, program.opts<GlobalOptions>(), out, err)
         : await remoteRunCommand(parsePipelineRef(target), opts, clientConfig(), io());
@@ -117,7 +120,7 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
 
   program
     .command("results")
-    .description("download a run's outputs and logs as a zip")
+    .description("download a run's outputs, logs and results (what its tasks wrote to /outbox) as a zip")
     .argument("<run>", "the run's uuid")
     .option("-o, --output <file>", "where to write the zip (default: run-UUID.zip)")
     .action(async (run: string, opts: { output?: string }) => {
@@ -161,7 +164,7 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
 
 async function runCommand(
   file: string,
-  opts: { param: string[]; directive: string[] },
+  opts: { param: string[]; directive: string[]; attach: string[] },
   global: GlobalOptions,
   out: Output,
   err: Output,
@@ -169,15 +172,18 @@ async function runCommand(
   const pipeline = await loadPipelineSource(file);
   const params = parseParams(opts.param);
   const directives = opts.directive.length > 0 ? validateDirectives(opts.directive) : {};
+  const attachments = await resolveAttachments(opts.attach, new Set(pipeline.tasks.map((t) => t.id)));
   const config = configFor(global);
   const cairn = await openLocal(config);
   let interrupted = false;
+  let staging: string | undefined;
   try {
     const pending = (await cairn.store.listUnfinishedRuns()).length;
     if (pending > 0 && !global.json) {
       err.write(`note: ${pending} unfinished run(s) in ${config.dataDir}; \`cairn resume\` finishes them\n`);
     }
-    const run = await cairn.engine.startRun({ pipeline, params, directives });
+    if (attachments.length > 0) staging = await stageAttachments(config.dataDir, attachments);
+    const run = await cairn.engine.startRun({ pipeline, params, directives, ...(staging !== undefined ? { attachments: staging } : {}) });
     const stopReporting = reportRun(cairn.engine, run.uuid, out, { json: Boolean(global.json) });
     if (!global.json) out.write(`run ${run.uuid} of pipeline '${pipeline.id}' started (${pipeline.tasks.length} tasks)\n`);
     const onSigint = () => {
@@ -194,6 +200,8 @@ async function runCommand(
     if (final.status === "succeeded") return EXIT.ok;
     return interrupted ? EXIT.interrupted : EXIT.runFailed;
   } finally {
+    // Moved into the run's folder when the run started; left here only if it did not.
+    if (staging !== undefined) await rm(staging, { recursive: true, force: true });
     await cairn.close();
   }
 }
@@ -272,7 +280,7 @@ function reportError(error: unknown, err: Output): number {
   if (isCairnError(error)) {
     err.write(`error: ${describeError(error)}\n`);
     if (error instanceof ApiError && error.status === 401) err.write("log in again with `cairn login`\n");
-    return error.code === "invalid_input" || error.code === "config_invalid" ? EXIT.badInput : EXIT.runFailed;
+    return error.code === "invalid_input" || error.code === "config_invalid" || error.code === "too_large" ? EXIT.badInput : EXIT.runFailed;
   }
   err.write(`error: ${describeError(error)}\n`);
   if (process.env.CAIRN_DEBUG) err.write(`${(error as Error)?.stack ?? ""}\n`);

@@ -1,4 +1,6 @@
 import type { CairnClient, Run } from "../client/cairn-client.js";
+import { resolveAttachments } from "./attachments.js";
+import { postEventWithAttachments } from "./event-upload.js";
 import type { ClientConfig } from "../config.js";
 import { parseParams, type PipelineRef } from "./arguments.js";
 import type { CommandIo } from "./command-io.js";
@@ -14,13 +16,18 @@ import { connect } from "./server-connection.js";
  */
 export async function remoteRunCommand(
   ref: PipelineRef,
-  options: { param: string[]; directive: string[]; follow?: boolean },
+  options: { param: string[]; directive: string[]; attach?: string[]; follow?: boolean },
   config: ClientConfig,
   io: CommandIo,
 ): Promise<number> {
   const params = parseParams(options.param);
-  const { client } = await connect(config);
-  const run = await client.startRun(ref.groupId, ref.pipelineId, { params, directives: options.directive });
+  // The server checks task ids; the names and files are checked here, before anything is sent.
+  const sources = await resolveAttachments(options.attach ?? []);
+  const { client, server, token } = await connect(config);
+  const run =
+    sources.length > 0
+      ? await postEventWithAttachments(server, token, ref, { params, directives: options.directive }, sources)
+      : await client.startRun(ref.groupId, ref.pipelineId, { params, directives: options.directive });
   if (!options.follow) {
     io.out.write(io.json ? JSON.stringify(run) + "\n" : `run ${run.uuid} of ${ref.groupId}/${ref.pipelineId} started; \`cairn logs ${run.uuid} --follow\` follows it\n`);
     return EXIT.ok;

@@ -10,8 +10,8 @@ import type { CommandIo } from "./command-io.js";
 import { connect } from "./server-connection.js";
 
 /**
- * `cairn results RUN -o FILE`: the run's outputs and logs as a zip (`TASK/output/NAME`,
- * `TASK/output/.stdout`, `.stderr`). Written beside the target first and renamed, so
+ * `cairn results RUN -o FILE`: the run's outputs, logs and results as a zip (`TASK/output/NAME`,
+ * `TASK/output/.stdout`, `.stderr`, `TASK/outbox/PATH`). Written beside the target first and renamed, so
  * FILE is never half a zip.
  */
 export async function resultsCommand(runText: string, options: { output?: string }, config: ClientConfig, io: CommandIo): Promise<number> {

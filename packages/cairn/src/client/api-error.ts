@@ -10,6 +10,7 @@ const CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "forbidden",
   "not_found",
   "conflict",
+  "too_large",
   "task_failed",
   "runtime_unavailable",
   "image_not_found",
@@ -55,6 +56,7 @@ function codeFor(status: number, code: string | undefined): ErrorCode {
   if (status === 403) return "forbidden";
   if (status === 404) return "not_found";
   if (status === 409) return "conflict";
+  if (status === 413) return "too_large";
   if (status >= 400 && status < 500) return "invalid_input";
   return status === 503 ? "runtime_unavailable" : "internal";
 }

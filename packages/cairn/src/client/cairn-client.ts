@@ -95,12 +95,24 @@ export class CairnClient {
     );
   }
 
-  /** Starts a run through the pipeline's events endpoint. */
-  async startRun(groupId: string, pipelineId: string, options: { params?: Record<string, string>; directives?: string[] } = {}): Promise<Run> {
+  /**
+   * Starts a run through the pipeline's events endpoint. With attachments the event is
+   * sent as multipart/form-data, each file as a part (`task:TASK_ID` for one task's).
+   * Node 20's fetch holds such a body in memory while it sends it: for big files from
+   * Node, the CLI's postEventWithAttachments (node:http) streams them instead.
+   */
+  async startRun(
+    groupId: string,
+    pipelineId: string,
+    options: { params?: Record<string, string>; directives?: string[]; attachments?: readonly RunAttachment[] } = {},
+  ): Promise<Run> {
+    const body = { params: options.params ?? {}, ...(options.directives && options.directives.length > 0 ? { directives: options.directives } : {}) };
+    const attachments = options.attachments ?? [];
     return unwrap(
       this.api.POST(`${W}/groups/{group_id}/pipelines/{pipeline_id}/events`, {
         params: { path: { group_id: groupId, pipeline_id: pipelineId } },
-        body: { params: options.params ?? {}, ...(options.directives && options.directives.length > 0 ? { directives: options.directives } : {}) },
+        body,
+        ...(attachments.length > 0 ? { bodySerializer: () => eventForm(body, attachments) } : {}),
       }),
     );
   }
@@ -188,6 +200,21 @@ export class CairnClient {
     if (data === null) throw new ApiError(response.status, "the results answer had no body");
     return data;
   }
+}
+
+/** A file for a run: under `name` in every task's /inbox, or in one task's. */
+export interface RunAttachment {
+  name: string;
+  task?: string;
+  content: Blob;
+}
+
+function eventForm(body: { params: Record<string, string>; directives?: string[] }, attachments: readonly RunAttachment[]): FormData {
+  const form = new FormData();
+  form.append("params", JSON.stringify(body.params));
+  if (body.directives) form.append("directives", JSON.stringify(body.directives));
+  for (const a of attachments) form.append(a.task === undefined ? "attachments" : `task:${a.task}`, a.content, a.name);
+  return form;
 }
 
 function runPath(run: RunRef) {

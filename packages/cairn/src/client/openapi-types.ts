@@ -1023,7 +1023,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a run of the pipeline, with optional params and directives */
+        /**
+         * Start a run of the pipeline, with optional params and directives
+         * @description A JSON body, or multipart/form-data with the same fields as form fields (params and directives as JSON) and files: a file part named task:TASK_ID goes to that task's /inbox only, any other file part to every task's. The file's name, with folders, is its path under /inbox. Uploads larger than CAIRN_MAX_UPLOAD_BYTES get 413.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1547,7 +1550,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One task execution's outputs and logs as a zip */
+        /** One task execution's outputs, logs and /outbox results as a zip */
         get: {
             parameters: {
                 query?: never;
@@ -1660,7 +1663,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A run's outputs and logs as a zip */
+        /** A run's outputs, logs and /outbox results as a zip */
         get: {
             parameters: {
                 query?: never;

@@ -1,15 +1,19 @@
-import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AttemptPaths } from "../tasks/task-handler.js";
+import { prepareOutbox } from "./result-files.js";
+import { removeRunDir, runDir } from "./run-dir.js";
+import { prepareInbox } from "./run-inbox.js";
 
 /** An output larger than this is not passed to other tasks as a value (it stays a file). */
 export const MAX_OUTPUT_VALUE_BYTES = 1024 * 1024;
 
-export function runDir(dataDir: string, runUuid: string): string {
-  return join(dataDir, "runs", runUuid);
-}
+export { removeRunDir, runDir };
 
-/** Creates `runs/RUN/TASK/ATTEMPT/{inputs,outputs}` and writes one file per input. */
+/**
+ * Creates `runs/RUN/TASK/ATTEMPT/{inputs,outputs}`, writes one file per input, and finds
+ * the task's inbox (its attachments) and the attempt's outbox (its results).
+ */
 export async function prepareAttempt(
   dataDir: string,
   runUuid: string,
@@ -18,14 +22,19 @@ export async function prepareAttempt(
   inputs: Record<string, string>,
 ): Promise<AttemptPaths> {
   const root = join(runDir(dataDir, runUuid), taskId, String(attempt));
-  const paths = { root, inputs: join(root, "inputs"), outputs: join(root, "outputs") };
+  const inputsDir = join(root, "inputs");
+  const outputsDir = join(root, "outputs");
   // Never cleared: each attempt has its own folder, and a resumed attempt's container
-  // still has this one mounted.
-  await mkdir(paths.inputs, { recursive: true });
-  // Containers may run as another user than the server: let them write their outputs.
-  await mkdir(paths.outputs, { recursive: true, mode: 0o777 });
-  await Promise.all(Object.entries(inputs).map(([name, value]) => writeFile(join(paths.inputs, name), value)));
-  return paths;
+  // still has this one mounted. The four folders are made side by side: each file system
+  // call is a trip to libuv's thread pool, and in a chain they add up per task.
+  const [, , inbox, outbox] = await Promise.all([
+    mkdir(inputsDir, { recursive: true }).then(() => Promise.all(Object.entries(inputs).map(([name, value]) => writeFile(join(inputsDir, name), value)))),
+    // Containers may run as another user than the server: let them write their outputs.
+    mkdir(outputsDir, { recursive: true, mode: 0o777 }),
+    prepareInbox(dataDir, runUuid, taskId),
+    prepareOutbox(dataDir, runUuid, taskId, attempt),
+  ]);
+  return { root, inputs: inputsDir, outputs: outputsDir, inbox, outbox };
 }
 
 /** Reads the files a task wrote to its outputs folder, by name. */
@@ -51,8 +60,4 @@ export async function collectOutputs(
     outputs[name] = await readFile(file, "utf8");
   }
   return outputs;
-}
-
-export async function removeRunDir(dataDir: string, runUuid: string): Promise<void> {
-  await rm(runDir(dataDir, runUuid), { recursive: true, force: true });
 }

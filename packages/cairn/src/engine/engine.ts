@@ -16,6 +16,9 @@ import {
 import type { AttemptPaths, Runtimes, TaskApiAccess, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
 import type { SeenLines } from "../runtimes/runtime.js";
 import { collectOutputs, prepareAttempt, removeRunDir } from "./attempt-files.js";
+import { pruneEmptyOutbox } from "./result-files.js";
+import { adoptAttachments } from "./run-inbox.js";
+import { WorkDirCleaner } from "./work-dir-cleaner.js";
 import { AttemptLogMasking } from "./log-masking.js";
 import { BatchWriter } from "./batch-writer.js";
 import { ReadyQueue } from "./ready-queue.js";
@@ -43,6 +46,8 @@ export interface EngineOptions {
    * task files from it). The engine then leaves deleting the folder to it.
    */
   takeRun?: (run: RunRecord) => void;
+  /** Deletes ended runs' working folders after the grace period; one is made from the config when absent. */
+  workDirs?: WorkDirCleaner;
 }
 
 /** How the engine gets the API's URL and a token for a run's tasks; the token stops working when the run ends. */
@@ -57,6 +62,11 @@ export interface StartRunRequest {
   groupId?: string;
   /** The user starting it through the API. */
   startedBy?: string;
+  /**
+   * A staging folder of attachments (see run-inbox.ts), moved into the run's folder before
+   * the run is recorded; the caller removes it if the run is not started.
+   */
+  attachments?: string;
 }
 
 export interface LogEvent {
@@ -123,6 +133,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly allowHostRuntime: boolean;
   private readonly apiAccess: RunApiAccess | undefined;
   private readonly takeRun: ((run: RunRecord) => void) | undefined;
+  private readonly workDirs: WorkDirCleaner;
   private readonly writer: BatchWriter;
   private readonly active = new Map<RunId, ActiveRun>();
   private readonly ready = new ReadyQueue<{ run: ActiveRun; slot: TaskSlot; resume: boolean }>();
@@ -138,6 +149,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.secrets = options.secrets ?? (async () => undefined);
     this.apiAccess = options.apiAccess;
     this.takeRun = options.takeRun;
+    this.workDirs = options.workDirs ?? new WorkDirCleaner({ dataDir: options.config.dataDir, graceMs: options.config.workDirGraceMs, keep: options.config.keepWorkDirs });
     this.allowHostRuntime = options.allowHostRuntime ?? options.config.allowHostRuntime;
     this.writer = new BatchWriter(options.store);
   }
@@ -189,7 +201,15 @@ export class Engine extends EventEmitter<EngineEvents> {
       return record;
     }
     const executions = pipeline.tasks.map((task) => newAttempt(record.uuid, task.id, 1, null));
-    await this.writer.write({ newRuns: [record], newExecutions: executions });
+    // In place before the run is recorded, so a task never starts without its attachments;
+    // a crash in between leaves a folder no run owns, which the start-up sweep removes.
+    if (request.attachments !== undefined) await adoptAttachments(this.config.dataDir, record.uuid, request.attachments);
+    try {
+      await this.writer.write({ newRuns: [record], newExecutions: executions });
+    } catch (err) {
+      if (request.attachments !== undefined) await removeRunDir(this.config.dataDir, record.uuid).catch(() => undefined);
+      throw err;
+    }
     this.emit("run", record);
     for (const e of executions) this.emit("execution", e);
     const run = this.activate(record, executions);
@@ -430,6 +450,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       return result;
     } finally {
       masking?.flush();
+      // Nothing waits on it: an empty folder left a moment longer costs nothing.
+      void pruneEmptyOutbox(paths.outbox);
     }
   }
 
@@ -539,8 +561,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       .write({ runUpdates: [{ uuid: run.record.uuid, patch }] })
       .then(async () => {
         if (this.takeRun) this.takeRun(run.record);
-        // Leftover files cost disk, not correctness: a failed removal must not take the process down.
-        else if (!this.config.keepWorkDirs) await removeRunDir(this.config.dataDir, run.record.uuid).catch(() => undefined);
+        else await this.workDirs.release(run.record);
       })
       .finally(() => {
         this.emit("run", run.record);

@@ -12,13 +12,15 @@ let ctx: FakeContext<FunctionTask>;
 afterEach(async () => ctx?.cleanup());
 
 describe("processEnvironment", () => {
-  it("in a container: inputs as env vars, fixed /cairn paths, inputs mounted read-only and outputs read-write", () => {
-    ctx = fakeContext(task, { inputs: { NAME: "x", CAIRN_OUTPUTS_DIR: "/evil" }, attempt: 2 });
+  it("in a container: inputs as env vars, fixed /cairn paths, /inbox and /outbox, inputs and inbox mounted read-only, outputs and outbox read-write", () => {
+    ctx = fakeContext(task, { inputs: { NAME: "x", CAIRN_OUTPUTS_DIR: "/evil", CAIRN_INBOX_DIR: "/evil" }, attempt: 2 });
     const result = processEnvironment(ctx, "container");
     expect(result.env).toEqual({
       NAME: "x",
       CAIRN_INPUTS_DIR: "/cairn/inputs",
       CAIRN_OUTPUTS_DIR: "/cairn/outputs",
+      CAIRN_INBOX_DIR: "/inbox",
+      CAIRN_OUTBOX_DIR: "/outbox",
       CAIRN_RUN_UUID: ctx.runUuid,
       CAIRN_TASK_ID: "t1",
       CAIRN_EXECUTION_UUID: ctx.executionUuid,
@@ -27,6 +29,8 @@ describe("processEnvironment", () => {
     expect(result.mounts).toEqual([
       { hostPath: ctx.paths.inputs, containerPath: "/cairn/inputs", readOnly: true },
       { hostPath: ctx.paths.outputs, containerPath: "/cairn/outputs", readOnly: false },
+      { hostPath: ctx.paths.inbox, containerPath: "/inbox", readOnly: true },
+      { hostPath: ctx.paths.outbox, containerPath: "/outbox", readOnly: false },
     ]);
     expect(result).toMatchObject({ inputsDir: "/cairn/inputs", outputsDir: "/cairn/outputs" });
   });
@@ -35,7 +39,14 @@ describe("processEnvironment", () => {
     ctx = fakeContext(task, { inputs: { A: "1" } });
     const result = processEnvironment(ctx, "host");
     expect(result.mounts).toEqual([]);
-    expect(result.env).toMatchObject({ A: "1", CAIRN_INPUTS_DIR: ctx.paths.inputs, CAIRN_OUTPUTS_DIR: ctx.paths.outputs, CAIRN_ATTEMPT: "1" });
+    expect(result.env).toMatchObject({
+      A: "1",
+      CAIRN_INPUTS_DIR: ctx.paths.inputs,
+      CAIRN_OUTPUTS_DIR: ctx.paths.outputs,
+      CAIRN_INBOX_DIR: ctx.paths.inbox,
+      CAIRN_OUTBOX_DIR: ctx.paths.outbox,
+      CAIRN_ATTEMPT: "1",
+    });
     expect(result).toMatchObject({ inputsDir: ctx.paths.inputs, outputsDir: ctx.paths.outputs });
   });
 

@@ -11,6 +11,10 @@ export interface AttemptPaths {
   inputs: string;
   /** The task writes its outputs here, one file per output. Mounted at /cairn/outputs. */
   outputs: string;
+  /** The task's attachments (shared by its attempts). Mounted read-only at /inbox. */
+  inbox: string;
+  /** Whatever the attempt writes here is kept as its results (DATA_DIR/results/…). Mounted at /outbox. */
+  outbox: string;
 }
 
 export interface Runtimes {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { CairnError, NotFoundError } from "../../errors.js";
+import { removeRunResults } from "../../engine/result-files.js";
 import { ID_PATTERN, ID_RULE } from "../../spec/schema.js";
 import type { GroupRecord, MemberRecord } from "../../store/service-store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
@@ -78,7 +79,10 @@ export function groupRoutes(app: ApiApp, ctx: ApiContext): void {
     const runs = await ctx.store.listRuns({ groupId: group.id, statuses: ["queued", "running"] });
     await Promise.all(runs.map((r) => ctx.engine.cancelRun(r.uuid)));
     await Promise.all(runs.map((r) => ctx.engine.waitForRun(r.uuid)));
+    const all = await ctx.store.listRuns({ groupId: group.id });
     await service.deleteGroup(group.id);
+    // Results are kept until their run is deleted, which is now; a failed removal only costs disk.
+    for (const r of all) await removeRunResults(ctx.config.dataDir, r.uuid).catch(() => undefined);
     return ok(null, `Group '${group.id}' deleted`);
   });
 

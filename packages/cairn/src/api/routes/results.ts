@@ -1,36 +1,46 @@
 import yazl from "yazl";
+import { attemptResultsDir, listResultFiles } from "../../engine/result-files.js";
 import type { ExecutionRecord, Store } from "../../store/store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { principalOf } from "../principal.js";
 import { executionParams, loadExecution, loadRun, runParams } from "./runs.js";
 
 /**
- * Results as one zip, laid out like a Tapis archive: `TASK/output/NAME` for each output
- * and `TASK/output/.stdout`, `.stderr` for the log. A run's zip has the latest attempt of
- * each task; an execution's zip has that attempt alone, without the task folder.
+ * Results as one zip, laid out like a Tapis archive: `TASK/output/NAME` for each output,
+ * `TASK/output/.stdout`, `.stderr` for the log, and `TASK/outbox/PATH` for each file the
+ * task wrote under /outbox. A run's zip has the latest attempt of each task; an
+ * execution's zip has that attempt alone, without the task folder. The zip is written as
+ * it is sent, and each result file is read from disk as it goes in, one at a time.
  */
 
+/**
+ * Result files above this size are stored, not deflated: big results are mostly data
+ * that is compressed already (or random), and deflating a gigabyte costs tens of seconds
+ * of the server's CPU for little.
+ */
+const DEFLATE_UP_TO_BYTES = 16 * 1024 * 1024;
+
 export function resultRoutes(app: ApiApp, ctx: ApiContext): void {
-  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/results", { schema: { summary: "A run's outputs and logs as a zip", params: runParams } }, async (request, reply) => {
+  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/results", { schema: { summary: "A run's outputs, logs and /outbox results as a zip", params: runParams } }, async (request, reply) => {
     const { run } = await loadRun(ctx, principalOf(request), request.params);
     const latest = new Map<string, ExecutionRecord>();
     for (const e of await ctx.store.listExecutions(run.uuid)) {
       const seen = latest.get(e.taskId);
       if (!seen || seen.attempt < e.attempt) latest.set(e.taskId, e);
     }
-    const zip = new yazl.ZipFile();
-    for (const e of latest.values()) await addExecution(zip, ctx.store, e, `${e.taskId}/`);
+    const zip = newZip();
+    for (const e of latest.values()) await addExecution(zip, ctx, e, `${e.taskId}/`);
     zip.end();
     return reply.type("application/zip").header("content-disposition", `attachment; filename="run-${run.uuid}.zip"`).send(zip.outputStream);
   });
 
   app.get(
     "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions/:execution_uuid/results",
-    { schema: { summary: "One task execution's outputs and logs as a zip", params: executionParams } },
+    { schema: { summary: "One task execution's outputs, logs and /outbox results as a zip", params: executionParams } },
     async (request, reply) => {
       const { execution } = await loadExecution(ctx, principalOf(request), request.params);
-      const zip = new yazl.ZipFile();
-      await addExecution(zip, ctx.store, execution, "");
+      const zip = newZip();
+      await addExecution(zip, ctx, execution, "");
       zip.end();
       return reply
         .type("application/zip")
@@ -40,7 +50,8 @@ export function resultRoutes(app: ApiApp, ctx: ApiContext): void {
   );
 }
 
-async function addExecution(zip: yazl.ZipFile, store: Store, e: ExecutionRecord, prefix: string): Promise<void> {
+async function addExecution(zip: yazl.ZipFile, ctx: ApiContext, e: ExecutionRecord, prefix: string): Promise<void> {
+  const store: Store = ctx.store;
   const mtime = new Date(e.endedAt ?? e.startedAt ?? e.createdAt);
   for (const [name, value] of Object.entries(e.outputs)) zip.addBuffer(Buffer.from(value), `${prefix}output/${name}`, { mtime });
   const streams = { stdout: [] as string[], stderr: [] as string[] };
@@ -54,4 +65,17 @@ async function addExecution(zip: yazl.ZipFile, store: Store, e: ExecutionRecord,
   for (const [stream, lines] of Object.entries(streams)) {
     zip.addBuffer(Buffer.from(lines.length > 0 ? lines.join("\n") + "\n" : ""), `${prefix}output/.${stream}`, { mtime });
   }
+  for (const file of await listResultFiles(attemptResultsDir(ctx.config.dataDir, e.runUuid, e.taskId, e.attempt))) {
+    const options = { size: file.size, mtime: file.mtime, compress: file.size <= DEFLATE_UP_TO_BYTES };
+    zip.addReadStreamLazy(`${prefix}outbox/${file.path}`, options, (done) => {
+      file.open().then((stream) => done(null, stream), (err: Error) => done(err, undefined as never));
+    });
+  }
+}
+
+/** A zip that breaks off its answer if a file cannot be read (the client sees a cut-off download, not a valid zip without the file). */
+function newZip(): yazl.ZipFile {
+  const zip = new yazl.ZipFile();
+  zip.on("error", (err: Error) => (zip.outputStream as unknown as { destroy(err: Error): void }).destroy(err));
+  return zip;
 }

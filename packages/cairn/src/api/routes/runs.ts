@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { z } from "zod";
 import { CairnError, isCairnError, NotFoundError, ValidationError } from "../../errors.js";
 import type { ExecutionId, RunId } from "../../ids.js";
@@ -7,6 +8,7 @@ import { parsePipeline } from "../../spec/validate.js";
 import type { ExecutionRecord, ExecutionStatus, RunRecord, RunStatus } from "../../store/store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
+import { receiveEventUpload } from "../event-upload.js";
 import { accessGroup, type GroupAccess } from "../group-access.js";
 import { principalOf, type Principal } from "../principal.js";
 import { idSchema } from "./groups.js";
@@ -80,20 +82,51 @@ export function runRoutes(app: ApiApp, ctx: ApiContext): void {
     {
       schema: {
         summary: "Start a run of the pipeline, with optional params and directives",
+        description:
+          "A JSON body, or multipart/form-data with the same fields as form fields (params and directives as JSON) and files: " +
+          "a file part named task:TASK_ID goes to that task's /inbox only, any other file part to every task's. " +
+          "The file's name, with folders, is its path under /inbox. Uploads larger than CAIRN_MAX_UPLOAD_BYTES get 413.",
         params: z.strictObject({ group_id: idSchema, pipeline_id: idSchema }),
         body: eventBody,
         response: { 201: envelopeSchema(runSchema) },
+      },
+      // A multipart body is read by the handler, as a stream; the schema sees an empty event.
+      preValidation: async (request) => {
+        if (request.isMultipart()) request.body = { params: {} };
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const { access, record } = await loadPipeline(service, principal, request.params);
       if (principal.scope) throw new CairnError("forbidden", "a run's token cannot start runs");
-      const body = request.body;
-      const directives = eventDirectives(body.directives, body.commit_message);
       const pipeline = parsePipeline(record.definition, `pipeline '${record.id}'`);
-      const run = await ctx.engine.startRun({ pipeline, params: stringParams(body.params), directives, groupId: access.group.id, startedBy: principal.login });
-      return reply.status(201).send(ok(presentRun(access, run), "Run started", 201));
+      const upload = request.isMultipart()
+        ? await receiveEventUpload(request, { dataDir: ctx.config.dataDir, maxBytes: ctx.config.maxUploadBytes, taskIds: new Set(pipeline.tasks.map((t) => t.id)) }).catch(
+            (err: unknown) => {
+              // The rest of the body is not read: closing the connection after the answer
+              // stops the client sending it (and a server stop waiting for it).
+              void reply.header("connection", "close");
+              throw err;
+            },
+          )
+        : undefined;
+      try {
+        const body = upload ? parseEventFields(upload.fields) : request.body;
+        const directives = eventDirectives(body.directives, body.commit_message);
+        const run = await ctx.engine.startRun({
+          pipeline,
+          params: stringParams(body.params),
+          directives,
+          groupId: access.group.id,
+          startedBy: principal.login,
+          ...(upload?.staging !== undefined ? { attachments: upload.staging } : {}),
+        });
+        const message = upload && upload.files > 0 ? `Run started with ${upload.files} attachment(s), ${upload.bytes} bytes` : "Run started";
+        return reply.status(201).send(ok(presentRun(access, run), message, 201));
+      } finally {
+        // Moved into the run's folder when it started; anything left is a run that was not started.
+        if (upload?.staging !== undefined) await rm(upload.staging, { recursive: true, force: true });
+      }
     },
   );
 
@@ -214,6 +247,13 @@ export async function loadExecution(
   const execution = await ctx.store.getExecution(params.execution_uuid as ExecutionId);
   if (!execution || execution.runUuid !== run.uuid) throw new NotFoundError("task execution", params.execution_uuid);
   return { access, run, execution };
+}
+
+/** A multipart event's fields, checked by the same schema as a JSON body. */
+function parseEventFields(fields: Record<string, unknown>): z.infer<typeof eventBody> {
+  const parsed = eventBody.safeParse(fields);
+  if (parsed.success) return parsed.data;
+  throw new ValidationError("the upload", parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })));
 }
 
 function eventDirectives(given: unknown, commitMessage: string | undefined): Directives {

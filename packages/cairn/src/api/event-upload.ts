@@ -1,0 +1,125 @@
+import { createWriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { FastifyRequest } from "fastify";
+import { CairnError, ValidationError } from "../errors.js";
+import { ATTACHMENTS_FOR_ALL, ATTACHMENTS_FOR_TASKS, newStagingDir } from "../engine/run-inbox.js";
+import { AttachmentSet } from "../spec/attachment-names.js";
+
+/**
+ * An event sent as `multipart/form-data`: the JSON body's fields as form fields, and
+ * files for the run's tasks. A file part named `task:TASK_ID` goes to that task's inbox
+ * only; any other file part (Kabuto's `attachments`, say) to every task's. The file's
+ * own name (with folders, `a/b.txt`) is its path under /inbox.
+ *
+ * Files are streamed to a staging folder in the data directory as they arrive, never
+ * held in memory. Whatever goes wrong (a bad name, the size limit, a dropped
+ * connection) removes what was written.
+ */
+
+/** The fields an event has (runs.ts checks their values); any other field is a mistake worth naming. */
+const EVENT_FIELDS = new Set(["params", "directives", "commit_message"]);
+const JSON_FIELDS = new Set(["params", "directives"]);
+const TASK_PART = /^task:(.*)$/;
+
+export interface EventUpload {
+  /** The form fields, JSON ones parsed: what the JSON body would have been. */
+  fields: Record<string, unknown>;
+  /** The staging folder holding the files; undefined when none was sent. */
+  staging: string | undefined;
+  files: number;
+  bytes: number;
+}
+
+export interface EventUploadOptions {
+  dataDir: string;
+  /** CAIRN_MAX_UPLOAD_BYTES: the request, and the files in it, at most this big. */
+  maxBytes: number;
+  /** The pipeline's tasks, which `task:` parts must name. */
+  taskIds: ReadonlySet<string>;
+}
+
+export async function receiveEventUpload(request: FastifyRequest, options: EventUploadOptions): Promise<EventUpload> {
+  const declared = Number(request.headers["content-length"]);
+  // Refused before a byte is read when the client says how big it is.
+  if (Number.isFinite(declared) && declared > options.maxBytes) throw tooLarge(options.maxBytes, `the request is ${declared} bytes, over`);
+  const upload: EventUpload = { fields: {}, staging: undefined, files: 0, bytes: 0 };
+  const names = new AttachmentSet();
+  try {
+    const parts = request.parts({
+      // Without it busboy keeps only the base name: `../x` would quietly become `x`.
+      preservePath: true,
+      limits: { fileSize: options.maxBytes, fieldSize: 1024 * 1024, fields: 100, parts: 100_000 },
+    });
+    for await (const part of parts) {
+      if (part.type === "field") {
+        upload.fields[part.fieldname] = fieldValue(part.fieldname, part.value, part.valueTruncated);
+        continue;
+      }
+      const field = part.fieldname;
+      const taskId = TASK_PART.exec(field)?.[1];
+      if (taskId !== undefined && !options.taskIds.has(taskId)) throw partError(field, `the pipeline has no task '${taskId}'`);
+      const name = part.filename ?? "";
+      const problem = names.add(taskId === undefined ? {} : { task: taskId }, name);
+      if (problem !== undefined) throw partError(field, `file name ${problem}`);
+      upload.staging ??= await newStagingDir(options.dataDir);
+      const target = join(upload.staging, ...(taskId === undefined ? [ATTACHMENTS_FOR_ALL] : [ATTACHMENTS_FOR_TASKS, taskId]), ...name.split("/"));
+      await mkdir(dirname(target), { recursive: true });
+      await pipeline(part.file, countBytes(upload, options.maxBytes), createWriteStream(target, { flags: "wx" }));
+      if (part.file.truncated) throw tooLarge(options.maxBytes, `file '${name}' is over`);
+      upload.files++;
+    }
+    return upload;
+  } catch (err) {
+    if (upload.staging !== undefined) await rm(upload.staging, { recursive: true, force: true });
+    throw asUploadError(err, options.maxBytes);
+  }
+}
+
+function fieldValue(name: string, value: unknown, truncated: boolean): unknown {
+  if (!EVENT_FIELDS.has(name)) {
+    throw partError(name, "is not a field of an event: send params, directives and commit_message as fields, and files as file parts");
+  }
+  if (truncated) throw partError(name, "is longer than 1 MiB");
+  // A part sent as application/json arrives parsed already.
+  if (!JSON_FIELDS.has(name) || typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw partError(name, "must be JSON, e.g. {\"greeting\": \"hi\"}");
+  }
+}
+
+/** Counts the request's file bytes, failing the copy once they pass the limit. */
+function countBytes(upload: EventUpload, maxBytes: number): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      upload.bytes += chunk.length;
+      if (upload.bytes > maxBytes) done(tooLarge(maxBytes, "the attachments are over"));
+      else done(null, chunk);
+    },
+  });
+}
+
+function partError(field: string, message: string): ValidationError {
+  return new ValidationError("the upload", [{ path: `part '${field}'`, message }]);
+}
+
+function tooLarge(maxBytes: number, what: string): CairnError {
+  return new CairnError("too_large", `${what} the upload limit of ${maxBytes} bytes (CAIRN_MAX_UPLOAD_BYTES); nothing was kept`);
+}
+
+/** The plugin's own limit errors (files, parts, fields) as Cairn's. */
+function asUploadError(err: unknown, maxBytes: number): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === "FST_REQ_FILE_TOO_LARGE") return tooLarge(maxBytes, "a file is over");
+  if (code === "FST_PARTS_LIMIT" || code === "FST_FILES_LIMIT" || code === "FST_FIELDS_LIMIT") {
+    return new CairnError("too_large", `the upload has too many parts: ${(err as Error).message}`, { cause: err });
+  }
+  if (code === "FST_INVALID_MULTIPART_CONTENT_TYPE" || code === "FST_INVALID_JSON_FIELD_ERROR") {
+    return new CairnError("invalid_input", `the upload is not valid multipart/form-data: ${(err as Error).message}`, { cause: err });
+  }
+  return err;
+}

@@ -1,0 +1,99 @@
+import { randomUUID } from "node:crypto";
+import { chmod, link, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { runDir } from "./run-dir.js";
+
+/**
+ * A run's attachments and each task's view of them. Uploads arrive in a staging folder
+ * laid out as
+ *
+ *   all/PATH          a file for every task
+ *   tasks/TASK/PATH   a file for one task only
+ *
+ * which `adoptAttachments` moves into the run's folder (`runs/RUN/attachments`) before the
+ * run is recorded. A task's inbox (`runs/RUN/inbox/TASK`, mounted read-only at /inbox) is
+ * made when its first attempt starts, of hard links to those files: no byte is copied,
+ * and a task without attachments gets an empty folder.
+ */
+
+export const ATTACHMENTS_FOR_ALL = "all";
+export const ATTACHMENTS_FOR_TASKS = "tasks";
+
+export function stagingRoot(dataDir: string): string {
+  return join(dataDir, "uploads");
+}
+
+/**
+ * A new, empty staging folder for one request's uploads, named after this process so
+ * that a start-up sweep removes only what a dead process left.
+ */
+export async function newStagingDir(dataDir: string): Promise<string> {
+  const dir = join(stagingRoot(dataDir), `${process.pid}-${randomUUID()}`);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/** The process that made a staging folder, from its name. */
+export function stagingOwner(name: string): number | undefined {
+  const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** Moves a staged upload into the run's folder (same file system: a rename). */
+export async function adoptAttachments(dataDir: string, runUuid: string, staging: string): Promise<void> {
+  const dir = runDir(dataDir, runUuid);
+  await mkdir(dir, { recursive: true });
+  await rename(staging, join(dir, "attachments"));
+}
+
+/** The task's inbox folder, made on first use; later attempts share it. */
+export async function prepareInbox(dataDir: string, runUuid: string, taskId: string): Promise<string> {
+  const run = runDir(dataDir, runUuid);
+  const inbox = join(run, "inbox", taskId);
+  // The common case, a run without attachments, costs one check and one mkdir per attempt.
+  if (!(await exists(join(run, "attachments")))) {
+    await mkdir(inbox, { recursive: true });
+    return inbox;
+  }
+  if (await exists(inbox)) return inbox;
+  const sources = [join(run, "attachments", ATTACHMENTS_FOR_ALL), join(run, "attachments", ATTACHMENTS_FOR_TASKS, taskId)];
+  // Built aside and renamed, so a crash never leaves a half inbox that looks whole. A
+  // task id starts with a letter or digit, so this name is no task's.
+  const building = join(run, "inbox", `.${taskId}.part`);
+  await rm(building, { recursive: true, force: true });
+  await mkdir(building, { recursive: true });
+  for (const source of sources) await linkTree(source, building);
+  await rename(building, inbox);
+  return inbox;
+}
+
+/** Hard-links every regular file under `from` into `to`, keeping folders. Anything else is left out. */
+async function linkTree(from: string, to: string): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(from, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  for (const entry of entries) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) {
+      await mkdir(target, { recursive: true });
+      await linkTree(source, target);
+    } else if (entry.isFile()) {
+      // The inode is shared by every task's inbox: read-only, so that a host-runtime task
+      // (which has no read-only mount) cannot change another task's copy by accident.
+      await chmod(source, 0o444);
+      await link(source, target);
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
