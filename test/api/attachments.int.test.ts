@@ -234,6 +234,21 @@ describe("attachments and results", () => {
     expect(await uploadsLeft()).toEqual([]);
   });
 
+  it("keeps nothing of an upload whose client goes away halfway", async () => {
+    const before = await runCount();
+    const form = multipart([{ name: "attachments", filename: "half.bin", content: Buffer.alloc(LIMIT / 2, 5) }]);
+    const req = httpRequest(new URL(server.url + events), {
+      method: "POST",
+      headers: { "content-type": form.contentType, "content-length": String(form.body.length), "x-tapis-token": ada.token! },
+    });
+    req.on("error", () => undefined);
+    req.write(form.body.subarray(0, form.body.length / 2));
+    await until(async () => (await uploadsLeft()).length > 0, "the upload has started");
+    req.destroy();
+    await until(async () => (await uploadsLeft()).length === 0, "the partial upload is removed");
+    expect(await runCount()).toBe(before);
+  });
+
   it("answers 413 for uploads over CAIRN_MAX_UPLOAD_BYTES, declared or streamed, and keeps nothing", async () => {
     const before = await runCount();
     const big = Buffer.alloc(LIMIT + 1, 7);
