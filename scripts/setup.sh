@@ -3,7 +3,8 @@
 # `npm run demo` and `npm test` work on a fresh Debian 12 with just Node.js and npm.
 #   scripts/setup.sh          what the demo needs: npm packages, Podman, the busybox base image
 #   scripts/setup.sh --test   also what the test suite needs: PostgreSQL's server binaries,
-#                             OpenSSH's server (SFTP archives) and the function runtime image
+#                             OpenSSH's server (SFTP archives), git, Debian's docker-registry
+#                             and htpasswd (image builds), and the function runtime image
 #                             (Debian with python3 and node)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +42,16 @@ if $for_tests; then
     # The SFTP archive tests start their own sshd on a loopback port; installing never starts one.
     step "installing OpenSSH's server (the SFTP archive tests run against a private one)"
     bash scripts/apt-install.sh openssh-server
+  fi
+  # The image build tests serve repositories with git's own http-backend and push to a
+  # private docker-registry with htpasswd (bcrypt) logins; installing starts neither.
+  missing=()
+  command -v git >/dev/null || missing+=(git)
+  [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+  command -v htpasswd >/dev/null || missing+=(apache2-utils)
+  if [ ${#missing[@]} -gt 0 ]; then
+    step "installing ${missing[*]} (the image build tests run a private git server and registry)"
+    bash scripts/apt-install.sh "${missing[@]}"
   fi
   bash scripts/build-runtime-image.sh
 fi
