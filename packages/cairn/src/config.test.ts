@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadClientConfig, parseServerUrl } from "./config.js";
+import { loadClientConfig, loadConfig, parseServerUrl } from "./config.js";
 
 describe("loadClientConfig", () => {
   it("reads the server, token, user and password from the environment, flags first", () => {
@@ -35,5 +35,21 @@ describe("parseServerUrl", () => {
     for (const bad of ["127.0.0.1:8080", "ftp://x", "http://u:p@x", "http://x/?q=1", "not a url"]) {
       expect(() => parseServerUrl(bad), bad).toThrow(expect.objectContaining({ code: "config_invalid", message: expect.stringContaining(bad) }));
     }
+  });
+});
+
+describe("loadConfig: image builds", () => {
+  it("defaults to GitHub and Docker Hub, TLS everywhere", () => {
+    expect(loadConfig({}, { HOME: "/home/ada" })).toMatchObject({ githubUrl: "https://github.com", dockerhubRegistry: "docker.io", insecureRegistries: [] });
+  });
+
+  it("reads the GitHub base URL, the Docker Hub host and the plain-HTTP registries", () => {
+    const env = { CAIRN_GITHUB_URL: "http://127.0.0.1:9418/", CAIRN_DOCKERHUB_REGISTRY: "127.0.0.1:5000", CAIRN_INSECURE_REGISTRIES: "127.0.0.1:5000, reg.lab:5001" };
+    expect(loadConfig({}, env)).toMatchObject({ githubUrl: "http://127.0.0.1:9418", dockerhubRegistry: "127.0.0.1:5000", insecureRegistries: ["127.0.0.1:5000", "reg.lab:5001"] });
+  });
+
+  it("names the variable and the bad value", () => {
+    expect(() => loadConfig({}, { CAIRN_GITHUB_URL: "github.com" })).toThrow(/CAIRN_GITHUB_URL must be an http:\/\/ or https:\/\/ URL, got 'github.com'/);
+    expect(() => loadConfig({}, { CAIRN_INSECURE_REGISTRIES: "http://reg:5000" })).toThrow(/CAIRN_INSECURE_REGISTRIES takes registry hosts .* got 'http:\/\/reg:5000'/);
   });
 });

@@ -13,7 +13,7 @@ import {
   type RunRecord,
   type Store,
 } from "../store/store.js";
-import type { AttemptPaths, Runtimes, TaskApiAccess, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
+import type { AttemptPaths, IdentityCredentials, Runtimes, TaskApiAccess, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
 import type { SeenLines } from "../runtimes/runtime.js";
 import { collectOutputs, prepareAttempt, removeRunDir } from "./attempt-files.js";
 import { AttemptLogMasking } from "./log-masking.js";
@@ -34,6 +34,8 @@ export interface EngineOptions {
   runtimes: Runtimes;
   handlers: ReadonlyMap<TaskType, TaskHandler>;
   secrets?: SecretLookup;
+  /** Set by a server: opens an identity (by uuid) if it belongs to the given user. */
+  identities?: IdentityLookup;
   /** Overrides config.allowHostRuntime (the local CLI allows it: it runs as the invoking user anyway). */
   allowHostRuntime?: boolean;
   /** Set by a server: gives tokens to tasks with inject_api_token. */
@@ -44,6 +46,8 @@ export interface EngineOptions {
    */
   takeRun?: (run: RunRecord) => void;
 }
+
+export type IdentityLookup = (uuid: string, owner: string) => Promise<IdentityCredentials | undefined>;
 
 /** How the engine gets the API's URL and a token for a run's tasks; the token stops working when the run ends. */
 export interface RunApiAccess {
@@ -107,7 +111,7 @@ class AttemptAbort {
 }
 
 const isTerminal = (status: ExecutionStatus) => TERMINAL_EXECUTION_STATUSES.includes(status);
-const SUPPORTED_NOW: ReadonlySet<TaskType> = new Set(["container_run", "function", "request"]);
+const SUPPORTED_NOW: ReadonlySet<TaskType> = new Set(["container_run", "function", "request", "image_build"]);
 
 /**
  * Runs pipelines. Holds the DAG state of active runs in memory, derived from the store
@@ -120,6 +124,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly handlers: ReadonlyMap<TaskType, TaskHandler>;
   private readonly runtimes: Runtimes;
   private readonly secrets: SecretLookup;
+  private readonly identities: IdentityLookup | undefined;
   private readonly allowHostRuntime: boolean;
   private readonly apiAccess: RunApiAccess | undefined;
   private readonly takeRun: ((run: RunRecord) => void) | undefined;
@@ -136,6 +141,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.handlers = options.handlers;
     this.runtimes = options.runtimes;
     this.secrets = options.secrets ?? (async () => undefined);
+    this.identities = options.identities;
     this.apiAccess = options.apiAccess;
     this.takeRun = options.takeRun;
     this.allowHostRuntime = options.allowHostRuntime ?? options.config.allowHostRuntime;
@@ -465,6 +471,9 @@ export class Engine extends EventEmitter<EngineEvents> {
         exec.usage = usage;
       },
       signal,
+      directives: run.record.directives,
+      pipelineId: run.record.pipelineId,
+      ...(this.identities && run.record.startedBy ? { identity: identityOpener(this.identities, run.record.startedBy) } : {}),
       resumeFrom: resume ? { seen: await this.storedLineCounts(exec) } : undefined,
       ...(api ? { api } : {}),
     };
@@ -618,6 +627,10 @@ function failureResult(err: unknown, signal: AbortSignal): AttemptResult {
       : !(err instanceof CairnError && (err.code === "image_not_found" || err.code === "invalid_input" || err.code === "config_invalid"));
   const exitCode = err instanceof TaskFailure && err.exitCode !== undefined ? err.exitCode : null;
   return { status: "failed", exitCode, message: describeError(err), outputs: {}, retryable };
+}
+
+function identityOpener(lookup: IdentityLookup, owner: string): (uuid: string) => Promise<IdentityCredentials | undefined> {
+  return (uuid) => lookup(uuid, owner);
 }
 
 function newAttempt(runUuid: RunId, taskId: string, attempt: number, notBefore: number | null): ExecutionRecord {

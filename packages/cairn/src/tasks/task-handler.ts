@@ -3,6 +3,8 @@ import type { ExecutionProfile, Task, TaskType } from "../spec/types.js";
 import type { LogStream } from "../store/store.js";
 import type { ResourceUsage, Runtime, SeenLines } from "../runtimes/runtime.js";
 import type { CairnConfig } from "../config.js";
+import type { ImageEngine } from "../images/image-engine.js";
+import type { Directives } from "../spec/directives.js";
 
 /** Host paths of one attempt's working directory. */
 export interface AttemptPaths {
@@ -17,6 +19,15 @@ export interface Runtimes {
   /** Started lazily: a pipeline with no container task never touches the engine. */
   container(): Promise<Runtime>;
   host: Runtime;
+  /** The container engine's image side (build, pull, push), for image_build tasks; started lazily like `container`. */
+  images?(): Promise<ImageEngine>;
+}
+
+/** An identity's credentials, opened for one attempt; never logged (the handler masks them). */
+export interface IdentityCredentials {
+  type: string;
+  host: string | null;
+  credentials: Record<string, string>;
 }
 
 export interface TaskExecutionContext<T extends Task = Task> {
@@ -39,6 +50,14 @@ export interface TaskExecutionContext<T extends Task = Task> {
   signal: AbortSignal;
   /** Set when the task asked for an API token (inject_api_token) and the engine serves an API. */
   api?: TaskApiAccess;
+  /** The run's directives (`custom_tag`, `no_push`, ...). */
+  directives?: Directives;
+  pipelineId?: string;
+  /**
+   * Set by a server: opens an identity of the user who started the run; undefined when
+   * there is none by that uuid or it belongs to someone else.
+   */
+  identity?(uuid: string): Promise<IdentityCredentials | undefined>;
   /** Set when `resume` follows an attempt started before a restart: this many lines of each stream are stored already. */
   resumeFrom?: { seen: SeenLines };
 }
