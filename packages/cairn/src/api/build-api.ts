@@ -11,6 +11,7 @@ import { accountRoutes } from "./routes/accounts.js";
 import { archiveRoutes } from "./routes/archives.js";
 import { groupRoutes } from "./routes/groups.js";
 import { identityRoutes } from "./routes/identities.js";
+import { imageRoutes } from "./routes/images.js";
 import { logRoutes } from "./routes/logs.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
 import { resultRoutes } from "./routes/results.js";
@@ -86,6 +87,7 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
       resultRoutes(api, ctx);
       systemRoutes(api, ctx);
       archiveRoutes(api, ctx);
+      imageRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

@@ -83,6 +83,7 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
       tokens: (tokens = new SignedTokenService(key, cairn.store, config.sessionTtlSeconds)),
       passwords: { hash: hashPassword, verify: verifyPassword },
       systems,
+      ...(cairn.runtimes.images ? { imageEngine: cairn.runtimes.images } : {}),
       newConfirmationCode,
     };
     const createdAdmin = await ensureFirstAdmin(ctx);

@@ -470,6 +470,18 @@ export class Engine extends EventEmitter<EngineEvents> {
       recordUsage: async (usage) => {
         exec.usage = usage;
       },
+      usedImage: (digest) => {
+        exec.imageDigest = digest;
+      },
+      recordImage: (image) =>
+        // The run and task that made it; a mere sighting names none, so a later build's provenance wins.
+        this.store.images.recordImage({
+          ...image,
+          groupId: run.record.groupId,
+          recordedAt: Date.now(),
+          runUuid: image.origin === "seen" ? null : run.record.uuid,
+          taskId: image.origin === "seen" ? null : slot.task.id,
+        }),
       signal,
       directives: run.record.directives,
       pipelineId: run.record.pipelineId,
@@ -506,6 +518,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       message: result.message,
       outputs: result.outputs,
       ...(exec.usage ? { usage: exec.usage } : {}),
+      ...(exec.imageDigest ? { imageDigest: exec.imageDigest } : {}),
     };
     Object.assign(exec, patch);
     let retry: ExecutionRecord | undefined;

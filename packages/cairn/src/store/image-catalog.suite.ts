@@ -74,6 +74,16 @@ export function describeImageCatalogSuite(name: string, makeStore: () => Promise
       ]);
       expect(await store.images.listUses("lab", digest("none"))).toEqual([]);
     });
+
+    it("records which run supersedes which, seen from either side", async () => {
+      const [old, replacement] = [makeRun("lab"), makeRun("lab")];
+      await store.commit({ newRuns: [old, replacement] });
+      const s = { oldRunUuid: old.uuid, newRunUuid: replacement.uuid, imageDigest: digest("bad"), reason: "CVE", createdAt: 7 };
+      await store.images.recordSupersession(s);
+      expect(await store.images.listSupersessions(old.uuid)).toEqual([s]);
+      expect(await store.images.listSupersessions(replacement.uuid)).toEqual([s]);
+      await expect(store.images.recordSupersession({ ...s, newRunUuid: newRunId() })).rejects.toMatchObject({ code: "not_found" });
+    });
   });
 }
 

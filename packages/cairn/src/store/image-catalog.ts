@@ -79,6 +79,15 @@ export interface ImageUse {
   startedAt: number | null;
 }
 
+/** A run made again because an image it used was marked bad. */
+export interface Supersession {
+  oldRunUuid: string;
+  newRunUuid: string;
+  imageDigest: string;
+  reason: string;
+  createdAt: number;
+}
+
 export interface ImageCatalog {
   /**
    * Records an image, or adds to what is known of it: new names are added, empty fields
@@ -98,4 +107,7 @@ export interface ImageCatalog {
   markBad(groupId: string, digest: string, mark: BadMark): Promise<void>;
   /** Executions of the group's runs that recorded this image, oldest first. */
   listUses(groupId: string, digest: string): Promise<ImageUse[]>;
+  recordSupersession(supersession: Supersession): Promise<void>;
+  /** Where the run is the old or the new one, oldest first. */
+  listSupersessions(runUuid: string): Promise<Supersession[]>;
 }

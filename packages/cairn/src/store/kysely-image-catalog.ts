@@ -1,6 +1,6 @@
 import type { ExpressionBuilder, Kysely } from "kysely";
 import { NotFoundError } from "../errors.js";
-import { IMAGE_ORIGIN_RANK, type BadMark, type ImageCatalog, type ImageFilter, type ImageOrigin, type ImageRecipe, type ImageRecord, type ImageUse, type NewImage } from "./image-catalog.js";
+import { IMAGE_ORIGIN_RANK, type BadMark, type ImageCatalog, type ImageFilter, type ImageOrigin, type ImageRecipe, type ImageRecord, type ImageUse, type NewImage, type Supersession } from "./image-catalog.js";
 import type { Database, ImagesTable } from "./schema.js";
 import { toStorageError } from "./storage-error.js";
 
@@ -111,6 +111,28 @@ export class KyselyImageCatalog implements ImageCatalog {
       runStatus: r.run_status,
       startedAt: r.started_at === null ? null : Number(r.started_at),
     }));
+  }
+
+  recordSupersession(s: Supersession): Promise<void> {
+    return this.guard("recording a superseding run", async () => {
+      await this.db
+        .insertInto("run_supersessions")
+        .values({ old_run_uuid: s.oldRunUuid, new_run_uuid: s.newRunUuid, image_digest: s.imageDigest, reason: s.reason, created_at: s.createdAt })
+        .execute();
+    });
+  }
+
+  async listSupersessions(runUuid: string): Promise<Supersession[]> {
+    const rows = await this.guard("listing superseding runs", () =>
+      this.db
+        .selectFrom("run_supersessions")
+        .selectAll()
+        .where((eb) => eb.or([eb("old_run_uuid", "=", runUuid), eb("new_run_uuid", "=", runUuid)]))
+        .orderBy("created_at")
+        .orderBy("new_run_uuid")
+        .execute(),
+    );
+    return rows.map((r) => ({ oldRunUuid: r.old_run_uuid, newRunUuid: r.new_run_uuid, imageDigest: r.image_digest, reason: r.reason, createdAt: Number(r.created_at) }));
   }
 
   /** Images of the group with their names, newest first; `where` narrows the images. */

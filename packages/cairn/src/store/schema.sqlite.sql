@@ -20,6 +20,8 @@ CREATE TABLE "revoked_tokens" ("jti" text primary key, "expires_at" bigint not n
 
 CREATE TABLE "run_archives" ("run_uuid" text not null references "runs" ("uuid") on delete cascade, "archive_id" text not null, "status" text not null, "attempts" integer not null, "message" text, "location" text, "updated_at" bigint not null, constraint "run_archives_pk" primary key ("run_uuid", "archive_id"));
 
+CREATE TABLE "run_supersessions" ("old_run_uuid" text not null references "runs" ("uuid") on delete cascade, "new_run_uuid" text not null references "runs" ("uuid") on delete cascade, "image_digest" text not null, "reason" text not null, "created_at" bigint not null, constraint "run_supersessions_pk" primary key ("old_run_uuid", "new_run_uuid"));
+
 CREATE TABLE "runs" ("uuid" text primary key, "pipeline_id" text not null, "group_id" text not null, "status" text not null, "pipeline" text not null, "params" text not null, "directives" text not null, "created_at" bigint not null, "started_at" bigint, "ended_at" bigint, "message" text, "started_by" text);
 
 CREATE TABLE "systems" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "type" text not null, "owner" text not null, "description" text, "settings" text not null, "created_at" bigint not null, constraint "systems_pk" primary key ("group_id", "id"));
@@ -39,6 +41,8 @@ CREATE INDEX "images_git_commit" on "images" ("group_id", "git_commit");
 CREATE INDEX "log_lines_execution_id" on "log_lines" ("execution_uuid", "id");
 
 CREATE INDEX "run_archives_status" on "run_archives" ("status");
+
+CREATE INDEX "run_supersessions_new" on "run_supersessions" ("new_run_uuid");
 
 CREATE INDEX "runs_group_pipeline_created" on "runs" ("group_id", "pipeline_id", "created_at");
 

@@ -169,6 +169,14 @@ export interface ImageNamesTable {
   recorded_at: number;
 }
 
+export interface RunSupersessionsTable {
+  old_run_uuid: string;
+  new_run_uuid: string;
+  image_digest: string;
+  reason: string;
+  created_at: number;
+}
+
 export interface Database {
   runs: RunsTable;
   task_executions: TaskExecutionsTable;
@@ -185,4 +193,5 @@ export interface Database {
   run_archives: RunArchivesTable;
   images: ImagesTable;
   image_names: ImageNamesTable;
+  run_supersessions: RunSupersessionsTable;
 }

@@ -1,5 +1,5 @@
 import { TaskFailure } from "../errors.js";
-import type { LogSink, ProcessSpec, RunningProcess, Runtime } from "../runtimes/runtime.js";
+import type { ImageInUse, LogSink, ProcessSpec, RunningProcess, Runtime } from "../runtimes/runtime.js";
 import type { TaskExecutionContext, TaskOutcome } from "./task-handler.js";
 
 /**
@@ -35,6 +35,7 @@ function logTo(ctx: TaskExecutionContext): LogSink {
 }
 
 async function follow(ctx: TaskExecutionContext, proc: RunningProcess): Promise<TaskOutcome> {
+  if (proc.image) await noteImage(ctx, proc.image);
   const kill = () => void proc.kill().catch(() => {});
   // 'abort' never fires for a signal aborted already (the engine resumes a cancelled run's attempt that way).
   if (ctx.signal.aborted) kill();
@@ -56,4 +57,21 @@ async function follow(ctx: TaskExecutionContext, proc: RunningProcess): Promise<
   } finally {
     ctx.signal.removeEventListener("abort", kill);
   }
+}
+
+/** Provenance: which image the attempt ran. An image the catalog already knows keeps its recipe; a new one is a sighting. */
+async function noteImage(ctx: TaskExecutionContext, image: ImageInUse): Promise<void> {
+  ctx.usedImage?.(image.id);
+  await ctx.recordImage?.({
+    digest: image.id,
+    names: image.names,
+    origin: "seen",
+    createdAt: image.createdAt,
+    architecture: image.architecture,
+    os: image.os,
+    sizeBytes: image.sizeBytes,
+    builder: null,
+    engine: null,
+    recipe: null,
+  });
 }

@@ -5,6 +5,7 @@ import type { ResourceUsage, Runtime, SeenLines } from "../runtimes/runtime.js";
 import type { CairnConfig } from "../config.js";
 import type { ImageEngine } from "../images/image-engine.js";
 import type { Directives } from "../spec/directives.js";
+import type { NewImage } from "../store/image-catalog.js";
 
 /** Host paths of one attempt's working directory. */
 export interface AttemptPaths {
@@ -22,6 +23,9 @@ export interface Runtimes {
   /** The container engine's image side (build, pull, push), for image_build tasks; started lazily like `container`. */
   images?(): Promise<ImageEngine>;
 }
+
+/** What a handler knows of an image it built, pulled or ran. */
+export type ObservedImage = Omit<NewImage, "groupId" | "recordedAt" | "runUuid" | "taskId">;
 
 /** An identity's credentials, opened for one attempt; never logged (the handler masks them). */
 export interface IdentityCredentials {
@@ -46,6 +50,10 @@ export interface TaskExecutionContext<T extends Task = Task> {
   started(handle: string): Promise<void>;
   /** Records what the attempt's process used. Call it once the process has ended, whatever the outcome. */
   recordUsage(usage: ResourceUsage): Promise<void>;
+  /** Records the exact image (`sha256:…` id) the attempt ran in or built; written with the attempt's end. */
+  usedImage?(digest: string): void;
+  /** Adds an image to the run's group's image catalog (the run and task are filled in). */
+  recordImage?(image: ObservedImage): Promise<void>;
   /** Aborted on cancel or timeout; the handler stops its process and rethrows. */
   signal: AbortSignal;
   /** Set when the task asked for an API token (inject_api_token) and the engine serves an API. */

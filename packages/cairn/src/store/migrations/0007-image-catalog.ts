@@ -45,13 +45,25 @@ export function imageCatalog(): Migration {
         .execute();
       await db.schema.createIndex("image_names_digest").on("image_names").columns(["group_id", "digest"]).execute();
 
+      // Re-runs made because an image was marked bad: the new run supersedes the old one.
+      await db.schema
+        .createTable("run_supersessions")
+        .addColumn("old_run_uuid", "text", (c) => c.notNull().references("runs.uuid").onDelete("cascade"))
+        .addColumn("new_run_uuid", "text", (c) => c.notNull().references("runs.uuid").onDelete("cascade"))
+        .addColumn("image_digest", "text", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("run_supersessions_pk", ["old_run_uuid", "new_run_uuid"])
+        .execute();
+      await db.schema.createIndex("run_supersessions_new").on("run_supersessions").column("new_run_uuid").execute();
+
       await db.schema.alterTable("task_executions").addColumn("image_digest", "text").execute();
       await db.schema.createIndex("task_executions_image_digest").on("task_executions").column("image_digest").execute();
     },
     async down(db: Kysely<any>) {
       await db.schema.dropIndex("task_executions_image_digest").execute();
       await db.schema.alterTable("task_executions").dropColumn("image_digest").execute();
-      for (const table of ["image_names", "images"]) await db.schema.dropTable(table).execute();
+      for (const table of ["run_supersessions", "image_names", "images"]) await db.schema.dropTable(table).execute();
     },
   };
 }

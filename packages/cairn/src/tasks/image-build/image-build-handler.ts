@@ -3,7 +3,7 @@ import { access, mkdir, rm } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import tarFs from "tar-fs";
 import { TaskFailure } from "../../errors.js";
-import type { RegistryLogin } from "../../images/image-engine.js";
+import type { ImageEngine, RegistryLogin } from "../../images/image-engine.js";
 import { prepareSource, type RecipeRecord, type SourceSpec } from "../../images/build-source.js";
 import { SecretMasker } from "../../secrets/secret-masker.js";
 import type { ImageBuildContext, ImageBuildDestination, ImageBuildTask, InlineCredentials } from "../../spec/types.js";
@@ -111,10 +111,33 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
       await engine.save(reference, join(ctx.paths.outputs, task.destination.filename));
       note(`saved ${reference} as the output file ${task.destination.filename}`);
     }
+    ctx.usedImage?.(imageId);
+    await catalog(ctx, engine, built);
     return built;
   } finally {
     await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** Records what was built or pulled, with its names, recipe, builder and engine, in the image catalog. */
+async function catalog(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, built: BuiltImage): Promise<void> {
+  if (!ctx.recordImage) return;
+  const [details, description] = await Promise.all([engine.inspect(built.imageId), engine.describe()]);
+  const created = details ? Date.parse(details.created) : Number.NaN;
+  const names = [built.reference];
+  if (built.pushedDigest) names.push(`${built.reference.slice(0, built.reference.lastIndexOf(":"))}@${built.pushedDigest}`);
+  await ctx.recordImage({
+    digest: built.imageId,
+    names,
+    origin: built.pulledFrom ? "pulled" : "built",
+    createdAt: Number.isFinite(created) ? created : Date.now(),
+    architecture: details?.architecture ?? null,
+    os: details?.os ?? null,
+    sizeBytes: details?.size ?? null,
+    builder: built.pulledFrom ? null : ctx.task.builder,
+    engine: `${description.name} ${description.version}`,
+    recipe: built.recipe ?? { source: "pull", pulledFrom: built.pulledFrom! },
+  });
 }
 
 async function checkBuilder(builder: ImageBuildTask["builder"]): Promise<void> {
