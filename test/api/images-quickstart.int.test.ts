@@ -187,3 +187,43 @@ describe("the quickstart's image build, with curl", () => {
     expect(log).toContain("tool-v2");
   });
 });
+
+describe("image builds outside pipelines (kabuto-api.txt)", () => {
+  async function waitForBuild(id: string): Promise<any> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const res = await ada.get(`/image/build/${id}`);
+      if (res.status !== 200) throw new Error(`GET /image/build/${id}: ${res.status} ${res.text}`);
+      if (res.body.state !== "PENDING") return res.body;
+      if (Date.now() > deadline) throw new Error(`build ${id} still PENDING`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it("answers a build id at once, then SUCCESS with the image id and the build output", async () => {
+    const dockerfile = `FROM ${BASE_IMAGE}\nCMD ["echo", "hello world"]\n`;
+    // As kabuto's curl example sends it: a form body.
+    const created = await ada.request("POST", "/image", new URLSearchParams({ name: "test", dockerfile, nocache: "false" }).toString(), { "content-type": "application/x-www-form-urlencoded" });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body).toEqual({ status: "PENDING", build_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const state = await waitForBuild(created.body.build_id);
+    expect(state).toMatchObject({ state: "SUCCESS", id: expect.stringMatching(/^sha256:/), output: expect.stringContaining("STEP 1/2: FROM") });
+    const image = (await ada.get(`/image/${state.id}`)).body;
+    expect(image[state.id]).toMatchObject({ id: state.id, name: "test", dockerfile, creation_date: expect.any(String) });
+    const other = await newUser(new ApiClient(server.url), "bob");
+    expect((await other.get(`/image/build/${created.body.build_id}`)).status).toBe(404);
+  });
+
+  it("tells a failed recipe (FAILED) from Cairn failing (FAILURE), and refuses a request without a recipe", async () => {
+    const failed = await ada.post("/image", { name: "broken", dockerfile: `FROM ${BASE_IMAGE}\nRUN exit 3\n` });
+    expect(await waitForBuild(failed.body.build_id)).toMatchObject({ state: "FAILED", error: expect.stringMatching(/exit/), output: expect.stringContaining("RUN exit 3") });
+    const failure = await ada.post("/image", { name: "unreachable", repo_url: "http://127.0.0.1:9/nothing.git" });
+    expect(await waitForBuild(failure.body.build_id)).toMatchObject({ state: "FAILURE", error: expect.stringContaining("could not clone") });
+    const none = await ada.post("/image", { name: "empty" });
+    expect(none.status).toBe(400);
+    expect(none.body.message).toContain("give dockerfile");
+    const badName = await ada.post("/image", { name: "Bad Name", dockerfile: "FROM x" });
+    expect(badName.status).toBe(400);
+    expect(badName.body.message).toContain("name");
+  });
+});

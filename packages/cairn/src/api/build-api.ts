@@ -11,6 +11,7 @@ import { accountRoutes } from "./routes/accounts.js";
 import { archiveRoutes } from "./routes/archives.js";
 import { groupRoutes } from "./routes/groups.js";
 import { identityRoutes } from "./routes/identities.js";
+import { imageBuildRoutes } from "./routes/image-builds.js";
 import { imageRoutes } from "./routes/images.js";
 import { logRoutes } from "./routes/logs.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
@@ -76,6 +77,7 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   });
 
   accountRoutes(app, ctx);
+  imageBuildRoutes(app, ctx);
   await app.register(
     async (api) => {
       groupRoutes(api, ctx);

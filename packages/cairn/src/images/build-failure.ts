@@ -8,9 +8,15 @@ import { TaskFailure } from "../errors.js";
 export class BuildFailure extends TaskFailure {
   override name = "BuildFailure";
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, { retryable: false, ...options });
+    super(message.startsWith(BUILD_FAILED) ? message : `${BUILD_FAILED}${message}`, { retryable: false, ...options });
   }
 }
+
+/**
+ * Every BuildFailure's message starts with this, so a stored attempt's message alone
+ * tells a failed recipe (kabuto's FAILED) from Cairn failing (FAILURE).
+ */
+export const BUILD_FAILED = "the image build failed: ";
 
 /** By name, so it is recognised across module copies (errors.ts's rule). */
 export function isBuildFailure(err: unknown): err is BuildFailure {

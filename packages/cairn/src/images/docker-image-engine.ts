@@ -76,7 +76,7 @@ export class DockerImageEngine implements ImageEngine {
       }
       if (message.aux?.ID) imageId = message.aux.ID;
       const error = message.errorDetail?.message ?? message.error;
-      if (error !== undefined) throw new BuildFailure(`the image build failed: ${error.trim()}`);
+      if (error !== undefined) throw new BuildFailure(error.trim());
     });
     // Docker's classic builder ends with "Successfully built ID" and gives no aux with the id.
     imageId ??= /Successfully built ([0-9a-f]{12,64})/.exec(lastStream)?.[1];

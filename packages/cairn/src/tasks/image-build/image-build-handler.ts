@@ -4,6 +4,7 @@ import { delimiter, join } from "node:path";
 import tarFs from "tar-fs";
 import { TaskFailure } from "../../errors.js";
 import type { ImageEngine, RegistryLogin } from "../../images/image-engine.js";
+import { BuildFailure } from "../../images/build-failure.js";
 import { prepareSource, type RecipeRecord, type SourceSpec } from "../../images/build-source.js";
 import { SecretMasker } from "../../secrets/secret-masker.js";
 import type { ImageBuildContext, ImageBuildDestination, ImageBuildTask, InlineCredentials } from "../../spec/types.js";
@@ -71,7 +72,11 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
       note(`pulling ${pulledFrom}`);
       imageId = await engine.pull(pulledFrom, log, { ...loginOption(contextLogin, host), insecure: isInsecure(ctx, host), signal: ctx.signal });
     } else {
-      const source = await prepareSource(sourceSpec(ctx, task.context, contextLogin), workDir, { signal: ctx.signal, onLine: note });
+      const source = await prepareSource(sourceSpec(ctx, task.context, contextLogin), workDir, { signal: ctx.signal, onLine: note }).catch((err: unknown) => {
+        // A missing repository, branch or Dockerfile is the recipe's fault, like a failing RUN step.
+        if (err instanceof TaskFailure && !err.retryable && !ctx.signal.aborted) throw new BuildFailure(err.message, { cause: err });
+        throw err;
+      });
       if (source.recipe.commit) note(`checked out ${source.recipe.gitUrl} at ${source.recipe.commit} (${source.recipe.branch})`);
       const buildArgs = { ...ctx.inputs, ...(task.build_args ?? {}) };
       const noCache = directives.nocache !== undefined ? true : directives.cache !== undefined ? false : task.cache === false;
