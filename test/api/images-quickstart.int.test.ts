@@ -227,3 +227,54 @@ describe("image builds outside pipelines (kabuto-api.txt)", () => {
     expect(badName.body.message).toContain("name");
   });
 });
+
+describe("the image commands of the CLI", () => {
+  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const { main } = await import("../../packages/cairn/src/cli/main.js");
+    let out = "";
+    let err = "";
+    const saved = process.env.CAIRN_TOKEN;
+    process.env.CAIRN_TOKEN = ada.token!;
+    try {
+      const code = await main(["--server", server.url, ...args], { write: (t) => void (out += t) }, { write: (t) => void (err += t) });
+      return { code, out, err };
+    } finally {
+      if (saved === undefined) delete process.env.CAIRN_TOKEN;
+      else process.env.CAIRN_TOKEN = saved;
+    }
+  }
+
+  it("lists and inspects images, shows a run's provenance, marks bad and re-runs", async () => {
+    const ls = await cli("images", "ls", "quickstart", "--commit", commit.slice(0, 7));
+    expect(ls.code, ls.err).toBe(0);
+    expect(ls.out).toMatch(new RegExp(`DIGEST\\s+NAME\\s+ORIGIN\\s+COMMIT[\\s\\S]*${registry.host}/ada/tools:v1\\s+built\\s+${commit.slice(0, 7)}`));
+
+    const inspect = await cli("--json", "images", "inspect", "quickstart", BASE_IMAGE);
+    expect(inspect.code, inspect.err).toBe(0);
+    const busybox = JSON.parse(inspect.out);
+    expect(busybox).toMatchObject({ origin: "seen", uses: [expect.objectContaining({ task_id: "show" })] });
+
+    const runs = (await ada.get("/v3/workflows/groups/quickstart/pipelines/my-sample-workflow/runs")).body.result;
+    const first = runs.at(-1).uuid;
+    const provenance = await cli("provenance", first);
+    expect(provenance.code, provenance.err).toBe(0);
+    expect(provenance.out).toContain(`task my-image-build: succeeded`);
+    expect(provenance.out).toContain(`from ${git.url}/ada/tools.git at commit ${commit} (main)`);
+    expect(provenance.out).toMatch(/superseded by [0-9a-f-]{36}/);
+
+    expect((await cli("images", "mark-bad", "quickstart", BASE_IMAGE)).code).toBe(2);
+    const marked = await cli("images", "mark-bad", "quickstart", BASE_IMAGE, "--reason", "still too small");
+    expect(marked.code, marked.err).toBe(0);
+    expect(marked.out).toContain("marked sha256:");
+    expect(marked.out).toContain("uses-busybox/show");
+
+    const rerun = await cli("rerun", "--affected-by", BASE_IMAGE, "--group", "quickstart", "--image", `${registry.host}/ada/tools:v1`);
+    expect(rerun.code, rerun.err).toBe(0);
+    expect(rerun.out).toMatch(/run [0-9a-f-]{36} of quickstart\/uses-busybox supersedes [0-9a-f-]{36}: task 'show' runs/);
+    // Each run that used it starts again; let them end before the server stops.
+    for (const [, uuid] of rerun.out.matchAll(/^run ([0-9a-f-]{36})/gm)) {
+      await waitForRun(ada, `/v3/workflows/groups/quickstart/pipelines/uses-busybox/runs/${uuid}`);
+    }
+    expect((await cli("rerun", "--affected-by", BASE_IMAGE, "--group", "quickstart")).code).toBe(2);
+  });
+});

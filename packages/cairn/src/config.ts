@@ -44,6 +44,10 @@ export interface CairnConfig {
   dockerhubRegistry: string;
   /** Registries (`host:port`) spoken to over plain HTTP, without TLS; every other one must have valid TLS. */
   insecureRegistries: readonly string[];
+  /** The materialization cache: images saved as archives named by digest (CAIRN_IMAGE_CACHE, default DATA_DIR/images). */
+  imageCacheDir: string;
+  /** Offline mode (CAIRN_OFFLINE): nothing is pulled or pushed; images come from the engine or the cache only. */
+  offline: boolean;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -74,6 +78,8 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     githubUrl: overrides.githubUrl ?? parseBaseUrl("CAIRN_GITHUB_URL", env.CAIRN_GITHUB_URL, "https://github.com"),
     dockerhubRegistry: overrides.dockerhubRegistry ?? parseRegistryHosts("CAIRN_DOCKERHUB_REGISTRY", env.CAIRN_DOCKERHUB_REGISTRY)[0] ?? "docker.io",
     insecureRegistries: overrides.insecureRegistries ?? parseRegistryHosts("CAIRN_INSECURE_REGISTRIES", env.CAIRN_INSECURE_REGISTRIES),
+    imageCacheDir: resolve(overrides.imageCacheDir ?? nonEmpty(env.CAIRN_IMAGE_CACHE) ?? join(dataDir, "images")),
+    offline: overrides.offline ?? parseBool("CAIRN_OFFLINE", env.CAIRN_OFFLINE, false),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new CairnError("config_invalid", `CAIRN_DATABASE_URL must be a postgres:// URL, got '${config.databaseUrl}'`);

@@ -5,6 +5,8 @@ import { CairnError, TaskFailure } from "../../errors.js";
 import type { ImageInUse, LogSink, ProcessExit, ProcessSpec, ResourceUsage, RunningProcess, Runtime, SeenLines } from "../runtime.js";
 import { UsageSampler } from "../usage-sampler.js";
 import { locateCgroup, readCgroupUsage, type CgroupFiles } from "./cgroup-usage.js";
+import { DockerImageEngine } from "../../images/docker-image-engine.js";
+import { ImageCache } from "../../images/image-cache.js";
 import { resolveEngine } from "./engine-endpoint.js";
 import { LineSplitter } from "./line-splitter.js";
 
@@ -38,11 +40,14 @@ const TIMESTAMP_PREFIX = /^\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:\d\d) /;
 export class ContainerRuntime implements Runtime {
   readonly kind = "container" as const;
 
-  constructor(private readonly docker: Dockerode) {}
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly materialize: { cache: ImageCache; offline: boolean } | undefined = undefined,
+  ) {}
 
   static async connect(config: CairnConfig): Promise<ContainerRuntime> {
     const { docker } = await resolveEngine(config);
-    return new ContainerRuntime(docker);
+    return new ContainerRuntime(docker, { cache: new ImageCache(config.imageCacheDir), offline: config.offline });
   }
 
   async start(spec: ProcessSpec, onLog: LogSink): Promise<RunningProcess> {
@@ -97,14 +102,24 @@ export class ContainerRuntime implements Runtime {
 
   private async checkImage(image: string): Promise<ImageInUse> {
     // Nothing is pulled: no registry may be reachable, and a pull of a wrong name would hang.
+    // An image saved in the materialization cache is loaded instead.
     const info = await this.docker
       .getImage(image)
       .inspect()
+      .catch(async (cause: unknown) => {
+        const cached = statusOf(cause) === 404 ? await this.materialize?.cache.find(image) : undefined;
+        if (cached !== undefined) {
+          await this.materialize!.cache.load(new DockerImageEngine(this.docker), cached);
+          return this.docker.getImage(image).inspect();
+        }
+        throw cause;
+      })
       .catch((cause: unknown) => {
         if (statusOf(cause) === 404) {
+          const offline = this.materialize?.offline ? " (offline mode: only images in the engine or the image cache can be used)" : "";
           throw new CairnError(
             "image_not_found",
-            `image '${image}' is not in the local container engine's store; build or load it first (nothing is pulled automatically)`,
+            `image '${image}' is not in the local container engine's store nor in the image cache; build it or load it with \`cairn images load\` first (nothing is pulled automatically)${offline}`,
             { cause, details: { image } },
           );
         }

@@ -6,6 +6,7 @@ import { TaskFailure } from "../../errors.js";
 import type { ImageEngine, RegistryLogin } from "../../images/image-engine.js";
 import { BuildFailure } from "../../images/build-failure.js";
 import { prepareSource, type RecipeRecord, type SourceSpec } from "../../images/build-source.js";
+import { ImageCache } from "../../images/image-cache.js";
 import { SecretMasker } from "../../secrets/secret-masker.js";
 import type { ImageBuildContext, ImageBuildDestination, ImageBuildTask, InlineCredentials } from "../../spec/types.js";
 import type { TaskExecutionContext, TaskHandler, TaskOutcome } from "../task-handler.js";
@@ -69,8 +70,13 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
     if (task.context.type === "dockerhub" || task.context.type === "registry") {
       pulledFrom = sourceReference(ctx, task.context);
       const host = registryOf(pulledFrom);
-      note(`pulling ${pulledFrom}`);
-      imageId = await engine.pull(pulledFrom, log, { ...loginOption(contextLogin, host), insecure: isInsecure(ctx, host), signal: ctx.signal });
+      if (ctx.config.offline) {
+        imageId = await materialized(ctx, engine, pulledFrom);
+        note(`offline mode: using ${pulledFrom} (${imageId}) from the engine or the image cache, not the registry`);
+      } else {
+        note(`pulling ${pulledFrom}`);
+        imageId = await engine.pull(pulledFrom, log, { ...loginOption(contextLogin, host), insecure: isInsecure(ctx, host), signal: ctx.signal });
+      }
     } else {
       const source = await prepareSource(sourceSpec(ctx, task.context, contextLogin), workDir, { signal: ctx.signal, onLine: note }).catch((err: unknown) => {
         // A missing repository, branch or Dockerfile is the recipe's fault, like a failing RUN step.
@@ -107,6 +113,8 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
     const pushTo = task.destination.type === "local" ? undefined : registryOf(reference);
     if (pushTo !== undefined && directives.no_push !== undefined) {
       note(`no_push directive: ${reference} is kept in the engine and not pushed`);
+    } else if (pushTo !== undefined && ctx.config.offline) {
+      throw new TaskFailure(`offline mode (CAIRN_OFFLINE): ${reference} cannot be pushed to ${pushTo}; use a local destination or the no_push directive`, { retryable: false });
     } else if (pushTo !== undefined) {
       note(`pushing ${reference}`);
       built.pushedDigest = await engine.push(reference, log, { ...loginOption(destinationLogin, pushTo), insecure: isInsecure(ctx, pushTo), signal: ctx.signal });
@@ -143,6 +151,18 @@ async function catalog(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageE
     engine: `${description.name} ${description.version}`,
     recipe: built.recipe ?? { source: "pull", pulledFrom: built.pulledFrom! },
   });
+}
+
+/** An image that is in the engine, or in the materialization cache (loaded then); never pulled. */
+async function materialized(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, reference: string): Promise<string> {
+  const present = await engine.inspect(reference);
+  if (present) return present.id;
+  const cache = new ImageCache(ctx.config.imageCacheDir);
+  const file = await cache.find(reference);
+  if (file === undefined) {
+    throw new TaskFailure(`offline mode (CAIRN_OFFLINE): ${reference} is neither in the container engine nor in the image cache ${cache.dir}; load it with \`cairn images load\``, { retryable: false });
+  }
+  return (await cache.load(engine, file)).digest;
 }
 
 async function checkBuilder(builder: ImageBuildTask["builder"]): Promise<void> {
