@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
+import { request as httpRequest } from "node:http";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type Dockerode from "dockerode";
@@ -41,10 +42,35 @@ export class DockerImageEngine implements ImageEngine {
     return new DockerImageEngine(docker);
   }
 
-  async describe(): Promise<EngineDescription> {
-    const v = await this.docker.version();
-    const component = v.Components?.[0]?.Name;
-    return { name: component ?? "Docker Engine", version: v.Version, apiVersion: v.ApiVersion, arch: v.Arch, os: v.Os };
+  private description: Promise<EngineDescription> | undefined;
+
+  /** Asked once per engine: Podman's /version takes about 0.3 s here (it runs its OCI runtime and conmon to ask theirs). */
+  describe(): Promise<EngineDescription> {
+    this.description ??= this.docker.version().then(
+      (v) => ({ name: v.Components?.[0]?.Name ?? "Docker Engine", version: v.Version, apiVersion: v.ApiVersion, arch: v.Arch, os: v.Os }),
+      (err: unknown) => {
+        this.description = undefined;
+        throw err;
+      },
+    );
+    return this.description;
+  }
+
+  private identity: Promise<Pick<EngineDescription, "name" | "version">> | undefined;
+
+  /** From the `Server` header of GET /_ping (`Libpod/4.3.1 (linux)`, `Docker/20.10.24 (linux)`), which answers at once. */
+  identify(): Promise<Pick<EngineDescription, "name" | "version">> {
+    this.identity ??= pingServerHeader(this.docker).then(
+      (server) => {
+        const podman = /^Libpod\/(\S+)/.exec(server ?? "");
+        if (podman) return { name: "Podman Engine", version: podman[1]! };
+        const docker = /^Docker\/(\S+)/.exec(server ?? "");
+        if (docker) return { name: "Docker Engine", version: docker[1]! };
+        return this.describe();
+      },
+      () => this.describe(),
+    );
+    return this.identity;
   }
 
   async build(request: BuildRequest, onLine: ProgressLine, signal?: AbortSignal): Promise<string> {
@@ -132,10 +158,8 @@ export class DockerImageEngine implements ImageEngine {
     return id;
   }
 
-  private podman: Promise<boolean> | undefined;
-  private isPodman(): Promise<boolean> {
-    this.podman ??= this.describe().then((d) => /podman/i.test(d.name));
-    return this.podman;
+  private async isPodman(): Promise<boolean> {
+    return /podman/i.test((await this.identify()).name);
   }
 
   async tag(image: string, reference: string): Promise<void> {
@@ -206,6 +230,23 @@ export class DockerImageEngine implements ImageEngine {
     });
     return names;
   }
+}
+
+function pingServerHeader(docker: Dockerode): Promise<string | undefined> {
+  const modem = docker.modem as unknown as { socketPath?: string; host?: string; port?: number | string };
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { method: "GET", path: "/_ping", ...(modem.socketPath ? { socketPath: modem.socketPath } : { host: modem.host, port: modem.port }), timeout: 5_000 },
+      (res) => {
+        res.resume();
+        const server = res.headers.server;
+        resolve(Array.isArray(server) ? server[0] : server);
+      },
+    );
+    req.once("timeout", () => req.destroy(new Error("no answer to /_ping")));
+    req.once("error", reject);
+    req.end();
+  });
 }
 
 /** Reads a stream of JSON messages (one per line, or concatenated) until it ends. */

@@ -61,6 +61,8 @@ export interface TransferOptions {
 
 export interface ImageEngine {
   describe(): Promise<EngineDescription>;
+  /** The engine's name and version only, cheaply (no runtime is asked): for build notes and the catalog. */
+  identify(): Promise<Pick<EngineDescription, "name" | "version">>;
   /** Streams the build's output line by line; resolves with the new image's id. @throws ImageBuildError when the recipe fails */
   build(request: BuildRequest, onLine: ProgressLine, signal?: AbortSignal): Promise<string>;
   /** Resolves with the pulled image's id. */

@@ -52,6 +52,10 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
   if (!ctx.runtimes.images) throw new TaskFailure("image builds need a container engine, and this Cairn has none configured", { retryable: false });
   const engine = await ctx.runtimes.images();
   const directives = ctx.directives ?? {};
+  // Said before anything is built or tagged: the push would fail at the end anyway.
+  if (ctx.config.offline && task.destination.type !== "local" && directives.no_push === undefined) {
+    throw new TaskFailure(`offline mode (CAIRN_OFFLINE): nothing can be pushed to a ${task.destination.type} destination; use a local destination or the no_push directive`, { retryable: false });
+  }
 
   const contextLogin = await loginFor(ctx, task.context, "context");
   const destinationLogin = task.destination.type === "local" ? undefined : await loginFor(ctx, task.destination, "destination");
@@ -87,7 +91,7 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
       const buildArgs = { ...ctx.inputs, ...(task.build_args ?? {}) };
       const noCache = directives.nocache !== undefined ? true : directives.cache !== undefined ? false : task.cache === false;
       recipe = { ...source.recipe, buildArgs };
-      note(`building with ${describeBuilder(task.builder, await engine.describe())}${noCache ? ", without the layer cache" : ""}`);
+      note(`building with ${describeBuilder(task.builder, await engine.identify())}${noCache ? ", without the layer cache" : ""}`);
       imageId = await engine.build(
         {
           context: tarFs.pack(source.contextDir),
@@ -113,8 +117,6 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
     const pushTo = task.destination.type === "local" ? undefined : registryOf(reference);
     if (pushTo !== undefined && directives.no_push !== undefined) {
       note(`no_push directive: ${reference} is kept in the engine and not pushed`);
-    } else if (pushTo !== undefined && ctx.config.offline) {
-      throw new TaskFailure(`offline mode (CAIRN_OFFLINE): ${reference} cannot be pushed to ${pushTo}; use a local destination or the no_push directive`, { retryable: false });
     } else if (pushTo !== undefined) {
       note(`pushing ${reference}`);
       built.pushedDigest = await engine.push(reference, log, { ...loginOption(destinationLogin, pushTo), insecure: isInsecure(ctx, pushTo), signal: ctx.signal });
@@ -135,7 +137,7 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
 /** Records what was built or pulled, with its names, recipe, builder and engine, in the image catalog. */
 async function catalog(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, built: BuiltImage): Promise<void> {
   if (!ctx.recordImage) return;
-  const [details, description] = await Promise.all([engine.inspect(built.imageId), engine.describe()]);
+  const [details, description] = await Promise.all([engine.inspect(built.imageId), engine.identify()]);
   const created = details ? Date.parse(details.created) : Number.NaN;
   const names = [built.reference];
   if (built.pushedDigest) names.push(`${built.reference.slice(0, built.reference.lastIndexOf(":"))}@${built.pushedDigest}`);
