@@ -6,8 +6,9 @@ import type { ImageDetails, ImageEngine } from "./image-engine.js";
 /**
  * The materialization cache (wfexs' container factories): images saved as docker-archive
  * files named by their id, `sha256-HEX.tar`, so a file's name is its fingerprint, and an
- * index of the names each was saved under. An image missing from the engine is loaded
- * from here before anything would pull it; in offline mode nothing else is tried.
+ * index of the names each was saved under. A container whose image the engine lacks is
+ * loaded from here (nothing is pulled for containers); in offline mode, a pull-and-retag
+ * build context is too, instead of the registry.
  */
 
 const INDEX = "names.json";

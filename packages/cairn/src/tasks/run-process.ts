@@ -35,7 +35,6 @@ function logTo(ctx: TaskExecutionContext): LogSink {
 }
 
 async function follow(ctx: TaskExecutionContext, proc: RunningProcess): Promise<TaskOutcome> {
-  if (proc.image) await noteImage(ctx, proc.image);
   const kill = () => void proc.kill().catch(() => {});
   // 'abort' never fires for a signal aborted already (the engine resumes a cancelled run's attempt that way).
   if (ctx.signal.aborted) kill();
@@ -47,6 +46,7 @@ async function follow(ctx: TaskExecutionContext, proc: RunningProcess): Promise<
       await proc.kill();
       throw err;
     });
+    if (proc.image) await noteImage(ctx, proc.image);
     const exit = await proc.wait();
     // Also for a killed or failed process: what it used until then is worth knowing.
     if (exit.usage) await ctx.recordUsage(exit.usage);
@@ -62,10 +62,11 @@ async function follow(ctx: TaskExecutionContext, proc: RunningProcess): Promise<
 /** Provenance: which image the attempt ran. An image the catalog already knows keeps its recipe; a new one is a sighting. */
 async function noteImage(ctx: TaskExecutionContext, image: ImageInUse): Promise<void> {
   ctx.usedImage?.(image.id);
-  await ctx.recordImage?.({
+  if (!ctx.recordImage) return;
+  const sighting = {
     digest: image.id,
     names: image.names,
-    origin: "seen",
+    origin: "seen" as const,
     createdAt: image.createdAt,
     architecture: image.architecture,
     os: image.os,
@@ -73,5 +74,9 @@ async function noteImage(ctx: TaskExecutionContext, image: ImageInUse): Promise<
     builder: null,
     engine: null,
     recipe: null,
+  };
+  // The execution keeps the digest either way; a catalog write that fails must not cost the running task.
+  await ctx.recordImage(sighting).catch((err: unknown) => {
+    ctx.log("system", `image ${image.id} could not be added to the image catalog: ${err instanceof Error ? err.message : String(err)}`);
   });
 }

@@ -128,7 +128,8 @@ export class ContainerRuntime implements Runtime {
     const created = Date.parse(info.Created);
     return {
       id: info.Id.startsWith("sha256:") ? info.Id : `sha256:${info.Id}`,
-      names: [...new Set([image, ...(info.RepoTags ?? [])])],
+      // The name the task gave, not every tag the engine has for the same image (other users' names too).
+      names: /^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? [] : [image],
       createdAt: Number.isFinite(created) ? created : 0,
       architecture: info.Architecture ?? null,
       os: info.Os ?? null,

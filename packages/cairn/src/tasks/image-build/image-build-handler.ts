@@ -101,7 +101,8 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
           ...(task.target !== undefined ? { target: task.target } : {}),
           noCache,
           labels: provenanceLabels(source.recipe),
-          logins: destinationLogin ? [destinationLogin] : [],
+          // A FROM line may name an image of the destination registry, private like the push.
+          logins: destinationLogin && task.destination.type !== "local" ? [{ ...destinationLogin, registry: destinationHost(ctx, task.destination) }] : [],
         },
         log,
         ctx.signal,
@@ -221,8 +222,11 @@ function destinationReference(ctx: TaskExecutionContext<ImageBuildTask>, destina
     const repository = destination.url ?? `cairn/${(ctx.pipelineId ?? "local").toLowerCase()}/${ctx.task.id.toLowerCase()}`;
     return `localhost/${repository}:${tag}`;
   }
-  const host = destination.type === "dockerhub" ? ctx.config.dockerhubRegistry : destination.host!;
-  return `${host}/${destination.url}:${tag}`;
+  return `${destinationHost(ctx, destination)}/${destination.url}:${tag}`;
+}
+
+function destinationHost(ctx: TaskExecutionContext<ImageBuildTask>, destination: Extract<ImageBuildDestination, { type: "dockerhub" | "registry" }>): string {
+  return destination.type === "dockerhub" ? ctx.config.dockerhubRegistry : destination.host!;
 }
 
 /** The registry host of a reference (`host[:port]/path:tag`), docker.io when the first part is not a host. */
