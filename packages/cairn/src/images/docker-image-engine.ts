@@ -44,7 +44,7 @@ export class DockerImageEngine implements ImageEngine {
 
   private description: Promise<EngineDescription> | undefined;
 
-  /** Asked once per engine: Podman's /version takes about 0.3 s here (it runs its OCI runtime and conmon to ask theirs). */
+  /** Asked once per engine: Podman's /version took 0.8 s here (it runs its OCI runtime and conmon to ask their versions). */
   describe(): Promise<EngineDescription> {
     this.description ??= this.docker.version().then(
       (v) => ({ name: v.Components?.[0]?.Name ?? "Docker Engine", version: v.Version, apiVersion: v.ApiVersion, arch: v.Arch, os: v.Os }),
