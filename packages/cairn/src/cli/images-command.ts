@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { Image, RunProvenance } from "../client/cairn-client.js";
 import type { CairnConfig, ClientConfig } from "../config.js";
 import { ValidationError } from "../errors.js";
@@ -76,11 +77,35 @@ export async function imagesSaveCommand(image: string, config: CairnConfig, io: 
   return 0;
 }
 
-/** `cairn images load FILE`: into the engine, and into the cache under its digest. */
+/** `cairn images load FILE`: into the engine, the cache under its digest, and the local catalog. */
 export async function imagesLoadCommand(file: string, config: CairnConfig, io: CommandIo): Promise<number> {
   const { engine, cache } = await localImages(config);
   const loaded = await cache.load(engine, file);
   const saved = await cache.save(engine, loaded.digest);
+  // Recorded in this machine's catalog (the group "local" of `cairn run`), as every image Cairn loads.
+  const { createStore } = await import("../store/create-store.js");
+  const store = await createStore({ databaseUrl: config.databaseUrl, sqlitePath: join(config.dataDir, "cairn.db") });
+  try {
+    const created = Date.parse(loaded.details.created);
+    await store.images.recordImage({
+      groupId: "local",
+      digest: loaded.digest,
+      names: loaded.names,
+      origin: "loaded",
+      createdAt: Number.isFinite(created) ? created : Date.now(),
+      recordedAt: Date.now(),
+      architecture: loaded.details.architecture,
+      os: loaded.details.os,
+      sizeBytes: loaded.details.size,
+      builder: null,
+      engine: null,
+      recipe: null,
+      runUuid: null,
+      taskId: null,
+    });
+  } finally {
+    await store.close();
+  }
   io.out.write(io.json ? JSON.stringify({ digest: loaded.digest, names: loaded.names, file: saved.file }) + "\n" : `loaded ${loaded.digest} (${loaded.names.join(", ") || "no names"})\n`);
   return 0;
 }

@@ -10,6 +10,7 @@ import { ContainerRuntime } from "../runtimes/container/container-runtime.js";
 import { resolveEngine, stopPodmanService } from "../runtimes/container/engine-endpoint.js";
 import type { ImageBuildTask } from "../spec/types.js";
 import { parsePipeline } from "../spec/validate.js";
+import { createStore } from "../store/create-store.js";
 import { imageBuildHandler } from "../tasks/image-build/image-build-handler.js";
 import { DockerImageEngine } from "./docker-image-engine.js";
 import { ImageCache } from "./image-cache.js";
@@ -112,6 +113,12 @@ describe("the image cache", () => {
     expect(await main(["--data-dir", dataDir, "--json", "images", "load", saved.file], ...io), err).toBe(0);
     expect(JSON.parse(out)).toMatchObject({ digest: saved.digest, names: [NAME] });
     expect((await readdir(config.imageCacheDir)).filter((f) => f.endsWith(".tar"))).toEqual([`${saved.digest.replace(":", "-")}.tar`]);
+    const store = await createStore({ sqlitePath: join(dataDir, "cairn.db") });
+    try {
+      expect(await store.images.resolveImage("local", NAME)).toMatchObject({ digest: saved.digest, origin: "loaded", architecture: expect.any(String) });
+    } finally {
+      await store.close();
+    }
     out = "";
     expect(await main(["--data-dir", dataDir, "doctor"], ...io), err).toBe(0);
     expect(out).toMatch(/^engine: Podman Engine \d[^\n]* linux\/\w+, at unix:\/\//);
