@@ -11,7 +11,7 @@ import { DockerImageEngine } from "../../images/docker-image-engine.js";
 import { resolveEngine, stopPodmanService } from "../../runtimes/container/engine-endpoint.js";
 import { parsePipeline } from "../../spec/validate.js";
 import type { ImageBuildTask } from "../../spec/types.js";
-import type { IdentityCredentials } from "../task-handler.js";
+import type { IdentityCredentials, ObservedImage } from "../task-handler.js";
 import { imageBuildHandler } from "./image-build-handler.js";
 
 /**
@@ -207,6 +207,34 @@ describe("image_build contexts, cache and local destinations", () => {
     const { outcome } = await runBuild(task, { directives: { custom_tag: "mirror" } });
     expect(outcome.outputs).toMatchObject({ image: "localhost/cairn-int-pulled/hello:mirror", tag: "mirror" });
     expect(execFileSync("podman", ["run", "--rm", "localhost/cairn-int-pulled/hello:mirror"], { encoding: "utf8" }).trim()).toBe("hello from cairn");
+  });
+
+  it("passes inputs as build args, and records the recipe in the catalog with a secret input masked", async () => {
+    const task = buildTask({
+      context: { type: "inline", dockerfile: `FROM ${BASE}\nARG LABEL\nARG TOKEN\nRUN echo "$LABEL" > /label\n` },
+      destination: { type: "local", url: "cairn-int-args/x" },
+      input: { LABEL: { type: "string", value: "from-input" }, TOKEN: { type: "string", value_from: { secret: "tok" } } },
+    });
+    const recorded: ObservedImage[] = [];
+    const used: string[] = [];
+    const ctx = fakeContext(task, { config, inputs: { LABEL: "from-input", TOKEN: "secret-token-value" }, recordImage: async (image) => void recorded.push(image), usedImage: (d) => void used.push(d) });
+    ctx.runtimes.images = async () => engine;
+    try {
+      const outcome = await imageBuildHandler.run(ctx);
+      expect(execFileSync("podman", ["run", "--rm", outcome.outputs!.image!, "cat", "/label"], { encoding: "utf8" })).toBe("from-input\n");
+      expect(used).toEqual([outcome.outputs!.image_id]);
+      expect(recorded).toEqual([
+        expect.objectContaining({
+          digest: outcome.outputs!.image_id,
+          origin: "built",
+          builder: "kaniko",
+          engine: expect.stringMatching(/^Podman Engine \d/),
+          recipe: expect.objectContaining({ source: "inline", buildArgs: { LABEL: "from-input", TOKEN: "***" }, dockerfileSha256: expect.stringMatching(/^sha256:/) }),
+        }),
+      ]);
+    } finally {
+      await ctx.cleanup();
+    }
   });
 
   it("fails a broken recipe as a build failure that is not retried, with the engine's reason", async () => {

@@ -90,7 +90,7 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
       if (source.recipe.commit) note(`checked out ${source.recipe.gitUrl} at ${source.recipe.commit} (${source.recipe.branch})`);
       const buildArgs = { ...ctx.inputs, ...(task.build_args ?? {}) };
       const noCache = directives.nocache !== undefined ? true : directives.cache !== undefined ? false : task.cache === false;
-      recipe = { ...source.recipe, buildArgs };
+      recipe = { ...source.recipe, buildArgs: recordedBuildArgs(task, buildArgs) };
       note(`building with ${describeBuilder(task.builder, await engine.identify())}${noCache ? ", without the layer cache" : ""}`);
       imageId = await engine.build(
         {
@@ -154,6 +154,15 @@ async function catalog(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageE
     engine: `${description.name} ${description.version}`,
     recipe: built.recipe ?? { source: "pull", pulledFrom: built.pulledFrom! },
   });
+}
+
+/** The build args as the catalog keeps them: an input that came from a secret is stored as `***`. */
+function recordedBuildArgs(task: ImageBuildTask, buildArgs: Record<string, string>): Record<string, string> {
+  const recorded = { ...buildArgs };
+  for (const [name, input] of Object.entries(task.input)) {
+    if (input.value_from && "secret" in input.value_from && !(task.build_args && name in task.build_args)) recorded[name] = "***";
+  }
+  return recorded;
 }
 
 /** An image that is in the engine, or in the materialization cache (loaded then); never pulled. */
