@@ -4,8 +4,8 @@
 #   scripts/setup.sh          what the demo needs: npm packages, Podman, the busybox base image
 #   scripts/setup.sh --test   also what the test suite needs: PostgreSQL's server binaries,
 #                             OpenSSH's server (SFTP archives), OpenStack Swift and memcached
-#                             (S3 archives) and the function runtime image (Debian with
-#                             python3 and node)
+#                             (S3 archives), git, Debian's docker-registry and htpasswd (image
+#                             builds), and the function runtime image (Debian with python3 and node)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for_tests=false
@@ -51,6 +51,16 @@ if $for_tests; then
     # The S3 archive tests start their own Swift (with s3api, which checks signatures) and memcached on loopback ports.
     step "installing OpenStack Swift and memcached (the S3 archive tests run against a private Swift): ${missing_s3[*]}"
     bash scripts/apt-install.sh "${missing_s3[@]}"
+  fi
+  # The image build tests serve repositories with git's own http-backend and push to a
+  # private docker-registry with htpasswd (bcrypt) logins; installing starts neither.
+  missing=()
+  command -v git >/dev/null || missing+=(git)
+  [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+  command -v htpasswd >/dev/null || missing+=(apache2-utils)
+  if [ ${#missing[@]} -gt 0 ]; then
+    step "installing ${missing[*]} (the image build tests run a private git server and registry)"
+    bash scripts/apt-install.sh "${missing[@]}"
   fi
   bash scripts/build-runtime-image.sh
 fi

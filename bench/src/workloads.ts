@@ -110,11 +110,59 @@ export function suite(options: SuiteOptions): Workload[] {
     ],
     timeoutMs: 300_000,
   };
+  const builds = [imageBuildWorkload("image-build-cold", false, times(3, 1)), imageBuildWorkload("image-build-warm", true, times(3, 2))];
   // The same no-op fan at two sizes: the scheduler's work per task must not grow with the DAG.
   const scaling: Workload[] = options.quick
     ? []
     : [shellDag("fan-noop-1000", fanDag(1000), times(3, 1), NO_OP), shellDag("fan-10000", fanDag(10_000), times(1, 1), NO_OP)];
-  return [...small, ...large, python, containers, ...scaling];
+  return [...small, ...large, python, containers, ...builds, ...scaling];
+}
+
+/**
+ * The "Speed" part of the Images issue: one image built by an image_build task from an
+ * inline Dockerfile, next to `podman build` of the same Dockerfile. Cold: no layer cache
+ * on either side; warm: the cache on, after one untimed build of each, so every layer is
+ * reused. Both sides use the same image store, as a server and its users' CLI would.
+ */
+const BUILD_DOCKERFILE = `FROM ${CONTAINER_IMAGE}
+RUN dd if=/dev/zero of=/data bs=1M count=16 2>/dev/null
+RUN sha256sum /data > /data.sum
+RUN mkdir /tree && for i in $(seq 1 300); do echo $i > /tree/$i; done
+CMD ["cat", "/data.sum"]
+`;
+
+function imageBuildWorkload(name: string, cache: boolean, repeats: number): Workload {
+  const task = {
+    type: "image_build",
+    builder: "podman",
+    cache,
+    context: { type: "inline", dockerfile: BUILD_DOCKERFILE },
+    destination: { type: "local", url: "cairn-bench/build", tag: "cairn" },
+  };
+  const pipeline = { id: name, tasks: [{ ...task, id: "build" }] };
+  const podmanBuild: Baseline = {
+    name: cache ? "podman build" : "podman build --no-cache",
+    async run(scratch, env, timeoutMs) {
+      const dir = await mkdtemp(join(scratch, "build-"));
+      try {
+        await writeFile(join(dir, "Dockerfile"), BUILD_DOCKERFILE);
+        const args = ["build", "-q", ...(cache ? [] : ["--no-cache"]), "-t", "localhost/cairn-bench/build:baseline", dir];
+        return await timeSuccessfulProcess("podman", args, { cwd: dir, env, timeoutMs });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+  return {
+    name,
+    tasks: 1,
+    repeats,
+    pipeline,
+    needsPodman: true,
+    ...(cache ? { warmUp: { pipeline: { ...pipeline, id: `${name}-warm-up` }, baseline: podmanBuild } } : {}),
+    baselines: [podmanBuild],
+    timeoutMs: 300_000,
+  };
 }
 
 /** GNU make with -jN over the same DAG, each task running the same script with the same CAIRN_OUTPUTS_DIR. */

@@ -56,3 +56,19 @@ describe("loadConfig: uploads and working folders", () => {
     expect(() => loadConfig({}, { CAIRN_WORK_DIR_GRACE: "soon" })).toThrow(expect.objectContaining({ code: "config_invalid", message: expect.stringContaining("CAIRN_WORK_DIR_GRACE") }));
   });
 });
+
+describe("loadConfig: image builds", () => {
+  it("defaults to GitHub and Docker Hub, TLS everywhere", () => {
+    expect(loadConfig({}, { HOME: "/home/ada" })).toMatchObject({ githubUrl: "https://github.com", dockerhubRegistry: "docker.io", insecureRegistries: [] });
+  });
+
+  it("reads the GitHub base URL, the Docker Hub host and the plain-HTTP registries", () => {
+    const env = { CAIRN_GITHUB_URL: "http://127.0.0.1:9418/", CAIRN_DOCKERHUB_REGISTRY: "127.0.0.1:5000", CAIRN_INSECURE_REGISTRIES: "127.0.0.1:5000, reg.lab:5001" };
+    expect(loadConfig({}, env)).toMatchObject({ githubUrl: "http://127.0.0.1:9418", dockerhubRegistry: "127.0.0.1:5000", insecureRegistries: ["127.0.0.1:5000", "reg.lab:5001"] });
+  });
+
+  it("names the variable and the bad value", () => {
+    expect(() => loadConfig({}, { CAIRN_GITHUB_URL: "github.com" })).toThrow(/CAIRN_GITHUB_URL must be an http:\/\/ or https:\/\/ URL, got 'github.com'/);
+    expect(() => loadConfig({}, { CAIRN_INSECURE_REGISTRIES: "http://reg:5000" })).toThrow(/CAIRN_INSECURE_REGISTRIES takes registry hosts .* got 'http:\/\/reg:5000'/);
+  });
+});

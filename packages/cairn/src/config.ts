@@ -43,6 +43,16 @@ export interface CairnConfig {
   adminPassword: string | undefined;
   /** How long a log-in token lasts. */
   sessionTtlSeconds: number;
+  /** What a `github` image build context's `account/repo` resolves against (GitHub Enterprise, a test server); no trailing slash. */
+  githubUrl: string;
+  /** The registry host of `dockerhub` contexts and destinations. */
+  dockerhubRegistry: string;
+  /** Registries (`host:port`) spoken to over plain HTTP, without TLS; every other one must have valid TLS. */
+  insecureRegistries: readonly string[];
+  /** The materialization cache: images saved as archives named by digest (CAIRN_IMAGE_CACHE, default DATA_DIR/images). */
+  imageCacheDir: string;
+  /** Offline mode (CAIRN_OFFLINE): nothing is pulled or pushed; images come from the engine or the cache only. */
+  offline: boolean;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -72,6 +82,11 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     dataKey: overrides.dataKey ?? nonEmpty(env.CAIRN_DATA_KEY),
     adminPassword: overrides.adminPassword ?? nonEmpty(env.CAIRN_ADMIN_PASSWORD),
     sessionTtlSeconds: overrides.sessionTtlSeconds ?? parsePositiveInt("CAIRN_SESSION_TTL_SECONDS", env.CAIRN_SESSION_TTL_SECONDS, 12 * 3600),
+    githubUrl: overrides.githubUrl ?? parseBaseUrl("CAIRN_GITHUB_URL", env.CAIRN_GITHUB_URL, "https://github.com"),
+    dockerhubRegistry: overrides.dockerhubRegistry ?? parseRegistryHosts("CAIRN_DOCKERHUB_REGISTRY", env.CAIRN_DOCKERHUB_REGISTRY)[0] ?? "docker.io",
+    insecureRegistries: overrides.insecureRegistries ?? parseRegistryHosts("CAIRN_INSECURE_REGISTRIES", env.CAIRN_INSECURE_REGISTRIES),
+    imageCacheDir: resolve(overrides.imageCacheDir ?? nonEmpty(env.CAIRN_IMAGE_CACHE) ?? join(dataDir, "images")),
+    offline: overrides.offline ?? parseBool("CAIRN_OFFLINE", env.CAIRN_OFFLINE, false),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new CairnError("config_invalid", `CAIRN_DATABASE_URL must be a postgres:// URL, got '${config.databaseUrl}'`);
@@ -102,6 +117,31 @@ function secretsFromEnv(env: Env): Record<string, string> {
     if (key.startsWith("CAIRN_SECRET_") && value !== undefined) secrets[key.slice("CAIRN_SECRET_".length)] = value;
   }
   return secrets;
+}
+
+function parseBaseUrl(name: string, value: string | undefined, fallback: string): string {
+  if (value === undefined || value.trim() === "") return fallback;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch (cause) {
+    throw new CairnError("config_invalid", `${name} must be an http:// or https:// URL, got '${value}'`, { cause });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CairnError("config_invalid", `${name} must be an http:// or https:// URL, got '${value}'`);
+  return url.href.replace(/\/+$/, "");
+}
+
+/** Comma-separated `host[:port]` names, as image references spell registries. */
+function parseRegistryHosts(name: string, value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const hosts = value
+    .split(",")
+    .map((h) => h.trim())
+    .filter((h) => h !== "");
+  for (const host of hosts) {
+    if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) throw new CairnError("config_invalid", `${name} takes registry hosts like registry.example.org:5000, got '${host}'`);
+  }
+  return hosts;
 }
 
 function parsePort(value: string | undefined): number {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { CairnConfig } from "./config.js";
-import { Engine, type RunApiAccess } from "./engine/engine.js";
+import { Engine, type IdentityLookup, type RunApiAccess } from "./engine/engine.js";
+import type { ImageEngine } from "./images/image-engine.js";
 import type { SecretLookup } from "./engine/input-resolver.js";
 import { WorkDirCleaner } from "./engine/work-dir-cleaner.js";
 import { HostRuntime } from "./runtimes/host/host-runtime.js";
@@ -23,6 +24,7 @@ export interface Cairn {
 export interface OpenOptions {
   allowHostRuntime?: boolean;
   secrets?: SecretLookup;
+  identities?: IdentityLookup;
   apiAccess?: RunApiAccess;
   /** Takes each ended run and its working folder (see EngineOptions.takeRun). */
   takeRun?: (run: RunRecord) => void;
@@ -45,6 +47,7 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
   await workDirs.sweep(store).catch((err: unknown) => process.emitWarning(`sweeping ended runs' working folders: ${String(err)}`, "CairnWorkDirs"));
   const host = new HostRuntime();
   let container: Promise<Runtime> | undefined;
+  let images: Promise<ImageEngine> | undefined;
   const runtimes: Runtimes = {
     host,
     container: () => {
@@ -60,6 +63,16 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
       container = connecting;
       return connecting;
     },
+    images: () => {
+      const connecting: Promise<ImageEngine> =
+        images ??
+        import("./images/docker-image-engine.js").then(({ DockerImageEngine }) => DockerImageEngine.connect(config)).catch((err: unknown) => {
+          images = undefined;
+          throw err;
+        });
+      images = connecting;
+      return connecting;
+    },
   };
   const engine = new Engine({
     store,
@@ -67,6 +80,7 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     runtimes,
     handlers: defaultTaskHandlers(),
     secrets: options.secrets,
+    identities: options.identities,
     allowHostRuntime: options.allowHostRuntime,
     apiAccess: options.apiAccess,
     takeRun: options.takeRun,

@@ -3,13 +3,14 @@
  * (shared/reference/tapis-workflows.txt). Each type is Cairn's validated spec type with
  * the fields the server fills in with defaults made optional, so a change to the spec
  * changes these types too; a few fields are narrowed where the spec only checks at
- * run time (function runtimes, image build contexts).
+ * run time (function runtimes).
  */
 import type {
   ContainerRunTask,
   ExecutionProfileSpec,
   FunctionTask,
   ImageBuildTask,
+  InlineCredentials,
   Pipeline,
   RequestTask,
   TapisActorTask,
@@ -52,58 +53,13 @@ export type RequestTaskJson = Submitted<RequestTask, TaskDefaults | "protocol" |
 
 export type RequestAuth = NonNullable<RequestTask["auth"]>;
 
-/**
- * Tapis documents kaniko and singularity; podman and docker name local OCI builders.
- * Cairn's validator takes any non-empty name, so this list is the SDK's narrowing.
- */
-export type ImageBuilderName = "podman" | "docker" | "kaniko" | "singularity";
+/** Builders, contexts and destinations are the spec's own types: the validator checks them field by field. */
+export type { ImageBuilderName, ImageBuildContext, ImageBuildDestination } from "cairn/spec";
 
 /** Credentials given inline instead of through an identity. */
-export interface RegistryCredentials {
-  username: string;
-  token: string;
-}
+export type RegistryCredentials = InlineCredentials;
 
-/** Where an image build gets its recipe: a git repository, or an image to pull and retag. */
-export type ImageBuildContext =
-  | {
-      type: "github" | "git";
-      /** `account/repo` for github, any clone URL for git. */
-      url: string;
-      branch?: string;
-      sub_path?: string | null;
-      build_file_path?: string;
-      visibility?: "public" | "private";
-      identity_uuid?: string;
-      credentials?: { username: string; personal_access_token: string };
-    }
-  | {
-      type: "dockerhub" | "registry";
-      url: string;
-      tag?: string;
-      visibility?: "public" | "private";
-      identity_uuid?: string;
-      credentials?: RegistryCredentials;
-    };
-
-/** Where the built image goes: pushed to a registry, or kept for later tasks of the run. */
-export type ImageBuildDestination =
-  | {
-      type: "dockerhub" | "registry";
-      url: string;
-      tag?: string;
-      identity_uuid?: string;
-      credentials?: RegistryCredentials;
-    }
-  | { type: "local"; filename?: string };
-
-export type ImageBuildTaskJson = Simplify<
-  Omit<Submitted<ImageBuildTask, TaskDefaults>, "builder" | "context" | "destination"> & {
-    builder: ImageBuilderName;
-    context: ImageBuildContext;
-    destination: ImageBuildDestination;
-  }
->;
+export type ImageBuildTaskJson = Submitted<ImageBuildTask, TaskDefaults>;
 
 export type TapisJobTaskJson = Submitted<TapisJobTask, TaskDefaults>;
 

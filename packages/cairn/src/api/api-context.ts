@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { SystemConnector } from "../archives/system-connector.js";
 import type { CairnConfig } from "../config.js";
 import type { Engine } from "../engine/engine.js";
+import type { ImageEngine } from "../images/image-engine.js";
 import type { Store } from "../store/store.js";
 import type { Principal } from "./principal.js";
 
@@ -39,6 +40,8 @@ export interface ApiContext {
   passwords: PasswordHasher;
   /** Opens folders on the groups' systems: the write check when an archive is created. */
   systems: SystemConnector;
+  /** The container engine's image side, for GET /engine; absent in tests without an engine. */
+  imageEngine?: () => Promise<ImageEngine>;
   /** A fresh url-safe code for confirming a new user's address. */
   newConfirmationCode(): string;
 }

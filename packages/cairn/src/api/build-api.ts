@@ -12,6 +12,8 @@ import { accountRoutes } from "./routes/accounts.js";
 import { archiveRoutes } from "./routes/archives.js";
 import { groupRoutes } from "./routes/groups.js";
 import { identityRoutes } from "./routes/identities.js";
+import { imageBuildRoutes } from "./routes/image-builds.js";
+import { imageRoutes } from "./routes/images.js";
 import { logRoutes } from "./routes/logs.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
 import { resultRoutes } from "./routes/results.js";
@@ -78,6 +80,7 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   });
 
   accountRoutes(app, ctx);
+  imageBuildRoutes(app, ctx);
   await app.register(
     async (api) => {
       groupRoutes(api, ctx);
@@ -89,6 +92,7 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
       resultRoutes(api, ctx);
       systemRoutes(api, ctx);
       archiveRoutes(api, ctx);
+      imageRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

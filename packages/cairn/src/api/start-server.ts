@@ -68,6 +68,12 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
       },
     },
     allowHostRuntime: config.allowHostRuntime,
+    identities: async (uuid, owner) => {
+      const identity = await cairn!.store.service.getIdentity(uuid);
+      if (!identity || identity.owner !== owner) return undefined;
+      const credentials = JSON.parse(sealer.open(identity.sealedCredentials, identityBinding(identity.uuid))) as Record<string, string>;
+      return { type: identity.type, host: identity.host, credentials };
+    },
     secrets: async (name, groupId) => {
       const secret = await cairn!.store.service.getSecret(groupId, name);
       return secret && sealer.open(secret.sealedValue, secretBinding(groupId, name));
@@ -84,6 +90,7 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
       tokens: (tokens = new SignedTokenService(key, cairn.store, config.sessionTtlSeconds)),
       passwords: { hash: hashPassword, verify: verifyPassword },
       systems,
+      ...(cairn.runtimes.images ? { imageEngine: cairn.runtimes.images } : {}),
       newConfirmationCode,
     };
     const createdAdmin = await ensureFirstAdmin(ctx);

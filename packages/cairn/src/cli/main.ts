@@ -10,6 +10,16 @@ import { applyCommand } from "./apply-command.js";
 import { resolveAttachments, stageAttachments } from "./attachments.js";
 import { isLocalPipelineArgument, parseParams, parsePipelineRef } from "./arguments.js";
 import { cancelCommand } from "./cancel-command.js";
+import {
+  doctorCommand,
+  imagesInspectCommand,
+  imagesListCommand,
+  imagesLoadCommand,
+  imagesMarkBadCommand,
+  imagesSaveCommand,
+  provenanceCommand,
+  rerunAffectedCommand,
+} from "./images-command.js";
 import type { CommandIo } from "./command-io.js";
 import { EXIT } from "./exit-codes.js";
 import { loginCommand, logoutCommand } from "./login-command.js";
@@ -125,6 +135,76 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .option("-o, --output <file>", "where to write the zip (default: run-UUID.zip)")
     .action(async (run: string, opts: { output?: string }) => {
       exitCode = await resultsCommand(run, opts, clientConfig(), io());
+    });
+
+  const images = program.command("images").description("a server's image catalog (ls, inspect, mark-bad), and this machine's image cache (save, load)");
+  images
+    .command("ls")
+    .description("list a group's images, newest first")
+    .argument("<group>", "the group")
+    .option("--name <repo:tag>", "only images with this name")
+    .option("--commit <sha>", "only images built from this commit (or its first 7+ characters)")
+    .option("--bad", "only images marked bad")
+    .option("-n, --limit <n>", "how many at most", "100")
+    .action(async (group: string, opts: { name?: string; commit?: string; bad?: boolean; limit: string }) => {
+      exitCode = await imagesListCommand(group, opts, clientConfig(), io());
+    });
+  images
+    .command("inspect")
+    .description("one image (by digest, or repo:tag: the newest such), its recipe and the executions that used it")
+    .argument("<group>", "the group")
+    .argument("<image>", "sha256:… or repository:tag")
+    .action(async (group: string, image: string) => {
+      exitCode = await imagesInspectCommand(group, image, clientConfig(), io());
+    });
+  images
+    .command("mark-bad")
+    .description("mark an image bad and list the runs that used it")
+    .argument("<group>", "the group")
+    .argument("<image>", "sha256:… or repository:tag")
+    .option("--reason <text>", "why it is bad")
+    .action(async (group: string, image: string, opts: { reason?: string }) => {
+      exitCode = await imagesMarkBadCommand(group, image, opts, clientConfig(), io());
+    });
+  images
+    .command("save")
+    .description("save an image of the local engine into the image cache, as a docker archive named by its digest")
+    .argument("<image>", "repository:tag or sha256:…")
+    .action(async (image: string) => {
+      exitCode = await imagesSaveCommand(image, configFor(program.opts<GlobalOptions>()), io());
+    });
+  images
+    .command("load")
+    .description("load a docker archive into the local engine (and the image cache)")
+    .argument("<file>", "the archive")
+    .action(async (file: string) => {
+      exitCode = await imagesLoadCommand(file, configFor(program.opts<GlobalOptions>()), io());
+    });
+
+  program
+    .command("provenance")
+    .description("a run's chain: each task's result, the exact image it ran, that image's recipe and commit")
+    .argument("<run>", "the run's uuid")
+    .action(async (run: string) => {
+      exitCode = await provenanceCommand(run, clientConfig(), io());
+    });
+
+  program
+    .command("rerun")
+    .description("run again every run that used an image, with a replacement image or rebuilding from the latest commit")
+    .requiredOption("--affected-by <image>", "the image (sha256:… or repository:tag)")
+    .option("-g, --group <group>", "the group whose runs used it")
+    .option("--image <reference>", "the replacement image for the container tasks that ran it")
+    .option("--rebuild", "run the pipelines as they are: their image_build tasks build again from the latest commit")
+    .action(async (opts: { affectedBy: string; group?: string; image?: string; rebuild?: boolean }) => {
+      exitCode = await rerunAffectedCommand(opts.affectedBy, opts, clientConfig(), io());
+    });
+
+  program
+    .command("doctor")
+    .description("the container engine Cairn uses here (name, version, architecture) and its image settings")
+    .action(async () => {
+      exitCode = await doctorCommand(configFor(program.opts<GlobalOptions>()), io());
     });
 
   program

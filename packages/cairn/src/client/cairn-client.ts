@@ -10,6 +10,8 @@ export type Pipeline = components["schemas"]["Pipeline"];
 export type LogLine = components["schemas"]["LogLine"];
 export type Group = paths["/v3/workflows/groups"]["get"]["responses"][200]["content"]["application/json"]["result"][number];
 export type RunStatus = Run["status"];
+export type Image = components["schemas"]["Image"];
+export type RunProvenance = components["schemas"]["RunProvenance"];
 export type ExecutionStatus = Execution["status"];
 /** What names a run in the API's paths; a `Run` is one. */
 export type RunRef = Pick<Run, "group_id" | "pipeline_id" | "uuid">;
@@ -200,6 +202,42 @@ export class CairnClient {
     if (data === null) throw new ApiError(response.status, "the results answer had no body");
     return data;
   }
+
+  /** The group's image catalog, newest first. */
+  async listImages(groupId: string, filter: { name?: string; commit?: string; bad?: boolean; limit?: number } = {}): Promise<Image[]> {
+    return unwrap(
+      this.api.GET(`${W}/groups/{group_id}/images`, {
+        params: {
+          path: { group_id: groupId },
+          query: { limit: filter.limit ?? 100, ...(filter.name ? { name: filter.name } : {}), ...(filter.commit ? { commit: filter.commit } : {}), ...(filter.bad ? { bad: "true" as const } : {}) },
+        },
+      }),
+    );
+  }
+
+  /** An image by digest or repository:tag (the newest such), with the executions that used it. */
+  async inspectImage(groupId: string, ref: string) {
+    const digest = /^sha256:[0-9a-f]{64}$/.test(ref) ? ref : (await unwrap(this.api.GET(`${W}/groups/{group_id}/images/resolve`, { params: { path: { group_id: groupId }, query: { ref } } }))).digest;
+    return unwrap(this.api.GET(`${W}/groups/{group_id}/images/{digest}`, { params: { path: { group_id: groupId, digest } } }));
+  }
+
+  async markImageBad(groupId: string, digest: string, reason: string) {
+    return unwrap(this.api.POST(`${W}/groups/{group_id}/images/{digest}/bad`, { params: { path: { group_id: groupId, digest } }, body: { reason } }));
+  }
+
+  /** Runs again every run that used the image; each new run supersedes its old one. */
+  async rerunAffected(groupId: string, digest: string, replacement: { image: string } | { rebuild: true }) {
+    return unwrap(this.api.POST(`${W}/groups/{group_id}/images/{digest}/rerun`, { params: { path: { group_id: groupId, digest } }, body: replacement }));
+  }
+
+  async provenance(run: RunRef): Promise<RunProvenance> {
+    return unwrap(this.api.GET(`${W}/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/provenance`, { params: { path: runPath(run) } }));
+  }
+
+  /** The server's container engine: name, version, architecture. */
+  async engineInfo() {
+    return unwrap(this.api.GET(`${W}/engine`));
+  }
 }
 
 /** A file for a run: under `name` in every task's /inbox, or in one task's. */
@@ -219,6 +257,7 @@ function eventForm(body: { params: Record<string, string>; directives?: string[]
 
 function runPath(run: RunRef) {
   return { group_id: run.group_id, pipeline_id: run.pipeline_id, run_uuid: run.uuid };
+
 }
 
 /** The envelope's `result`, or the error answer as an ApiError. */

@@ -5,6 +5,158 @@
  */
 
 export interface paths {
+    "/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Build an image outside a pipeline (kabuto-api.txt); answers the build id at once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        attachments?: {
+                            [key: string]: string;
+                        } | string;
+                        dockerfile?: string;
+                        name: string;
+                        nocache?: boolean | ("true" | "false");
+                        /** Format: uri */
+                        repo_url?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/image/{image_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An image built with POST /image */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    image_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/image/build/{build_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The state of a build: PENDING, SUCCESS, FAILED or FAILURE */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    build_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/login": {
         parameters: {
             query?: never;
@@ -288,6 +440,71 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/engine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The container engine that builds and runs images: its name, version and architecture (wfexs' engine fingerprint) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: {
+                                api_version: string;
+                                arch: string;
+                                name: string;
+                                os: string;
+                                version: string;
+                            };
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -753,6 +970,396 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/groups/{group_id}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The group's image catalog, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    bad?: "true";
+                    commit?: string;
+                    git_url?: string;
+                    limit?: number;
+                    name?: string;
+                };
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: components["schemas"]["Image"][];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/groups/{group_id}/images/{digest}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One image of the catalog, with the task executions that used it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    digest: string;
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: {
+                                architecture: string | null;
+                                bad: {
+                                    marked_at: string;
+                                    marked_by: string;
+                                    reason: string;
+                                } | null;
+                                builder: string | null;
+                                created_at: string;
+                                digest: string;
+                                engine: string | null;
+                                names: string[];
+                                /** @enum {string} */
+                                origin: "built" | "pulled" | "loaded" | "seen";
+                                os: string | null;
+                                recipe: {
+                                    branch: string | null;
+                                    build_args: {
+                                        [key: string]: string;
+                                    };
+                                    commit: string | null;
+                                    dockerfile: string | null;
+                                    dockerfile_sha256: string | null;
+                                    git_url: string | null;
+                                    pulled_from: string | null;
+                                    /** @enum {string} */
+                                    source: "git" | "inline" | "pull";
+                                    sub_path: string | null;
+                                } | null;
+                                recorded_at: string;
+                                run_uuid: string | null;
+                                size: number | null;
+                                task_id: string | null;
+                                uses: {
+                                    attempt: number;
+                                    execution_uuid: string;
+                                    pipeline_id: string;
+                                    run_status: string;
+                                    run_uuid: string;
+                                    started_at: string | null;
+                                    status: string;
+                                    task_id: string;
+                                }[];
+                            };
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/groups/{group_id}/images/{digest}/bad": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark an image bad; answers the runs and executions it was used in */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    digest: string;
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: {
+                                image: components["schemas"]["Image"];
+                                uses: {
+                                    attempt: number;
+                                    execution_uuid: string;
+                                    pipeline_id: string;
+                                    run_status: string;
+                                    run_uuid: string;
+                                    started_at: string | null;
+                                    status: string;
+                                    task_id: string;
+                                }[];
+                            };
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/groups/{group_id}/images/{digest}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run again every run that used the image, with a replacement image or rebuilding from the latest commit; the new runs supersede the old */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    digest: string;
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        image: string;
+                    } | {
+                        /** @enum {boolean} */
+                        rebuild: true;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: {
+                                changes: string[];
+                                run: components["schemas"]["Run"];
+                                supersedes: string;
+                            }[];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/groups/{group_id}/images/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The image a spec names: a digest, or repository:tag (the newest such image) */
+        get: {
+            parameters: {
+                query: {
+                    ref: string;
+                };
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: components["schemas"]["Image"];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1581,6 +2188,69 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/provenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** For each task of a run: its latest execution, outputs, the exact image it ran or built, and that image's recipe and commit */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                    pipeline_id: string;
+                    run_uuid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: components["schemas"]["RunProvenance"];
+                            status: number;
+                            success: boolean;
+                        };
                     };
                 };
             };
@@ -2892,6 +3562,7 @@ export interface components {
             created_at: string;
             ended_at: string | null;
             exit_code: number | null;
+            image_digest: string | null;
             message: string | null;
             outputs: {
                 [key: string]: string;
@@ -2907,6 +3578,74 @@ export interface components {
             used_io_written: number | null;
             used_memory: number | null;
             uuid: string;
+        };
+        Image: {
+            architecture: string | null;
+            bad: {
+                marked_at: string;
+                marked_by: string;
+                reason: string;
+            } | null;
+            builder: string | null;
+            created_at: string;
+            digest: string;
+            engine: string | null;
+            names: string[];
+            /** @enum {string} */
+            origin: "built" | "pulled" | "loaded" | "seen";
+            os: string | null;
+            recipe: {
+                branch: string | null;
+                build_args: {
+                    [key: string]: string;
+                };
+                commit: string | null;
+                dockerfile: string | null;
+                dockerfile_sha256: string | null;
+                git_url: string | null;
+                pulled_from: string | null;
+                /** @enum {string} */
+                source: "git" | "inline" | "pull";
+                sub_path: string | null;
+            } | null;
+            recorded_at: string;
+            run_uuid: string | null;
+            size: number | null;
+            task_id: string | null;
+        };
+        ImageInput: {
+            architecture: string | null;
+            bad: {
+                marked_at: string;
+                marked_by: string;
+                reason: string;
+            } | null;
+            builder: string | null;
+            created_at: string;
+            digest: string;
+            engine: string | null;
+            names: string[];
+            /** @enum {string} */
+            origin: "built" | "pulled" | "loaded" | "seen";
+            os: string | null;
+            recipe: {
+                branch: string | null;
+                build_args: {
+                    [key: string]: string;
+                };
+                commit: string | null;
+                dockerfile: string | null;
+                dockerfile_sha256: string | null;
+                git_url: string | null;
+                pulled_from: string | null;
+                /** @enum {string} */
+                source: "git" | "inline" | "pull";
+                sub_path: string | null;
+            } | null;
+            recorded_at: string;
+            run_uuid: string | null;
+            size: number | null;
+            task_id: string | null;
         };
         LogLine: {
             id: number;
@@ -2957,6 +3696,40 @@ export interface components {
             /** @enum {string} */
             status: "pending" | "done" | "failed";
             updated_at: string;
+        };
+        RunInput: {
+            created_at: string;
+            directives: {
+                [key: string]: string | true;
+            };
+            ended_at: string | null;
+            group: string;
+            group_id: string;
+            message: string | null;
+            params: {
+                [key: string]: string;
+            };
+            pipeline_id: string;
+            started_at: string | null;
+            started_by: string | null;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            uuid: string;
+        };
+        RunProvenance: {
+            run: components["schemas"]["Run"];
+            superseded_by: string[];
+            supersedes: string[];
+            tasks: {
+                execution_uuid: string | null;
+                image: components["schemas"]["Image"] | null;
+                image_digest: string | null;
+                outputs: {
+                    [key: string]: string;
+                };
+                status: string | null;
+                task_id: string;
+            }[];
         };
         System: {
             bucket: string | null;

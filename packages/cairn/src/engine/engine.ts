@@ -13,7 +13,7 @@ import {
   type RunRecord,
   type Store,
 } from "../store/store.js";
-import type { AttemptPaths, Runtimes, TaskApiAccess, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
+import type { AttemptPaths, IdentityCredentials, Runtimes, TaskApiAccess, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
 import type { SeenLines } from "../runtimes/runtime.js";
 import { collectOutputs, prepareAttempt, removeRunDir } from "./attempt-files.js";
 import { pruneEmptyOutbox } from "./result-files.js";
@@ -37,6 +37,8 @@ export interface EngineOptions {
   runtimes: Runtimes;
   handlers: ReadonlyMap<TaskType, TaskHandler>;
   secrets?: SecretLookup;
+  /** Set by a server: opens an identity (by uuid) if it belongs to the given user. */
+  identities?: IdentityLookup;
   /** Overrides config.allowHostRuntime (the local CLI allows it: it runs as the invoking user anyway). */
   allowHostRuntime?: boolean;
   /** Set by a server: gives tokens to tasks with inject_api_token. */
@@ -49,6 +51,8 @@ export interface EngineOptions {
   /** Deletes ended runs' working folders after the grace period; one is made from the config when absent. */
   workDirs?: WorkDirCleaner;
 }
+
+export type IdentityLookup = (uuid: string, owner: string) => Promise<IdentityCredentials | undefined>;
 
 /** How the engine gets the API's URL and a token for a run's tasks; the token stops working when the run ends. */
 export interface RunApiAccess {
@@ -117,7 +121,7 @@ class AttemptAbort {
 }
 
 const isTerminal = (status: ExecutionStatus) => TERMINAL_EXECUTION_STATUSES.includes(status);
-const SUPPORTED_NOW: ReadonlySet<TaskType> = new Set(["container_run", "function", "request"]);
+const SUPPORTED_NOW: ReadonlySet<TaskType> = new Set(["container_run", "function", "request", "image_build"]);
 
 /**
  * Runs pipelines. Holds the DAG state of active runs in memory, derived from the store
@@ -130,6 +134,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly handlers: ReadonlyMap<TaskType, TaskHandler>;
   private readonly runtimes: Runtimes;
   private readonly secrets: SecretLookup;
+  private readonly identities: IdentityLookup | undefined;
   private readonly allowHostRuntime: boolean;
   private readonly apiAccess: RunApiAccess | undefined;
   private readonly takeRun: ((run: RunRecord) => void) | undefined;
@@ -147,6 +152,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.handlers = options.handlers;
     this.runtimes = options.runtimes;
     this.secrets = options.secrets ?? (async () => undefined);
+    this.identities = options.identities;
     this.apiAccess = options.apiAccess;
     this.takeRun = options.takeRun;
     this.workDirs = options.workDirs ?? new WorkDirCleaner({ dataDir: options.config.dataDir, graceMs: options.config.workDirGraceMs, keep: options.config.keepWorkDirs });
@@ -486,7 +492,22 @@ export class Engine extends EventEmitter<EngineEvents> {
       recordUsage: async (usage) => {
         exec.usage = usage;
       },
+      usedImage: (digest) => {
+        exec.imageDigest = digest;
+      },
+      recordImage: (image) =>
+        // The run and task that made it; a mere sighting names none, so a later build's provenance wins.
+        this.store.images.recordImage({
+          ...image,
+          groupId: run.record.groupId,
+          recordedAt: Date.now(),
+          runUuid: image.origin === "seen" ? null : run.record.uuid,
+          taskId: image.origin === "seen" ? null : slot.task.id,
+        }),
       signal,
+      directives: run.record.directives,
+      pipelineId: run.record.pipelineId,
+      ...(this.identities && run.record.startedBy ? { identity: identityOpener(this.identities, run.record.startedBy) } : {}),
       resumeFrom: resume ? { seen: await this.storedLineCounts(exec) } : undefined,
       ...(api ? { api } : {}),
     };
@@ -519,6 +540,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       message: result.message,
       outputs: result.outputs,
       ...(exec.usage ? { usage: exec.usage } : {}),
+      ...(exec.imageDigest ? { imageDigest: exec.imageDigest } : {}),
     };
     Object.assign(exec, patch);
     let retry: ExecutionRecord | undefined;
@@ -639,6 +661,10 @@ function failureResult(err: unknown, signal: AbortSignal): AttemptResult {
       : !(err instanceof CairnError && (err.code === "image_not_found" || err.code === "invalid_input" || err.code === "config_invalid"));
   const exitCode = err instanceof TaskFailure && err.exitCode !== undefined ? err.exitCode : null;
   return { status: "failed", exitCode, message: describeError(err), outputs: {}, retryable };
+}
+
+function identityOpener(lookup: IdentityLookup, owner: string): (uuid: string) => Promise<IdentityCredentials | undefined> {
+  return (uuid) => lookup(uuid, owner);
 }
 
 function newAttempt(runUuid: RunId, taskId: string, attempt: number, notBefore: number | null): ExecutionRecord {

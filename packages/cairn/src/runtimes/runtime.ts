@@ -72,9 +72,24 @@ export interface ProcessExit {
   usage?: ResourceUsage;
 }
 
+/** The image a container runs, as the engine described it when the container was made. */
+export interface ImageInUse {
+  /** `sha256:…`, the image id. */
+  id: string;
+  /** The reference the task named, and the engine's names for the image. */
+  names: string[];
+  /** ms since the epoch. */
+  createdAt: number;
+  architecture: string | null;
+  os: string | null;
+  sizeBytes: number | null;
+}
+
 export interface RunningProcess {
   /** Stable id of the process: the container id, or the host pid. */
   readonly handle: string;
+  /** Container runtime only: the exact image it runs, for the image catalog. */
+  readonly image?: ImageInUse;
   /** Resolves once the process has exited and all its output has gone to the sink. */
   wait(): Promise<ProcessExit>;
   /** Stops the process (SIGKILL after a short grace period). Idempotent. */

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { parseMemory } from "./parse-memory.js";
-import type { EnvValue, Pipeline, TaskType, ValueFrom } from "./types.js";
+import type { EnvValue, ImageBuilderName, Pipeline, TaskType, ValueFrom } from "./types.js";
 
 export const TASK_TYPES = ["image_build", "container_run", "function", "request", "tapis_job", "tapis_actor"] as const satisfies readonly TaskType[];
 export const HTTP_METHODS = ["get", "post", "put", "patch", "delete", "head", "options"] as const;
@@ -56,6 +56,11 @@ function isNonEmptyBase64(code: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isBase64(text: string): boolean {
+  const compact = text.replace(/\s+/g, "");
+  return compact.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(compact);
 }
 
 function isHttpUrl(url: string): boolean {
@@ -191,13 +196,125 @@ export const requestTaskSchema = z
   })
   .transform((task) => ({ ...task, protocol: task.protocol ?? (task.url.startsWith("https:") ? "https" : "http") }) as const);
 
+export const IMAGE_BUILDERS = ["podman", "docker", "kaniko", "singularity"] as const satisfies readonly ImageBuilderName[];
+/** `account/repo`, as GitHub and Docker Hub name repositories. */
+const ACCOUNT_REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+/** A registry repository path: lowercase components separated by `/` (the OCI distribution rule). */
+const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const REGISTRY_HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+export const IMAGE_TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const imageTag = z.string().regex(IMAGE_TAG_PATTERN, "must be an image tag: letters, digits, _ . -, at most 128, not starting with . or -");
+const registryHost = z.string().regex(REGISTRY_HOST, "must be a registry host, optionally with :port (e.g. registry.example.org:5000)");
+const repository = z.string().regex(REPOSITORY, "must be a repository path in lowercase letters, digits and . _ - separated by / (e.g. lab/tool)");
+/** Inside the context: no absolute paths and no `..`, so a recipe cannot reach the server's files. */
+const isContextPath = (p: string) => p !== "" && !p.startsWith("/") && !p.split(/[\\/]/).includes("..");
+const relativePath = (what: string) => z.string().refine(isContextPath, { message: `must be a ${what} inside the context, without '..' or a leading '/'` });
+const secretField = z.string().min(1, "must not be empty");
+const inlineCredentials = z.union(
+  [
+    z.strictObject({ username: secretField, token: secretField }),
+    z.strictObject({ username: secretField, password: secretField }),
+    z.strictObject({ username: secretField, personal_access_token: secretField }),
+  ],
+  { error: () => "expected { username, token }, { username, password } or { username, personal_access_token }" },
+);
+const access = {
+  visibility: z.enum(["public", "private"]).optional(),
+  identity_uuid: z.uuid("must be an identity's uuid").optional(),
+  credentials: inlineCredentials.optional(),
+};
+
+function isCloneUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return ["http:", "https:", "git:"].includes(parsed.protocol) && parsed.hostname !== "" && parsed.username === "" && parsed.password === "";
+  } catch {
+    return false;
+  }
+}
+
+/** A private source needs credentials from exactly one place. */
+function checkAccess(ctx: { value: { visibility?: string; identity_uuid?: string; credentials?: unknown }; issues: z.core.$ZodRawIssue[] }): void {
+  const { visibility, identity_uuid, credentials } = ctx.value;
+  if (identity_uuid !== undefined && credentials !== undefined) {
+    ctx.issues.push({ code: "custom", input: ctx.value, path: ["credentials"], message: "give identity_uuid or credentials, not both" });
+  } else if (visibility === "private" && identity_uuid === undefined && credentials === undefined) {
+    ctx.issues.push({ code: "custom", input: ctx.value, path: ["visibility"], message: "a private context needs identity_uuid or credentials" });
+  }
+}
+
+export const imageBuildContextSchema = z.discriminatedUnion(
+  "type",
+  [
+    z
+      .strictObject({
+        type: z.literal("github"),
+        url: z.string().regex(ACCOUNT_REPO, "must be account/repo (resolved against CAIRN_GITHUB_URL)"),
+        branch: nonEmpty("branch name").optional(),
+        sub_path: relativePath("folder").nullable().optional(),
+        build_file_path: relativePath("file").nullable().optional(),
+        ...access,
+      })
+      .check(checkAccess),
+    z
+      .strictObject({
+        type: z.literal("git"),
+        url: z.string().refine(isCloneUrl, { message: "must be an http://, https:// or git:// clone URL without credentials in it" }),
+        branch: nonEmpty("branch name").optional(),
+        sub_path: relativePath("folder").nullable().optional(),
+        build_file_path: relativePath("file").nullable().optional(),
+        ...access,
+      })
+      .check(checkAccess),
+    z.strictObject({
+      type: z.literal("inline"),
+      dockerfile: nonEmpty("Dockerfile text"),
+      attachments: z
+        .record(z.string(), z.string().refine(isBase64, { message: "must be the file's content in base64" }))
+        .check((ctx) => {
+          // Checked here rather than as the record's key schema, whose message zod replaces with "Invalid key".
+          for (const key of Object.keys(ctx.value)) {
+            if (!isContextPath(key)) ctx.issues.push({ code: "custom", input: key, path: [key], message: "must be a file path inside the context, without '..' or a leading '/'" });
+          }
+        })
+        .optional(),
+    }),
+    z.strictObject({ type: z.literal("dockerhub"), url: repository, tag: imageTag.optional(), ...access }).check(checkAccess),
+    z.strictObject({ type: z.literal("registry"), host: registryHost, url: repository, tag: imageTag.optional(), ...access }).check(checkAccess),
+  ],
+  { error: (iss) => (iss.code === "invalid_union" ? `context type must be github, git, inline, dockerhub or registry, got ${describeValue((iss.input as { type?: unknown } | undefined)?.type)}` : undefined) },
+);
+
+export const imageBuildDestinationSchema = z.discriminatedUnion(
+  "type",
+  [
+    z
+      .strictObject({ type: z.literal("dockerhub"), url: repository, tag: imageTag.optional(), identity_uuid: access.identity_uuid, credentials: access.credentials })
+      .check(checkAccess),
+    z
+      .strictObject({ type: z.literal("registry"), host: registryHost, url: repository, tag: imageTag.optional(), identity_uuid: access.identity_uuid, credentials: access.credentials })
+      .check(checkAccess),
+    z.strictObject({
+      type: z.literal("local"),
+      url: repository.optional(),
+      tag: imageTag.optional(),
+      filename: z.string().regex(OUTPUT_NAME_PATTERN, "must be a file name: letters, digits, . _ -").optional(),
+    }),
+  ],
+  { error: (iss) => (iss.code === "invalid_union" ? `destination type must be dockerhub, registry or local, got ${describeValue((iss.input as { type?: unknown } | undefined)?.type)}` : undefined) },
+);
+
 export const imageBuildTaskSchema = z.strictObject({
   ...taskBase,
   type: z.literal("image_build"),
-  builder: nonEmpty("builder name"),
+  builder: z.enum(IMAGE_BUILDERS, {
+    error: (iss) => (iss.input === undefined ? `required field is missing (one of ${IMAGE_BUILDERS.join(", ")})` : `must be one of ${IMAGE_BUILDERS.join(", ")}`),
+  }),
   cache: z.boolean().optional(),
-  context: objectMap(),
-  destination: objectMap(),
+  context: imageBuildContextSchema,
+  destination: imageBuildDestinationSchema,
+  build_args: z.record(z.string().regex(INPUT_NAME_PATTERN, "must be a build argument name: letters, digits, _"), z.string()).optional(),
+  target: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must be a stage name").optional(),
 });
 
 export const tapisJobTaskSchema = z.strictObject({

@@ -118,12 +118,80 @@ export interface RequestTask extends TaskBase {
   success_status_codes?: number[];
 }
 
+/** `kaniko` means the default OCI builder (Podman's); `singularity` needs apptainer on the server. */
+export type ImageBuilderName = "podman" | "docker" | "kaniko" | "singularity";
+
+/** Credentials written into the pipeline instead of an identity: a token or a password. */
+export type InlineCredentials = { username: string; token: string } | { username: string; password: string } | { username: string; personal_access_token: string };
+
+interface ContextAccess {
+  /** Default public; private needs identity_uuid or credentials. */
+  visibility?: "public" | "private";
+  identity_uuid?: string;
+  credentials?: InlineCredentials;
+}
+
+/** Where an image build gets its recipe. */
+export type ImageBuildContext =
+  | (ContextAccess & {
+      /** `github`: `account/repo`, resolved against CAIRN_GITHUB_URL; `git`: any http(s) clone URL. */
+      type: "github" | "git";
+      url: string;
+      /** The repository's default branch when unset. */
+      branch?: string;
+      /** The build context folder inside the repository (default its root). */
+      sub_path?: string | null;
+      /** The Dockerfile, relative to the context folder (default `Dockerfile`). */
+      build_file_path?: string | null;
+    })
+  | {
+      /** A Cairn extension (kabuto-api.txt): the Dockerfile's text and files beside it. */
+      type: "inline";
+      dockerfile: string;
+      /** Path in the context to base64 content. */
+      attachments?: Record<string, string>;
+    }
+  | (ContextAccess & {
+      /** Pull this image and retag it: a "build" that copies an image (arvados' `docker pull`). */
+      type: "dockerhub" | "registry";
+      /** The repository: `account/repo` on Docker Hub, any path on a registry. */
+      url: string;
+      /** `registry` only: `host[:port]`. */
+      host?: string;
+      tag?: string;
+    });
+
+/** Where the built image goes. */
+export type ImageBuildDestination =
+  | {
+      type: "dockerhub" | "registry";
+      url: string;
+      /** `registry` only: `host[:port]`. */
+      host?: string;
+      /** Default `latest`; the custom_tag and commit_destination directives override it. */
+      tag?: string;
+      identity_uuid?: string;
+      credentials?: InlineCredentials;
+    }
+  | {
+      /** Kept in the engine's image store for later tasks of the pipeline; `filename` also saves it as an archive output. */
+      type: "local";
+      url?: string;
+      tag?: string;
+      filename?: string;
+    };
+
 export interface ImageBuildTask extends TaskBase {
   type: "image_build";
-  builder: string;
+  builder: ImageBuilderName;
+  /** Reuse cached layers (default true); the nocache directive turns it off for one run. */
   cache?: boolean;
-  context: Record<string, unknown>;
-  destination: Record<string, unknown>;
+  context: ImageBuildContext;
+  destination: ImageBuildDestination;
+  /** Cairn extension: build arguments (ARG). Resolved inputs are passed as build arguments too. */
+  build_args?: Record<string, string>;
+  /** Cairn extension: the stage of a multi-stage Dockerfile to build. */
+  target?: string;
 }
 
 export interface TapisJobTask extends TaskBase {

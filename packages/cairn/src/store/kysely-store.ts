@@ -1,6 +1,7 @@
 import { Kysely, Migrator, type Transaction } from "kysely";
 import { CairnError, NotFoundError } from "../errors.js";
 import type { ExecutionId, RunId } from "../ids.js";
+import { KyselyImageCatalog } from "./kysely-image-catalog.js";
 import { KyselyServiceStore } from "./kysely-service-store.js";
 import { migrationProvider } from "./migrations/migration-provider.js";
 import {
@@ -39,6 +40,7 @@ interface RowUpdate {
 export class KyselyStore implements Store {
   readonly capabilities: Store["capabilities"];
   readonly service: KyselyServiceStore;
+  readonly images: KyselyImageCatalog;
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
 
@@ -47,6 +49,7 @@ export class KyselyStore implements Store {
     this.capabilities = dialect.capabilities;
     this.#db = new Kysely<Database>({ dialect: dialect.kysely });
     this.service = new KyselyServiceStore(this.#db);
+    this.images = new KyselyImageCatalog(this.#db);
   }
 
   async migrate(): Promise<void> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, startPostgres, type PostgresServer } from "../../../../test/support/postgres.js";
 import { createStore } from "./create-store.js";
+import { describeImageCatalogSuite } from "./image-catalog.suite.js";
 import { describeServiceStoreSuite } from "./service-store.suite.js";
 import { describeStoreSuite } from "./store.suite.js";
 
@@ -18,6 +19,10 @@ describeStoreSuite("PostgreSQL", async () =>
   createStore({ databaseUrl: await createDatabase(server.url, `store_${++count}`) }),
 );
 describeServiceStoreSuite("PostgreSQL", async () =>
+  createStore({ databaseUrl: await createDatabase(server.url, `store_${++count}`) }),
+);
+
+describeImageCatalogSuite("PostgreSQL", async () =>
   createStore({ databaseUrl: await createDatabase(server.url, `store_${++count}`) }),
 );
 

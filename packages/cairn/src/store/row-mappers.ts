@@ -77,6 +77,7 @@ export function executionToRow(execution: ExecutionRecord): TaskExecutionsTable 
     outputs: JSON.stringify(execution.outputs),
     runtime_handle: execution.runtimeHandle,
     ...usageToRow(execution.usage ?? null),
+    image_digest: execution.imageDigest ?? null,
   };
 }
 
@@ -96,6 +97,7 @@ export function executionFromRow(row: TaskExecutionsTable): ExecutionRecord {
     outputs: JSON.parse(row.outputs) as ExecutionRecord["outputs"],
     runtimeHandle: row.runtime_handle,
     usage: usageFromRow(row),
+    imageDigest: row.image_digest,
   };
 }
 
@@ -110,6 +112,7 @@ export function executionPatchToRow(patch: ExecutionPatch): Partial<TaskExecutio
   if (patch.outputs !== undefined) row.outputs = JSON.stringify(patch.outputs);
   if (patch.runtimeHandle !== undefined) row.runtime_handle = patch.runtimeHandle;
   if (patch.usage !== undefined) Object.assign(row, usageToRow(patch.usage));
+  if (patch.imageDigest !== undefined) row.image_digest = patch.imageDigest;
   return row;
 }
 

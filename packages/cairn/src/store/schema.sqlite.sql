@@ -8,6 +8,10 @@ CREATE TABLE "groups" ("id" text primary key, "uuid" text not null unique, "owne
 
 CREATE TABLE "identities" ("uuid" text primary key, "owner" text not null, "type" text not null, "name" text not null, "description" text, "host" text, "sealed_credentials" text not null, "created_at" bigint not null);
 
+CREATE TABLE "image_names" ("group_id" text not null, "name" text not null, "digest" text not null, "recorded_at" bigint not null, constraint "image_names_pk" primary key ("group_id", "name", "digest"));
+
+CREATE TABLE "images" ("group_id" text not null, "digest" text not null, "origin" text not null, "created_at" bigint not null, "recorded_at" bigint not null, "architecture" text, "os" text, "size_bytes" bigint, "builder" text, "engine" text, "recipe" text, "git_url" text, "git_commit" text, "run_uuid" text, "task_id" text, "bad_reason" text, "marked_bad_at" bigint, "marked_bad_by" text, constraint "images_pk" primary key ("group_id", "digest"));
+
 CREATE TABLE "log_lines" ("id" integer primary key autoincrement, "execution_uuid" text not null references "task_executions" ("uuid") on delete cascade, "stream" text not null, "ts" bigint not null, "line" text not null);
 
 CREATE TABLE "pipelines" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "owner" text not null, "definition" text not null, "created_at" bigint not null, "updated_at" bigint not null, constraint "pipelines_pk" primary key ("group_id", "id"));
@@ -16,11 +20,13 @@ CREATE TABLE "revoked_tokens" ("jti" text primary key, "expires_at" bigint not n
 
 CREATE TABLE "run_archives" ("run_uuid" text not null references "runs" ("uuid") on delete cascade, "archive_id" text not null, "status" text not null, "attempts" integer not null, "message" text, "location" text, "updated_at" bigint not null, constraint "run_archives_pk" primary key ("run_uuid", "archive_id"));
 
+CREATE TABLE "run_supersessions" ("old_run_uuid" text not null references "runs" ("uuid") on delete cascade, "new_run_uuid" text not null references "runs" ("uuid") on delete cascade, "image_digest" text not null, "reason" text not null, "created_at" bigint not null, constraint "run_supersessions_pk" primary key ("old_run_uuid", "new_run_uuid"));
+
 CREATE TABLE "runs" ("uuid" text primary key, "pipeline_id" text not null, "group_id" text not null, "status" text not null, "pipeline" text not null, "params" text not null, "directives" text not null, "created_at" bigint not null, "started_at" bigint, "ended_at" bigint, "message" text, "started_by" text);
 
 CREATE TABLE "systems" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "type" text not null, "owner" text not null, "description" text, "settings" text not null, "created_at" bigint not null, constraint "systems_pk" primary key ("group_id", "id"));
 
-CREATE TABLE "task_executions" ("uuid" text primary key, "run_uuid" text not null references "runs" ("uuid") on delete cascade, "task_id" text not null, "attempt" integer not null, "status" text not null, "created_at" bigint not null, "not_before" bigint, "started_at" bigint, "ended_at" bigint, "exit_code" integer, "message" text, "outputs" text not null, "runtime_handle" text, "used_cpu_us" bigint, "peak_memory_bytes" bigint, "read_bytes" bigint, "written_bytes" bigint, constraint "task_executions_run_task_attempt" unique ("run_uuid", "task_id", "attempt"));
+CREATE TABLE "task_executions" ("uuid" text primary key, "run_uuid" text not null references "runs" ("uuid") on delete cascade, "task_id" text not null, "attempt" integer not null, "status" text not null, "created_at" bigint not null, "not_before" bigint, "started_at" bigint, "ended_at" bigint, "exit_code" integer, "message" text, "outputs" text not null, "runtime_handle" text, "used_cpu_us" bigint, "peak_memory_bytes" bigint, "read_bytes" bigint, "written_bytes" bigint, "image_digest" text, constraint "task_executions_run_task_attempt" unique ("run_uuid", "task_id", "attempt"));
 
 CREATE TABLE "users" ("login" text primary key, "email" text not null, "password_hash" text not null, "confirmed" integer not null, "confirmation_code" text, "is_admin" integer not null, "created_at" bigint not null);
 
@@ -28,10 +34,18 @@ CREATE INDEX "group_members_username" on "group_members" ("username");
 
 CREATE INDEX "identities_owner" on "identities" ("owner");
 
+CREATE INDEX "image_names_digest" on "image_names" ("group_id", "digest");
+
+CREATE INDEX "images_git_commit" on "images" ("group_id", "git_commit");
+
 CREATE INDEX "log_lines_execution_id" on "log_lines" ("execution_uuid", "id");
 
 CREATE INDEX "run_archives_status" on "run_archives" ("status");
 
+CREATE INDEX "run_supersessions_new" on "run_supersessions" ("new_run_uuid");
+
 CREATE INDEX "runs_group_pipeline_created" on "runs" ("group_id", "pipeline_id", "created_at");
 
 CREATE INDEX "runs_status" on "runs" ("status");
+
+CREATE INDEX "task_executions_image_digest" on "task_executions" ("image_digest");

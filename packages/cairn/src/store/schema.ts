@@ -39,6 +39,7 @@ export interface TaskExecutionsTable {
   peak_memory_bytes: number | null;
   read_bytes: number | null;
   written_bytes: number | null;
+  image_digest: string | null;
 }
 
 export interface LogLinesTable {
@@ -140,6 +141,42 @@ export interface RunArchivesTable {
   updated_at: number;
 }
 
+export interface ImagesTable {
+  group_id: string;
+  digest: string;
+  origin: string;
+  created_at: number;
+  recorded_at: number;
+  architecture: string | null;
+  os: string | null;
+  size_bytes: number | null;
+  builder: string | null;
+  engine: string | null;
+  recipe: string | null;
+  git_url: string | null;
+  git_commit: string | null;
+  run_uuid: string | null;
+  task_id: string | null;
+  bad_reason: string | null;
+  marked_bad_at: number | null;
+  marked_bad_by: string | null;
+}
+
+export interface ImageNamesTable {
+  group_id: string;
+  name: string;
+  digest: string;
+  recorded_at: number;
+}
+
+export interface RunSupersessionsTable {
+  old_run_uuid: string;
+  new_run_uuid: string;
+  image_digest: string;
+  reason: string;
+  created_at: number;
+}
+
 export interface Database {
   runs: RunsTable;
   task_executions: TaskExecutionsTable;
@@ -154,4 +191,7 @@ export interface Database {
   systems: SystemsTable;
   archives: ArchivesTable;
   run_archives: RunArchivesTable;
+  images: ImagesTable;
+  image_names: ImageNamesTable;
+  run_supersessions: RunSupersessionsTable;
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newRunId } from "../ids.js";
 import { createStore } from "./create-store.js";
+import { describeImageCatalogSuite } from "./image-catalog.suite.js";
 import { describeServiceStoreSuite } from "./service-store.suite.js";
 import { describeStoreSuite } from "./store.suite.js";
 
@@ -19,6 +20,8 @@ afterAll(async () => {
 // A new file per test, in a folder createStore has to make, so every test starts empty.
 describeStoreSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
 describeServiceStoreSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
+
+describeImageCatalogSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
 
 describe("createStore on SQLite", () => {
   it("reports a single writer", async () => {

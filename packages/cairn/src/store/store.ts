@@ -1,5 +1,6 @@
 import type { ExecutionId, RunId } from "../ids.js";
 import type { ResourceUsage } from "../runtimes/runtime.js";
+import type { ImageCatalog } from "./image-catalog.js";
 import type { ServiceStore } from "./service-store.js";
 
 /**
@@ -68,6 +69,8 @@ export interface ExecutionRecord {
    * ran) when it ran none or could not be measured. The store always sets it.
    */
   usage?: ResourceUsage | null;
+  /** The id (`sha256:…`) of the image the attempt ran in, or built; null when none (or absent in older records). */
+  imageDigest?: string | null;
 }
 
 export type LogStream = "stdout" | "stderr" | "system";
@@ -85,7 +88,7 @@ export type NewLogLine = Omit<LogLine, "id">;
 
 export type RunPatch = Partial<Pick<RunRecord, "status" | "startedAt" | "endedAt" | "message">>;
 export type ExecutionPatch = Partial<
-  Pick<ExecutionRecord, "status" | "notBefore" | "startedAt" | "endedAt" | "exitCode" | "message" | "outputs" | "runtimeHandle" | "usage">
+  Pick<ExecutionRecord, "status" | "notBefore" | "startedAt" | "endedAt" | "exitCode" | "message" | "outputs" | "runtimeHandle" | "usage" | "imageDigest">
 >;
 
 /** One atomic set of changes. Applied in the order: new runs, new executions, updates, logs. */
@@ -109,6 +112,8 @@ export interface Store {
   readonly capabilities: { readonly multipleWriters: boolean };
   /** Users, groups, pipelines, identities, secrets: what the multi-user service keeps. */
   readonly service: ServiceStore;
+  /** Images by digest, their names and recipes, and the executions that used them. */
+  readonly images: ImageCatalog;
 
   /** Applies all pending migrations; safe to call on every start and concurrently. */
   migrate(): Promise<void>;

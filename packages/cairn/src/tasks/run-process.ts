@@ -1,5 +1,5 @@
 import { TaskFailure } from "../errors.js";
-import type { LogSink, ProcessSpec, RunningProcess, Runtime } from "../runtimes/runtime.js";
+import type { ImageInUse, LogSink, ProcessSpec, RunningProcess, Runtime } from "../runtimes/runtime.js";
 import type { TaskExecutionContext, TaskOutcome } from "./task-handler.js";
 
 /**
@@ -46,6 +46,7 @@ async function follow(ctx: TaskExecutionContext, proc: RunningProcess): Promise<
       await proc.kill();
       throw err;
     });
+    if (proc.image) await noteImage(ctx, proc.image);
     const exit = await proc.wait();
     // Also for a killed or failed process: what it used until then is worth knowing.
     if (exit.usage) await ctx.recordUsage(exit.usage);
@@ -56,4 +57,26 @@ async function follow(ctx: TaskExecutionContext, proc: RunningProcess): Promise<
   } finally {
     ctx.signal.removeEventListener("abort", kill);
   }
+}
+
+/** Provenance: which image the attempt ran. An image the catalog already knows keeps its recipe; a new one is a sighting. */
+async function noteImage(ctx: TaskExecutionContext, image: ImageInUse): Promise<void> {
+  ctx.usedImage?.(image.id);
+  if (!ctx.recordImage) return;
+  const sighting = {
+    digest: image.id,
+    names: image.names,
+    origin: "seen" as const,
+    createdAt: image.createdAt,
+    architecture: image.architecture,
+    os: image.os,
+    sizeBytes: image.sizeBytes,
+    builder: null,
+    engine: null,
+    recipe: null,
+  };
+  // The execution keeps the digest either way; a catalog write that fails must not cost the running task.
+  await ctx.recordImage(sighting).catch((err: unknown) => {
+    ctx.log("system", `image ${image.id} could not be added to the image catalog: ${err instanceof Error ? err.message : String(err)}`);
+  });
 }

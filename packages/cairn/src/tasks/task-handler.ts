@@ -3,6 +3,9 @@ import type { ExecutionProfile, Task, TaskType } from "../spec/types.js";
 import type { LogStream } from "../store/store.js";
 import type { ResourceUsage, Runtime, SeenLines } from "../runtimes/runtime.js";
 import type { CairnConfig } from "../config.js";
+import type { ImageEngine } from "../images/image-engine.js";
+import type { Directives } from "../spec/directives.js";
+import type { NewImage } from "../store/image-catalog.js";
 
 /** Host paths of one attempt's working directory. */
 export interface AttemptPaths {
@@ -21,6 +24,18 @@ export interface Runtimes {
   /** Started lazily: a pipeline with no container task never touches the engine. */
   container(): Promise<Runtime>;
   host: Runtime;
+  /** The container engine's image side (build, pull, push), for image_build tasks; started lazily like `container`. */
+  images?(): Promise<ImageEngine>;
+}
+
+/** What a handler knows of an image it built, pulled or ran. */
+export type ObservedImage = Omit<NewImage, "groupId" | "recordedAt" | "runUuid" | "taskId">;
+
+/** An identity's credentials, opened for one attempt; never logged (the handler masks them). */
+export interface IdentityCredentials {
+  type: string;
+  host: string | null;
+  credentials: Record<string, string>;
 }
 
 export interface TaskExecutionContext<T extends Task = Task> {
@@ -39,10 +54,22 @@ export interface TaskExecutionContext<T extends Task = Task> {
   started(handle: string): Promise<void>;
   /** Records what the attempt's process used. Call it once the process has ended, whatever the outcome. */
   recordUsage(usage: ResourceUsage): Promise<void>;
+  /** Records the exact image (`sha256:…` id) the attempt ran in or built; written with the attempt's end. */
+  usedImage?(digest: string): void;
+  /** Adds an image to the run's group's image catalog (the run and task are filled in). */
+  recordImage?(image: ObservedImage): Promise<void>;
   /** Aborted on cancel or timeout; the handler stops its process and rethrows. */
   signal: AbortSignal;
   /** Set when the task asked for an API token (inject_api_token) and the engine serves an API. */
   api?: TaskApiAccess;
+  /** The run's directives (`custom_tag`, `no_push`, ...). */
+  directives?: Directives;
+  pipelineId?: string;
+  /**
+   * Set by a server: opens an identity of the user who started the run; undefined when
+   * there is none by that uuid or it belongs to someone else.
+   */
+  identity?(uuid: string): Promise<IdentityCredentials | undefined>;
   /** Set when `resume` follows an attempt started before a restart: this many lines of each stream are stored already. */
   resumeFrom?: { seen: SeenLines };
 }

@@ -71,6 +71,7 @@ export const executionSchema = named(
   used_io: z.number().int().nullable().describe("bytes the process read from and wrote to storage, in all"),
   used_io_read: z.number().int().nullable().describe("of used_io, the bytes read (a Cairn extension)"),
   used_io_written: z.number().int().nullable().describe("of used_io, the bytes written (a Cairn extension)"),
+  image_digest: z.string().nullable().describe("the exact image (sha256 id) the attempt ran in or built; see /groups/{group_id}/images"),
   }),
 );
 
@@ -309,5 +310,6 @@ export function presentExecution(e: ExecutionRecord): z.infer<typeof executionSc
     used_io: e.usage ? e.usage.readBytes + e.usage.writtenBytes : null,
     used_io_read: e.usage?.readBytes ?? null,
     used_io_written: e.usage?.writtenBytes ?? null,
+    image_digest: e.imageDigest ?? null,
   };
 }

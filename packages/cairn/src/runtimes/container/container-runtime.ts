@@ -2,9 +2,11 @@ import { type Readable, Writable } from "node:stream";
 import type Dockerode from "dockerode";
 import type { CairnConfig } from "../../config.js";
 import { CairnError, TaskFailure } from "../../errors.js";
-import type { LogSink, ProcessExit, ProcessSpec, ResourceUsage, RunningProcess, Runtime, SeenLines } from "../runtime.js";
+import type { ImageInUse, LogSink, ProcessExit, ProcessSpec, ResourceUsage, RunningProcess, Runtime, SeenLines } from "../runtime.js";
 import { UsageSampler } from "../usage-sampler.js";
 import { locateCgroup, readCgroupUsage, type CgroupFiles } from "./cgroup-usage.js";
+import { DockerImageEngine } from "../../images/docker-image-engine.js";
+import { ImageCache } from "../../images/image-cache.js";
 import { resolveEngine } from "./engine-endpoint.js";
 import { LineSplitter } from "./line-splitter.js";
 
@@ -38,21 +40,25 @@ const TIMESTAMP_PREFIX = /^\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:\d\d) /;
 export class ContainerRuntime implements Runtime {
   readonly kind = "container" as const;
 
-  constructor(private readonly docker: Dockerode) {}
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly materialize: { cache: ImageCache; offline: boolean } | undefined = undefined,
+  ) {}
 
   static async connect(config: CairnConfig): Promise<ContainerRuntime> {
     const { docker } = await resolveEngine(config);
-    return new ContainerRuntime(docker);
+    return new ContainerRuntime(docker, { cache: new ImageCache(config.imageCacheDir), offline: config.offline });
   }
 
   async start(spec: ProcessSpec, onLog: LogSink): Promise<RunningProcess> {
     if (spec.image === undefined) throw new TaskFailure("the container runtime needs an image, and none was given", { retryable: false });
-    await this.checkImage(spec.image);
-    const container = await this.docker.createContainer(createOptions(spec, spec.image)).catch((cause: unknown) => {
+    const image = await this.checkImage(spec.image);
+    // By id, so the container runs exactly the image recorded even if the name moves meanwhile.
+    const container = await this.docker.createContainer(createOptions(spec, image.id)).catch((cause: unknown) => {
       throw new TaskFailure(`the container engine refused to create the container: ${engineMessage(cause)}`, { retryable: false, cause });
     });
     try {
-      return await this.attachAndStart(container, onLog);
+      return await this.attachAndStart(container, onLog, image);
     } catch (cause) {
       await container.remove({ force: true }).catch(() => {});
       throw new TaskFailure(`the container did not start: ${engineMessage(cause)}`, { retryable: false, cause });
@@ -72,12 +78,12 @@ export class ContainerRuntime implements Runtime {
     return new ContainerProcess(container, output);
   }
 
-  private async attachAndStart(container: Dockerode.Container, onLog: LogSink): Promise<RunningProcess> {
+  private async attachAndStart(container: Dockerode.Container, onLog: LogSink, image?: ImageInUse): Promise<RunningProcess> {
     // Attached before start, so not one line is missed and the stream's end marks the exit.
     const stream = (await container.attach({ stream: true, stdout: true, stderr: true, logs: false })) as unknown as Readable;
     const output = this.demultiplex(stream, onLog, { stdout: 0, stderr: 0 }, false);
     await container.start();
-    return new ContainerProcess(container, output);
+    return new ContainerProcess(container, output, image);
   }
 
   async release(executionUuid: string): Promise<void> {
@@ -94,21 +100,41 @@ export class ContainerRuntime implements Runtime {
   /** Nothing to stop: the engine keeps running for other Cairn processes and for re-attaching after a restart. */
   async close(): Promise<void> {}
 
-  private async checkImage(image: string): Promise<void> {
+  private async checkImage(image: string): Promise<ImageInUse> {
     // Nothing is pulled: no registry may be reachable, and a pull of a wrong name would hang.
-    await this.docker
+    // An image saved in the materialization cache is loaded instead.
+    const info = await this.docker
       .getImage(image)
       .inspect()
+      .catch(async (cause: unknown) => {
+        const cached = statusOf(cause) === 404 ? await this.materialize?.cache.find(image) : undefined;
+        if (cached !== undefined) {
+          await this.materialize!.cache.load(new DockerImageEngine(this.docker), cached);
+          return this.docker.getImage(image).inspect();
+        }
+        throw cause;
+      })
       .catch((cause: unknown) => {
         if (statusOf(cause) === 404) {
+          const offline = this.materialize?.offline ? " (offline mode: only images in the engine or the image cache can be used)" : "";
           throw new CairnError(
             "image_not_found",
-            `image '${image}' is not in the local container engine's store; build or load it first (nothing is pulled automatically)`,
+            `image '${image}' is not in the local container engine's store nor in the image cache; build it or load it with \`cairn images load\` first (nothing is pulled automatically)${offline}`,
             { cause, details: { image } },
           );
         }
         throw new TaskFailure(`the container engine could not look up image '${image}': ${engineMessage(cause)}`, { retryable: true, cause });
       });
+    const created = Date.parse(info.Created);
+    return {
+      id: info.Id.startsWith("sha256:") ? info.Id : `sha256:${info.Id}`,
+      // The name the task gave, not every tag the engine has for the same image (other users' names too).
+      names: /^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? [] : [image],
+      createdAt: Number.isFinite(created) ? created : 0,
+      architecture: info.Architecture ?? null,
+      os: info.Os ?? null,
+      sizeBytes: info.Size ?? null,
+    };
   }
 
   private findContainers(executionUuid: string): Promise<Dockerode.ContainerInfo[]> {
@@ -158,6 +184,7 @@ class ContainerProcess implements RunningProcess {
   constructor(
     private readonly container: Dockerode.Container,
     output: Promise<void>,
+    readonly image?: ImageInUse,
   ) {
     this.handle = container.id;
     // Read while it runs, and once more as soon as the output ends: the cgroup, and with

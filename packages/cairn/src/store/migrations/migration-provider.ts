@@ -4,6 +4,7 @@ import { service } from "./0002-service.js";
 import { runStarter } from "./0003-run-starter.js";
 import { systemsArchives } from "./0004-systems-archives.js";
 import { resourceUsage } from "./0005-resource-usage.js";
+import { imageCatalog } from "./0006-image-catalog.js";
 import type { MigrationContext } from "./migration-context.js";
 
 /**
@@ -18,6 +19,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0003-run-starter": runStarter(),
     "0004-systems-archives": systemsArchives(),
     "0005-resource-usage": resourceUsage(),
+    "0006-image-catalog": imageCatalog(),
   };
   return { getMigrations: async () => migrations };
 }

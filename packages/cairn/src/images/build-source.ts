@@ -1,0 +1,90 @@
+import { createHash } from "node:crypto";
+import { lstat, mkdir, readFile, realpath, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { TaskFailure } from "../errors.js";
+import { cloneRepository, type GitCredentials } from "./git-checkout.js";
+
+/**
+ * Puts a build's recipe in a folder: a clone of a git repository, or an inline
+ * Dockerfile with its attachments (kabuto-api.txt). Says which folder is the context
+ * and which file in it is the Dockerfile, and records what the recipe was, for the
+ * image catalog's provenance.
+ */
+
+export interface RecipeRecord {
+  /** Where the recipe came from. */
+  source: "git" | "inline";
+  gitUrl?: string;
+  branch?: string;
+  commit?: string;
+  subPath?: string;
+  /** The Dockerfile's path inside the context. */
+  dockerfile: string;
+  /** sha256 of the Dockerfile's bytes, `sha256:…`. */
+  dockerfileSha256: string;
+}
+
+export interface PreparedSource {
+  /** The context folder (the repository's sub_path, or the inline files' folder). */
+  contextDir: string;
+  dockerfile: string;
+  recipe: RecipeRecord;
+}
+
+export type SourceSpec =
+  | { kind: "git"; url: string; branch?: string; subPath?: string; dockerfile?: string; credentials?: GitCredentials }
+  | { kind: "inline"; dockerfile: string; attachments: Record<string, string> };
+
+export async function prepareSource(spec: SourceSpec, workDir: string, options: { signal?: AbortSignal; onLine?: (line: string) => void } = {}): Promise<PreparedSource> {
+  if (spec.kind === "inline") return writeInline(spec, join(workDir, "inline"));
+  const checkout = join(workDir, "checkout");
+  const { commit, branch } = await cloneRepository(spec.url, checkout, {
+    ...(spec.branch ? { branch: spec.branch } : {}),
+    ...(spec.credentials ? { credentials: spec.credentials } : {}),
+    ...options,
+  });
+  const subPath = spec.subPath?.replace(/^\.?\/+/, "").replace(/\/+$/, "") || undefined;
+  const contextDir = subPath ? join(checkout, subPath) : checkout;
+  await insideCheck(checkout, contextDir, `sub_path '${spec.subPath}'`, "folder");
+  const dockerfile = spec.dockerfile ?? "Dockerfile";
+  const content = await readInside(contextDir, dockerfile, spec.subPath ? `build_file_path '${dockerfile}' (in sub_path '${spec.subPath}')` : `build_file_path '${dockerfile}'`);
+  return {
+    contextDir,
+    dockerfile,
+    recipe: { source: "git", gitUrl: spec.url, branch, commit, ...(subPath ? { subPath } : {}), dockerfile, dockerfileSha256: sha256(content) },
+  };
+}
+
+async function writeInline(spec: { dockerfile: string; attachments: Record<string, string> }, dir: string): Promise<PreparedSource> {
+  await mkdir(dir, { recursive: true });
+  for (const [path, base64] of Object.entries(spec.attachments)) {
+    const target = join(dir, path);
+    // The schema refuses '..' and absolute paths; this is the second lock on the door.
+    if (relative(dir, target).startsWith("..")) throw new TaskFailure(`attachment '${path}' is outside the build context`, { retryable: false });
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, Buffer.from(base64, "base64"));
+  }
+  const dockerfile = "Dockerfile";
+  const content = Buffer.from(spec.dockerfile, "utf8");
+  await writeFile(join(dir, dockerfile), content);
+  return { contextDir: dir, dockerfile, recipe: { source: "inline", dockerfile, dockerfileSha256: sha256(content) } };
+}
+
+/** Reads a file of the context, refusing one that is missing or, through a symbolic link, outside it. */
+async function readInside(contextDir: string, path: string, what: string): Promise<Buffer> {
+  const file = join(contextDir, path);
+  const stat = await lstat(file).catch(() => undefined);
+  if (!stat) throw new TaskFailure(`${what}: there is no such file in the repository`, { retryable: false });
+  await insideCheck(contextDir, file, what, "file");
+  return readFile(file);
+}
+
+async function insideCheck(root: string, path: string, what: string, kind: string): Promise<void> {
+  const [realRoot, realPath] = await Promise.all([realpath(root), realpath(path).catch(() => undefined)]);
+  if (realPath === undefined) throw new TaskFailure(`${what}: there is no such ${kind} in the repository`, { retryable: false });
+  if (realPath !== realRoot && !realPath.startsWith(realRoot + sep)) throw new TaskFailure(`${what} leads outside the repository`, { retryable: false });
+}
+
+function sha256(content: Buffer): string {
+  return `sha256:${createHash("sha256").update(content).digest("hex")}`;
+}

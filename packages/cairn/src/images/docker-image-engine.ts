@@ -1,0 +1,331 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { request as httpRequest } from "node:http";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type Dockerode from "dockerode";
+import type { CairnConfig } from "../config.js";
+import { TaskFailure } from "../errors.js";
+import { resolveEngine } from "../runtimes/container/engine-endpoint.js";
+import { BuildFailure } from "./build-failure.js";
+import type { BuildRequest, EngineDescription, ImageDetails, ImageEngine, ProgressLine, RegistryLogin, TransferOptions } from "./image-engine.js";
+
+/**
+ * Image builds through the Docker Engine API: `POST /build` with the context as a tar
+ * stream, `/images/create` (pull), `/images/{name}/push` with an X-Registry-Auth login.
+ * Podman's compatible service runs Buildah behind `/build` (checked on Podman 4.3: build
+ * args, target, nocache, labels and its layer cache all work there), so no CLI is needed.
+ *
+ * Plain-HTTP registries: Podman takes `tlsVerify=false` on pull and push; Docker ignores
+ * it and decides by its daemon's `insecure-registries` (127.0.0.0/8 is insecure there by
+ * default), which is the daemon owner's setting, not Cairn's.
+ */
+
+/** One JSON message of a build, pull or push stream. */
+interface StreamMessage {
+  stream?: string;
+  status?: string;
+  progress?: string;
+  id?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string; Digest?: string; Tag?: string };
+}
+
+/** Podman reports the pushed manifest as a status line; Docker in `aux.Digest` too. */
+const PUSHED_DIGEST = /digest: (sha256:[0-9a-f]{64})/;
+
+export class DockerImageEngine implements ImageEngine {
+  constructor(private readonly docker: Dockerode) {}
+
+  static async connect(config: CairnConfig): Promise<DockerImageEngine> {
+    const { docker } = await resolveEngine(config);
+    return new DockerImageEngine(docker);
+  }
+
+  private description: Promise<EngineDescription> | undefined;
+
+  /** Asked once per engine: Podman's /version took 0.8 s here (it runs its OCI runtime and conmon to ask their versions). */
+  describe(): Promise<EngineDescription> {
+    this.description ??= this.docker.version().then(
+      (v) => ({ name: v.Components?.[0]?.Name ?? "Docker Engine", version: v.Version, apiVersion: v.ApiVersion, arch: v.Arch, os: v.Os }),
+      (err: unknown) => {
+        this.description = undefined;
+        throw err;
+      },
+    );
+    return this.description;
+  }
+
+  private identity: Promise<Pick<EngineDescription, "name" | "version">> | undefined;
+
+  /** From the `Server` header of GET /_ping (`Libpod/4.3.1 (linux)`, `Docker/20.10.24 (linux)`), which answers at once. */
+  identify(): Promise<Pick<EngineDescription, "name" | "version">> {
+    this.identity ??= pingServerHeader(this.docker).then(
+      (server) => {
+        const podman = /^Libpod\/(\S+)/.exec(server ?? "");
+        if (podman) return { name: "Podman Engine", version: podman[1]! };
+        const docker = /^Docker\/(\S+)/.exec(server ?? "");
+        if (docker) return { name: "Docker Engine", version: docker[1]! };
+        return this.describe();
+      },
+      () => this.describe(),
+    );
+    return this.identity;
+  }
+
+  async build(request: BuildRequest, onLine: ProgressLine, signal?: AbortSignal): Promise<string> {
+    const [first, ...more] = request.tags;
+    const stream = (await this.docker
+      .buildImage(request.context as unknown as NodeJS.ReadableStream, {
+        dockerfile: request.dockerfile,
+        ...(first !== undefined ? { t: more.length > 0 ? request.tags : first } : {}),
+        buildargs: request.buildArgs,
+        labels: request.labels,
+        nocache: request.noCache,
+        // Docker's default; said so that both engines keep intermediate layers for the next build.
+        rm: true,
+        ...(request.target !== undefined ? { target: request.target } : {}),
+        ...(request.logins.length > 0 ? { registryconfig: registryConfig(request.logins) } : {}),
+        ...(signal ? { abortSignal: signal } : {}),
+      } as Dockerode.ImageBuildOptions)
+      .catch((cause: unknown) => {
+        throw new TaskFailure(`the container engine refused the build: ${engineMessage(cause)}`, { retryable: false, cause });
+      })) as Readable;
+    let imageId: string | undefined;
+    let lastStream = "";
+    await follow(stream, (message) => {
+      if (message.stream !== undefined) {
+        for (const line of splitLines(message.stream)) onLine(line);
+        lastStream = message.stream;
+      } else if (message.status !== undefined) {
+        onLine(message.id ? `${message.id}: ${message.status}` : message.status);
+      }
+      if (message.aux?.ID) imageId = message.aux.ID;
+      const error = message.errorDetail?.message ?? message.error;
+      if (error !== undefined) throw new BuildFailure(error.trim());
+    });
+    // Docker's classic builder ends with "Successfully built ID" and gives no aux with the id.
+    imageId ??= /Successfully built ([0-9a-f]{12,64})/.exec(lastStream)?.[1];
+    if (imageId === undefined) throw new TaskFailure("the container engine ended the build without naming the image it built", { retryable: true });
+    return (await this.inspect(imageId))?.id ?? imageId;
+  }
+
+  async pull(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string> {
+    // Podman's compatible /images/create has no tlsVerify (its push has); its own API does.
+    if (options.insecure && (await this.isPodman())) return this.podmanPull(reference, onLine, options);
+    const stream = (await this.docker
+      .pull(reference, {
+        ...(options.login ? { authconfig: authConfig(options.login) } : {}),
+        ...(options.insecure ? { tlsVerify: false } : {}),
+        ...(options.signal ? { abortSignal: options.signal } : {}),
+      })
+      .catch((cause: unknown) => {
+        throw registryFailure("pull", reference, cause, options);
+      })) as Readable;
+    await follow(stream, (message) => {
+      if (message.status !== undefined) onLine(message.id ? `${message.id}: ${message.status}` : message.status);
+      const error = message.errorDetail?.message ?? message.error;
+      if (error !== undefined) throw registryFailure("pull", reference, new Error(error), options);
+    });
+    const details = await this.inspect(reference);
+    if (!details) throw new TaskFailure(`the pull of '${reference}' ended but the engine has no such image`, { retryable: true });
+    return details.id;
+  }
+
+  private async podmanPull(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string> {
+    const stream = await new Promise<Readable>((resolve, reject) =>
+      this.docker.modem.dial(
+        {
+          // Podman serves its own API under a version prefix only (v4.0.0 is the oldest it answers).
+          path: "/v4.0.0/libpod/images/pull?",
+          method: "POST",
+          options: { reference, tlsVerify: options.insecure ? "false" : "true" },
+          ...(options.login ? { authconfig: authConfig(options.login) } : {}),
+          ...(options.signal ? { abortSignal: options.signal } : {}),
+          isStream: true,
+          statusCodes: { 200: true, 400: "bad parameter", 500: "server error" },
+        },
+        (err: unknown, data: unknown) => (err ? reject(registryFailure("pull", reference, err, options)) : resolve(data as Readable)),
+      ),
+    );
+    let id: string | undefined;
+    await follow(stream, (message) => {
+      if (message.stream !== undefined) for (const line of splitLines(message.stream)) onLine(line);
+      if (message.id && /^[0-9a-f]{64}$/.test(message.id)) id = `sha256:${message.id}`;
+      if (message.error !== undefined) throw registryFailure("pull", reference, new Error(message.error), options);
+    });
+    if (id === undefined) throw new TaskFailure(`the pull of '${reference}' ended without naming the image`, { retryable: true });
+    return id;
+  }
+
+  private async isPodman(): Promise<boolean> {
+    return /podman/i.test((await this.identify()).name);
+  }
+
+  async tag(image: string, reference: string): Promise<void> {
+    const { repository, tag } = splitTag(reference);
+    await this.docker.getImage(image).tag({ repo: repository, tag });
+  }
+
+  async push(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string> {
+    // The name without its tag, and the tag as a parameter: Podman reads `name:tag` plus `tag` as two tags.
+    const { repository, tag } = splitTag(reference);
+    const stream = (await this.docker
+      .getImage(repository)
+      .push({
+        tag,
+        ...(options.login ? { authconfig: authConfig(options.login) } : {}),
+        ...(options.insecure ? { tlsVerify: false } : {}),
+        ...(options.signal ? { abortSignal: options.signal } : {}),
+      })
+      .catch((cause: unknown) => {
+        throw registryFailure("push", reference, cause, options);
+      })) as Readable;
+    let digest: string | undefined;
+    await follow(stream, (message) => {
+      if (message.status !== undefined) {
+        onLine(message.id ? `${message.id}: ${message.status}` : message.status);
+        digest ??= PUSHED_DIGEST.exec(message.status)?.[1];
+      }
+      if (message.aux?.Digest) digest = message.aux.Digest;
+      const error = message.errorDetail?.message ?? message.error;
+      if (error !== undefined) throw registryFailure("push", reference, new Error(error), options);
+    });
+    if (digest === undefined) throw new TaskFailure(`the push of '${reference}' ended without the registry's digest`, { retryable: true });
+    return digest;
+  }
+
+  async inspect(image: string): Promise<ImageDetails | undefined> {
+    try {
+      const info = await this.docker.getImage(image).inspect();
+      return {
+        id: info.Id.startsWith("sha256:") ? info.Id : `sha256:${info.Id}`,
+        repoTags: info.RepoTags ?? [],
+        repoDigests: info.RepoDigests ?? [],
+        created: info.Created,
+        architecture: info.Architecture,
+        os: info.Os,
+        size: info.Size,
+      };
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async save(image: string, file: string): Promise<void> {
+    const stream = (await this.docker.getImage(image).get()) as unknown as Readable;
+    await pipeline(stream, createWriteStream(file));
+  }
+
+  async load(file: string): Promise<string[]> {
+    const stream = (await this.docker.loadImage(createReadStream(file))) as unknown as Readable;
+    const names: string[] = [];
+    await follow(stream, (message) => {
+      const text = message.stream ?? message.status ?? "";
+      const loaded = /Loaded image(?: ID)?s?: (.+)/.exec(text)?.[1];
+      if (loaded) names.push(...loaded.split(",").map((n) => n.trim()).filter((n) => n !== ""));
+      const error = message.errorDetail?.message ?? message.error;
+      if (error !== undefined) throw new TaskFailure(`the engine could not load '${file}': ${error}`, { retryable: false });
+    });
+    return names;
+  }
+}
+
+function pingServerHeader(docker: Dockerode): Promise<string | undefined> {
+  const modem = docker.modem as unknown as { socketPath?: string; host?: string; port?: number | string };
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { method: "GET", path: "/_ping", ...(modem.socketPath ? { socketPath: modem.socketPath } : { host: modem.host, port: modem.port }), timeout: 5_000 },
+      (res) => {
+        res.resume();
+        const server = res.headers.server;
+        resolve(Array.isArray(server) ? server[0] : server);
+      },
+    );
+    req.once("timeout", () => req.destroy(new Error("no answer to /_ping")));
+    req.once("error", reject);
+    req.end();
+  });
+}
+
+/** Reads a stream of JSON messages (one per line, or concatenated) until it ends. */
+async function follow(stream: Readable, onMessage: (message: StreamMessage) => void): Promise<void> {
+  let buffer = "";
+  const handle = (text: string) => {
+    const trimmed = text.trim();
+    if (trimmed === "") return;
+    let message: StreamMessage;
+    try {
+      message = JSON.parse(trimmed) as StreamMessage;
+    } catch {
+      message = { stream: trimmed };
+    }
+    onMessage(message);
+  };
+  try {
+    for await (const chunk of stream) {
+      buffer += (chunk as Buffer).toString("utf8");
+      let newline: number;
+      while ((newline = buffer.indexOf("\n")) !== -1) {
+        handle(buffer.slice(0, newline));
+        buffer = buffer.slice(newline + 1);
+      }
+    }
+    handle(buffer);
+  } finally {
+    stream.destroy();
+  }
+}
+
+function splitLines(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === "") lines.pop();
+  return lines;
+}
+
+/** `host:5000/lab/tool:v1` -> `host:5000/lab/tool` and `v1`; a digest reference or no tag gives `latest`. */
+export function splitTag(reference: string): { repository: string; tag: string } {
+  const slash = reference.lastIndexOf("/");
+  const colon = reference.lastIndexOf(":");
+  if (colon > slash) return { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+  return { repository: reference, tag: "latest" };
+}
+
+function authConfig(login: RegistryLogin): { username: string; password: string; serveraddress: string } {
+  return { username: login.username, password: login.secret, serveraddress: login.registry };
+}
+
+/** The X-Registry-Config header of /build: logins by registry host. */
+function registryConfig(logins: RegistryLogin[]): Record<string, { username: string; password: string; serveraddress: string }> {
+  return Object.fromEntries(logins.map((l) => [l.registry, authConfig(l)]));
+}
+
+/** A registry's refusal in words a person can act on, with the engine's message kept. */
+function registryFailure(action: "push" | "pull", reference: string, cause: unknown, options: TransferOptions): TaskFailure {
+  const message = engineMessage(cause);
+  const host = reference.split("/")[0];
+  if (/unauthorized|authentication required|denied|401/i.test(message)) {
+    const who = options.login ? `the credentials of '${options.login.username}'` : "no credentials";
+    return new TaskFailure(`the registry ${host} refused the ${action} of '${reference}' with ${who} (unauthorized): ${message}`, { retryable: false, cause });
+  }
+  if (/server gave HTTP response to HTTPS client/i.test(message)) {
+    return new TaskFailure(`the registry ${host} speaks plain HTTP; list it in CAIRN_INSECURE_REGISTRIES to allow that: ${message}`, { retryable: false, cause });
+  }
+  if (/manifest unknown|not found|no such/i.test(message)) {
+    return new TaskFailure(`the registry has no image '${reference}': ${message}`, { retryable: false, cause });
+  }
+  return new TaskFailure(`the ${action} of '${reference}' failed: ${message}`, { retryable: true, cause });
+}
+
+function statusOf(err: unknown): number | undefined {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
+/** The engine's own message (dockerode puts it in `json.message`), not the HTTP wrapper's. */
+function engineMessage(err: unknown): string {
+  const json = (err as { json?: { message?: unknown } } | null)?.json;
+  if (json && typeof json.message === "string") return json.message;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,79 @@
+import type { Readable } from "node:stream";
+
+/**
+ * What image builds need from a container engine: build from a context, pull, tag,
+ * push, inspect, save and load. One implementation speaks the Docker Engine API
+ * (docker-image-engine.ts), so Docker and Podman's compatible service both work.
+ */
+
+export interface RegistryLogin {
+  username: string;
+  /** A password or an access token: registries take either in basic auth. */
+  secret: string;
+  /** `host[:port]` the login is for. */
+  registry: string;
+}
+
+export interface BuildRequest {
+  /** A tar of the build context. */
+  context: Readable;
+  /** Path of the Dockerfile inside the context. */
+  dockerfile: string;
+  /** Names (`registry/repository:tag`) the image gets. */
+  tags: string[];
+  buildArgs: Record<string, string>;
+  target?: string;
+  noCache: boolean;
+  labels: Record<string, string>;
+  /** Logins for registries the FROM lines name. */
+  logins: RegistryLogin[];
+}
+
+export interface ImageDetails {
+  /** The image's own id: the sha256 of its configuration. */
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  /** ISO 8601. */
+  created: string;
+  architecture: string;
+  os: string;
+  size: number;
+}
+
+export interface EngineDescription {
+  /** "Podman Engine", "Docker Engine". */
+  name: string;
+  version: string;
+  apiVersion: string;
+  arch: string;
+  os: string;
+}
+
+export type ProgressLine = (line: string) => void;
+
+export interface TransferOptions {
+  login?: RegistryLogin;
+  /** Speak plain HTTP / skip TLS verification: only for registries in CAIRN_INSECURE_REGISTRIES. */
+  insecure: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ImageEngine {
+  describe(): Promise<EngineDescription>;
+  /** The engine's name and version only, cheaply (no runtime is asked): for build notes and the catalog. */
+  identify(): Promise<Pick<EngineDescription, "name" | "version">>;
+  /** Streams the build's output line by line; resolves with the new image's id. @throws ImageBuildError when the recipe fails */
+  build(request: BuildRequest, onLine: ProgressLine, signal?: AbortSignal): Promise<string>;
+  /** Resolves with the pulled image's id. */
+  pull(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string>;
+  tag(image: string, reference: string): Promise<void>;
+  /** Resolves with the manifest digest the registry now holds (`sha256:…`). */
+  push(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string>;
+  /** Undefined when the engine has no such image. */
+  inspect(image: string): Promise<ImageDetails | undefined>;
+  /** Writes the image (with its names) as a docker-archive tar, which `load` and `podman load` / `docker load` read. */
+  save(image: string, file: string): Promise<void>;
+  /** Loads a docker-archive tar; resolves with the names or ids the engine reports. */
+  load(file: string): Promise<string[]>;
+}

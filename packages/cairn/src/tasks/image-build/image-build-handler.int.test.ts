@@ -1,0 +1,249 @@
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fakeContext } from "../../../../../test/support/fake-context.js";
+import { startGitServer, type TestGitServer } from "../../../../../test/support/git-server.js";
+import { startRegistry, type TestRegistry } from "../../../../../test/support/registry.js";
+import { loadConfig, type CairnConfig } from "../../config.js";
+import { DockerImageEngine } from "../../images/docker-image-engine.js";
+import { resolveEngine, stopPodmanService } from "../../runtimes/container/engine-endpoint.js";
+import { parsePipeline } from "../../spec/validate.js";
+import type { ImageBuildTask } from "../../spec/types.js";
+import type { IdentityCredentials, ObservedImage } from "../task-handler.js";
+import { imageBuildHandler } from "./image-build-handler.js";
+
+/**
+ * image_build against real parts: a git smart-HTTP server (public and private
+ * repositories), Debian's docker-registry with htpasswd logins, and Podman through a
+ * private API service. The base image is the locally imported busybox: nothing is pulled
+ * from the internet.
+ */
+
+const BASE = "localhost/busybox:test";
+const DOCKERFILE = `FROM ${BASE}\nARG GREETING=hi\nRUN echo "$GREETING" > /greeting\nCMD ["cat", "/greeting"]\n`;
+
+let scratch: string;
+let socket: string;
+let git: TestGitServer;
+let registry: TestRegistry;
+let engine: DockerImageEngine;
+let config: CairnConfig;
+let publicSha: string;
+let privateSha: string;
+
+beforeAll(async () => {
+  try {
+    execFileSync("podman", ["image", "exists", BASE]);
+  } catch {
+    execFileSync("bash", [join(import.meta.dirname, "../../../../../scripts/setup-podman.sh")], { stdio: "inherit" });
+  }
+  scratch = await mkdtemp(join(tmpdir(), "cairn-image-build-"));
+  socket = join(scratch, "podman", "podman.sock");
+  [git, registry] = await Promise.all([startGitServer(), startRegistry()]);
+  config = loadConfig({
+    dataDir: scratch,
+    dockerHost: undefined,
+    podmanSocket: socket,
+    githubUrl: git.url,
+    dockerhubRegistry: registry.host,
+    insecureRegistries: [registry.host],
+  });
+  engine = new DockerImageEngine((await resolveEngine(config)).docker);
+  publicSha = await git.createRepo("lab/hello", { Dockerfile: DOCKERFILE, "README.md": "hello\n" });
+  privateSha = await git.createRepo("lab/secret-tool", { "docker/Dockerfile.tool": `FROM ${BASE}\nCOPY note.txt /note.txt\nCMD ["cat", "/note.txt"]\n`, "docker/note.txt": "private\n" }, { private: true });
+});
+
+afterAll(async () => {
+  // Images this file made, by the names it gave them; the shared busybox stays.
+  const names = execFileSync("podman", ["images", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" })
+    .split("\n")
+    .filter((n) => n.startsWith(`${registry?.host}/`) || n.startsWith("localhost/cairn-int-"));
+  if (names.length > 0) execFileSync("podman", ["rmi", "--force", ...names], { stdio: "ignore" });
+  await stopPodmanService(socket);
+  await Promise.all([git?.close(), registry?.close()]);
+  await rm(scratch, { recursive: true, force: true });
+});
+
+function buildTask(fields: Record<string, unknown>): ImageBuildTask {
+  const pipeline = parsePipeline({ id: "images", tasks: [{ id: "build", type: "image_build", builder: "kaniko", ...fields }] });
+  return pipeline.tasks[0] as ImageBuildTask;
+}
+
+async function runBuild(task: ImageBuildTask, extra: { directives?: Record<string, string | true>; identity?: (uuid: string) => Promise<IdentityCredentials | undefined>; inputs?: Record<string, string> } = {}) {
+  const ctx = fakeContext(task, {
+    config,
+    ...(extra.directives ? { directives: extra.directives } : {}),
+    ...(extra.identity ? { identity: extra.identity } : {}),
+    ...(extra.inputs ? { inputs: extra.inputs } : {}),
+    pipelineId: "images",
+  });
+  ctx.runtimes.images = async () => engine;
+  try {
+    const outcome = await imageBuildHandler.run(ctx);
+    return { outcome, logs: ctx.logs, outputsDir: ctx.paths.outputs, ctx };
+  } catch (err) {
+    (err as { logs?: unknown }).logs = ctx.logs;
+    throw err;
+  } finally {
+    if (!extra.inputs?.KEEP) await ctx.cleanup();
+  }
+}
+
+const lines = (logs: { line: string }[]) => logs.map((l) => l.line).join("\n");
+
+describe("image_build from git to a registry", () => {
+  it("builds a public GitHub-style repository with a build arg, pushes it with inline credentials, and the registry holds the digest it reports", async () => {
+    const task = buildTask({
+      context: { type: "github", url: "lab/hello", branch: "main" },
+      destination: { type: "dockerhub", url: "lab/hello", tag: "v1", credentials: { username: registry.username, token: registry.password } },
+      build_args: { GREETING: "hello from cairn" },
+    });
+    const { outcome, logs } = await runBuild(task);
+    const reference = `${registry.host}/lab/hello:v1`;
+    expect(outcome.outputs).toMatchObject({ image: reference, tag: "v1", digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), image_id: expect.stringMatching(/^sha256:/) });
+    expect(await registry.manifestDigest("lab/hello", "v1")).toBe(outcome.outputs!.digest);
+    expect(lines(logs)).toContain(`checked out ${git.url}/lab/hello.git at ${publicSha} (main)`);
+    expect(logs.filter((l) => l.stream === "stdout").map((l) => l.line)).toContainEqual(expect.stringMatching(/STEP \d+\/\d+: RUN echo/));
+    expect(lines(logs)).not.toContain(registry.password);
+
+    // Pulled back after removing the local copy: the same image.
+    execFileSync("podman", ["rmi", "--force", reference], { stdio: "ignore" });
+    const pulled = await engine.pull(reference, () => {}, { login: { username: registry.username, secret: registry.password, registry: registry.host }, insecure: true });
+    expect(pulled).toBe(outcome.outputs!.image_id);
+    const run = execFileSync("podman", ["run", "--rm", reference], { encoding: "utf8" });
+    expect(run.trim()).toBe("hello from cairn");
+  });
+
+  it("clones a private repository with an identity, from a sub_path and build_file_path, tagged by the commit_destination directive", async () => {
+    const identities: Record<string, IdentityCredentials> = {
+      "6f1f0d4e-1a53-4c6e-9d55-3b3f6a1e0001": { type: "github", host: "github.com", credentials: { username: git.username, personal_access_token: git.password } },
+      "6f1f0d4e-1a53-4c6e-9d55-3b3f6a1e0002": { type: "dockerhub", host: "docker.io", credentials: { username: registry.username, token: registry.password } },
+    };
+    const task = buildTask({
+      context: { type: "github", url: "lab/secret-tool", sub_path: "docker", build_file_path: "Dockerfile.tool", visibility: "private", identity_uuid: "6f1f0d4e-1a53-4c6e-9d55-3b3f6a1e0001" },
+      destination: { type: "dockerhub", url: "lab/secret-tool", identity_uuid: "6f1f0d4e-1a53-4c6e-9d55-3b3f6a1e0002" },
+    });
+    const { outcome, logs } = await runBuild(task, { directives: { commit_destination: true }, identity: async (uuid) => identities[uuid] });
+    expect(outcome.outputs!.tag).toBe(privateSha.slice(0, 7));
+    expect(await registry.manifestDigest("lab/secret-tool", privateSha.slice(0, 7))).toBe(outcome.outputs!.digest);
+    expect(lines(logs)).not.toContain(git.password);
+  });
+
+  it("fails clearly without credentials for a private repository, and with a wrong password for the registry", async () => {
+    const noCredentials = buildTask({ context: { type: "github", url: "lab/secret-tool", sub_path: "docker" }, destination: { type: "local" } });
+    await expect(runBuild(noCredentials)).rejects.toThrow(/the git server refused to let .*lab\/secret-tool\.git be cloned with no credentials/);
+
+    const wrongPassword = buildTask({
+      context: { type: "github", url: "lab/hello" },
+      destination: { type: "registry", host: registry.host, url: "lab/hello", tag: "denied", credentials: { username: registry.username, password: "not-the-password" } },
+    });
+    const failure = await runBuild(wrongPassword).catch((err: unknown) => err);
+    expect(failure).toMatchObject({
+      name: "TaskFailure",
+      retryable: false,
+      message: expect.stringMatching(new RegExp(`the registry ${registry.host} refused the push of '${registry.host}/lab/hello:denied' with the credentials of '${registry.username}' \\(unauthorized\\)`)),
+    });
+    expect(await registry.manifestDigest("lab/hello", "denied")).toBeUndefined();
+  });
+
+  it("refuses a plain-HTTP registry that is not listed in CAIRN_INSECURE_REGISTRIES", async () => {
+    const task = buildTask({
+      context: { type: "inline", dockerfile: `FROM ${BASE}\n` },
+      destination: { type: "registry", host: registry.host, url: "lab/tls", credentials: { username: registry.username, password: registry.password } },
+    });
+    const strict = config;
+    config = { ...strict, insecureRegistries: [] };
+    try {
+      await expect(runBuild(task)).rejects.toThrow(/speaks plain HTTP; list it in CAIRN_INSECURE_REGISTRIES/);
+    } finally {
+      config = strict;
+    }
+  });
+});
+
+describe("image_build contexts, cache and local destinations", () => {
+  it("builds an inline Dockerfile with attachments and a target stage, keeps it locally and saves an archive output", async () => {
+    const task = buildTask({
+      context: {
+        type: "inline",
+        dockerfile: `FROM ${BASE} AS base\nCOPY data/msg.txt /msg.txt\nFROM base AS final\nCMD ["cat", "/msg.txt"]\nFROM base AS other\nRUN false\n`,
+        attachments: { "data/msg.txt": Buffer.from("attached\n").toString("base64") },
+      },
+      destination: { type: "local", url: "cairn-int-inline/tool", tag: "t1", filename: "image.tar" },
+      target: "final",
+    });
+    const ctx = fakeContext(task, { config, pipelineId: "images" });
+    ctx.runtimes.images = async () => engine;
+    try {
+      const outcome = await imageBuildHandler.run(ctx);
+      expect(outcome.outputs).toMatchObject({ image: "localhost/cairn-int-inline/tool:t1", tag: "t1" });
+      expect(outcome.outputs!.digest).toBe(outcome.outputs!.image_id);
+      expect((await stat(join(ctx.paths.outputs, "image.tar"))).size).toBeGreaterThan(100_000);
+      expect(execFileSync("podman", ["run", "--rm", "localhost/cairn-int-inline/tool:t1"], { encoding: "utf8" })).toBe("attached\n");
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  it("reuses every layer when the context is unchanged, and rebuilds under the nocache directive", async () => {
+    const task = buildTask({ context: { type: "github", url: "lab/hello" }, destination: { type: "local", url: "cairn-int-cache/hello", tag: "c" } });
+    const first = await runBuild(task);
+    const second = await runBuild(task);
+    expect(second.outcome.outputs!.image_id).toBe(first.outcome.outputs!.image_id);
+    expect(second.logs.filter((l) => /Using cache/.test(l.line)).length).toBeGreaterThanOrEqual(2);
+    const fresh = await runBuild(task, { directives: { nocache: true } });
+    expect(fresh.outcome.outputs!.image_id).not.toBe(first.outcome.outputs!.image_id);
+    expect(fresh.logs.some((l) => /Using cache/.test(l.line))).toBe(false);
+  });
+
+  // Pulls what the first test pushed (tests in a file run in order).
+  it("pulls and retags an image from a registry context, under the custom_tag directive", async () => {
+    const task = buildTask({
+      context: { type: "registry", host: registry.host, url: "lab/hello", tag: "v1", visibility: "private", credentials: { username: registry.username, password: registry.password } },
+      destination: { type: "local", url: "cairn-int-pulled/hello" },
+    });
+    const { outcome } = await runBuild(task, { directives: { custom_tag: "mirror" } });
+    expect(outcome.outputs).toMatchObject({ image: "localhost/cairn-int-pulled/hello:mirror", tag: "mirror" });
+    expect(execFileSync("podman", ["run", "--rm", "localhost/cairn-int-pulled/hello:mirror"], { encoding: "utf8" }).trim()).toBe("hello from cairn");
+  });
+
+  it("passes inputs as build args, and records the recipe in the catalog with a secret input masked", async () => {
+    const task = buildTask({
+      context: { type: "inline", dockerfile: `FROM ${BASE}\nARG LABEL\nARG TOKEN\nRUN echo "$LABEL" > /label\n` },
+      destination: { type: "local", url: "cairn-int-args/x" },
+      input: { LABEL: { type: "string", value: "from-input" }, TOKEN: { type: "string", value_from: { secret: "tok" } } },
+    });
+    const recorded: ObservedImage[] = [];
+    const used: string[] = [];
+    const ctx = fakeContext(task, { config, inputs: { LABEL: "from-input", TOKEN: "secret-token-value" }, recordImage: async (image) => void recorded.push(image), usedImage: (d) => void used.push(d) });
+    ctx.runtimes.images = async () => engine;
+    try {
+      const outcome = await imageBuildHandler.run(ctx);
+      expect(execFileSync("podman", ["run", "--rm", outcome.outputs!.image!, "cat", "/label"], { encoding: "utf8" })).toBe("from-input\n");
+      expect(used).toEqual([outcome.outputs!.image_id]);
+      expect(recorded).toEqual([
+        expect.objectContaining({
+          digest: outcome.outputs!.image_id,
+          origin: "built",
+          builder: "kaniko",
+          engine: expect.stringMatching(/^Podman Engine \d/),
+          recipe: expect.objectContaining({ source: "inline", buildArgs: { LABEL: "from-input", TOKEN: "***" }, dockerfileSha256: expect.stringMatching(/^sha256:/) }),
+        }),
+      ]);
+    } finally {
+      await ctx.cleanup();
+    }
+  });
+
+  it("fails a broken recipe as a build failure that is not retried, with the engine's reason", async () => {
+    const task = buildTask({ context: { type: "inline", dockerfile: `FROM ${BASE}\nRUN exit 3\n` }, destination: { type: "local", url: "cairn-int-broken/x" } });
+    await expect(runBuild(task)).rejects.toMatchObject({ name: "BuildFailure", retryable: false, message: expect.stringContaining("the image build failed") });
+  });
+
+  it("says the singularity builder is not available here", async () => {
+    const task = buildTask({ builder: "singularity", context: { type: "inline", dockerfile: `FROM ${BASE}\n` }, destination: { type: "local" } });
+    await expect(runBuild(task)).rejects.toThrow(/builder 'singularity' is not available on this server/);
+  });
+});

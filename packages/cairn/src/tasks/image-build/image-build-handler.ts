@@ -1,0 +1,315 @@
+import { constants as fsConstants } from "node:fs";
+import { access, mkdir, rm } from "node:fs/promises";
+import { delimiter, join } from "node:path";
+import tarFs from "tar-fs";
+import { TaskFailure } from "../../errors.js";
+import type { ImageEngine, RegistryLogin } from "../../images/image-engine.js";
+import { BuildFailure } from "../../images/build-failure.js";
+import { prepareSource, type RecipeRecord, type SourceSpec } from "../../images/build-source.js";
+import { ImageCache } from "../../images/image-cache.js";
+import { SecretMasker } from "../../secrets/secret-masker.js";
+import type { ImageBuildContext, ImageBuildDestination, ImageBuildTask, InlineCredentials } from "../../spec/types.js";
+import type { TaskExecutionContext, TaskHandler, TaskOutcome } from "../task-handler.js";
+
+/**
+ * image_build (tapis-workflows.txt, "Image Build"): gets the recipe (a git clone, an
+ * inline Dockerfile, or an image to pull and retag), builds it on the container engine,
+ * then pushes it to its destination or keeps it in the engine for later tasks. Outputs
+ * `image` (the full reference), `digest` (the registry's manifest digest once pushed,
+ * else the image id), `tag` and `image_id`.
+ */
+
+/** Identity types that may open each kind of source or destination. */
+const GIT_IDENTITIES = ["github", "git"];
+const REGISTRY_IDENTITIES = ["dockerhub", "registry"];
+
+export interface BuiltImage {
+  imageId: string;
+  reference: string;
+  tag: string;
+  /** The manifest digest in the registry; absent for an image kept locally. */
+  pushedDigest?: string;
+  recipe?: RecipeRecord & { buildArgs: Record<string, string> };
+  /** For a pull-and-retag: the reference it was pulled from. */
+  pulledFrom?: string;
+}
+
+export const imageBuildHandler: TaskHandler<ImageBuildTask> = {
+  type: "image_build",
+  async run(ctx) {
+    const built = await buildImage(ctx);
+    return outcomeOf(built);
+  },
+};
+
+export function outcomeOf(built: BuiltImage): TaskOutcome {
+  return { outputs: { image: built.reference, digest: built.pushedDigest ?? built.imageId, tag: built.tag, image_id: built.imageId } };
+}
+
+export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Promise<BuiltImage> {
+  const { task } = ctx;
+  await checkBuilder(task.builder);
+  if (!ctx.runtimes.images) throw new TaskFailure("image builds need a container engine, and this Cairn has none configured", { retryable: false });
+  const engine = await ctx.runtimes.images();
+  const directives = ctx.directives ?? {};
+  // Said before anything is built or tagged: the push would fail at the end anyway.
+  if (ctx.config.offline && task.destination.type !== "local" && directives.no_push === undefined) {
+    throw new TaskFailure(`offline mode (CAIRN_OFFLINE): nothing can be pushed to a ${task.destination.type} destination; use a local destination or the no_push directive`, { retryable: false });
+  }
+
+  const contextLogin = await loginFor(ctx, task.context, "context");
+  const destinationLogin = task.destination.type === "local" ? undefined : await loginFor(ctx, task.destination, "destination");
+  // Credentials are not printed by git or the engine, but a recipe may echo a build arg.
+  const secrets = [contextLogin?.secret, destinationLogin?.secret].filter((s): s is string => s !== undefined);
+  const masker = secrets.length > 0 ? new SecretMasker(secrets) : undefined;
+  const log = (line: string) => ctx.log("stdout", masker ? masker.mask(line) : line);
+  const note = (line: string) => ctx.log("system", line);
+
+  const workDir = join(ctx.paths.root, "image-build");
+  await mkdir(workDir, { recursive: true });
+  try {
+    let imageId: string;
+    let recipe: BuiltImage["recipe"];
+    let pulledFrom: string | undefined;
+    if (task.context.type === "dockerhub" || task.context.type === "registry") {
+      pulledFrom = sourceReference(ctx, task.context);
+      const host = registryOf(pulledFrom);
+      if (ctx.config.offline) {
+        imageId = await materialized(ctx, engine, pulledFrom);
+        note(`offline mode: using ${pulledFrom} (${imageId}) from the engine or the image cache, not the registry`);
+      } else {
+        note(`pulling ${pulledFrom}`);
+        imageId = await engine.pull(pulledFrom, log, { ...loginOption(contextLogin, host), insecure: isInsecure(ctx, host), signal: ctx.signal });
+      }
+    } else {
+      const source = await prepareSource(sourceSpec(ctx, task.context, contextLogin), workDir, { signal: ctx.signal, onLine: note }).catch((err: unknown) => {
+        // A missing repository, branch or Dockerfile is the recipe's fault, like a failing RUN step.
+        if (err instanceof TaskFailure && !err.retryable && !ctx.signal.aborted) throw new BuildFailure(err.message, { cause: err });
+        throw err;
+      });
+      if (source.recipe.commit) note(`checked out ${source.recipe.gitUrl} at ${source.recipe.commit} (${source.recipe.branch})`);
+      const buildArgs = { ...ctx.inputs, ...(task.build_args ?? {}) };
+      const noCache = directives.nocache !== undefined ? true : directives.cache !== undefined ? false : task.cache === false;
+      recipe = { ...source.recipe, buildArgs: recordedBuildArgs(task, buildArgs) };
+      note(`building with ${describeBuilder(task.builder, await engine.identify())}${noCache ? ", without the layer cache" : ""}`);
+      imageId = await engine.build(
+        {
+          context: tarFs.pack(source.contextDir),
+          dockerfile: source.dockerfile,
+          tags: [],
+          buildArgs,
+          ...(task.target !== undefined ? { target: task.target } : {}),
+          noCache,
+          labels: provenanceLabels(source.recipe),
+          // A FROM line may name an image of the destination registry, private like the push.
+          logins: destinationLogin && task.destination.type !== "local" ? [{ ...destinationLogin, registry: destinationHost(ctx, task.destination) }] : [],
+        },
+        log,
+        ctx.signal,
+      );
+    }
+
+    const tag = tagFor(ctx, recipe?.commit);
+    const reference = destinationReference(ctx, task.destination, tag);
+    await engine.tag(imageId, reference);
+    note(`tagged ${imageId} as ${reference}`);
+    const built: BuiltImage = { imageId, reference, tag, ...(recipe ? { recipe } : {}), ...(pulledFrom ? { pulledFrom } : {}) };
+
+    const pushTo = task.destination.type === "local" ? undefined : registryOf(reference);
+    if (pushTo !== undefined && directives.no_push !== undefined) {
+      note(`no_push directive: ${reference} is kept in the engine and not pushed`);
+    } else if (pushTo !== undefined) {
+      note(`pushing ${reference}`);
+      built.pushedDigest = await engine.push(reference, log, { ...loginOption(destinationLogin, pushTo), insecure: isInsecure(ctx, pushTo), signal: ctx.signal });
+      note(`pushed ${reference} with digest ${built.pushedDigest}`);
+    }
+    if (task.destination.type === "local" && task.destination.filename) {
+      await engine.save(reference, join(ctx.paths.outputs, task.destination.filename));
+      note(`saved ${reference} as the output file ${task.destination.filename}`);
+    }
+    ctx.usedImage?.(imageId);
+    await catalog(ctx, engine, built);
+    return built;
+  } finally {
+    await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** Records what was built or pulled, with its names, recipe, builder and engine, in the image catalog. */
+async function catalog(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, built: BuiltImage): Promise<void> {
+  if (!ctx.recordImage) return;
+  const [details, description] = await Promise.all([engine.inspect(built.imageId), engine.identify()]);
+  const created = details ? Date.parse(details.created) : Number.NaN;
+  const names = [built.reference];
+  if (built.pushedDigest) names.push(`${built.reference.slice(0, built.reference.lastIndexOf(":"))}@${built.pushedDigest}`);
+  await ctx.recordImage({
+    digest: built.imageId,
+    names,
+    origin: built.pulledFrom ? "pulled" : "built",
+    createdAt: Number.isFinite(created) ? created : Date.now(),
+    architecture: details?.architecture ?? null,
+    os: details?.os ?? null,
+    sizeBytes: details?.size ?? null,
+    builder: built.pulledFrom ? null : ctx.task.builder,
+    engine: `${description.name} ${description.version}`,
+    recipe: built.recipe ?? { source: "pull", pulledFrom: built.pulledFrom! },
+  });
+}
+
+/** The build args as the catalog keeps them: an input that came from a secret is stored as `***`. */
+function recordedBuildArgs(task: ImageBuildTask, buildArgs: Record<string, string>): Record<string, string> {
+  const recorded = { ...buildArgs };
+  for (const [name, input] of Object.entries(task.input)) {
+    if (input.value_from && "secret" in input.value_from && !(task.build_args && name in task.build_args)) recorded[name] = "***";
+  }
+  return recorded;
+}
+
+/** An image that is in the engine, or in the materialization cache (loaded then); never pulled. */
+async function materialized(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, reference: string): Promise<string> {
+  const present = await engine.inspect(reference);
+  if (present) return present.id;
+  const cache = new ImageCache(ctx.config.imageCacheDir);
+  const file = await cache.find(reference);
+  if (file === undefined) {
+    throw new TaskFailure(`offline mode (CAIRN_OFFLINE): ${reference} is neither in the container engine nor in the image cache ${cache.dir}; load it with \`cairn images load\``, { retryable: false });
+  }
+  return (await cache.load(engine, file)).digest;
+}
+
+async function checkBuilder(builder: ImageBuildTask["builder"]): Promise<void> {
+  if (builder !== "singularity") return;
+  const binary = (await findExecutable("apptainer")) ?? (await findExecutable("singularity"));
+  throw new TaskFailure(
+    binary
+      ? `builder 'singularity' is not available on this server: ${binary} is installed, but Cairn builds OCI images only (use builder 'podman')`
+      : "builder 'singularity' is not available on this server: neither apptainer nor singularity is installed (use builder 'podman')",
+    { retryable: false },
+  );
+}
+
+/** `kaniko` is Tapis' name for "the default OCI builder"; the engine's own builder does the work for all three. */
+function describeBuilder(builder: ImageBuildTask["builder"], engine: { name: string; version: string }): string {
+  const via = `${engine.name} ${engine.version}`;
+  return builder === "podman" ? via : `${via} (builder '${builder}' maps to the engine's OCI builder)`;
+}
+
+function sourceSpec(ctx: TaskExecutionContext<ImageBuildTask>, context: ImageBuildContext, login: RegistryLogin | undefined): SourceSpec {
+  if (context.type === "inline") return { kind: "inline", dockerfile: context.dockerfile, attachments: context.attachments ?? {} };
+  if (context.type !== "github" && context.type !== "git") throw new Error("unreachable: image contexts are pulled");
+  const url = context.type === "github" ? `${ctx.config.githubUrl}/${context.url.replace(/\.git$/, "")}.git` : context.url;
+  return {
+    kind: "git",
+    url,
+    ...(context.branch ? { branch: context.branch } : {}),
+    ...(context.sub_path ? { subPath: context.sub_path } : {}),
+    ...(context.build_file_path ? { dockerfile: context.build_file_path } : {}),
+    ...(login ? { credentials: { username: login.username, secret: login.secret } } : {}),
+  };
+}
+
+function sourceReference(ctx: TaskExecutionContext<ImageBuildTask>, context: Extract<ImageBuildContext, { type: "dockerhub" | "registry" }>): string {
+  const host = context.type === "dockerhub" ? ctx.config.dockerhubRegistry : context.host!;
+  return `${host}/${context.url}:${context.tag ?? "latest"}`;
+}
+
+/** custom_tag wins, then commit_destination (the short sha of the commit built), then the destination's tag. */
+function tagFor(ctx: TaskExecutionContext<ImageBuildTask>, commit: string | undefined): string {
+  const directives = ctx.directives ?? {};
+  if (typeof directives.custom_tag === "string") return directives.custom_tag;
+  if (directives.commit_destination !== undefined) {
+    if (!commit) throw new TaskFailure("the commit_destination directive tags with the commit built, and this context is not a git repository", { retryable: false });
+    return commit.slice(0, 7);
+  }
+  const { destination } = ctx.task;
+  return destination.tag ?? (destination.type === "local" ? `run-${ctx.runUuid.slice(0, 8)}` : "latest");
+}
+
+/** Local images get a `localhost/` name, which no registry answers to, so nothing pulls or pushes them by accident. */
+function destinationReference(ctx: TaskExecutionContext<ImageBuildTask>, destination: ImageBuildDestination, tag: string): string {
+  if (destination.type === "local") {
+    const repository = destination.url ?? `cairn/${(ctx.pipelineId ?? "local").toLowerCase()}/${ctx.task.id.toLowerCase()}`;
+    return `localhost/${repository}:${tag}`;
+  }
+  return `${destinationHost(ctx, destination)}/${destination.url}:${tag}`;
+}
+
+function destinationHost(ctx: TaskExecutionContext<ImageBuildTask>, destination: Extract<ImageBuildDestination, { type: "dockerhub" | "registry" }>): string {
+  return destination.type === "dockerhub" ? ctx.config.dockerhubRegistry : destination.host!;
+}
+
+/** The registry host of a reference (`host[:port]/path:tag`), docker.io when the first part is not a host. */
+export function registryOf(reference: string): string {
+  const first = reference.split("/")[0]!;
+  return reference.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : "docker.io";
+}
+
+function isInsecure(ctx: TaskExecutionContext<ImageBuildTask>, host: string): boolean {
+  return ctx.config.insecureRegistries.includes(host);
+}
+
+function loginOption(login: RegistryLogin | undefined, registry: string): { login?: RegistryLogin } {
+  return login ? { login: { ...login, registry } } : {};
+}
+
+/**
+ * What the image was made from, as OCI labels. Nothing that changes per run (a run's
+ * uuid would make every build's last layer new, and the image id with it).
+ */
+function provenanceLabels(recipe: RecipeRecord): Record<string, string> {
+  return {
+    ...(recipe.gitUrl ? { "org.opencontainers.image.source": recipe.gitUrl } : {}),
+    ...(recipe.commit ? { "org.opencontainers.image.revision": recipe.commit } : {}),
+  };
+}
+
+/** Inline credentials, or an identity of the user who started the run, checked for its type and host. */
+async function loginFor(
+  ctx: TaskExecutionContext<ImageBuildTask>,
+  target: { type: string; identity_uuid?: string; credentials?: InlineCredentials; host?: string },
+  field: "context" | "destination",
+): Promise<RegistryLogin | undefined> {
+  if (target.credentials) return { ...secretOf(target.credentials), registry: "" };
+  if (!target.identity_uuid) return undefined;
+  const uuid = target.identity_uuid;
+  if (!ctx.identity) throw new TaskFailure(`${field}.identity_uuid needs \`cairn server\` (identities live there); a local run takes inline credentials`, { retryable: false });
+  const identity = await ctx.identity(uuid);
+  if (!identity) throw new TaskFailure(`${field}.identity_uuid: identity '${uuid}' does not exist or does not belong to the user who started the run`, { retryable: false });
+  const accepted = target.type === "github" || target.type === "git" ? GIT_IDENTITIES : REGISTRY_IDENTITIES;
+  if (!accepted.includes(identity.type)) {
+    throw new TaskFailure(`${field}.identity_uuid: identity '${uuid}' is a ${identity.type} identity; a ${target.type} ${field} takes ${accepted.join(" or ")}`, { retryable: false });
+  }
+  const host = targetHost(ctx, target);
+  if ((identity.type === "git" || identity.type === "registry") && identity.host && host && identity.host !== host) {
+    throw new TaskFailure(`${field}.identity_uuid: identity '${uuid}' is for ${identity.host}, not ${host}`, { retryable: false });
+  }
+  const { username } = identity.credentials;
+  const secret = identity.credentials.token ?? identity.credentials.password ?? identity.credentials.personal_access_token;
+  if (!username || !secret) throw new TaskFailure(`${field}.identity_uuid: identity '${uuid}' holds no username and token or password`, { retryable: false });
+  return { username, secret, registry: "" };
+}
+
+function targetHost(ctx: TaskExecutionContext<ImageBuildTask>, target: { type: string; host?: string }): string | undefined {
+  const { context } = ctx.task;
+  if (target.type === "git" && context.type === "git") {
+    try {
+      return new URL(context.url).host;
+    } catch {
+      return undefined;
+    }
+  }
+  return target.host;
+}
+
+function secretOf(credentials: InlineCredentials): { username: string; secret: string } {
+  const secret = "token" in credentials ? credentials.token : "password" in credentials ? credentials.password : credentials.personal_access_token;
+  return { username: credentials.username, secret };
+}
+
+async function findExecutable(name: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter)) {
+    const candidate = join(dir, name);
+    if (await access(candidate, fsConstants.X_OK).then(() => true, () => false)) return candidate;
+  }
+  return undefined;
+}

@@ -1,0 +1,281 @@
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiClient, newUser, startTestServer, waitForRun, type TestServer } from "../support/api-server.js";
+import { startGitServer, type TestGitServer } from "../support/git-server.js";
+import { startRegistry, type TestRegistry } from "../support/registry.js";
+
+/**
+ * Acceptance of the "Images" issue: the Tapis Workflows quickstart with its curl
+ * commands, and the pipeline as the quickstart writes it (one image_build task from a
+ * private GitHub repository pushed to Docker Hub), pointed at a local git server and a
+ * local registry by configuration only (CAIRN_GITHUB_URL, CAIRN_DOCKERHUB_REGISTRY,
+ * CAIRN_INSECURE_REGISTRIES). Then the catalog and provenance of what it built, and a
+ * bad-image re-run.
+ */
+
+const run = promisify(execFile);
+const BASE_IMAGE = "localhost/busybox:test";
+
+let git: TestGitServer;
+let registry: TestRegistry;
+let server: TestServer;
+let dir: string;
+let ada: ApiClient;
+let commit: string;
+
+beforeAll(async () => {
+  [git, registry] = await Promise.all([startGitServer({ username: "ada-on-github" }), startRegistry({ username: "ada-on-dockerhub" })]);
+  commit = await git.createRepo("ada/tools", { "src/Dockerfile": `FROM ${BASE_IMAGE}\nRUN echo tool-v1 > /version\nCMD ["cat", "/version"]\n` }, { private: true });
+  server = await startTestServer({ overrides: { githubUrl: git.url, dockerhubRegistry: registry.host, insecureRegistries: [registry.host] } });
+  ada = await newUser(new ApiClient(server.url), "ada");
+  dir = await mkdtemp(join(tmpdir(), "cairn-images-quickstart-"));
+});
+
+afterAll(async () => {
+  await server?.close();
+  const names = execFileSync("podman", ["images", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" })
+    .split("\n")
+    .filter((n) => (registry && n.startsWith(`${registry.host}/`)) || n.startsWith("localhost/ada/"));
+  if (names.length > 0) execFileSync("podman", ["rmi", "--force", ...names], { stdio: "ignore" });
+  await Promise.all([git?.close(), registry?.close(), dir && rm(dir, { recursive: true, force: true })]);
+});
+
+const curl = async (line: string) => {
+  const { stdout } = await run("bash", ["-c", `${line} -s`], { cwd: dir, env: { ...process.env, BASE: server.url, JWT: ada.token! } });
+  return JSON.parse(stdout);
+};
+
+describe("the quickstart's image build, with curl", () => {
+  let runPath: string;
+  let digest: string;
+  let imageId: string;
+
+  it("builds the private repository's Dockerfile and pushes it, and the registry holds the digest Cairn recorded", async () => {
+    await writeFile(join(dir, "group.json"), JSON.stringify({ id: "quickstart", users: [{ username: "bea", is_admin: true }] }));
+    await writeFile(join(dir, "github-identity.json"), JSON.stringify({ type: "github", name: "my-github-identity", description: "My github identity", credentials: { username: git.username, personal_access_token: git.password } }));
+    await writeFile(join(dir, "dockerhub-identity.json"), JSON.stringify({ type: "dockerhub", name: "my-dockerhub-identity", description: "My Dockerhub identity", credentials: { username: registry.username, token: registry.password } }));
+    await writeFile(join(dir, "system.json"), JSON.stringify({ id: "my-local-system", type: "local", root_dir: "quickstart" }));
+    await writeFile(join(dir, "archive.json"), JSON.stringify({ id: "my-sample-archive", type: "system", system_id: "my-local-system", archive_dir: "/workflows/archive/" }));
+    const [group, github, dockerhub, system, archive] = [
+      await curl('curl -X POST -H "content-type: application/json" -H "X-Tapis-Token: $JWT" $BASE/v3/workflows/groups -d @group.json'),
+      await curl('curl -X POST -H "content-type: application/json" -H "X-Tapis-Token: $JWT" $BASE/v3/workflows/identities -d @github-identity.json'),
+      await curl('curl -X POST -H "content-type: application/json" -H "X-Tapis-Token: $JWT" $BASE/v3/workflows/identities -d @dockerhub-identity.json'),
+      await curl('curl -X POST -H "content-type: application/json" -H "X-Tapis-Token: $JWT" $BASE/v3/workflows/groups/quickstart/systems -d @system.json'),
+      await curl('curl -X POST -H "content-type: application/json" -H "X-Tapis-Token: $JWT" $BASE/v3/workflows/groups/quickstart/archives -d @archive.json'),
+    ];
+    for (const answer of [group, github, dockerhub, system, archive]) expect(answer).toMatchObject({ success: true, status: 201 });
+
+    // The quickstart's pipeline.json, placeholders filled in.
+    const pipeline = {
+      id: "my-sample-workflow",
+      archives: ["my-sample-archive"],
+      tasks: [
+        {
+          id: "my-image-build",
+          type: "image_build",
+          builder: "kaniko",
+          context: { branch: "main", build_file_path: "src/Dockerfile", sub_path: null, type: "github", url: "ada/tools", visibility: "private", identity_uuid: github.result.uuid },
+          destination: { tag: "v1", type: "dockerhub", url: "ada/tools", identity_uuid: dockerhub.result.uuid },
+        },
+      ],
+    };
+    await writeFile(join(dir, "pipeline.json"), JSON.stringify(pipeline, null, 2));
+    expect(await curl('curl -X POST -H "content-type: application/json" -H "X-Tapis-Token: $JWT" $BASE/v3/workflows/groups/quickstart/pipelines -d @pipeline.json')).toMatchObject({ success: true, status: 201 });
+    const event = await curl('curl -X POST -H "content-type: application/json" -H "X-Tapis-Token: $JWT" $BASE/v3/workflows/groups/quickstart/pipelines/my-sample-workflow/events -d "{}"');
+    expect(event).toMatchObject({ success: true, status: 201 });
+
+    runPath = `/v3/workflows/groups/quickstart/pipelines/my-sample-workflow/runs/${event.result.uuid}`;
+    const finished = await waitForRun(ada, runPath, 120_000);
+    const executions = (await ada.get(`${runPath}/executions`)).body.result;
+    expect(finished.status, JSON.stringify(executions)).toBe("succeeded");
+    const [build] = executions;
+    digest = build.outputs.digest;
+    imageId = build.outputs.image_id;
+    expect(build.outputs).toMatchObject({ image: `${registry.host}/ada/tools:v1`, tag: "v1", digest: expect.stringMatching(/^sha256:/) });
+    expect(await registry.manifestDigest("ada/tools", "v1")).toBe(digest);
+    expect(build.image_digest).toBe(imageId);
+
+    const log = (await ada.get(`${runPath}/executions/${build.uuid}/logs`)).text;
+    expect(log).toContain(`at ${commit}`);
+    expect(log).not.toContain(git.password);
+    expect(log).not.toContain(registry.password);
+  });
+
+  it("keeps the image in the catalog with its recipe and commit, and resolves it by tag and by either digest", async () => {
+    const listed = (await ada.get(`/v3/workflows/groups/quickstart/images?commit=${commit.slice(0, 7)}`)).body.result;
+    expect(listed).toEqual([
+      expect.objectContaining({
+        digest: imageId,
+        origin: "built",
+        builder: "kaniko",
+        engine: expect.stringMatching(/^Podman Engine \d/),
+        architecture: expect.any(String),
+        os: "linux",
+        names: expect.arrayContaining([`${registry.host}/ada/tools:v1`, `${registry.host}/ada/tools@${digest}`]),
+        recipe: expect.objectContaining({ source: "git", git_url: `${git.url}/ada/tools.git`, branch: "main", commit, dockerfile: "src/Dockerfile", dockerfile_sha256: expect.stringMatching(/^sha256:/) }),
+      }),
+    ]);
+    for (const ref of [`${registry.host}/ada/tools:v1`, digest, imageId]) {
+      expect((await ada.get(`/v3/workflows/groups/quickstart/images/resolve?ref=${encodeURIComponent(ref)}`)).body.result.digest, ref).toBe(imageId);
+    }
+    expect((await ada.get(`/v3/workflows/groups/quickstart/images/resolve?ref=nothing:here`)).status).toBe(404);
+    const bad = await ada.get(`/v3/workflows/groups/quickstart/images/not-a-digest`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toContain("must be an image digest");
+  });
+
+  it("answers the chain run -> task -> image -> recipe -> commit, and the executions that used the image", async () => {
+    const provenance = (await ada.get(`${runPath}/provenance`)).body.result;
+    expect(provenance.tasks).toEqual([
+      expect.objectContaining({ task_id: "my-image-build", status: "succeeded", image_digest: imageId, image: expect.objectContaining({ recipe: expect.objectContaining({ commit }) }) }),
+    ]);
+    const image = (await ada.get(`/v3/workflows/groups/quickstart/images/${imageId}`)).body.result;
+    expect(image.uses).toEqual([expect.objectContaining({ task_id: "my-image-build", pipeline_id: "my-sample-workflow", status: "succeeded" })]);
+    const engine = (await ada.get("/v3/workflows/engine")).body.result;
+    expect(engine).toMatchObject({ name: "Podman Engine", os: "linux", arch: expect.any(String), version: expect.stringMatching(/^\d/) });
+  });
+
+  it("marks the image bad and re-runs what it made from the latest commit, the new run superseding the old", async () => {
+    const fixed = await git.commit("ada/tools", { "src/Dockerfile": `FROM ${BASE_IMAGE}\nRUN echo tool-v2 > /version\nCMD ["cat", "/version"]\n` }, { message: "fix the tool" });
+    const marked = await ada.post(`/v3/workflows/groups/quickstart/images/${imageId}/bad`, { reason: "prints the wrong version" });
+    expect(marked.status).toBe(200);
+    expect(marked.body.result.image.bad).toMatchObject({ reason: "prints the wrong version", marked_by: "ada" });
+    expect(marked.body.result.uses.map((u: { run_uuid: string }) => u.run_uuid)).toEqual([runPath.split("/").at(-1)]);
+
+    const noBody = await ada.post(`/v3/workflows/groups/quickstart/images/${imageId}/rerun`, { image: "" });
+    expect(noBody.status).toBe(400);
+    const rerun = await ada.post(`/v3/workflows/groups/quickstart/images/${imageId}/rerun`, { rebuild: true });
+    expect(rerun.status, rerun.text).toBe(201);
+    const [started] = rerun.body.result;
+    const newPath = runPath.replace(/[^/]+$/, started.run.uuid);
+    expect(await waitForRun(ada, newPath, 120_000)).toMatchObject({ status: "succeeded" });
+    const [build] = (await ada.get(`${newPath}/executions`)).body.result;
+    expect(build.image_digest).not.toBe(imageId);
+    const rebuilt = (await ada.get(`/v3/workflows/groups/quickstart/images/${build.image_digest}`)).body.result;
+    expect(rebuilt.recipe.commit).toBe(fixed);
+    expect(await registry.manifestDigest("ada/tools", "v1")).toBe(build.outputs.digest);
+
+    expect((await ada.get(`${runPath}/provenance`)).body.result.superseded_by).toEqual([started.run.uuid]);
+    expect((await ada.get(`${newPath}/provenance`)).body.result.supersedes).toEqual([runPath.split("/").at(-1)]);
+  });
+
+  it("records the image a container task ran, and re-runs it with a replacement image", async () => {
+    const pipeline = { id: "uses-busybox", tasks: [{ id: "show", type: "container_run", image: BASE_IMAGE, command: ["sh", "-c", "cat /version 2>/dev/null || echo base"] }] };
+    expect((await ada.post("/v3/workflows/groups/quickstart/pipelines", pipeline)).status).toBe(201);
+    const event = await ada.post("/v3/workflows/groups/quickstart/pipelines/uses-busybox/events", {});
+    const path = `/v3/workflows/groups/quickstart/pipelines/uses-busybox/runs/${event.body.result.uuid}`;
+    expect(await waitForRun(ada, path)).toMatchObject({ status: "succeeded" });
+    const [show] = (await ada.get(`${path}/executions`)).body.result;
+    const busybox = (await ada.get(`/v3/workflows/groups/quickstart/images/resolve?ref=${encodeURIComponent(BASE_IMAGE)}`)).body.result;
+    // Other tests may give the shared base image more names; this one is there.
+    expect(busybox).toMatchObject({ origin: "seen", recipe: null, names: expect.arrayContaining([BASE_IMAGE]) });
+    expect(show.image_digest).toBe(busybox.digest);
+
+    await ada.post(`/v3/workflows/groups/quickstart/images/${busybox.digest}/bad`, { reason: "too small" });
+    const rebuildless = await ada.post(`/v3/workflows/groups/quickstart/images/${busybox.digest}/rerun`, { rebuild: true });
+    expect(rebuildless.status).toBe(400);
+    expect(rebuildless.body.message).toContain("has no image_build task");
+    const rerun = await ada.post(`/v3/workflows/groups/quickstart/images/${busybox.digest}/rerun`, { image: `${registry.host}/ada/tools:v1` });
+    expect(rerun.status, rerun.text).toBe(201);
+    expect(rerun.body.result).toEqual([expect.objectContaining({ supersedes: event.body.result.uuid, changes: [`task 'show' runs ${registry.host}/ada/tools:v1 instead of ${BASE_IMAGE}`] })]);
+    const newPath = path.replace(/[^/]+$/, rerun.body.result[0].run.uuid);
+    expect(await waitForRun(ada, newPath)).toMatchObject({ status: "succeeded" });
+    const log = (await ada.get(`${newPath}/executions/${(await ada.get(`${newPath}/executions`)).body.result[0].uuid}/logs`)).text;
+    expect(log).toContain("tool-v2");
+  });
+});
+
+describe("image builds outside pipelines (kabuto-api.txt)", () => {
+  async function waitForBuild(id: string): Promise<any> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const res = await ada.get(`/image/build/${id}`);
+      if (res.status !== 200) throw new Error(`GET /image/build/${id}: ${res.status} ${res.text}`);
+      if (res.body.state !== "PENDING") return res.body;
+      if (Date.now() > deadline) throw new Error(`build ${id} still PENDING`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it("answers a build id at once, then SUCCESS with the image id and the build output", async () => {
+    const dockerfile = `FROM ${BASE_IMAGE}\nCMD ["echo", "hello world"]\n`;
+    // As kabuto's curl example sends it: a form body.
+    const created = await ada.request("POST", "/image", new URLSearchParams({ name: "test", dockerfile, nocache: "false" }).toString(), { "content-type": "application/x-www-form-urlencoded" });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body).toEqual({ status: "PENDING", build_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const state = await waitForBuild(created.body.build_id);
+    expect(state).toMatchObject({ state: "SUCCESS", id: expect.stringMatching(/^sha256:/), output: expect.stringContaining("STEP 1/2: FROM") });
+    const image = (await ada.get(`/image/${state.id}`)).body;
+    expect(image[state.id]).toMatchObject({ id: state.id, name: "test", dockerfile, creation_date: expect.any(String) });
+    const other = await newUser(new ApiClient(server.url), "bob");
+    expect((await other.get(`/image/build/${created.body.build_id}`)).status).toBe(404);
+  });
+
+  it("tells a failed recipe (FAILED) from Cairn failing (FAILURE), and refuses a request without a recipe", async () => {
+    const failed = await ada.post("/image", { name: "broken", dockerfile: `FROM ${BASE_IMAGE}\nRUN exit 3\n` });
+    expect(await waitForBuild(failed.body.build_id)).toMatchObject({ state: "FAILED", error: expect.stringMatching(/exit/), output: expect.stringContaining("RUN exit 3") });
+    const failure = await ada.post("/image", { name: "unreachable", repo_url: "http://127.0.0.1:9/nothing.git" });
+    expect(await waitForBuild(failure.body.build_id)).toMatchObject({ state: "FAILURE", error: expect.stringContaining("could not clone") });
+    const none = await ada.post("/image", { name: "empty" });
+    expect(none.status).toBe(400);
+    expect(none.body.message).toContain("give dockerfile");
+    const badName = await ada.post("/image", { name: "Bad Name", dockerfile: "FROM x" });
+    expect(badName.status).toBe(400);
+    expect(badName.body.message).toContain("name");
+  });
+});
+
+describe("the image commands of the CLI", () => {
+  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const { main } = await import("../../packages/cairn/src/cli/main.js");
+    let out = "";
+    let err = "";
+    const saved = process.env.CAIRN_TOKEN;
+    process.env.CAIRN_TOKEN = ada.token!;
+    try {
+      const code = await main(["--server", server.url, ...args], { write: (t) => void (out += t) }, { write: (t) => void (err += t) });
+      return { code, out, err };
+    } finally {
+      if (saved === undefined) delete process.env.CAIRN_TOKEN;
+      else process.env.CAIRN_TOKEN = saved;
+    }
+  }
+
+  it("lists and inspects images, shows a run's provenance, marks bad and re-runs", async () => {
+    const ls = await cli("images", "ls", "quickstart", "--commit", commit.slice(0, 7));
+    expect(ls.code, ls.err).toBe(0);
+    expect(ls.out).toMatch(new RegExp(`DIGEST\\s+NAME\\s+ORIGIN\\s+COMMIT[\\s\\S]*${registry.host}/ada/tools:v1\\s+built\\s+${commit.slice(0, 7)}`));
+
+    const inspect = await cli("--json", "images", "inspect", "quickstart", BASE_IMAGE);
+    expect(inspect.code, inspect.err).toBe(0);
+    const busybox = JSON.parse(inspect.out);
+    expect(busybox).toMatchObject({ origin: "seen", uses: [expect.objectContaining({ task_id: "show" })] });
+
+    const runs = (await ada.get("/v3/workflows/groups/quickstart/pipelines/my-sample-workflow/runs")).body.result;
+    const first = runs.at(-1).uuid;
+    const provenance = await cli("provenance", first);
+    expect(provenance.code, provenance.err).toBe(0);
+    expect(provenance.out).toContain(`task my-image-build: succeeded`);
+    expect(provenance.out).toContain(`from ${git.url}/ada/tools.git at commit ${commit} (main)`);
+    expect(provenance.out).toMatch(/superseded by [0-9a-f-]{36}/);
+
+    expect((await cli("images", "mark-bad", "quickstart", BASE_IMAGE)).code).toBe(2);
+    const marked = await cli("images", "mark-bad", "quickstart", BASE_IMAGE, "--reason", "still too small");
+    expect(marked.code, marked.err).toBe(0);
+    expect(marked.out).toContain("marked sha256:");
+    expect(marked.out).toContain("uses-busybox/show");
+
+    const rerun = await cli("rerun", "--affected-by", BASE_IMAGE, "--group", "quickstart", "--image", `${registry.host}/ada/tools:v1`);
+    expect(rerun.code, rerun.err).toBe(0);
+    expect(rerun.out).toMatch(/run [0-9a-f-]{36} of quickstart\/uses-busybox supersedes [0-9a-f-]{36}: task 'show' runs/);
+    // Each run that used it starts again; let them end before the server stops.
+    for (const [, uuid] of rerun.out.matchAll(/^run ([0-9a-f-]{36})/gm)) {
+      await waitForRun(ada, `/v3/workflows/groups/quickstart/pipelines/uses-busybox/runs/${uuid}`);
+    }
+    expect((await cli("rerun", "--affected-by", BASE_IMAGE, "--group", "quickstart")).code).toBe(2);
+  });
+});
