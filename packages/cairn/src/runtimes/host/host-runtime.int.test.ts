@@ -46,8 +46,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
-describe("HostRuntime", () => {
-  const runtime = new HostRuntime();
+describe.each(["launcher", "node"] as const)("HostRuntime (spawner: %s)", (spawner) => {
+  const runtime = new HostRuntime({ spawner });
   let dir: string;
 
   beforeAll(async () => {
@@ -175,7 +175,7 @@ describe("HostRuntime", () => {
 
   it("cannot reattach a host process, and close() stops what still runs", async () => {
     expect(await runtime.reattach("e", collector().sink, { seen: { stdout: 0, stderr: 0 } })).toBeUndefined();
-    const own = new HostRuntime();
+    const own = new HostRuntime({ spawner });
     const proc = await own.start(spec(["sleep", "30"]), collector().sink);
     await own.release("e");
     await own.close();
