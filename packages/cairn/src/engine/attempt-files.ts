@@ -1,6 +1,17 @@
-import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { AttemptPaths } from "../tasks/task-handler.js";
+
+/*
+ * The per-attempt file operations are synchronous on purpose: each is a small metadata
+ * operation in the data dir (tens of microseconds), while each asynchronous call is a
+ * round trip through libuv's thread pool, and those round trips were most of the time
+ * between two tasks of a chain (measured: seven such calls per task took 0.8-5.7 ms
+ * asynchronously on a loaded 2-core machine, 0.3 ms synchronously). The store already
+ * writes to the same dir synchronously (better-sqlite3). Removing a whole run dir stays
+ * asynchronous: it can be large.
+ */
 
 /** An output larger than this is not passed to other tasks as a value (it stays a file). */
 export const MAX_OUTPUT_VALUE_BYTES = 1024 * 1024;
@@ -21,11 +32,29 @@ export async function prepareAttempt(
   const paths = { root, inputs: join(root, "inputs"), outputs: join(root, "outputs") };
   // Never cleared: each attempt has its own folder, and a resumed attempt's container
   // still has this one mounted.
-  await mkdir(paths.inputs, { recursive: true });
+  ensureDir(join(runDir(dataDir, runUuid), taskId));
+  ensureDir(root);
+  ensureDir(paths.inputs);
   // Containers may run as another user than the server: let them write their outputs.
-  await mkdir(paths.outputs, { recursive: true, mode: 0o777 });
-  await Promise.all(Object.entries(inputs).map(([name, value]) => writeFile(join(paths.inputs, name), value)));
+  ensureDir(paths.outputs, 0o777);
+  for (const [name, value] of Object.entries(inputs)) writeFileSync(join(paths.inputs, name), value);
   return paths;
+}
+
+/**
+ * mkdir that tolerates an existing dir, in one system call when the parent exists (the
+ * usual case here). `recursive: true` would first try the whole path and climb up on each
+ * ENOENT: 8 mkdir calls per function attempt instead of 6, and a mkdir costs 0.05-1.5 ms
+ * on the development machines' ext4 (more under /tmp).
+ */
+export function ensureDir(path: string, mode?: number): void {
+  try {
+    mkdirSync(path, { mode });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") mkdirSync(path, { recursive: true, mode });
+    else if (code !== "EEXIST") throw err;
+  }
 }
 
 /** Reads the files a task wrote to its outputs folder, by name. */
@@ -36,19 +65,19 @@ export async function collectOutputs(
   const outputs: Record<string, string> = {};
   let names: string[];
   try {
-    names = await readdir(outputsDir);
+    names = readdirSync(outputsDir);
   } catch {
     return outputs;
   }
   for (const name of names.sort()) {
     const file = join(outputsDir, name);
-    const info = await stat(file);
+    const info = statSync(file);
     if (!info.isFile()) continue;
     if (info.size > MAX_OUTPUT_VALUE_BYTES) {
       warn(`output '${name}' is ${info.size} bytes, over the ${MAX_OUTPUT_VALUE_BYTES}-byte limit for values passed between tasks; it was not recorded`);
       continue;
     }
-    outputs[name] = await readFile(file, "utf8");
+    outputs[name] = readFileSync(file, "utf8");
   }
   return outputs;
 }

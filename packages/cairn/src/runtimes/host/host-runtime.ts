@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { statSync } from "node:fs";
 import { TaskFailure } from "../../errors.js";
 import type { LogSink, ProcessExit, ProcessSpec, ResourceUsage, RunningProcess, Runtime, SeenLines } from "../runtime.js";
 import { UsageSampler, merge } from "../usage-sampler.js";
@@ -44,7 +44,7 @@ export class HostRuntime implements Runtime {
     if (command === undefined || command === "") {
       throw new TaskFailure("the host runtime needs a command to run, and none was given", { retryable: false });
     }
-    if (spec.workingDir !== undefined) await checkDirectory(spec.workingDir);
+    if (spec.workingDir !== undefined) checkDirectory(spec.workingDir);
 
     const proc = new HostProcess(onLog);
     await proc.start(await this.spawnerInUse(), { command, args, env: processEnv(spec.env), cwd: spec.workingDir });
@@ -180,10 +180,14 @@ function processEnv(env: Record<string, string>): Record<string, string> {
   return { ...result, ...env };
 }
 
-async function checkDirectory(dir: string): Promise<void> {
+function checkDirectory(dir: string): void {
   // A missing cwd would be reported as a failure of the command, which would blame the wrong thing.
-  const info = await stat(dir).catch((cause: unknown) => {
+  // Synchronous: one stat, cheaper than a thread-pool round trip (engine/attempt-files.ts).
+  let info;
+  try {
+    info = statSync(dir);
+  } catch (cause) {
     throw new TaskFailure(`working directory '${dir}' does not exist`, { retryable: false, cause });
-  });
+  }
   if (!info.isDirectory()) throw new TaskFailure(`working directory '${dir}' is not a directory`, { retryable: false });
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { TaskFailure } from "../../errors.js";
 import type { ResourceUsage } from "../runtime.js";
@@ -115,6 +116,7 @@ class Launcher {
     });
     // Writes to a launcher that just died fail with EPIPE; 'close' below handles its death.
     child.stdin!.on("error", () => {});
+    this.idle();
     this.gone = new Promise((resolve) => {
       child.once("error", (err) => {
         this.stderr ||= err.message;
@@ -157,6 +159,7 @@ class Launcher {
   spawn(request: SpawnRequest, events: SpawnEvents): Promise<SpawnedProcess> {
     const id = this.nextId++;
     const entry: Entry = { command: request.command, events, ended: false };
+    if (this.entries.size === 0) this.busy();
     this.entries.set(id, entry);
     const started = new Promise<number>((resolve, reject) => (entry.started = { resolve, reject }));
     this.send({ op: "start", id, argv: [request.command, ...request.args], env: request.env, cwd: request.cwd ?? null });
@@ -173,8 +176,36 @@ class Launcher {
 
   /** Ends its stdin: the launcher kills what still runs and exits. */
   async stop(): Promise<void> {
-    if (this.alive) this.child.stdin!.end();
+    if (this.alive) {
+      // Waiting for its exit must keep this process alive.
+      this.busy();
+      this.child.stdin!.end();
+    }
     await this.gone;
+  }
+
+  /**
+   * An idle launcher does not keep this process alive (an engine that forgot close()
+   * still exits); one that follows a process does, as the process's own pipes would.
+   */
+  private idle(): void {
+    this.child.unref();
+    for (const stream of this.pipes()) stream.unref();
+  }
+
+  private busy(): void {
+    this.child.ref();
+    for (const stream of this.pipes()) stream.ref();
+  }
+
+  /** stdio "pipe" streams are net.Sockets, though typed as plain streams. */
+  private pipes(): Socket[] {
+    return [this.child.stdin, this.child.stdout, this.child.stderr] as Socket[];
+  }
+
+  private forget(id: number): void {
+    this.entries.delete(id);
+    if (this.entries.size === 0 && this.alive) this.idle();
   }
 
   private send(message: object): void {
@@ -221,13 +252,13 @@ class Launcher {
       }
       case FAILED: {
         const { errno, message } = JSON.parse(payload.toString()) as { errno: number; message: string };
-        this.entries.delete(id);
+        this.forget(id);
         entry.started?.reject(new TaskFailure(`command '${entry.command}' ${startFailureReason(errnoName(errno), message)}`, { retryable: false }));
         break;
       }
       case EXIT: {
         const exit = JSON.parse(payload.toString()) as { code?: number; signal?: number; usage?: ResourceUsage };
-        this.entries.delete(id);
+        this.forget(id);
         entry.ended = true;
         const exitCode = exit.signal !== undefined ? 128 + exit.signal : (exit.code ?? 0);
         entry.events.end(exit.usage ? { kind: "exited", exitCode, usage: exit.usage } : { kind: "exited", exitCode });
