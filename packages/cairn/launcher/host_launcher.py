@@ -46,6 +46,9 @@ DEFAULT_SIGNALS = [s for s in signal.valid_signals() if s not in (signal.SIGKILL
 
 selector = selectors.DefaultSelector()
 out_fd = sys.stdout.fileno()
+# The engine's working directory (it starts the launcher there): a relative command or a
+# process without a working directory resolves against it, as with Node.js's spawn.
+home = os.getcwd()
 
 
 def send(kind, task_id, payload):
@@ -132,7 +135,7 @@ def start(msg):
             )
         finally:
             if cwd is not None:
-                os.chdir("/")
+                os.chdir(home)
     except OSError as err:
         for fd in (out_r, out_w, err_r, err_w):
             os.close(fd)
@@ -207,7 +210,6 @@ def shut_down():
 def main():
     # Fails here, before READY, where pidfds are missing (Python before 3.9, Linux before 5.3).
     os.close(os.pidfd_open(os.getpid()))
-    os.chdir("/")
     os.set_blocking(0, False)
     selector.register(0, selectors.EVENT_READ, (None, "commands"))
     send_json(READY, 0, {"version": list(sys.version_info[:3])})
