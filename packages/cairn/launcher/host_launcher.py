@@ -28,6 +28,7 @@ SIGKILL (its whole group) and reaped, and the launcher exits: an attempt whose e
 gone is retried by the next engine, and must not run twice.
 """
 
+import errno
 import json
 import os
 import selectors
@@ -107,6 +108,18 @@ def resolve(command, path):
     return found
 
 
+def spawn(path, argv, env, actions):
+    options = {"file_actions": actions, "setpgroup": 0, "setsigdef": DEFAULT_SIGNALS, "setsigmask": []}
+    try:
+        return os.posix_spawn(path, argv, env, **options)
+    except OSError as err:
+        if err.errno != errno.ENOEXEC:
+            raise
+        # An executable file without a #! line: run it with the shell, as execvp (and so
+        # Node.js's spawn and a shell) does.
+        return os.posix_spawn("/bin/sh", ["/bin/sh", path, *argv[1:]], env, **options)
+
+
 def start(msg):
     task_id = msg["id"]
     argv = msg["argv"]
@@ -114,8 +127,8 @@ def start(msg):
     cwd = msg.get("cwd")
     try:
         path = resolve(argv[0], env.get("PATH"))
-    except OSError as err:
-        send_json(FAILED, task_id, {"errno": err.errno, "message": err.strerror or str(err)})
+    except (OSError, ValueError) as err:
+        send_json(FAILED, task_id, {"errno": getattr(err, "errno", None), "message": getattr(err, "strerror", None) or str(err)})
         return
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -130,16 +143,16 @@ def start(msg):
         if cwd is not None:
             os.chdir(cwd)
         try:
-            pid = os.posix_spawn(
-                path, argv, env, file_actions=actions, setpgroup=0, setsigdef=DEFAULT_SIGNALS, setsigmask=[]
-            )
+            pid = spawn(path, argv, env, actions)
         finally:
             if cwd is not None:
                 os.chdir(home)
-    except OSError as err:
+    except (OSError, ValueError) as err:
+        # ValueError: a NUL byte in an argument or variable, which no exec can pass.
         for fd in (out_r, out_w, err_r, err_w):
             os.close(fd)
-        send_json(FAILED, task_id, {"errno": err.errno, "message": err.strerror or str(err)})
+        number = err.errno if isinstance(err, OSError) else None
+        send_json(FAILED, task_id, {"errno": number, "message": getattr(err, "strerror", None) or str(err)})
         return
     os.close(out_w)
     os.close(err_w)

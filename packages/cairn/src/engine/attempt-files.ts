@@ -43,9 +43,9 @@ export async function prepareAttempt(
 
 /**
  * mkdir that tolerates an existing dir, in one system call when the parent exists (the
- * usual case here). `recursive: true` would first try the whole path and climb up on each
- * ENOENT: 8 mkdir calls per function attempt instead of 6, and a mkdir costs 0.05-1.5 ms
- * on the development machines' ext4 (more under /tmp).
+ * usual case here). `recursive: true` tries the whole path first and climbs up on each
+ * ENOENT, which made 8 mkdir calls per function attempt where this makes 6; one mkdir
+ * costs 0.03-0.2 ms on the development machines' ext4, and 0.6-1.5 ms under their /tmp.
  */
 export function ensureDir(path: string, mode?: number): void {
   try {

@@ -1,5 +1,8 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import type { ProcessSpec } from "../runtime.js";
 import { HostRuntime } from "./host-runtime.js";
@@ -169,6 +172,24 @@ describe("LauncherSpawner", () => {
     // It left the group on purpose; the test cleans it up.
     process.kill(escaped, "SIGKILL");
   }, 15_000);
+
+  it("refuses a process it cannot start and keeps serving the others", async () => {
+    const runtime = newRuntime();
+    await expect(runtime.start(spec(["echo", "a\u0000b"]), () => {})).rejects.toMatchObject({ name: "TaskFailure", retryable: false });
+    const dir = await mkdtemp(join(tmpdir(), "cairn-launcher-"));
+    try {
+      await writeFile(join(dir, "plain"), "echo plain\n", { mode: 0o644 });
+      await expect(runtime.start(spec([join(dir, "plain")]), () => {})).rejects.toMatchObject({ message: `command '${join(dir, "plain")}' not executable` });
+      // An executable without a #! line runs with /bin/sh, as execvp does it for Node.js's spawn.
+      await writeFile(join(dir, "script"), "echo still here\n", { mode: 0o755 });
+      const out: string[] = [];
+      const proc = await runtime.start(spec([join(dir, "script")]), (_s, line) => out.push(line));
+      expect((await proc.wait()).exitCode).toBe(0);
+      expect(out).toEqual(["still here"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it("reports a launcher that cannot start, so HostRuntime can fall back", async () => {
     await expect(LauncherSpawner.start({ python: "cairn-no-such-python" })).rejects.toThrow();

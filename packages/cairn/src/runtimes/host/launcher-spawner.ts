@@ -251,7 +251,7 @@ class Launcher {
         break;
       }
       case FAILED: {
-        const { errno, message } = JSON.parse(payload.toString()) as { errno: number; message: string };
+        const { errno, message } = JSON.parse(payload.toString()) as { errno: number | null; message: string };
         this.forget(id);
         entry.started?.reject(new TaskFailure(`command '${entry.command}' ${startFailureReason(errnoName(errno), message)}`, { retryable: false }));
         break;
@@ -302,6 +302,6 @@ function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
 }
 
 /** Linux errno numbers the messages distinguish. */
-function errnoName(errno: number): string | undefined {
+function errnoName(errno: number | null): string | undefined {
   return errno === 2 ? "ENOENT" : errno === 13 ? "EACCES" : undefined;
 }
