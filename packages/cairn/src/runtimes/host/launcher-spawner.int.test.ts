@@ -29,6 +29,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Live launcher processes whose parent is `pid`. */
+function launchersOf(pid: number): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ").filter(Boolean).map(Number);
+  return children.filter((child) => isAlive(child) && readFileSync(`/proc/${child}/cmdline`, "utf8").includes("host_launcher.py"));
+}
+
 async function launcherOf(runtime: HostRuntime): Promise<LauncherSpawner> {
   const spawner = await runtime.spawnerInUse();
   if (!(spawner instanceof LauncherSpawner)) throw new Error("expected the launcher");
@@ -60,13 +66,15 @@ describe("LauncherSpawner", () => {
     }
     await vi.waitFor(() => expect(pids.filter(isAlive)).toEqual([]));
 
+    // Several tasks at once after the death share one new launcher.
     const out: string[] = [];
-    const next = await runtime.start(spec(["echo", "again"]), (_s, line) => out.push(line));
-    expect(await next.wait()).toMatchObject({ exitCode: 0 });
-    expect(out).toEqual(["again"]);
+    const next = await Promise.all([1, 2, 3, 4, 5].map((i) => runtime.start(spec(["echo", `again ${i}`]), (_s, line) => out.push(line))));
+    for (const proc of next) expect(await proc.wait()).toMatchObject({ exitCode: 0 });
+    expect(out.sort()).toEqual([1, 2, 3, 4, 5].map((i) => `again ${i}`));
     const second = (await launcherOf(runtime)).launcherPid!;
     expect(second).not.toBe(first);
     expect(isAlive(first)).toBe(false);
+    expect(launchersOf(process.pid)).toEqual([second]);
   });
 
   it("stops its processes and exits when the engine's process dies", async () => {

@@ -58,6 +58,7 @@ const SYSTEM_PYTHON = "/usr/bin/python3";
 
 export class LauncherSpawner implements Spawner {
   private current: Launcher | undefined;
+  private restarting: Promise<Launcher> | undefined;
   private closed = false;
 
   private constructor(private readonly python: string) {}
@@ -76,17 +77,27 @@ export class LauncherSpawner implements Spawner {
 
   async spawn(request: SpawnRequest, events: SpawnEvents): Promise<SpawnedProcess> {
     if (this.closed) throw new TaskFailure("the host runtime is closed", { retryable: true });
-    if (this.current === undefined || !this.current.alive) {
-      this.current = await Launcher.start(this.python).catch((err: unknown) => {
-        throw new TaskFailure(`the host launcher could not be restarted: ${(err as Error).message}`, { retryable: true, cause: err });
-      });
-    }
-    return this.current.spawn(request, events);
+    return (await this.live()).spawn(request, events);
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.restarting?.catch(() => {});
     await this.current?.stop();
+  }
+
+  /** The running launcher, or a new one after the last died: one restart shared by every spawn waiting for it. */
+  private live(): Promise<Launcher> {
+    if (this.current?.alive) return Promise.resolve(this.current);
+    this.restarting ??= Launcher.start(this.python)
+      .then(
+        (launcher) => (this.current = launcher),
+        (err: unknown) => {
+          throw new TaskFailure(`the host launcher could not be restarted: ${(err as Error).message}`, { retryable: true, cause: err });
+        },
+      )
+      .finally(() => (this.restarting = undefined));
+    return this.restarting;
   }
 }
 
