@@ -53,7 +53,11 @@ export class HostRuntime implements Runtime {
     return proc;
   }
 
-  /** The spawner, chosen on first use (starting the launcher costs a Python start, about 20 ms). */
+  /**
+   * The spawner, chosen once, on first use (starting the launcher costs a Python start,
+   * about 20 ms). With "auto", a launcher that cannot start then means NodeSpawner for
+   * the runtime's life; a launcher that dies later is restarted instead.
+   */
   spawnerInUse(): Promise<Spawner> {
     this.spawner ??= chooseSpawner(this.options);
     return this.spawner;
@@ -69,7 +73,8 @@ export class HostRuntime implements Runtime {
 
   async close(): Promise<void> {
     await Promise.all([...this.running].map((p) => p.kill()));
-    if (this.spawner) await (await this.spawner).close();
+    const spawner = await this.spawner?.catch(() => undefined);
+    await spawner?.close();
   }
 }
 
