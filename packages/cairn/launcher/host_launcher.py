@@ -168,8 +168,10 @@ def start(msg):
 
 
 def signal_group(msg):
+    # Also after the process was reaped: a descendant left in its group may still hold the
+    # pipes (`cmd &` then exit), and the group's id cannot be reused while it has members.
     task = tasks.get(msg["id"])
-    if task is None or task.status is not None:
+    if task is None:
         return
     try:
         os.killpg(task.pid, msg["signal"])

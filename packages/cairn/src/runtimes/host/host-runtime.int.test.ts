@@ -158,6 +158,15 @@ describe.each(["launcher", "node"] as const)("HostRuntime (spawner: %s)", (spawn
     await vi.waitFor(() => expect(isAlive(childPid)).toBe(false));
   });
 
+  it("kills what is left in the group after the process itself exited, while it holds the pipes", async () => {
+    const log = collector();
+    const proc = await runtime.start(spec(["sh", "-c", "sleep 30 & echo $!; exit 0"]), log.sink);
+    const childPid = Number((await log.next((l) => l.stream === "stdout")).line);
+    await proc.kill();
+    expect((await proc.wait()).killed).toBe(true);
+    await vi.waitFor(() => expect(isAlive(childPid)).toBe(false));
+  });
+
   it("uses SIGKILL on a process that ignores SIGTERM", async () => {
     const log = collector();
     const proc = await runtime.start(spec(["sh", "-c", "trap '' TERM; echo ready; sleep 30"]), log.sink);

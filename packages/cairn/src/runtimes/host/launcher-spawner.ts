@@ -168,6 +168,7 @@ class Launcher {
   }
 
   spawn(request: SpawnRequest, events: SpawnEvents): Promise<SpawnedProcess> {
+    if (!this.alive) return Promise.reject(new TaskFailure("the host launcher stopped; the process was not started", { retryable: true }));
     const id = this.nextId++;
     const entry: Entry = { command: request.command, events, ended: false };
     if (this.entries.size === 0) this.busy();
