@@ -31,6 +31,7 @@ gone is retried by the next engine, and must not run twice.
 import errno
 import json
 import os
+import resource
 import selectors
 import shutil
 import signal
@@ -130,14 +131,17 @@ def start(msg):
     except (OSError, ValueError) as err:
         send_json(FAILED, task_id, {"errno": getattr(err, "errno", None), "message": getattr(err, "strerror", None) or str(err)})
         return
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    actions = [
-        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-        (os.POSIX_SPAWN_DUP2, out_w, 1),
-        (os.POSIX_SPAWN_DUP2, err_w, 2),
-    ]
+    fds = []
     try:
+        out_r, out_w = os.pipe()
+        fds += [out_r, out_w]
+        err_r, err_w = os.pipe()
+        fds += [err_r, err_w]
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, out_w, 1),
+            (os.POSIX_SPAWN_DUP2, err_w, 2),
+        ]
         # posix_spawn has no working-directory action before Python 3.13; this process is
         # single-threaded, so changing its own directory around the spawn is safe.
         if cwd is not None:
@@ -148,8 +152,9 @@ def start(msg):
             if cwd is not None:
                 os.chdir(home)
     except (OSError, ValueError) as err:
-        # ValueError: a NUL byte in an argument or variable, which no exec can pass.
-        for fd in (out_r, out_w, err_r, err_w):
+        # ValueError: a NUL byte in an argument or variable, which no exec can pass;
+        # OSError: also EMFILE for the pipes, which fails this start, not the launcher.
+        for fd in fds:
             os.close(fd)
         number = err.errno if isinstance(err, OSError) else None
         send_json(FAILED, task_id, {"errno": number, "message": getattr(err, "strerror", None) or str(err)})
@@ -158,6 +163,7 @@ def start(msg):
     os.close(err_w)
     # A pidfd is readable once the process has exited; it is not reaped until wait4 below,
     # so its pid (and process group) cannot be reused while a signal may still be sent.
+    # (Opened after the spawn; the unreaped child stays a zombie until then, so this cannot miss it.)
     pidfd = os.pidfd_open(pid)
     task = Task(task_id, pid, out_r, err_r, pidfd)
     tasks[task_id] = task
@@ -213,11 +219,12 @@ OPS = {"start": start, "signal": signal_group, "detach": detach}
 
 def shut_down():
     for task in tasks.values():
+        # Also a group whose leader was reaped already: what is left of it still runs.
+        try:
+            os.killpg(task.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         if task.status is None:
-            try:
-                os.killpg(task.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             os.waitpid(task.pid, 0)
     sys.exit(0)
 
@@ -225,6 +232,11 @@ def shut_down():
 def main():
     # Fails here, before READY, where pidfds are missing (Python before 3.9, Linux before 5.3).
     os.close(os.pidfd_open(os.getpid()))
+    # Three descriptors per running process: allow as many as the hard limit does, as
+    # Node.js does for itself (and so for the children it used to start).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     os.set_blocking(0, False)
     selector.register(0, selectors.EVENT_READ, (None, "commands"))
     send_json(READY, 0, {"version": list(sys.version_info[:3])})
