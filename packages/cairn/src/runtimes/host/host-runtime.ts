@@ -87,7 +87,7 @@ async function chooseSpawner(options: HostRuntimeOptions): Promise<Spawner> {
 
 class HostProcess implements RunningProcess {
   handle = "";
-  private process: SpawnedProcess | undefined;
+  private spawned: SpawnedProcess | undefined;
   private readonly exit: Promise<ProcessExit>;
   private resolveExit!: (exit: ProcessExit) => void;
   private rejectExit!: (err: Error) => void;
@@ -108,12 +108,12 @@ class HostProcess implements RunningProcess {
   }
 
   async start(spawner: Spawner, request: Parameters<Spawner["spawn"]>[0]): Promise<void> {
-    this.process = await spawner.spawn(request, {
+    this.spawned = await spawner.spawn(request, {
       output: (stream, chunk) => (stream === "stdout" ? this.stdout : this.stderr).push(chunk),
       end: (end) => this.ended(end),
     });
-    this.handle = String(this.process.pid);
-    const pid = this.process.pid;
+    this.handle = String(this.spawned.pid);
+    const pid = this.spawned.pid;
     // Read from /proc while the process runs: it is reaped before its end is reported (see UsageSampler).
     // The end may have come already (a process that exits at once); then there is nothing to read.
     if (!this.closed) this.sampler = new UsageSampler(() => readProcessTreeUsage(pid));
@@ -147,12 +147,12 @@ class HostProcess implements RunningProcess {
 
   private async terminate(): Promise<void> {
     this.killRequested = true;
-    this.process!.signal("SIGTERM");
+    this.spawned!.signal("SIGTERM");
     if (await this.closedWithin(KILL_GRACE_MS)) return;
-    this.process!.signal("SIGKILL");
+    this.spawned!.signal("SIGKILL");
     if (await this.closedWithin(KILL_GRACE_MS)) return;
     // Only a process that left our group (setsid) can still hold the pipes open; stop reading so wait() ends.
-    this.process!.stopReading();
+    this.spawned!.stopReading();
     await this.exit.catch(() => {});
   }
 
