@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Puts everything Cairn needs on this machine, and only what is missing, so that
 # `npm run demo` and `npm test` work on a fresh Debian 12 with just Node.js and npm.
-#   scripts/setup.sh          what the demo needs: npm packages, Podman, the busybox base image
+#   scripts/setup.sh          what the demo needs: npm packages, Podman, the busybox base image,
+#                             python3 (the host runtime's launcher)
 #   scripts/setup.sh --test   also what the test suite needs: PostgreSQL's server binaries,
 #                             OpenSSH's server (SFTP archives), OpenStack Swift and memcached
 #                             (S3 archives), git, Debian's docker-registry and htpasswd (image
@@ -32,6 +33,13 @@ if [ "$(id -u)" != 0 ] && ! command -v podman >/dev/null; then
   exit 1
 fi
 bash scripts/setup-podman.sh
+
+# The host runtime starts its processes through a small Python launcher (standard library
+# only); without python3 it still works, forking the engine for each process (slower).
+if ! command -v python3 >/dev/null && [ "$(id -u)" = 0 ]; then
+  step "installing python3 (the host runtime's process launcher)"
+  bash scripts/apt-install.sh python3
+fi
 
 if $for_tests; then
   if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then

@@ -2,8 +2,9 @@ import type { ResourceUsage } from "./runtime.js";
 
 /**
  * Takes readings of a running process's usage until it ends. The figures cannot be read
- * after the end: Node reaps a host child before anyone can read its /proc entry (and does
- * not expose wait4's rusage), and a container's cgroup goes away with it. So the figures
+ * after the end: a host process is reaped before anyone can read its /proc entry (the
+ * host launcher then adds wait4's figures; Node's own spawn does not expose them), and a
+ * container's cgroup goes away with it. So the figures
  * are those of the last reading. A container's cgroup outlives the exit by a moment, so
  * its runtime takes a last reading on stop (see cgroup-usage.ts); a host process's last
  * reading is the last periodic one, and up to one interval at the very end is missed.

@@ -46,8 +46,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
-describe("HostRuntime", () => {
-  const runtime = new HostRuntime();
+describe.each(["launcher", "node"] as const)("HostRuntime (spawner: %s)", (spawner) => {
+  const runtime = new HostRuntime({ spawner });
   let dir: string;
 
   beforeAll(async () => {
@@ -158,6 +158,15 @@ describe("HostRuntime", () => {
     await vi.waitFor(() => expect(isAlive(childPid)).toBe(false));
   });
 
+  it("kills what is left in the group after the process itself exited, while it holds the pipes", async () => {
+    const log = collector();
+    const proc = await runtime.start(spec(["sh", "-c", "sleep 30 & echo $!; exit 0"]), log.sink);
+    const childPid = Number((await log.next((l) => l.stream === "stdout")).line);
+    await proc.kill();
+    expect((await proc.wait()).killed).toBe(true);
+    await vi.waitFor(() => expect(isAlive(childPid)).toBe(false));
+  });
+
   it("uses SIGKILL on a process that ignores SIGTERM", async () => {
     const log = collector();
     const proc = await runtime.start(spec(["sh", "-c", "trap '' TERM; echo ready; sleep 30"]), log.sink);
@@ -175,7 +184,7 @@ describe("HostRuntime", () => {
 
   it("cannot reattach a host process, and close() stops what still runs", async () => {
     expect(await runtime.reattach("e", collector().sink, { seen: { stdout: 0, stderr: 0 } })).toBeUndefined();
-    const own = new HostRuntime();
+    const own = new HostRuntime({ spawner });
     const proc = await own.start(spec(["sleep", "30"]), collector().sink);
     await own.release("e");
     await own.close();

@@ -1,18 +1,23 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { stat } from "node:fs/promises";
-import { constants } from "node:os";
-import type { Readable } from "node:stream";
+import { statSync } from "node:fs";
 import { TaskFailure } from "../../errors.js";
-import type { LogSink, ProcessExit, ProcessSpec, RunningProcess, Runtime, SeenLines } from "../runtime.js";
-import { UsageSampler } from "../usage-sampler.js";
+import type { LogSink, ProcessExit, ProcessSpec, ResourceUsage, RunningProcess, Runtime, SeenLines } from "../runtime.js";
+import { UsageSampler, merge } from "../usage-sampler.js";
+import { LauncherSpawner, type LauncherOptions } from "./launcher-spawner.js";
+import { LineSplitter } from "./line-splitter.js";
+import { NodeSpawner } from "./node-spawner.js";
 import { readProcessTreeUsage } from "./proc-usage.js";
+import type { SpawnEnd, SpawnedProcess, Spawner } from "./spawner.js";
 
 /**
- * Runs a task as a child process of the server. What a container would give and a host
+ * Runs a task as a process on the server's host. What a container would give and a host
  * process does not: `image`, `mounts` and `network` are ignored (the process sees the
  * host's file system and network; inputs and outputs reach it through paths in its env),
  * and `cpus`/`memoryBytes` are not enforced (that needs cgroups, which the server may
  * not own). This is why the engine only allows the host runtime when configured to.
+ *
+ * The processes are started by a small long-lived launcher process (LauncherSpawner),
+ * which costs a fraction of forking the engine; where it cannot run, from this process
+ * (NodeSpawner).
  */
 
 /** A task sees only its own env, plus these so ordinary commands work; never the server's secrets. */
@@ -21,33 +26,41 @@ const INHERITED_ENV = ["PATH", "HOME", "LANG", "TMPDIR"] as const;
 /** SIGTERM first so the process can clean up; SIGKILL if it is still there after this. */
 const KILL_GRACE_MS = 2000;
 
-/** A line longer than this is sent in pieces, so one unterminated line cannot fill memory. */
-const MAX_LINE_CHARS = 1024 * 1024;
+export interface HostRuntimeOptions {
+  /** `node` spawns from this process; the default tries the launcher first and falls back to that. */
+  spawner?: "launcher" | "node" | "auto";
+  launcher?: LauncherOptions;
+}
 
 export class HostRuntime implements Runtime {
   readonly kind = "host" as const;
   private readonly running = new Set<HostProcess>();
+  private spawner: Promise<Spawner> | undefined;
+
+  constructor(private readonly options: HostRuntimeOptions = {}) {}
 
   async start(spec: ProcessSpec, onLog: LogSink): Promise<RunningProcess> {
     const [command, ...args] = spec.command ?? [];
     if (command === undefined || command === "") {
       throw new TaskFailure("the host runtime needs a command to run, and none was given", { retryable: false });
     }
-    if (spec.workingDir !== undefined) await checkDirectory(spec.workingDir);
+    if (spec.workingDir !== undefined) checkDirectory(spec.workingDir);
 
-    const child = spawn(command, args, {
-      env: processEnv(spec.env),
-      cwd: spec.workingDir,
-      // Own process group: kill() signals the whole tree, not just the direct child.
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    await spawned(child, command);
-
-    const proc = new HostProcess(child, onLog);
+    const proc = new HostProcess(onLog);
+    await proc.start(await this.spawnerInUse(), { command, args, env: processEnv(spec.env), cwd: spec.workingDir });
     this.running.add(proc);
-    void proc.wait().finally(() => this.running.delete(proc));
+    void proc.wait().finally(() => this.running.delete(proc)).catch(() => {});
     return proc;
+  }
+
+  /**
+   * The spawner, chosen once, on first use (starting the launcher costs a Python start,
+   * about 20 ms). With "auto", a launcher that cannot start then means NodeSpawner for
+   * the runtime's life; a launcher that dies later is restarted instead.
+   */
+  spawnerInUse(): Promise<Spawner> {
+    this.spawner ??= chooseSpawner(this.options);
+    return this.spawner;
   }
 
   /** A host process's pipes died with the server that started it, so there is nothing to follow; the engine retries. */
@@ -60,37 +73,66 @@ export class HostRuntime implements Runtime {
 
   async close(): Promise<void> {
     await Promise.all([...this.running].map((p) => p.kill()));
+    const spawner = await this.spawner?.catch(() => undefined);
+    await spawner?.close();
   }
 }
 
+async function chooseSpawner(options: HostRuntimeOptions): Promise<Spawner> {
+  const choice = options.spawner ?? "auto";
+  if (choice === "node") return new NodeSpawner();
+  if (choice === "launcher") return LauncherSpawner.start(options.launcher);
+  return LauncherSpawner.start(options.launcher).catch(() => new NodeSpawner());
+}
+
 class HostProcess implements RunningProcess {
-  readonly handle: string;
-  private readonly pid: number;
+  handle = "";
+  private spawned: SpawnedProcess | undefined;
   private readonly exit: Promise<ProcessExit>;
+  private resolveExit!: (exit: ProcessExit) => void;
+  private rejectExit!: (err: Error) => void;
   private closed = false;
   private killRequested = false;
   private killing: Promise<void> | undefined;
+  private sampler: UsageSampler | undefined;
+  private readonly stdout: LineSplitter;
+  private readonly stderr: LineSplitter;
 
-  constructor(
-    private readonly child: ChildProcess,
-    onLog: LogSink,
-  ) {
-    this.pid = child.pid!;
-    this.handle = String(this.pid);
-    pipeLines(child.stdout!, (line) => onLog("stdout", line, Date.now()));
-    pipeLines(child.stderr!, (line) => onLog("stderr", line, Date.now()));
-    // Read from /proc while the process runs: it is reaped before 'exit' fires (see UsageSampler).
-    const sampler = new UsageSampler(() => readProcessTreeUsage(this.pid));
-    // 'close', not 'exit': only then has every line of output reached the sink.
-    this.exit = new Promise((resolve) => {
-      child.once("close", (code, signal) => {
-        this.closed = true;
-        const exit: ProcessExit = { exitCode: code ?? 128 + signalNumber(signal), killed: this.killRequested };
-        void sampler.stop().then((usage) => resolve(usage ? { ...exit, usage } : exit));
-      });
+  constructor(onLog: LogSink) {
+    this.stdout = new LineSplitter((line) => onLog("stdout", line, Date.now()));
+    this.stderr = new LineSplitter((line) => onLog("stderr", line, Date.now()));
+    this.exit = new Promise((resolve, reject) => {
+      this.resolveExit = resolve;
+      this.rejectExit = reject;
     });
-    // After a successful spawn the only 'error' is a failed signal, which kill() already tolerates.
-    child.on("error", () => {});
+  }
+
+  async start(spawner: Spawner, request: Parameters<Spawner["spawn"]>[0]): Promise<void> {
+    this.spawned = await spawner.spawn(request, {
+      output: (stream, chunk) => (stream === "stdout" ? this.stdout : this.stderr).push(chunk),
+      end: (end) => this.ended(end),
+    });
+    this.handle = String(this.spawned.pid);
+    const pid = this.spawned.pid;
+    // Read from /proc while the process runs: it is reaped before its end is reported (see UsageSampler).
+    // The end may have come already (a process that exits at once); then there is nothing to read.
+    if (!this.closed) this.sampler = new UsageSampler(() => readProcessTreeUsage(pid));
+  }
+
+  private ended(end: SpawnEnd): void {
+    this.closed = true;
+    this.stdout.end();
+    this.stderr.end();
+    const sampled = this.sampler ? this.sampler.stop() : Promise.resolve(undefined);
+    void sampled.then((usage) => {
+      if (end.kind === "lost") {
+        this.rejectExit(new TaskFailure(`${end.reason}; the process was stopped`, { retryable: true }));
+        return;
+      }
+      const exit: ProcessExit = { exitCode: end.exitCode, killed: this.killRequested };
+      const all = combine(usage, end.usage);
+      this.resolveExit(all ? { ...exit, usage: all } : exit);
+    });
   }
 
   wait(): Promise<ProcessExit> {
@@ -105,33 +147,33 @@ class HostProcess implements RunningProcess {
 
   private async terminate(): Promise<void> {
     this.killRequested = true;
-    this.signalGroup("SIGTERM");
+    this.spawned!.signal("SIGTERM");
     if (await this.closedWithin(KILL_GRACE_MS)) return;
-    this.signalGroup("SIGKILL");
+    this.spawned!.signal("SIGKILL");
     if (await this.closedWithin(KILL_GRACE_MS)) return;
     // Only a process that left our group (setsid) can still hold the pipes open; stop reading so wait() ends.
-    this.child.stdout?.destroy();
-    this.child.stderr?.destroy();
-    await this.exit;
-  }
-
-  private signalGroup(signal: NodeJS.Signals): void {
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      // ESRCH: the whole group is gone already.
-    }
+    this.spawned!.stopReading();
+    await this.exit.catch(() => {});
   }
 
   private async closedWithin(ms: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
     try {
-      return await Promise.race([this.exit.then(() => true), timeout]);
+      return await Promise.race([this.exit.then(() => true, () => true), timeout]);
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * The samples from /proc see descendants still running; wait4's figures (from the
+ * launcher) see the whole end, including what ran after the last sample.
+ */
+function combine(sampled: ResourceUsage | undefined, atEnd: ResourceUsage | undefined): ResourceUsage | undefined {
+  if (atEnd === undefined) return sampled;
+  return merge(sampled, atEnd);
 }
 
 function processEnv(env: Record<string, string>): Record<string, string> {
@@ -143,53 +185,14 @@ function processEnv(env: Record<string, string>): Record<string, string> {
   return { ...result, ...env };
 }
 
-async function checkDirectory(dir: string): Promise<void> {
-  // spawn reports a missing cwd as ENOENT on the command, which would blame the wrong thing.
-  const info = await stat(dir).catch((cause: unknown) => {
+function checkDirectory(dir: string): void {
+  // A missing cwd would be reported as a failure of the command, which would blame the wrong thing.
+  // Synchronous: one stat, cheaper than a thread-pool round trip (engine/attempt-files.ts).
+  let info;
+  try {
+    info = statSync(dir);
+  } catch (cause) {
     throw new TaskFailure(`working directory '${dir}' does not exist`, { retryable: false, cause });
-  });
+  }
   if (!info.isDirectory()) throw new TaskFailure(`working directory '${dir}' is not a directory`, { retryable: false });
-}
-
-/** Resolves once the process runs; a command that can't be started becomes a TaskFailure, not an 'error' event. */
-function spawned(child: ChildProcess, command: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    child.once("spawn", () => {
-      child.off("error", onError);
-      resolve();
-    });
-    const onError = (err: NodeJS.ErrnoException) => {
-      const reason = err.code === "ENOENT" ? "not found" : err.code === "EACCES" ? "not executable" : `could not be started: ${err.message}`;
-      reject(new TaskFailure(`command '${command}' ${reason}`, { retryable: false, cause: err }));
-    };
-    child.once("error", onError);
-  });
-}
-
-/** Calls onLine per `\n`-terminated line, keeping a partial line across chunks and sending it at the end. */
-function pipeLines(stream: Readable, onLine: (line: string) => void): void {
-  // setEncoding keeps multi-byte characters whole across chunk boundaries.
-  stream.setEncoding("utf8");
-  let partial = "";
-  stream.on("data", (chunk: string) => {
-    const lines = (partial + chunk).split("\n");
-    partial = lines.pop()!;
-    for (const line of lines) onLine(line);
-    while (partial.length > MAX_LINE_CHARS) {
-      onLine(partial.slice(0, MAX_LINE_CHARS));
-      partial = partial.slice(MAX_LINE_CHARS);
-    }
-  });
-  const flush = () => {
-    if (partial !== "") onLine(partial);
-    partial = "";
-  };
-  // 'end', because the child's own 'close' can fire inside the stream's 'close' before our listener;
-  // 'close' too, for a stream destroyed without ending.
-  stream.on("end", flush);
-  stream.on("close", flush);
-}
-
-function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal === null ? 0 : (constants.signals[signal] ?? 0);
 }

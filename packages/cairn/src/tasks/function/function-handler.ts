@@ -1,9 +1,10 @@
-import { existsSync } from "node:fs";
-import { mkdir, readdir, symlink, writeFile } from "node:fs/promises";
+import { existsSync, writeFileSync } from "node:fs";
+import { mkdir, readdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { quote } from "shell-quote";
 import type { Mount, ProcessSpec, Runtime } from "../../runtimes/runtime.js";
 import type { FunctionTask } from "../../spec/types.js";
+import { ensureDir } from "../../engine/attempt-files.js";
 import { resumeProcess, runProcess } from "../run-process.js";
 import { processEnvironment } from "../task-environment.js";
 import type { TaskExecutionContext, TaskHandler } from "../task-handler.js";
@@ -56,21 +57,22 @@ async function functionProcessSpec(ctx: TaskExecutionContext<FunctionTask>, runt
 
   const hostCode = join(ctx.paths.root, "code");
   const hostWork = join(ctx.paths.root, "work");
-  await mkdir(hostCode, { recursive: true });
-  await mkdir(hostWork, { recursive: true });
+  // Synchronous, like the attempt's other folders (engine/attempt-files.ts says why).
+  ensureDir(hostCode);
+  ensureDir(hostWork);
 
   const at: Layout = inContainer
     ? { code: CONTAINER_CODE_DIR, work: CONTAINER_WORK_DIR, library: CONTAINER_LIBRARY_DIR, packages: packagesDir && CONTAINER_PACKAGES_DIR }
     : { code: hostCode, work: hostWork, library: CONTEXT_LIBRARY_DIR, packages: packagesDir };
 
-  await writeFile(join(hostCode, language.codeFile), Buffer.from(task.code, "base64"));
+  writeFileSync(join(hostCode, language.codeFile), Buffer.from(task.code, "base64"));
   if (language.family === "node") await linkNodeModules(hostCode, at, packagesDir);
 
   const run = [language.interpreter, `${at.code}/${language.codeFile}`];
   let command = run;
   if (task.command !== undefined && task.command.trim() !== "") {
     // One process, so what `command` sets up (files, env exports) is there for the code.
-    await writeFile(join(hostCode, "run.sh"), `set -e\n${task.command}\nexec ${quote(run)}\n`);
+    writeFileSync(join(hostCode, "run.sh"), `set -e\n${task.command}\nexec ${quote(run)}\n`);
     command = ["sh", `${at.code}/run.sh`];
   }
 

@@ -1,0 +1,272 @@
+"""Cairn's host launcher: starts the host runtime's task processes for the engine.
+
+The engine (a big Node.js process) runs this once and asks it to start each task's
+process. Node.js can only fork its whole process for a child, which costs the engine's
+event loop several milliseconds per task; this small process starts children with
+posix_spawn (vfork-based in glibc), which costs about as much as a shell's fork and exec,
+and it does so on its own core. See docs/engine-design.md for the measurements.
+
+Standard library only, Python 3.9+ (os.pidfd_open), Linux 5.3+.
+
+Protocol. The engine writes one JSON object per line on stdin:
+  {"op": "start", "id": N, "argv": [...], "env": {...}, "cwd": "..." or null}
+  {"op": "signal", "id": N, "signal": 15}   signal the process group of task N
+  {"op": "detach", "id": N}                 stop reading N's pipes (a descendant that left
+                                            the group may hold them open forever)
+The launcher answers with frames on stdout: a 9-byte header (kind: u8, id: u32, length:
+u32, big-endian) and `length` bytes of payload:
+  READY    {"version": ...}                 once, at start (id 0)
+  STARTED  {"pid": P}
+  FAILED   {"errno": E, "message": "..."}  the process could not be started
+  STDOUT, STDERR                            raw bytes as they were read
+  EXIT     {"code": C} or {"signal": S}, with "usage" from wait4
+EXIT comes after the last output of both pipes and after the process was reaped, like
+Node.js's 'close' event. Nothing else is written to stdout.
+
+When stdin ends (the engine exited or died), every process still running is killed with
+SIGKILL (its whole group) and reaped, and the launcher exits: an attempt whose engine is
+gone is retried by the next engine, and must not run twice.
+"""
+
+import errno
+import json
+import os
+import resource
+import selectors
+import shutil
+import signal
+import struct
+import sys
+
+READY, STARTED, FAILED, STDOUT, STDERR, EXIT = 0, 1, 2, 3, 4, 5
+HEADER = struct.Struct(">BII")
+CHUNK = 65536
+
+# Python ignores SIGPIPE (and SIGXFSZ) for itself; a child must start with every signal at
+# its default, as it would from a shell or from Node.js. SIGKILL and SIGSTOP cannot be set.
+DEFAULT_SIGNALS = [s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)]
+
+selector = selectors.DefaultSelector()
+out_fd = sys.stdout.fileno()
+# The engine's working directory (it starts the launcher there): a relative command or a
+# process without a working directory resolves against it, as with Node.js's spawn.
+home = os.getcwd()
+
+
+def send(kind, task_id, payload):
+    data = HEADER.pack(kind, task_id, len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        written = os.write(out_fd, view)
+        view = view[written:]
+
+
+def send_json(kind, task_id, value):
+    send(kind, task_id, json.dumps(value).encode())
+
+
+class Task:
+    def __init__(self, task_id, pid, out_r, err_r, pidfd):
+        self.id = task_id
+        self.pid = pid
+        self.open_fds = {out_r: STDOUT, err_r: STDERR}
+        self.pidfd = pidfd
+        self.status = None  # (status, rusage) once reaped
+
+    def close_fd(self, fd):
+        selector.unregister(fd)
+        os.close(fd)
+        del self.open_fds[fd]
+
+    def finish_if_done(self):
+        if self.status is None or self.open_fds:
+            return False
+        status, usage = self.status
+        result = {"code": os.waitstatus_to_exitcode(status)}
+        if result["code"] < 0:
+            result = {"signal": -result["code"]}
+        result["usage"] = {
+            "cpuSeconds": usage.ru_utime + usage.ru_stime,
+            # ru_maxrss is in KiB on Linux; the blocks are 512 bytes (read_bytes/write_bytes of /proc/PID/io).
+            "peakMemoryBytes": usage.ru_maxrss * 1024,
+            "readBytes": usage.ru_inblock * 512,
+            "writtenBytes": usage.ru_oublock * 512,
+        }
+        send_json(EXIT, self.id, result)
+        return True
+
+
+tasks = {}
+
+
+def resolve(command, path):
+    if "/" in command:
+        return command
+    # The child's own PATH, as a shell or Node.js would search it.
+    found = shutil.which(command, path=path if path is not None else os.defpath)
+    if found is None:
+        raise FileNotFoundError(2, "not found")
+    return found
+
+
+def spawn(path, argv, env, actions):
+    options = {"file_actions": actions, "setpgroup": 0, "setsigdef": DEFAULT_SIGNALS, "setsigmask": []}
+    try:
+        return os.posix_spawn(path, argv, env, **options)
+    except OSError as err:
+        if err.errno != errno.ENOEXEC:
+            raise
+        # An executable file without a #! line: run it with the shell, as execvp (and so
+        # Node.js's spawn and a shell) does.
+        return os.posix_spawn("/bin/sh", ["/bin/sh", path, *argv[1:]], env, **options)
+
+
+def start(msg):
+    task_id = msg["id"]
+    argv = msg["argv"]
+    env = msg["env"]
+    cwd = msg.get("cwd")
+    try:
+        path = resolve(argv[0], env.get("PATH"))
+    except (OSError, ValueError) as err:
+        send_json(FAILED, task_id, {"errno": getattr(err, "errno", None), "message": getattr(err, "strerror", None) or str(err)})
+        return
+    fds = []
+    try:
+        out_r, out_w = os.pipe()
+        fds += [out_r, out_w]
+        err_r, err_w = os.pipe()
+        fds += [err_r, err_w]
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, out_w, 1),
+            (os.POSIX_SPAWN_DUP2, err_w, 2),
+        ]
+        # posix_spawn has no working-directory action before Python 3.13; this process is
+        # single-threaded, so changing its own directory around the spawn is safe.
+        if cwd is not None:
+            os.chdir(cwd)
+        try:
+            pid = spawn(path, argv, env, actions)
+        finally:
+            if cwd is not None:
+                os.chdir(home)
+    except (OSError, ValueError) as err:
+        # ValueError: a NUL byte in an argument or variable, which no exec can pass;
+        # OSError: also EMFILE for the pipes, which fails this start, not the launcher.
+        for fd in fds:
+            os.close(fd)
+        number = err.errno if isinstance(err, OSError) else None
+        send_json(FAILED, task_id, {"errno": number, "message": getattr(err, "strerror", None) or str(err)})
+        return
+    os.close(out_w)
+    os.close(err_w)
+    # A pidfd is readable once the process has exited; it is not reaped until wait4 below,
+    # so its pid (and process group) cannot be reused while a signal may still be sent.
+    # (Opened after the spawn; the unreaped child stays a zombie until then, so this cannot miss it.)
+    pidfd = os.pidfd_open(pid)
+    task = Task(task_id, pid, out_r, err_r, pidfd)
+    tasks[task_id] = task
+    for fd in (out_r, err_r):
+        selector.register(fd, selectors.EVENT_READ, (task, "pipe"))
+    selector.register(pidfd, selectors.EVENT_READ, (task, "exit"))
+    send_json(STARTED, task_id, {"pid": pid})
+
+
+def signal_group(msg):
+    # Also after the process was reaped: a descendant left in its group may still hold the
+    # pipes (`cmd &` then exit), and the group's id cannot be reused while it has members.
+    task = tasks.get(msg["id"])
+    if task is None:
+        return
+    try:
+        os.killpg(task.pid, msg["signal"])
+    except ProcessLookupError:
+        pass
+
+
+def detach(msg):
+    task = tasks.get(msg["id"])
+    if task is None:
+        return
+    for fd in list(task.open_fds):
+        task.close_fd(fd)
+    if task.finish_if_done():
+        del tasks[task.id]
+
+
+def on_pipe(task, fd):
+    data = os.read(fd, CHUNK)
+    if data:
+        send(task.open_fds[fd], task.id, data)
+        return
+    task.close_fd(fd)
+    if task.finish_if_done():
+        del tasks[task.id]
+
+
+def on_exit(task):
+    selector.unregister(task.pidfd)
+    os.close(task.pidfd)
+    _, status, usage = os.wait4(task.pid, 0)
+    task.status = (status, usage)
+    if task.finish_if_done():
+        del tasks[task.id]
+
+
+OPS = {"start": start, "signal": signal_group, "detach": detach}
+
+
+def shut_down():
+    for task in tasks.values():
+        # Also a group whose leader was reaped already: what is left of it still runs.
+        try:
+            os.killpg(task.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if task.status is None:
+            os.waitpid(task.pid, 0)
+    sys.exit(0)
+
+
+def main():
+    # Fails here, before READY, where pidfds are missing (Python before 3.9, Linux before 5.3).
+    os.close(os.pidfd_open(os.getpid()))
+    # Three descriptors per running process: allow as many as the hard limit does, as
+    # Node.js does for itself (and so for the children it used to start).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    os.set_blocking(0, False)
+    selector.register(0, selectors.EVENT_READ, (None, "commands"))
+    send_json(READY, 0, {"version": list(sys.version_info[:3])})
+    pending = b""
+    while True:
+        for key, _ in selector.select():
+            task, kind = key.data
+            if kind == "commands":
+                try:
+                    data = os.read(0, CHUNK)
+                except BlockingIOError:
+                    continue
+                if not data:
+                    shut_down()
+                lines = (pending + data).split(b"\n")
+                pending = lines.pop()
+                for line in lines:
+                    msg = json.loads(line)
+                    OPS[msg["op"]](msg)
+            elif kind == "pipe":
+                # The selector may report a descriptor that a handler before it just closed.
+                if key.fd in task.open_fds:
+                    on_pipe(task, key.fd)
+            elif task.status is None:
+                on_exit(task)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BrokenPipeError:
+        # The engine is gone; its stdin end will say so too.
+        shut_down()
