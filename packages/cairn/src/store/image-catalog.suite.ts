@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { newExecutionId, newRunId, type RunId } from "../ids.js";
+import { newRunId } from "../ids.js";
 import type { NewImage } from "./image-catalog.js";
-import type { ExecutionRecord, RunRecord, Store } from "./store.js";
+import type { Store } from "./store.js";
+import { makeExecution, makeRun as makeAnyRun } from "./store.suite.js";
 
 /** The ImageCatalog's behaviour, run once per database like describeStoreSuite. */
 export function describeImageCatalogSuite(name: string, makeStore: () => Promise<Store>): void {
@@ -61,8 +62,8 @@ export function describeImageCatalogSuite(name: string, makeStore: () => Promise
     });
 
     it("finds the executions of the group's runs that used an image", async () => {
-      const run = makeRun("lab");
-      const elsewhere = makeRun("other");
+      const run = makeAnyRun({ groupId: "lab", status: "running" });
+      const elsewhere = makeAnyRun({ groupId: "other", status: "running" });
       const used = makeExecution(run.uuid, { taskId: "step", imageDigest: digest("u"), status: "succeeded", startedAt: 10 });
       const unrelated = makeExecution(run.uuid, { taskId: "other", imageDigest: digest("v") });
       await store.commit({ newRuns: [run, elsewhere], newExecutions: [used, unrelated, makeExecution(elsewhere.uuid, { imageDigest: digest("u") })] });
@@ -76,7 +77,7 @@ export function describeImageCatalogSuite(name: string, makeStore: () => Promise
     });
 
     it("records which run supersedes which, seen from either side", async () => {
-      const [old, replacement] = [makeRun("lab"), makeRun("lab")];
+      const [old, replacement] = [makeAnyRun({ groupId: "lab", status: "running" }), makeAnyRun({ groupId: "lab", status: "running" })];
       await store.commit({ newRuns: [old, replacement] });
       const s = { oldRunUuid: old.uuid, newRunUuid: replacement.uuid, imageDigest: digest("bad"), reason: "CVE", createdAt: 7 };
       await store.images.recordSupersession(s);
@@ -107,44 +108,6 @@ function image(seed: string, overrides: Partial<NewImage> = {}): NewImage {
     recipe: { source: "inline", dockerfile: "Dockerfile", dockerfileSha256: digest("d") },
     runUuid: newRunId(),
     taskId: "build",
-    ...overrides,
-  };
-}
-
-function makeRun(groupId: string): RunRecord {
-  return {
-    uuid: newRunId(),
-    pipelineId: "pipeline",
-    groupId,
-    status: "running",
-    pipeline: { id: "pipeline", tasks: [] },
-    params: {},
-    directives: {},
-    createdAt: 1_700_000_000_000,
-    startedAt: null,
-    endedAt: null,
-    message: null,
-    startedBy: null,
-  };
-}
-
-function makeExecution(runUuid: RunId, overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
-  return {
-    uuid: newExecutionId(),
-    runUuid,
-    taskId: "task",
-    attempt: 1,
-    status: "queued",
-    createdAt: 1_700_000_000_001,
-    notBefore: null,
-    startedAt: null,
-    endedAt: null,
-    exitCode: null,
-    message: null,
-    outputs: {},
-    runtimeHandle: null,
-    usage: null,
-    imageDigest: null,
     ...overrides,
   };
 }

@@ -328,7 +328,8 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
   });
 }
 
-function makeRun(overrides: Partial<RunRecord> = {}): RunRecord {
+/** A run and an attempt as the engine would write them; shared with the other store suites. */
+export function makeRun(overrides: Partial<RunRecord> = {}): RunRecord {
   return {
     uuid: newRunId(),
     pipelineId: "pipeline",
@@ -346,7 +347,7 @@ function makeRun(overrides: Partial<RunRecord> = {}): RunRecord {
   };
 }
 
-function makeExecution(runUuid: RunId, overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
+export function makeExecution(runUuid: RunId, overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
   return {
     uuid: newExecutionId(),
     runUuid,
