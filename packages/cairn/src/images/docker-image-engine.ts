@@ -7,7 +7,7 @@ import type { CairnConfig } from "../config.js";
 import { TaskFailure } from "../errors.js";
 import { resolveEngine } from "../runtimes/container/engine-endpoint.js";
 import { BuildFailure } from "./build-failure.js";
-import type { BuildRequest, EngineDescription, ImageDetails, ImageEngine, ProgressLine, RegistryLogin, TransferOptions } from "./image-engine.js";
+import type { ArchiveFormat, BuildRequest, EngineDescription, ImageDetails, ImageEngine, ProgressLine, RegistryLogin, TransferOptions } from "./image-engine.js";
 
 /**
  * Image builds through the Docker Engine API: `POST /build` with the context as a tar
@@ -213,9 +213,34 @@ export class DockerImageEngine implements ImageEngine {
     }
   }
 
-  async save(image: string, file: string): Promise<void> {
-    const stream = (await this.docker.getImage(image).get()) as unknown as Readable;
+  async save(image: string, file: string, format: ArchiveFormat = "docker-archive"): Promise<void> {
+    const stream = format === "docker-archive" ? ((await this.docker.getImage(image).get()) as unknown as Readable) : await this.podmanExport(image, format);
     await pipeline(stream, createWriteStream(file));
+  }
+
+  /**
+   * The compatible `/images/{name}/get` writes docker archives only; Podman's own API
+   * takes a format (`GET /libpod/images/{name}/get?format=oci-archive`, checked on Podman
+   * 4.3). Docker Engine 20.10 has no OCI export, so it is refused by name, not faked.
+   */
+  private async podmanExport(image: string, format: ArchiveFormat): Promise<Readable> {
+    if (!(await this.isPodman())) {
+      const { name, version } = await this.identify();
+      throw new TaskFailure(`${name} ${version} cannot write ${format} files (only Podman's API can); save as docker-archive instead`, { retryable: false });
+    }
+    return new Promise<Readable>((resolve, reject) =>
+      this.docker.modem.dial(
+        {
+          path: `/v4.0.0/libpod/images/${encodeURIComponent(image)}/get?`,
+          method: "GET",
+          options: { format },
+          isStream: true,
+          statusCodes: { 200: true, 404: "no such image", 500: "server error" },
+        },
+        (err: unknown, data: unknown) =>
+          err ? reject(new TaskFailure(`the container engine could not export '${image}' as ${format}: ${engineMessage(err)}`, { retryable: statusOf(err) !== 404, cause: err })) : resolve(data as Readable),
+      ),
+    );
   }
 
   async load(file: string): Promise<string[]> {

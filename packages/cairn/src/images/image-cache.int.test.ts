@@ -13,6 +13,7 @@ import { parsePipeline } from "../spec/validate.js";
 import { createStore } from "../store/create-store.js";
 import { imageBuildHandler } from "../tasks/image-build/image-build-handler.js";
 import { DockerImageEngine } from "./docker-image-engine.js";
+import { archiveFormatOf, ociImageIdOf } from "./archive-format.js";
 import { ImageCache } from "./image-cache.js";
 
 /**
@@ -122,5 +123,47 @@ describe("the image cache", () => {
     out = "";
     expect(await main(["--data-dir", dataDir, "doctor"], ...io), err).toBe(0);
     expect(out).toMatch(/^engine: Podman Engine \d[^\n]* linux\/\w+, at unix:\/\//);
+  });
+
+  it("exports an image as an OCI archive or a docker archive, and loads either back with its id and name", async () => {
+    const id = (await engine.inspect(NAME))!.id;
+    // The docker archive first: its round trip keeps the id; the OCI one then converts.
+    for (const format of ["docker-archive", "oci-archive"] as const) {
+      const file = join(dataDir, `export.${format}.tar`);
+      await engine.save(NAME, file, format);
+      expect(await archiveFormatOf(file)).toBe(format);
+      const entries = execFileSync("tar", ["tf", file], { encoding: "utf8" }).split("\n");
+      if (format === "oci-archive") expect(entries).toEqual(expect.arrayContaining(["oci-layout", "index.json", expect.stringMatching(/^blobs\/sha256\/[0-9a-f]{64}$/)]));
+      else expect(entries).toContain("manifest.json");
+      // Built by Podman's compatible /build, the image is in Docker's format: its OCI copy
+      // has a rewritten configuration, hence another id, which the archive itself names.
+      const expected = format === "oci-archive" ? await ociImageIdOf(file) : id;
+      expect(expected).toMatch(/^sha256:[0-9a-f]{64}$/);
+      execFileSync("podman", ["rmi", "--force", NAME], { stdio: "ignore" });
+      const loaded = await new ImageCache(config.imageCacheDir).load(engine, file);
+      expect(loaded).toMatchObject({ digest: expected, names: [NAME] });
+      // Same layers either way: only the configuration's format differs.
+      expect(execFileSync("podman", ["run", "--rm", NAME, "cat", "/what"], { encoding: "utf8" })).toBe("cached\n");
+      if (format === "oci-archive") {
+        // Saved again as OCI, it stays the same image: the OCI round trip is exact.
+        const again = join(dataDir, "export.again.tar");
+        await engine.save(NAME, again, "oci-archive");
+        expect(await ociImageIdOf(again)).toBe(expected);
+      }
+    }
+
+    // The CLI, into the cache: named by digest, the layout in the name, found again by name.
+    let out = "";
+    const io = [{ write: (t: string) => void (out += t) }, { write: () => undefined }] as const;
+    expect(await main(["--data-dir", dataDir, "--json", "images", "save", "--format", "oci-archive", NAME], ...io)).toBe(0);
+    const saved = JSON.parse(out);
+    const ociId = await ociImageIdOf(saved.file);
+    expect(saved).toMatchObject({ digest: ociId, format: "oci-archive", file: join(config.imageCacheDir, `${ociId!.replace(":", "-")}.oci.tar`) });
+    expect(await archiveFormatOf(saved.file)).toBe("oci-archive");
+    out = "";
+    expect(await main(["--data-dir", dataDir, "--json", "images", "load", saved.file], ...io)).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ digest: ociId, format: "oci-archive", file: saved.file });
+    expect(await new ImageCache(config.imageCacheDir).find(NAME)).toBe(saved.file);
+    expect(await main(["--data-dir", dataDir, "images", "save", "--format", "zip", NAME], ...io)).toBe(2);
   });
 });

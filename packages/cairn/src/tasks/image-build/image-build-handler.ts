@@ -124,8 +124,9 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
       note(`pushed ${reference} with digest ${built.pushedDigest}`);
     }
     if (task.destination.type === "local" && task.destination.filename) {
-      await engine.save(reference, join(ctx.paths.outputs, task.destination.filename));
-      note(`saved ${reference} as the output file ${task.destination.filename}`);
+      const format = task.destination.archive_format ?? "oci-archive";
+      await engine.save(reference, join(ctx.paths.outputs, task.destination.filename), format);
+      note(`saved ${reference} as the ${format} output file ${task.destination.filename}`);
     }
     ctx.usedImage?.(imageId);
     await catalog(ctx, engine, built);
