@@ -75,8 +75,7 @@ export class DockerImageEngine implements ImageEngine {
 
   async build(request: BuildRequest, onLine: ProgressLine, signal?: AbortSignal): Promise<string> {
     const [first, ...more] = request.tags;
-    const stream = (await this.docker
-      .buildImage(request.context as unknown as NodeJS.ReadableStream, {
+    const options = {
         dockerfile: request.dockerfile,
         ...(first !== undefined ? { t: more.length > 0 ? request.tags : first } : {}),
         buildargs: request.buildArgs,
@@ -85,12 +84,14 @@ export class DockerImageEngine implements ImageEngine {
         // Docker's default; said so that both engines keep intermediate layers for the next build.
         rm: true,
         ...(request.target !== undefined ? { target: request.target } : {}),
-        ...(request.logins.length > 0 ? { registryconfig: registryConfig(request.logins) } : {}),
+        ...(request.logins.length > 0 && !request.neverPull ? { registryconfig: registryConfig(request.logins) } : {}),
         ...(signal ? { abortSignal: signal } : {}),
-      } as Dockerode.ImageBuildOptions)
-      .catch((cause: unknown) => {
+      } as Dockerode.ImageBuildOptions;
+    const stream = (await (request.neverPull ? this.buildWithoutPulls(request.context, options) : this.docker.buildImage(request.context as unknown as NodeJS.ReadableStream, options)).catch(
+      (cause: unknown) => {
         throw new TaskFailure(`the container engine refused the build: ${engineMessage(cause)}`, { retryable: false, cause });
-      })) as Readable;
+      },
+    )) as Readable;
     let imageId: string | undefined;
     let lastStream = "";
     await follow(stream, (message) => {
@@ -106,8 +107,36 @@ export class DockerImageEngine implements ImageEngine {
     });
     // Docker's classic builder ends with "Successfully built ID" and gives no aux with the id.
     imageId ??= /Successfully built ([0-9a-f]{12,64})/.exec(lastStream)?.[1];
+    // Podman's /libpod/build ends with the bare id as its last line, and no aux.
+    imageId ??= /^\s*([0-9a-f]{64})\s*$/.exec(lastStream)?.[1];
     if (imageId === undefined) throw new TaskFailure("the container engine ended the build without naming the image it built", { retryable: true });
     return (await this.inspect(imageId))?.id ?? imageId;
+  }
+
+  /**
+   * A build that never pulls. Checked on Podman 4.3: its compatible `/build` ignores
+   * `pull=false` (and `pullpolicy`) and pulls a missing FROM image anyway; its own
+   * `/libpod/build` takes `pullpolicy=never` and fails with "image not known". Docker's
+   * `/build` has no such policy (its `pull` only forces pulls), so there Cairn's check of
+   * the FROM images before the build (image-build-handler.ts) is what keeps it offline.
+   */
+  private async buildWithoutPulls(context: Readable, options: Dockerode.ImageBuildOptions): Promise<Readable> {
+    if (!(await this.isPodman())) return (await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, options)) as unknown as Readable;
+    const { abortSignal, ...query } = options as Dockerode.ImageBuildOptions & { abortSignal?: AbortSignal };
+    return new Promise<Readable>((resolve, reject) =>
+      this.docker.modem.dial(
+        {
+          path: "/v4.0.0/libpod/build?",
+          method: "POST",
+          file: context,
+          options: { ...query, pullpolicy: "never" },
+          ...(abortSignal ? { abortSignal } : {}),
+          isStream: true,
+          statusCodes: { 200: true, 400: "bad parameter", 500: "server error" },
+        },
+        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as Readable)),
+      ),
+    );
   }
 
   async pull(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string> {

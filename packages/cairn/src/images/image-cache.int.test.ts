@@ -103,6 +103,47 @@ describe("the image cache", () => {
     }
   });
 
+  it("offline, a build never pulls: FROM images come from the engine or the cache, a missing one fails naming it", async () => {
+    const offline = { ...config, offline: true };
+    const build = async (dockerfile: string, tag: string, buildArgs?: Record<string, string>) => {
+      const task = parsePipeline({
+        id: "cache",
+        tasks: [{ id: "build", type: "image_build", builder: "podman", context: { type: "inline", dockerfile }, destination: { type: "local", url: "cairn-int-cache/offline-build", tag }, ...(buildArgs ? { build_args: buildArgs } : {}) }],
+      }).tasks[0] as ImageBuildTask;
+      const ctx = fakeContext(task, { config: offline });
+      ctx.runtimes.images = async () => engine;
+      try {
+        return { outcome: await imageBuildHandler.run(ctx), logs: ctx.logs.map((l) => l.line) };
+      } catch (err) {
+        return { error: err as Error, logs: ctx.logs.map((l) => l.line) };
+      } finally {
+        await ctx.cleanup();
+      }
+    };
+    const missing = "localhost/cairn-int-cache/missing-base:1";
+    let began = Date.now();
+    const refused = await build(`FROM ${BASE} AS first\nFROM ${missing}\nRUN true\n`, "a");
+    expect(refused.error?.message).toMatch(/^offline mode \(CAIRN_OFFLINE\): the base image localhost\/cairn-int-cache\/missing-base:1 is neither in the container engine nor in the image cache/);
+    expect(Date.now() - began).toBeLessThan(3000);
+
+    // A FROM Cairn cannot read (`:+` is Buildah's, not Cairn's): the engine is told never to pull.
+    began = Date.now();
+    const hidden = await build(`ARG B\nFROM \${B:+${missing}}\n`, "b", { B: "1" });
+    expect(hidden.error?.message).toMatch(/^offline mode \(CAIRN_OFFLINE\): a base image of the build is not in the container engine, and nothing is pulled: .*image not known/);
+    expect(hidden.logs.join("\n")).not.toMatch(/Trying to pull/);
+    expect(Date.now() - began).toBeLessThan(5000);
+
+    // A base only the cache has is loaded from it, and the build runs without pulling.
+    await new ImageCache(config.imageCacheDir).save(engine, NAME);
+    execFileSync("podman", ["rmi", "--force", NAME], { stdio: "ignore" });
+    const built = await build(`ARG BASE=${NAME}\nFROM \${BASE}\nRUN cat /what\n`, "c");
+    expect(built.error).toBeUndefined();
+    expect(built.logs).toContainEqual(expect.stringMatching(new RegExp(`^offline mode: base image ${NAME.replace(/[.]/g, "\\.")} \\(sha256:`)));
+    expect(built.logs.join("\n")).not.toMatch(/Trying to pull/);
+    expect(await engine.inspect(NAME)).toBeDefined();
+    execFileSync("podman", ["rmi", "localhost/cairn-int-cache/offline-build:c"], { stdio: "ignore" });
+  });
+
   it("cairn images save / load and cairn doctor", async () => {
     let out = "";
     let err = "";

@@ -27,6 +27,8 @@ export interface BuildRequest {
   labels: Record<string, string>;
   /** Logins for registries the FROM lines name. */
   logins: RegistryLogin[];
+  /** Never pull a FROM image the engine lacks (offline mode); the build then fails naming it. */
+  neverPull?: boolean;
 }
 
 export interface ImageDetails {

@@ -1,10 +1,11 @@
 import { constants as fsConstants } from "node:fs";
-import { access, mkdir, rm } from "node:fs/promises";
+import { access, mkdir, readFile, rm } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import tarFs from "tar-fs";
 import { TaskFailure } from "../../errors.js";
 import type { ImageEngine, RegistryLogin } from "../../images/image-engine.js";
-import { BuildFailure } from "../../images/build-failure.js";
+import { baseImagesOf } from "../../images/base-images.js";
+import { BuildFailure, isBuildFailure } from "../../images/build-failure.js";
 import { prepareSource, type RecipeRecord, type SourceSpec } from "../../images/build-source.js";
 import { ImageCache } from "../../images/image-cache.js";
 import { SecretMasker } from "../../secrets/secret-masker.js";
@@ -91,6 +92,14 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
       const buildArgs = { ...ctx.inputs, ...(task.build_args ?? {}) };
       const noCache = directives.nocache !== undefined ? true : directives.cache !== undefined ? false : task.cache === false;
       recipe = { ...source.recipe, buildArgs: recordedBuildArgs(task, buildArgs) };
+      if (ctx.config.offline) {
+        // Each FROM image from the engine or the cache, or a clear refusal before the engine would pull it.
+        const dockerfileText = await readFile(join(source.contextDir, source.dockerfile), "utf8");
+        for (const base of baseImagesOf(dockerfileText, buildArgs)) {
+          const id = await materialized(ctx, engine, base, "the base image");
+          note(`offline mode: base image ${base} (${id}) from the engine or the image cache, nothing is pulled`);
+        }
+      }
       note(`building with ${describeBuilder(task.builder, await engine.identify())}${noCache ? ", without the layer cache" : ""}`);
       imageId = await engine.build(
         {
@@ -103,10 +112,17 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
           labels: provenanceLabels(source.recipe),
           // A FROM line may name an image of the destination registry, private like the push.
           logins: destinationLogin && task.destination.type !== "local" ? [{ ...destinationLogin, registry: destinationHost(ctx, task.destination) }] : [],
+          neverPull: ctx.config.offline,
         },
         log,
         ctx.signal,
-      );
+      ).catch((err: unknown) => {
+        // A FROM the check above could not read (an ARG set later): the engine's "image not known", in offline words.
+        if (ctx.config.offline && isBuildFailure(err) && /image not known|no such image|not found/i.test(err.message)) {
+          throw new TaskFailure(`offline mode (CAIRN_OFFLINE): a base image of the build is not in the container engine, and nothing is pulled: ${err.message}`, { retryable: false, cause: err });
+        }
+        throw err;
+      });
     }
 
     const tag = tagFor(ctx, recipe?.commit);
@@ -167,13 +183,13 @@ function recordedBuildArgs(task: ImageBuildTask, buildArgs: Record<string, strin
 }
 
 /** An image that is in the engine, or in the materialization cache (loaded then); never pulled. */
-async function materialized(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, reference: string): Promise<string> {
+async function materialized(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, reference: string, what = ""): Promise<string> {
   const present = await engine.inspect(reference);
   if (present) return present.id;
   const cache = new ImageCache(ctx.config.imageCacheDir);
   const file = await cache.find(reference);
   if (file === undefined) {
-    throw new TaskFailure(`offline mode (CAIRN_OFFLINE): ${reference} is neither in the container engine nor in the image cache ${cache.dir}; load it with \`cairn images load\``, { retryable: false });
+    throw new TaskFailure(`offline mode (CAIRN_OFFLINE): ${what ? `${what} ` : ""}${reference} is neither in the container engine nor in the image cache ${cache.dir}; load it with \`cairn images load\``, { retryable: false });
   }
   return (await cache.load(engine, file)).digest;
 }
