@@ -215,6 +215,27 @@ describe("image builds outside pipelines (kabuto-api.txt)", () => {
     expect((await other.get(`/image/build/${created.body.build_id}`)).status).toBe(404);
   });
 
+  it("takes kabuto's multipart form: the Dockerfile and attachments as files, with their folders", async () => {
+    await writeFile(join(dir, "Dockerfile.kabuto"), `FROM ${BASE_IMAGE}\nCOPY data/msg.txt /msg.txt\nCOPY top.txt /top.txt\nCMD ["cat", "/msg.txt", "/top.txt"]\n`);
+    await writeFile(join(dir, "msg.txt"), "from a folder\n");
+    await writeFile(join(dir, "top.txt"), "at the top\n");
+    const created = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F name=uploaded -F nocache=true -F dockerfile=@Dockerfile.kabuto -F "attachments=@msg.txt;filename=data/msg.txt" -F attachments=@top.txt`);
+    expect(created).toEqual({ status: "PENDING", build_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const state = await waitForBuild(created.build_id);
+    expect(state).toMatchObject({ state: "SUCCESS", image: "localhost/ada/uploaded:latest" });
+    expect(execFileSync("podman", ["run", "--rm", "localhost/ada/uploaded:latest"], { encoding: "utf8" })).toBe("from a folder\nat the top\n");
+
+    // The names are checked as an event's attachments are, and nothing is started.
+    const escape = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F name=escape -F "dockerfile=FROM x" -F "attachments=@msg.txt;filename=../msg.txt"`);
+    expect(escape.message).toMatch(/part 'attachments': file name '..\/msg.txt' contains '..'/);
+    const twice = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F name=twice -F "dockerfile=FROM x" -F attachments=@top.txt -F attachments=@top.txt`);
+    expect(twice.message).toMatch(/'top.txt' is given twice/);
+    const unknown = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F name=odd -F "dockerfile=FROM x" -F colour=blue`);
+    expect(unknown.message).toMatch(/part 'colour': is not a field of an image build/);
+    const badName = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F "name=Bad Name" -F "dockerfile=FROM x"`);
+    expect(badName.message).toContain("name");
+  });
+
   it("tells a failed recipe (FAILED) from Cairn failing (FAILURE), and refuses a request without a recipe", async () => {
     const failed = await ada.post("/image", { name: "broken", dockerfile: `FROM ${BASE_IMAGE}\nRUN exit 3\n` });
     expect(await waitForBuild(failed.body.build_id)).toMatchObject({ state: "FAILED", error: expect.stringMatching(/exit/), output: expect.stringContaining("RUN exit 3") });
