@@ -189,6 +189,63 @@ describe("the quickstart's image build, with curl", () => {
   });
 });
 
+describe("credentials used by a build", () => {
+  it("never appear in a stored log line, output, message, catalog record or API answer, even when the recipe prints them", async () => {
+    const secrets = [git.password, registry.password];
+    // The recipe itself spells the credentials, so the engine's build output and its error carry them.
+    await git.createRepo("ada/leaky", { Dockerfile: `FROM ${BASE_IMAGE}\nRUN echo "git ${git.password} registry ${registry.password}" > /leak && cat /leak\n` }, { private: true });
+    await git.createRepo("ada/leaky-broken", { Dockerfile: `FROM ${BASE_IMAGE}\nRUN echo "${git.password}" && exit 3\n` }, { private: true });
+    const github = (await ada.post("/v3/workflows/identities", { type: "github", name: "leak-github", credentials: { username: git.username, personal_access_token: git.password } })).body.result;
+    const dockerhub = (await ada.post("/v3/workflows/identities", { type: "dockerhub", name: "leak-dockerhub", credentials: { username: registry.username, token: registry.password } })).body.result;
+    const paths: string[] = [];
+    for (const [id, repo] of [["leaky", "ada/leaky"], ["leaky-broken", "ada/leaky-broken"]] as const) {
+      const pipeline = {
+        id,
+        tasks: [
+          {
+            id: "build",
+            type: "image_build",
+            builder: "podman",
+            context: { type: "github", url: repo, visibility: "private", identity_uuid: github.uuid },
+            destination: { type: "dockerhub", url: repo, tag: "leak", identity_uuid: dockerhub.uuid },
+          },
+        ],
+      };
+      expect((await ada.post("/v3/workflows/groups/quickstart/pipelines", pipeline)).status).toBe(201);
+      const event = (await ada.post(`/v3/workflows/groups/quickstart/pipelines/${id}/events`, {})).body.result;
+      const path = `/v3/workflows/groups/quickstart/pipelines/${id}/runs/${event.uuid}`;
+      await waitForRun(ada, path, 120_000);
+      paths.push(path);
+    }
+    const answers: string[] = [];
+    const get = async (path: string) => {
+      const res = await ada.get(path);
+      answers.push(`${path}\n${res.text}`);
+      return res.body;
+    };
+    for (const path of paths) {
+      await get(path);
+      await get(`${path}/provenance`);
+      for (const e of (await get(`${path}/executions`)).result) await get(`${path}/executions/${e.uuid}/logs`);
+    }
+    const [ok, broken] = await Promise.all(paths.map(async (p) => (await ada.get(`${p}/executions`)).body.result[0]));
+    expect(ok.status).toBe("succeeded");
+    expect(broken.status).toBe("failed");
+    // The masking did not hide what matters: the build ran the echo, the failure says why.
+    expect(answers.join("\n")).toContain("registry ***");
+    expect(broken.message).toMatch(/exit status 3/);
+    for (const image of (await get("/v3/workflows/groups/quickstart/images")).result) await get(`/v3/workflows/groups/quickstart/images/${image.digest}`);
+    await get("/v3/workflows/identities");
+    await get(`/v3/workflows/identities/${github.uuid}`);
+    // And underneath the API: every file of the data directory (the database, uploads, results).
+    for (const secret of secrets) {
+      for (const answer of answers) expect(answer, answer.split("\n")[0]).not.toContain(secret);
+      const holding = execFileSync("bash", ["-c", 'grep -r -l -a -F -- "$1" "$2" || true', "grep", secret, server.dataDir], { encoding: "utf8" }).trim();
+      expect(holding, "files of the data directory holding a credential").toBe("");
+    }
+  });
+});
+
 describe("image builds outside pipelines (kabuto-api.txt)", () => {
   async function waitForBuild(id: string): Promise<any> {
     const deadline = Date.now() + 60_000;

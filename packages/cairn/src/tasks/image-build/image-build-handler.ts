@@ -64,7 +64,23 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
   const secrets = [contextLogin?.secret, destinationLogin?.secret].filter((s): s is string => s !== undefined);
   const masker = secrets.length > 0 ? new SecretMasker(secrets) : undefined;
   const log = (line: string) => ctx.log("stdout", masker ? masker.mask(line) : line);
-  const note = (line: string) => ctx.log("system", line);
+  const note = (line: string) => ctx.log("system", masker ? masker.mask(line) : line);
+  try {
+    return await buildWith(ctx, engine, { contextLogin, destinationLogin, log, note });
+  } catch (err) {
+    // Inline credentials too never reach a stored message (the engine masks identities' and secret inputs' values itself).
+    if (masker && err instanceof Error) err.message = masker.mask(err.message);
+    throw err;
+  }
+}
+
+async function buildWith(
+  ctx: TaskExecutionContext<ImageBuildTask>,
+  engine: ImageEngine,
+  { contextLogin, destinationLogin, log, note }: { contextLogin: RegistryLogin | undefined; destinationLogin: RegistryLogin | undefined; log: (line: string) => void; note: (line: string) => void },
+): Promise<BuiltImage> {
+  const { task } = ctx;
+  const directives = ctx.directives ?? {};
 
   const workDir = join(ctx.paths.root, "image-build");
   await mkdir(workDir, { recursive: true });
