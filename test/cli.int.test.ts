@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -195,6 +195,9 @@ describe("restart safety", () => {
       const long = executions.filter((e) => e.taskId === "long");
       expect(long).toHaveLength(1); // followed again, not retried
       expect(long[0]).toMatchObject({ status: "succeeded", exitCode: 0, outputs: { note: "survived\n" } });
+      // The resumed attempt records the exact image it ran, as a first attempt does.
+      const imageId = execFileSync("podman", ["image", "inspect", "--format", "{{.Id}}", "localhost/busybox:test"], { encoding: "utf8" }).trim();
+      expect(long[0]!.imageDigest).toBe(imageId.startsWith("sha256:") ? imageId : `sha256:${imageId}`);
       const lines = (await store.readLogs(long[0]!.uuid)).map((l) => l.line);
       expect(lines.filter((l) => l === "started")).toHaveLength(1);
       expect(lines.filter((l) => l === "finished")).toHaveLength(1);

@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CairnClient } from "../../packages/cairn/src/client/cairn-client.js";
+import { createStore } from "../../packages/cairn/src/store/create-store.js";
 import { ApiClient, newUser, startTestServer, waitForRun, type TestServer } from "../support/api-server.js";
 
 /**
@@ -280,5 +281,41 @@ describe("attachments and results", () => {
     expect(streamed.body.message).toMatch(/upload limit of 1048576 bytes/);
     expect(await runCount()).toBe(before);
     expect(await uploadsLeft()).toEqual([]);
+  });
+
+  it("holds POST /image's multipart attachments to the same limit, declared or streamed, and starts no build", async () => {
+    const big = Buffer.alloc(LIMIT + 1, 7);
+    const form = new FormData();
+    form.append("name", "toolarge");
+    form.append("dockerfile", "FROM localhost/busybox:test\n");
+    form.append("attachments", new Blob([big]), "big.bin");
+    const declared = await fetch(`${server.url}/image`, { method: "POST", body: form, headers: { "x-tapis-token": ada.token! } });
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as any).message).toMatch(/CAIRN_MAX_UPLOAD_BYTES/);
+
+    const body = multipart([
+      { name: "name", content: "toolarge" },
+      { name: "dockerfile", content: "FROM localhost/busybox:test\n" },
+      { name: "attachments", filename: "a.bin", content: Buffer.alloc(LIMIT / 2, 1) },
+      { name: "attachments", filename: "b.bin", content: Buffer.alloc(LIMIT / 2 + 10, 2) },
+    ]);
+    const streamed = await new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const req = httpRequest(new URL(`${server.url}/image`), { method: "POST", headers: { "content-type": body.contentType, "x-tapis-token": ada.token! } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString()) }));
+      });
+      req.on("error", reject);
+      Readable.from([body.body.subarray(0, 1000), body.body.subarray(1000)]).pipe(req);
+    });
+    expect(streamed.status).toBe(413);
+    expect(streamed.body.message).toMatch(/the files are over the upload limit of 1048576 bytes/);
+    // No build was recorded in ada's own space.
+    const store = await createStore({ sqlitePath: join(server.dataDir, "cairn.db") });
+    try {
+      expect((await store.listRuns()).filter((r) => r.groupId === "~ada")).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -189,6 +189,63 @@ describe("the quickstart's image build, with curl", () => {
   });
 });
 
+describe("credentials used by a build", () => {
+  it("never appear in a stored log line, output, message, catalog record or API answer, even when the recipe prints them", async () => {
+    const secrets = [git.password, registry.password];
+    // The recipe itself spells the credentials, so the engine's build output and its error carry them.
+    await git.createRepo("ada/leaky", { Dockerfile: `FROM ${BASE_IMAGE}\nRUN echo "git ${git.password} registry ${registry.password}" > /leak && cat /leak\n` }, { private: true });
+    await git.createRepo("ada/leaky-broken", { Dockerfile: `FROM ${BASE_IMAGE}\nRUN echo "${git.password}" && exit 3\n` }, { private: true });
+    const github = (await ada.post("/v3/workflows/identities", { type: "github", name: "leak-github", credentials: { username: git.username, personal_access_token: git.password } })).body.result;
+    const dockerhub = (await ada.post("/v3/workflows/identities", { type: "dockerhub", name: "leak-dockerhub", credentials: { username: registry.username, token: registry.password } })).body.result;
+    const paths: string[] = [];
+    for (const [id, repo] of [["leaky", "ada/leaky"], ["leaky-broken", "ada/leaky-broken"]] as const) {
+      const pipeline = {
+        id,
+        tasks: [
+          {
+            id: "build",
+            type: "image_build",
+            builder: "podman",
+            context: { type: "github", url: repo, visibility: "private", identity_uuid: github.uuid },
+            destination: { type: "dockerhub", url: repo, tag: "leak", identity_uuid: dockerhub.uuid },
+          },
+        ],
+      };
+      expect((await ada.post("/v3/workflows/groups/quickstart/pipelines", pipeline)).status).toBe(201);
+      const event = (await ada.post(`/v3/workflows/groups/quickstart/pipelines/${id}/events`, {})).body.result;
+      const path = `/v3/workflows/groups/quickstart/pipelines/${id}/runs/${event.uuid}`;
+      await waitForRun(ada, path, 120_000);
+      paths.push(path);
+    }
+    const answers: string[] = [];
+    const get = async (path: string) => {
+      const res = await ada.get(path);
+      answers.push(`${path}\n${res.text}`);
+      return res.body;
+    };
+    for (const path of paths) {
+      await get(path);
+      await get(`${path}/provenance`);
+      for (const e of (await get(`${path}/executions`)).result) await get(`${path}/executions/${e.uuid}/logs`);
+    }
+    const [ok, broken] = await Promise.all(paths.map(async (p) => (await ada.get(`${p}/executions`)).body.result[0]));
+    expect(ok.status).toBe("succeeded");
+    expect(broken.status).toBe("failed");
+    // The masking did not hide what matters: the build ran the echo, the failure says why.
+    expect(answers.join("\n")).toContain("registry ***");
+    expect(broken.message).toMatch(/exit status 3/);
+    for (const image of (await get("/v3/workflows/groups/quickstart/images")).result) await get(`/v3/workflows/groups/quickstart/images/${image.digest}`);
+    await get("/v3/workflows/identities");
+    await get(`/v3/workflows/identities/${github.uuid}`);
+    // And underneath the API: every file of the data directory (the database, uploads, results).
+    for (const secret of secrets) {
+      for (const answer of answers) expect(answer, answer.split("\n")[0]).not.toContain(secret);
+      const holding = execFileSync("bash", ["-c", 'grep -r -l -a -F -- "$1" "$2" || true', "grep", secret, server.dataDir], { encoding: "utf8" }).trim();
+      expect(holding, "files of the data directory holding a credential").toBe("");
+    }
+  });
+});
+
 describe("image builds outside pipelines (kabuto-api.txt)", () => {
   async function waitForBuild(id: string): Promise<any> {
     const deadline = Date.now() + 60_000;
@@ -213,6 +270,27 @@ describe("image builds outside pipelines (kabuto-api.txt)", () => {
     expect(image[state.id]).toMatchObject({ id: state.id, name: "test", dockerfile, creation_date: expect.any(String) });
     const other = await newUser(new ApiClient(server.url), "bob");
     expect((await other.get(`/image/build/${created.body.build_id}`)).status).toBe(404);
+  });
+
+  it("takes kabuto's multipart form: the Dockerfile and attachments as files, with their folders", async () => {
+    await writeFile(join(dir, "Dockerfile.kabuto"), `FROM ${BASE_IMAGE}\nCOPY data/msg.txt /msg.txt\nCOPY top.txt /top.txt\nCMD ["cat", "/msg.txt", "/top.txt"]\n`);
+    await writeFile(join(dir, "msg.txt"), "from a folder\n");
+    await writeFile(join(dir, "top.txt"), "at the top\n");
+    const created = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F name=uploaded -F nocache=true -F dockerfile=@Dockerfile.kabuto -F "attachments=@msg.txt;filename=data/msg.txt" -F attachments=@top.txt`);
+    expect(created).toEqual({ status: "PENDING", build_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const state = await waitForBuild(created.build_id);
+    expect(state).toMatchObject({ state: "SUCCESS", image: "localhost/ada/uploaded:latest" });
+    expect(execFileSync("podman", ["run", "--rm", "localhost/ada/uploaded:latest"], { encoding: "utf8" })).toBe("from a folder\nat the top\n");
+
+    // The names are checked as an event's attachments are, and nothing is started.
+    const escape = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F name=escape -F "dockerfile=FROM x" -F "attachments=@msg.txt;filename=../msg.txt"`);
+    expect(escape.message).toMatch(/part 'attachments': file name '..\/msg.txt' contains '..'/);
+    const twice = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F name=twice -F "dockerfile=FROM x" -F attachments=@top.txt -F attachments=@top.txt`);
+    expect(twice.message).toMatch(/'top.txt' is given twice/);
+    const unknown = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F name=odd -F "dockerfile=FROM x" -F colour=blue`);
+    expect(unknown.message).toMatch(/part 'colour': is not a field of an image build/);
+    const badName = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F "name=Bad Name" -F "dockerfile=FROM x"`);
+    expect(badName.message).toContain("name");
   });
 
   it("tells a failed recipe (FAILED) from Cairn failing (FAILURE), and refuses a request without a recipe", async () => {

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { Image, RunProvenance } from "../client/cairn-client.js";
 import type { CairnConfig, ClientConfig } from "../config.js";
 import { ValidationError } from "../errors.js";
+import { ARCHIVE_FORMATS, type ArchiveFormat } from "../images/image-engine.js";
 import { parseGroupId, parseRunUuid } from "./arguments.js";
 import type { CommandIo } from "./command-io.js";
 import { connect } from "./server-connection.js";
@@ -13,6 +14,10 @@ import { connect } from "./server-connection.js";
  */
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+function isArchiveFormat(text: string): text is ArchiveFormat {
+  return (ARCHIVE_FORMATS as readonly string[]).includes(text);
+}
 
 export async function imagesListCommand(groupText: string, options: { name?: string; commit?: string; bad?: boolean; limit: string }, config: ClientConfig, io: CommandIo): Promise<number> {
   const { client } = await connect(config);
@@ -69,19 +74,23 @@ export async function provenanceCommand(runText: string, config: ClientConfig, i
   return 0;
 }
 
-/** `cairn images save IMAGE`: into the materialization cache, as `sha256-HEX.tar`. */
-export async function imagesSaveCommand(image: string, config: CairnConfig, io: CommandIo): Promise<number> {
+/** `cairn images save IMAGE [--format oci-archive]`: into the materialization cache, as `sha256-HEX.tar` or `sha256-HEX.oci.tar`. */
+export async function imagesSaveCommand(image: string, options: { format?: string }, config: CairnConfig, io: CommandIo): Promise<number> {
+  const format = options.format ?? "docker-archive";
+  if (!isArchiveFormat(format)) throw new ValidationError("images save", [{ path: "--format", message: `must be ${ARCHIVE_FORMATS.join(" or ")}, got '${format}'` }]);
   const { engine, cache } = await localImages(config);
-  const saved = await cache.save(engine, image);
-  io.out.write(io.json ? JSON.stringify({ digest: saved.digest, file: saved.file, names: saved.names, written: saved.written }) + "\n" : `${saved.digest}  ${saved.file}${saved.written ? "" : " (cached already)"}\n`);
+  const saved = await cache.save(engine, image, format);
+  io.out.write(io.json ? JSON.stringify({ digest: saved.digest, file: saved.file, format: saved.format, names: saved.names, written: saved.written }) + "\n" : `${saved.digest}  ${saved.file}${saved.written ? "" : " (cached already)"}\n`);
   return 0;
 }
 
 /** `cairn images load FILE`: into the engine, the cache under its digest, and the local catalog. */
 export async function imagesLoadCommand(file: string, config: CairnConfig, io: CommandIo): Promise<number> {
   const { engine, cache } = await localImages(config);
+  const { archiveFormatOf } = await import("../images/archive-format.js");
   const loaded = await cache.load(engine, file);
-  const saved = await cache.save(engine, loaded.digest);
+  // Kept in the cache in the layout it came in.
+  const saved = await cache.save(engine, loaded.digest, (await archiveFormatOf(file)) ?? "docker-archive");
   // Recorded in this machine's catalog (the group "local" of `cairn run`), as every image Cairn loads.
   const { createStore } = await import("../store/create-store.js");
   const store = await createStore({ databaseUrl: config.databaseUrl, sqlitePath: join(config.dataDir, "cairn.db") });
@@ -106,7 +115,7 @@ export async function imagesLoadCommand(file: string, config: CairnConfig, io: C
   } finally {
     await store.close();
   }
-  io.out.write(io.json ? JSON.stringify({ digest: loaded.digest, names: loaded.names, file: saved.file }) + "\n" : `loaded ${loaded.digest} (${loaded.names.join(", ") || "no names"})\n`);
+  io.out.write(io.json ? JSON.stringify({ digest: loaded.digest, names: loaded.names, file: saved.file, format: saved.format }) + "\n" : `loaded ${loaded.digest} (${loaded.names.join(", ") || "no names"})\n`);
   return 0;
 }
 

@@ -168,14 +168,15 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     });
   images
     .command("save")
-    .description("save an image of the local engine into the image cache, as a docker archive named by its digest")
+    .description("save an image of the local engine into the image cache, as an archive named by its digest")
     .argument("<image>", "repository:tag or sha256:…")
-    .action(async (image: string) => {
-      exitCode = await imagesSaveCommand(image, configFor(program.opts<GlobalOptions>()), io());
+    .option("--format <format>", "oci-archive (Podman only) or docker-archive", "docker-archive")
+    .action(async (image: string, opts: { format?: string }) => {
+      exitCode = await imagesSaveCommand(image, opts, configFor(program.opts<GlobalOptions>()), io());
     });
   images
     .command("load")
-    .description("load a docker archive into the local engine (and the image cache)")
+    .description("load a docker-archive or oci-archive file into the local engine (and the image cache)")
     .argument("<file>", "the archive")
     .action(async (file: string) => {
       exitCode = await imagesLoadCommand(file, configFor(program.opts<GlobalOptions>()), io());

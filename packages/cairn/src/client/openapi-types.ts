@@ -14,7 +14,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Build an image outside a pipeline (kabuto-api.txt); answers the build id at once */
+        /**
+         * Build an image outside a pipeline (kabuto-api.txt); answers the build id at once
+         * @description A JSON or form body, or multipart/form-data as kabuto sends it: name, dockerfile (a field or a file), repo_url and nocache as fields, and attachments as file parts whose file names (with folders) are their paths in the build context. Uploads larger than CAIRN_MAX_UPLOAD_BYTES get 413.
+         */
         post: {
             parameters: {
                 query?: never;

@@ -448,12 +448,32 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (api) secretValues.push(api.token);
     const paths = await prepareAttempt(this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt, inputs);
     const logPlain = (stream: LogStream, line: string) => this.log(run, exec, stream, line);
-    const masking = secretValues.length > 0 ? new AttemptLogMasking(secretValues, logPlain) : undefined;
-    const log = masking ? (stream: LogStream, line: string) => masking.log(stream, line) : logPlain;
+    let masking = secretValues.length > 0 ? new AttemptLogMasking(secretValues, logPlain) : undefined;
+    const log = (stream: LogStream, line: string) => (masking ? masking.log(stream, line) : logPlain(stream, line));
+    // An identity's credentials, once a task opens it, are masked like a secret input: in
+    // every log line of the attempt (the engine's notes and the task's), its outputs and its failure.
+    const opened = (credentials: Record<string, string | undefined>) => {
+      // A user name is not a secret, and messages name it on purpose ("refused ... with the credentials of USER").
+      const values = Object.entries(credentials)
+        .filter(([key]) => key !== "username")
+        .map(([, v]) => v)
+        .filter((v): v is string => typeof v === "string" && v !== "");
+      if (values.length === 0) return;
+      if (masking) masking.addSecrets(values);
+      else masking = new AttemptLogMasking(values, logPlain);
+    };
     try {
-      const result = await this.runAttemptIn(run, slot, exec, signal, resume, inputs, paths, log, api);
-      if (masking) result.outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, masking.maskText(v)]));
+      const result = await this.runAttemptIn(run, slot, exec, signal, resume, inputs, paths, log, api, opened);
+      const m = masking;
+      if (m) result.outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, m.maskText(v)]));
       return result;
+    } catch (err) {
+      // The failure's message is stored and answered by the API: masked like the log.
+      if (masking && err instanceof Error) {
+        err.message = masking.maskText(err.message);
+        if (err.cause instanceof Error) err.cause.message = masking.maskText(err.cause.message);
+      }
+      throw err;
     } finally {
       masking?.flush();
       // Nothing waits on it: an empty folder left a moment longer costs nothing.
@@ -471,6 +491,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     paths: AttemptPaths,
     log: (stream: LogStream, line: string) => void,
     api: TaskApiAccess | undefined,
+    onIdentity: (credentials: Record<string, string | undefined>) => void,
   ): Promise<AttemptResult> {
     const handler = this.handlers.get(slot.task.type)!;
     const ctx: TaskExecutionContext = {
@@ -507,7 +528,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       signal,
       directives: run.record.directives,
       pipelineId: run.record.pipelineId,
-      ...(this.identities && run.record.startedBy ? { identity: identityOpener(this.identities, run.record.startedBy) } : {}),
+      ...(this.identities && run.record.startedBy ? { identity: identityOpener(this.identities, run.record.startedBy, onIdentity) } : {}),
       resumeFrom: resume ? { seen: await this.storedLineCounts(exec) } : undefined,
       ...(api ? { api } : {}),
     };
@@ -663,8 +684,12 @@ function failureResult(err: unknown, signal: AbortSignal): AttemptResult {
   return { status: "failed", exitCode, message: describeError(err), outputs: {}, retryable };
 }
 
-function identityOpener(lookup: IdentityLookup, owner: string): (uuid: string) => Promise<IdentityCredentials | undefined> {
-  return (uuid) => lookup(uuid, owner);
+function identityOpener(lookup: IdentityLookup, owner: string, onOpened: (credentials: Record<string, string | undefined>) => void): (uuid: string) => Promise<IdentityCredentials | undefined> {
+  return async (uuid) => {
+    const identity = await lookup(uuid, owner);
+    if (identity) onOpened(identity.credentials);
+    return identity;
+  };
 }
 
 function newAttempt(runUuid: RunId, taskId: string, attempt: number, notBefore: number | null): ExecutionRecord {

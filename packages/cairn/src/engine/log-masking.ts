@@ -12,14 +12,30 @@ type Emit = (stream: LogStream, line: string) => void;
  * for attempts that received secrets: the others log with no masking cost.
  */
 export class AttemptLogMasking {
-  private readonly masker: SecretMasker;
+  private masker: SecretMasker;
+  private readonly secrets: string[];
   private readonly streams = new Map<LogStream, { masker: StreamMasker; timer?: NodeJS.Timeout }>();
 
   constructor(
     secrets: readonly string[],
     private readonly emit: Emit,
   ) {
-    this.masker = new SecretMasker(secrets);
+    this.secrets = [...secrets];
+    this.masker = new SecretMasker(this.secrets);
+  }
+
+  /**
+   * More secrets, learnt while the attempt runs (an identity a task opens). Lines held
+   * so far are sent first, masked as before: they were logged before the task had the
+   * new values, so they cannot hold them.
+   */
+  addSecrets(values: readonly string[]): void {
+    const fresh = values.filter((v) => !this.secrets.includes(v));
+    if (fresh.length === 0) return;
+    this.flush();
+    this.streams.clear();
+    this.secrets.push(...fresh);
+    this.masker = new SecretMasker(this.secrets);
   }
 
   log(stream: LogStream, line: string): void {

@@ -7,7 +7,7 @@ import type { CairnConfig } from "../config.js";
 import { TaskFailure } from "../errors.js";
 import { resolveEngine } from "../runtimes/container/engine-endpoint.js";
 import { BuildFailure } from "./build-failure.js";
-import type { BuildRequest, EngineDescription, ImageDetails, ImageEngine, ProgressLine, RegistryLogin, TransferOptions } from "./image-engine.js";
+import type { ArchiveFormat, BuildRequest, EngineDescription, ImageDetails, ImageEngine, ProgressLine, RegistryLogin, TransferOptions } from "./image-engine.js";
 
 /**
  * Image builds through the Docker Engine API: `POST /build` with the context as a tar
@@ -75,8 +75,7 @@ export class DockerImageEngine implements ImageEngine {
 
   async build(request: BuildRequest, onLine: ProgressLine, signal?: AbortSignal): Promise<string> {
     const [first, ...more] = request.tags;
-    const stream = (await this.docker
-      .buildImage(request.context as unknown as NodeJS.ReadableStream, {
+    const options = {
         dockerfile: request.dockerfile,
         ...(first !== undefined ? { t: more.length > 0 ? request.tags : first } : {}),
         buildargs: request.buildArgs,
@@ -85,12 +84,14 @@ export class DockerImageEngine implements ImageEngine {
         // Docker's default; said so that both engines keep intermediate layers for the next build.
         rm: true,
         ...(request.target !== undefined ? { target: request.target } : {}),
-        ...(request.logins.length > 0 ? { registryconfig: registryConfig(request.logins) } : {}),
+        ...(request.logins.length > 0 && !request.neverPull ? { registryconfig: registryConfig(request.logins) } : {}),
         ...(signal ? { abortSignal: signal } : {}),
-      } as Dockerode.ImageBuildOptions)
-      .catch((cause: unknown) => {
+      } as Dockerode.ImageBuildOptions;
+    const stream = (await (request.neverPull ? this.buildWithoutPulls(request.context, options) : this.docker.buildImage(request.context as unknown as NodeJS.ReadableStream, options)).catch(
+      (cause: unknown) => {
         throw new TaskFailure(`the container engine refused the build: ${engineMessage(cause)}`, { retryable: false, cause });
-      })) as Readable;
+      },
+    )) as Readable;
     let imageId: string | undefined;
     let lastStream = "";
     await follow(stream, (message) => {
@@ -106,8 +107,36 @@ export class DockerImageEngine implements ImageEngine {
     });
     // Docker's classic builder ends with "Successfully built ID" and gives no aux with the id.
     imageId ??= /Successfully built ([0-9a-f]{12,64})/.exec(lastStream)?.[1];
+    // Podman's /libpod/build ends with the bare id as its last line, and no aux.
+    imageId ??= /^\s*([0-9a-f]{64})\s*$/.exec(lastStream)?.[1];
     if (imageId === undefined) throw new TaskFailure("the container engine ended the build without naming the image it built", { retryable: true });
     return (await this.inspect(imageId))?.id ?? imageId;
+  }
+
+  /**
+   * A build that never pulls. Checked on Podman 4.3: its compatible `/build` ignores
+   * `pull=false` (and `pullpolicy`) and pulls a missing FROM image anyway; its own
+   * `/libpod/build` takes `pullpolicy=never` and fails with "image not known". Docker's
+   * `/build` has no such policy (its `pull` only forces pulls), so there Cairn's check of
+   * the FROM images before the build (image-build-handler.ts) is what keeps it offline.
+   */
+  private async buildWithoutPulls(context: Readable, options: Dockerode.ImageBuildOptions): Promise<Readable> {
+    if (!(await this.isPodman())) return (await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, options)) as unknown as Readable;
+    const { abortSignal, ...query } = options as Dockerode.ImageBuildOptions & { abortSignal?: AbortSignal };
+    return new Promise<Readable>((resolve, reject) =>
+      this.docker.modem.dial(
+        {
+          path: "/v4.0.0/libpod/build?",
+          method: "POST",
+          file: context,
+          options: { ...query, pullpolicy: "never" },
+          ...(abortSignal ? { abortSignal } : {}),
+          isStream: true,
+          statusCodes: { 200: true, 400: "bad parameter", 500: "server error" },
+        },
+        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as Readable)),
+      ),
+    );
   }
 
   async pull(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string> {
@@ -213,9 +242,34 @@ export class DockerImageEngine implements ImageEngine {
     }
   }
 
-  async save(image: string, file: string): Promise<void> {
-    const stream = (await this.docker.getImage(image).get()) as unknown as Readable;
+  async save(image: string, file: string, format: ArchiveFormat = "docker-archive"): Promise<void> {
+    const stream = format === "docker-archive" ? ((await this.docker.getImage(image).get()) as unknown as Readable) : await this.podmanExport(image, format);
     await pipeline(stream, createWriteStream(file));
+  }
+
+  /**
+   * The compatible `/images/{name}/get` writes docker archives only; Podman's own API
+   * takes a format (`GET /libpod/images/{name}/get?format=oci-archive`, checked on Podman
+   * 4.3). Docker Engine 20.10 has no OCI export, so it is refused by name, not faked.
+   */
+  private async podmanExport(image: string, format: ArchiveFormat): Promise<Readable> {
+    if (!(await this.isPodman())) {
+      const { name, version } = await this.identify();
+      throw new TaskFailure(`${name} ${version} cannot write ${format} files (only Podman's API can); save as docker-archive instead`, { retryable: false });
+    }
+    return new Promise<Readable>((resolve, reject) =>
+      this.docker.modem.dial(
+        {
+          path: `/v4.0.0/libpod/images/${encodeURIComponent(image)}/get?`,
+          method: "GET",
+          options: { format },
+          isStream: true,
+          statusCodes: { 200: true, 404: "no such image", 500: "server error" },
+        },
+        (err: unknown, data: unknown) =>
+          err ? reject(new TaskFailure(`the container engine could not export '${image}' as ${format}: ${engineMessage(err)}`, { retryable: statusOf(err) !== 404, cause: err })) : resolve(data as Readable),
+      ),
+    );
   }
 
   async load(file: string): Promise<string[]> {

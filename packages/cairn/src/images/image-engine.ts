@@ -27,6 +27,8 @@ export interface BuildRequest {
   labels: Record<string, string>;
   /** Logins for registries the FROM lines name. */
   logins: RegistryLogin[];
+  /** Never pull a FROM image the engine lacks (offline mode); the build then fails naming it. */
+  neverPull?: boolean;
 }
 
 export interface ImageDetails {
@@ -50,6 +52,14 @@ export interface EngineDescription {
   os: string;
 }
 
+/**
+ * The two archive layouts engines read back: `docker-archive` (`docker save`: manifest.json
+ * plus one folder per layer) and `oci-archive` (an OCI image layout, index.json and
+ * content-addressed blobs, tarred), which other OCI tools (skopeo, buildah, crane) read too.
+ */
+export const ARCHIVE_FORMATS = ["oci-archive", "docker-archive"] as const;
+export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number];
+
 export type ProgressLine = (line: string) => void;
 
 export interface TransferOptions {
@@ -72,8 +82,11 @@ export interface ImageEngine {
   push(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string>;
   /** Undefined when the engine has no such image. */
   inspect(image: string): Promise<ImageDetails | undefined>;
-  /** Writes the image (with its names) as a docker-archive tar, which `load` and `podman load` / `docker load` read. */
-  save(image: string, file: string): Promise<void>;
-  /** Loads a docker-archive tar; resolves with the names or ids the engine reports. */
+  /**
+   * Writes the image (with its names) as an archive of that format, which `load` and
+   * `podman load` read back. @throws TaskFailure for `oci-archive` on an engine that cannot write it (Docker)
+   */
+  save(image: string, file: string, format?: ArchiveFormat): Promise<void>;
+  /** Loads a docker-archive or (Podman) oci-archive tar; resolves with the names or ids the engine reports. */
   load(file: string): Promise<string[]>;
 }

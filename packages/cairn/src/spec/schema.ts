@@ -299,6 +299,8 @@ export const imageBuildDestinationSchema = z.discriminatedUnion(
       url: repository.optional(),
       tag: imageTag.optional(),
       filename: z.string().regex(OUTPUT_NAME_PATTERN, "must be a file name: letters, digits, . _ -").optional(),
+      // The layout of the `filename` archive; OCI by default, as the issue asks (docker-archive for Docker engines).
+      archive_format: z.enum(["oci-archive", "docker-archive"], { error: "must be oci-archive or docker-archive" }).optional(),
     }),
   ],
   { error: (iss) => (iss.code === "invalid_union" ? `destination type must be dockerhub, registry or local, got ${describeValue((iss.input as { type?: unknown } | undefined)?.type)}` : undefined) },

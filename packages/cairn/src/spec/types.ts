@@ -179,6 +179,8 @@ export type ImageBuildDestination =
       url?: string;
       tag?: string;
       filename?: string;
+      /** The layout of the `filename` archive: `oci-archive` (default; Podman) or `docker-archive` (Docker too). */
+      archive_format?: "oci-archive" | "docker-archive";
     };
 
 export interface ImageBuildTask extends TaskBase {

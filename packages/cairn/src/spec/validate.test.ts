@@ -160,6 +160,7 @@ describe("invalid pipelines: each problem at its path", () => {
     ["description not a string", changed((p) => (p.tasks[0].description = 5)), "tasks[0].description", "expected a string, got number"],
     ["unknown task type", changed((p) => (p.tasks[0].type = "lambda")), "tasks[0].type", "unknown task type 'lambda'; known types: image_build, container_run"],
     ["missing task type", changed((p) => delete p.tasks[0].type), "tasks[0].type", "required field is missing"],
+    ["archive format", changed((p) => (p.tasks[0].destination.archive_format = "zip")), "tasks[0].destination.archive_format", "must be oci-archive or docker-archive"],
     ["unknown pipeline field", changed((p) => (p.colour = "red")), "colour", "unknown field"],
     ["unknown task field", changed((p) => (task(p, "run").foo = 1)), "tasks[3].foo", "unknown field"],
     ["unknown profile field", changed((p) => (p.execution_profile.bar = 1)), "execution_profile.bar", "unknown field"],

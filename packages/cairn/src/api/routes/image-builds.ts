@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { CairnError, NotFoundError } from "../../errors.js";
+import { CairnError, NotFoundError, ValidationError } from "../../errors.js";
 import type { RunId } from "../../ids.js";
 import { BUILD_FAILED } from "../../images/build-failure.js";
 import type { ImageBuildTask, Pipeline } from "../../spec/types.js";
 import { parsePipeline } from "../../spec/validate.js";
 import type { ExecutionRecord, RunRecord } from "../../store/store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
+import { receiveImageUpload } from "../image-upload.js";
 import { principalOf } from "../principal.js";
 
 /**
@@ -23,7 +24,7 @@ const buildBody = z.strictObject({
   name: z.string().regex(IMAGE_NAME, "must be lowercase letters and digits, optionally separated by . _ or -").max(64),
   dockerfile: z.string().min(1).max(1_000_000).optional(),
   repo_url: z.url({ protocol: /^(https?|git)$/, error: "must be an http(s):// or git:// URL" }).optional(),
-  /** kabuto sends files; here, JSON `{path: base64}` (or a JSON string of it in a form). */
+  /** JSON `{path: base64}` (or a JSON string of it in a form); multipart bodies send files (api/image-upload.ts). */
   attachments: z.union([z.record(z.string(), z.string()), z.string().transform((text, c) => parseAttachments(text, c))]).optional(),
   nocache: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).default(false),
 });
@@ -34,27 +35,53 @@ export function personalGroup(login: string): string {
 }
 
 export function imageBuildRoutes(app: ApiApp, ctx: ApiContext): void {
-  app.post("/image", { schema: { summary: "Build an image outside a pipeline (kabuto-api.txt); answers the build id at once", body: buildBody } }, async (request, reply) => {
-    const principal = principalOf(request);
-    if (principal.scope) throw new CairnError("forbidden", "a run's token cannot start builds");
-    const body = request.body;
-    // kabuto: "The 'repo_url' parameter is handled over the 'dockerfile' parameter when both are given."
-    const context = body.repo_url
-      ? { type: "git", url: body.repo_url }
-      : body.dockerfile
-        ? { type: "inline", dockerfile: body.dockerfile, ...(body.attachments ? { attachments: body.attachments } : {}) }
-        : undefined;
-    if (!context) throw new CairnError("invalid_input", "give dockerfile (the Dockerfile's text) or repo_url (a repository with a Dockerfile)", { details: { issues: [{ path: "dockerfile", message: "required when repo_url is not given" }] } });
-    const pipeline = parsePipeline(
-      {
-        id: `image-${body.name}`,
-        tasks: [{ id: "build", type: "image_build", builder: "podman", cache: !body.nocache, context, destination: { type: "local", url: `${principal.login.toLowerCase()}/${body.name}`, tag: "latest" } }],
+  app.post(
+    "/image",
+    {
+      schema: {
+        summary: "Build an image outside a pipeline (kabuto-api.txt); answers the build id at once",
+        description:
+          "A JSON or form body, or multipart/form-data as kabuto sends it: name, dockerfile (a field or a file), repo_url and nocache as fields, " +
+          "and attachments as file parts whose file names (with folders) are their paths in the build context. Uploads larger than CAIRN_MAX_UPLOAD_BYTES get 413.",
+        body: buildBody,
       },
-      "image build",
-    );
-    const run = await ctx.engine.startRun({ pipeline, groupId: personalGroup(principal.login), startedBy: principal.login });
-    return reply.status(201).send({ status: "PENDING", build_id: run.uuid });
-  });
+      // A multipart body is read by the handler; the schema sees a placeholder and the handler checks the real fields with it.
+      preValidation: async (request) => {
+        if (request.isMultipart()) request.body = { name: "multipart", nocache: false };
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.scope) throw new CairnError("forbidden", "a run's token cannot start builds");
+      const body = request.isMultipart()
+        ? parseBuildFields(
+            (
+              await receiveImageUpload(request, ctx.config.maxUploadBytes).catch((err: unknown) => {
+                // The rest of the body is not read: closing the connection stops the client sending it.
+                void reply.header("connection", "close");
+                throw err;
+              })
+            ).fields,
+          )
+        : request.body;
+      // kabuto: "The 'repo_url' parameter is handled over the 'dockerfile' parameter when both are given."
+      const context = body.repo_url
+        ? { type: "git", url: body.repo_url }
+        : body.dockerfile
+          ? { type: "inline", dockerfile: body.dockerfile, ...(body.attachments ? { attachments: body.attachments } : {}) }
+          : undefined;
+      if (!context) throw new CairnError("invalid_input", "give dockerfile (the Dockerfile's text) or repo_url (a repository with a Dockerfile)", { details: { issues: [{ path: "dockerfile", message: "required when repo_url is not given" }] } });
+      const pipeline = parsePipeline(
+        {
+          id: `image-${body.name}`,
+          tasks: [{ id: "build", type: "image_build", builder: "podman", cache: !body.nocache, context, destination: { type: "local", url: `${principal.login.toLowerCase()}/${body.name}`, tag: "latest" } }],
+        },
+        "image build",
+      );
+      const run = await ctx.engine.startRun({ pipeline, groupId: personalGroup(principal.login), startedBy: principal.login });
+      return reply.status(201).send({ status: "PENDING", build_id: run.uuid });
+    },
+  );
 
   app.get("/image/build/:build_id", { schema: { summary: "The state of a build: PENDING, SUCCESS, FAILED or FAILURE", params: z.strictObject({ build_id: z.uuid() }) } }, async (request) => {
     const { run, execution } = await ownBuild(ctx, principalOf(request).login, request.params.build_id);
@@ -96,6 +123,13 @@ async function logText(ctx: ApiContext, execution: ExecutionRecord | undefined):
   if (!execution) return "";
   const lines = await ctx.store.readLogs(execution.uuid, { limit: 100_000 });
   return lines.map((l) => l.line).join("\n");
+}
+
+/** A multipart build's fields, checked by the same schema as a JSON body. */
+function parseBuildFields(fields: Record<string, unknown>): z.infer<typeof buildBody> {
+  const parsed = buildBody.safeParse(fields);
+  if (parsed.success) return parsed.data;
+  throw new ValidationError("image build", parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })));
 }
 
 function parseAttachments(text: string, c: z.core.$RefinementCtx<string>): Record<string, string> {

@@ -214,6 +214,9 @@ describe("ContainerRuntime on Podman", () => {
     const second = collector();
     const proc = await other.reattach(s.labels.executionUuid, second.sink, { seen: { stdout: 1, stderr: 1 } });
     expect(proc).toBeDefined();
+    // The digest it runs survives the restart, and so does the name the task gave.
+    const imageId = (await docker.getImage(IMAGE).inspect()).Id;
+    expect(proc!.image).toMatchObject({ id: imageId.startsWith("sha256:") ? imageId : `sha256:${imageId}`, names: [IMAGE] });
     expect(await proc!.wait()).toMatchObject({ exitCode: 4, killed: false });
     expect(second.lines).toEqual([
       ["stdout", "b"],
@@ -228,6 +231,7 @@ describe("ContainerRuntime on Podman", () => {
     await proc.wait();
     const later = collector();
     const again = await new ContainerRuntime(docker).reattach(s.labels.executionUuid, later.sink, { seen: { stdout: 2, stderr: 0 } });
+    expect(again!.image?.id).toBe(proc.image?.id);
     expect(await again!.wait()).toMatchObject({ exitCode: 7, killed: false });
     expect(later.lines).toEqual([["stdout", "3"]]);
     await runtime.release(s.labels.executionUuid);
@@ -246,6 +250,8 @@ describe("ContainerRuntime on Podman", () => {
     attached.destroy();
     const out = collector();
     const proc = await runtime.reattach(s.labels.executionUuid, out.sink, { seen: { stdout: 0, stderr: 0 } });
+    // Made by name, without Cairn's label: the id is still known, the name is not claimed.
+    expect(proc!.image).toMatchObject({ id: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), names: [] });
     expect(await proc!.wait()).toMatchObject({ exitCode: 2, killed: false });
     expect(out.of("stdout")).toEqual(["ran"]);
     await runtime.release(s.labels.executionUuid);

@@ -25,6 +25,8 @@ export const LABELS = {
   task: "cairn.task",
   execution: "cairn.execution",
   attempt: "cairn.attempt",
+  /** The image reference the task named; the container is made from the image id, which hides the name. */
+  image: "cairn.image",
 } as const;
 
 /** Docker's default stop grace is 10 s; a task told to stop gets less, since its attempt is over. */
@@ -54,7 +56,7 @@ export class ContainerRuntime implements Runtime {
     if (spec.image === undefined) throw new TaskFailure("the container runtime needs an image, and none was given", { retryable: false });
     const image = await this.checkImage(spec.image);
     // By id, so the container runs exactly the image recorded even if the name moves meanwhile.
-    const container = await this.docker.createContainer(createOptions(spec, image.id)).catch((cause: unknown) => {
+    const container = await this.docker.createContainer(createOptions(spec, image.id, image.names[0])).catch((cause: unknown) => {
       throw new TaskFailure(`the container engine refused to create the container: ${engineMessage(cause)}`, { retryable: false, cause });
     });
     try {
@@ -69,13 +71,33 @@ export class ContainerRuntime implements Runtime {
     const [info] = await this.findContainers(executionUuid);
     if (info === undefined) return undefined;
     const container = this.docker.getContainer(info.Id);
+    // Provenance survives the restart: the container still names the image id it was made from.
+    const image = await this.imageOfContainer(info);
     // A server that died between create and start left a container that never ran.
-    if (NOT_STARTED_STATES.has(info.State.toLowerCase())) return this.attachAndStart(container, onLog);
+    if (NOT_STARTED_STATES.has(info.State.toLowerCase())) return this.attachAndStart(container, onLog, image);
     // From the start, not `since`: Podman's log timestamps have whole seconds only, so
     // the lines stored already are skipped by count, which is exact.
     const stream = (await container.logs({ follow: true, stdout: true, stderr: true, timestamps: true })) as unknown as Readable;
     const output = this.demultiplex(stream, onLog, options.seen, true);
-    return new ContainerProcess(container, output);
+    return new ContainerProcess(container, output, image);
+  }
+
+  /**
+   * The image a found container runs, from its ImageID (the id it was created with) and
+   * the name in its `cairn.image` label. Undefined only when the engine no longer has the
+   * image (removed with --force while the container ran): the execution then has no digest
+   * to record rather than a wrong one.
+   */
+  private async imageOfContainer(info: Dockerode.ContainerInfo): Promise<ImageInUse | undefined> {
+    const id = info.ImageID || info.Image;
+    if (!id) return undefined;
+    const name = info.Labels?.[LABELS.image];
+    try {
+      return describeImage(await this.docker.getImage(id).inspect(), name ?? id);
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
   }
 
   private async attachAndStart(container: Dockerode.Container, onLog: LogSink, image?: ImageInUse): Promise<RunningProcess> {
@@ -125,16 +147,7 @@ export class ContainerRuntime implements Runtime {
         }
         throw new TaskFailure(`the container engine could not look up image '${image}': ${engineMessage(cause)}`, { retryable: true, cause });
       });
-    const created = Date.parse(info.Created);
-    return {
-      id: info.Id.startsWith("sha256:") ? info.Id : `sha256:${info.Id}`,
-      // The name the task gave, not every tag the engine has for the same image (other users' names too).
-      names: /^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? [] : [image],
-      createdAt: Number.isFinite(created) ? created : 0,
-      architecture: info.Architecture ?? null,
-      os: info.Os ?? null,
-      sizeBytes: info.Size ?? null,
-    };
+    return describeImage(info, image);
   }
 
   private findContainers(executionUuid: string): Promise<Dockerode.ContainerInfo[]> {
@@ -274,7 +287,20 @@ async function readStats(container: Dockerode.Container): Promise<ResourceUsage 
   };
 }
 
-function createOptions(spec: ProcessSpec, image: string): Dockerode.ContainerCreateOptions {
+function describeImage(info: Dockerode.ImageInspectInfo, image: string): ImageInUse {
+  const created = Date.parse(info.Created);
+  return {
+    id: info.Id.startsWith("sha256:") ? info.Id : `sha256:${info.Id}`,
+    // The name the task gave, not every tag the engine has for the same image (other users' names too).
+    names: /^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? [] : [image],
+    createdAt: Number.isFinite(created) ? created : 0,
+    architecture: info.Architecture ?? null,
+    os: info.Os ?? null,
+    sizeBytes: info.Size ?? null,
+  };
+}
+
+function createOptions(spec: ProcessSpec, image: string, name: string | undefined): Dockerode.ContainerCreateOptions {
   const [entrypoint, ...args] = spec.command ?? [];
   return {
     Image: image,
@@ -287,6 +313,7 @@ function createOptions(spec: ProcessSpec, image: string): Dockerode.ContainerCre
       [LABELS.task]: spec.labels.taskId,
       [LABELS.execution]: spec.labels.executionUuid,
       [LABELS.attempt]: String(spec.labels.attempt),
+      ...(name !== undefined ? { [LABELS.image]: name } : {}),
     },
     AttachStdout: true,
     AttachStderr: true,

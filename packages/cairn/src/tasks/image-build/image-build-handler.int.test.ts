@@ -7,6 +7,7 @@ import { fakeContext } from "../../../../../test/support/fake-context.js";
 import { startGitServer, type TestGitServer } from "../../../../../test/support/git-server.js";
 import { startRegistry, type TestRegistry } from "../../../../../test/support/registry.js";
 import { loadConfig, type CairnConfig } from "../../config.js";
+import { archiveFormatOf } from "../../images/archive-format.js";
 import { DockerImageEngine } from "../../images/docker-image-engine.js";
 import { resolveEngine, stopPodmanService } from "../../runtimes/container/engine-endpoint.js";
 import { parsePipeline } from "../../spec/validate.js";
@@ -181,6 +182,8 @@ describe("image_build contexts, cache and local destinations", () => {
       expect(outcome.outputs).toMatchObject({ image: "localhost/cairn-int-inline/tool:t1", tag: "t1" });
       expect(outcome.outputs!.digest).toBe(outcome.outputs!.image_id);
       expect((await stat(join(ctx.paths.outputs, "image.tar"))).size).toBeGreaterThan(100_000);
+      // An OCI image layout unless archive_format says docker-archive.
+      expect(await archiveFormatOf(join(ctx.paths.outputs, "image.tar"))).toBe("oci-archive");
       expect(execFileSync("podman", ["run", "--rm", "localhost/cairn-int-inline/tool:t1"], { encoding: "utf8" })).toBe("attached\n");
     } finally {
       await ctx.cleanup();

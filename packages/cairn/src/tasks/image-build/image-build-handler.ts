@@ -1,10 +1,11 @@
 import { constants as fsConstants } from "node:fs";
-import { access, mkdir, rm } from "node:fs/promises";
+import { access, mkdir, readFile, rm } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import tarFs from "tar-fs";
 import { TaskFailure } from "../../errors.js";
 import type { ImageEngine, RegistryLogin } from "../../images/image-engine.js";
-import { BuildFailure } from "../../images/build-failure.js";
+import { baseImagesOf } from "../../images/base-images.js";
+import { BuildFailure, isBuildFailure } from "../../images/build-failure.js";
 import { prepareSource, type RecipeRecord, type SourceSpec } from "../../images/build-source.js";
 import { ImageCache } from "../../images/image-cache.js";
 import { SecretMasker } from "../../secrets/secret-masker.js";
@@ -63,7 +64,23 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
   const secrets = [contextLogin?.secret, destinationLogin?.secret].filter((s): s is string => s !== undefined);
   const masker = secrets.length > 0 ? new SecretMasker(secrets) : undefined;
   const log = (line: string) => ctx.log("stdout", masker ? masker.mask(line) : line);
-  const note = (line: string) => ctx.log("system", line);
+  const note = (line: string) => ctx.log("system", masker ? masker.mask(line) : line);
+  try {
+    return await buildWith(ctx, engine, { contextLogin, destinationLogin, log, note });
+  } catch (err) {
+    // Inline credentials too never reach a stored message (the engine masks identities' and secret inputs' values itself).
+    if (masker && err instanceof Error) err.message = masker.mask(err.message);
+    throw err;
+  }
+}
+
+async function buildWith(
+  ctx: TaskExecutionContext<ImageBuildTask>,
+  engine: ImageEngine,
+  { contextLogin, destinationLogin, log, note }: { contextLogin: RegistryLogin | undefined; destinationLogin: RegistryLogin | undefined; log: (line: string) => void; note: (line: string) => void },
+): Promise<BuiltImage> {
+  const { task } = ctx;
+  const directives = ctx.directives ?? {};
 
   const workDir = join(ctx.paths.root, "image-build");
   await mkdir(workDir, { recursive: true });
@@ -91,6 +108,14 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
       const buildArgs = { ...ctx.inputs, ...(task.build_args ?? {}) };
       const noCache = directives.nocache !== undefined ? true : directives.cache !== undefined ? false : task.cache === false;
       recipe = { ...source.recipe, buildArgs: recordedBuildArgs(task, buildArgs) };
+      if (ctx.config.offline) {
+        // Each FROM image from the engine or the cache, or a clear refusal before the engine would pull it.
+        const dockerfileText = await readFile(join(source.contextDir, source.dockerfile), "utf8");
+        for (const base of baseImagesOf(dockerfileText, buildArgs)) {
+          const id = await materialized(ctx, engine, base, "the base image");
+          note(`offline mode: base image ${base} (${id}) from the engine or the image cache, nothing is pulled`);
+        }
+      }
       note(`building with ${describeBuilder(task.builder, await engine.identify())}${noCache ? ", without the layer cache" : ""}`);
       imageId = await engine.build(
         {
@@ -103,10 +128,17 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
           labels: provenanceLabels(source.recipe),
           // A FROM line may name an image of the destination registry, private like the push.
           logins: destinationLogin && task.destination.type !== "local" ? [{ ...destinationLogin, registry: destinationHost(ctx, task.destination) }] : [],
+          neverPull: ctx.config.offline,
         },
         log,
         ctx.signal,
-      );
+      ).catch((err: unknown) => {
+        // A FROM the check above could not read (an ARG set later): the engine's "image not known", in offline words.
+        if (ctx.config.offline && isBuildFailure(err) && /image not known|no such image|not found/i.test(err.message)) {
+          throw new TaskFailure(`offline mode (CAIRN_OFFLINE): a base image of the build is not in the container engine, and nothing is pulled: ${err.message}`, { retryable: false, cause: err });
+        }
+        throw err;
+      });
     }
 
     const tag = tagFor(ctx, recipe?.commit);
@@ -124,8 +156,9 @@ export async function buildImage(ctx: TaskExecutionContext<ImageBuildTask>): Pro
       note(`pushed ${reference} with digest ${built.pushedDigest}`);
     }
     if (task.destination.type === "local" && task.destination.filename) {
-      await engine.save(reference, join(ctx.paths.outputs, task.destination.filename));
-      note(`saved ${reference} as the output file ${task.destination.filename}`);
+      const format = task.destination.archive_format ?? "oci-archive";
+      await engine.save(reference, join(ctx.paths.outputs, task.destination.filename), format);
+      note(`saved ${reference} as the ${format} output file ${task.destination.filename}`);
     }
     ctx.usedImage?.(imageId);
     await catalog(ctx, engine, built);
@@ -166,13 +199,13 @@ function recordedBuildArgs(task: ImageBuildTask, buildArgs: Record<string, strin
 }
 
 /** An image that is in the engine, or in the materialization cache (loaded then); never pulled. */
-async function materialized(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, reference: string): Promise<string> {
+async function materialized(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, reference: string, what = ""): Promise<string> {
   const present = await engine.inspect(reference);
   if (present) return present.id;
   const cache = new ImageCache(ctx.config.imageCacheDir);
   const file = await cache.find(reference);
   if (file === undefined) {
-    throw new TaskFailure(`offline mode (CAIRN_OFFLINE): ${reference} is neither in the container engine nor in the image cache ${cache.dir}; load it with \`cairn images load\``, { retryable: false });
+    throw new TaskFailure(`offline mode (CAIRN_OFFLINE): ${what ? `${what} ` : ""}${reference} is neither in the container engine nor in the image cache ${cache.dir}; load it with \`cairn images load\``, { retryable: false });
   }
   return (await cache.load(engine, file)).digest;
 }
