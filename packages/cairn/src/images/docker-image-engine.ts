@@ -5,6 +5,7 @@ import { pipeline } from "node:stream/promises";
 import type Dockerode from "dockerode";
 import type { CairnConfig } from "../config.js";
 import { TaskFailure } from "../errors.js";
+import { engineMessage, statusOf } from "../runtimes/container/engine-errors.js";
 import { resolveEngine } from "../runtimes/container/engine-endpoint.js";
 import { BuildFailure } from "./build-failure.js";
 import type { ArchiveFormat, BuildRequest, EngineDescription, ImageDetails, ImageEngine, ProgressLine, RegistryLogin, TransferOptions } from "./image-engine.js";
@@ -372,14 +373,3 @@ function registryFailure(action: "push" | "pull", reference: string, cause: unkn
   return new TaskFailure(`the ${action} of '${reference}' failed: ${message}`, { retryable: true, cause });
 }
 
-function statusOf(err: unknown): number | undefined {
-  const status = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
-
-/** The engine's own message (dockerode puts it in `json.message`), not the HTTP wrapper's. */
-function engineMessage(err: unknown): string {
-  const json = (err as { json?: { message?: unknown } } | null)?.json;
-  if (json && typeof json.message === "string") return json.message;
-  return err instanceof Error ? err.message : String(err);
-}

@@ -7,6 +7,7 @@ import { UsageSampler } from "../usage-sampler.js";
 import { locateCgroup, readCgroupUsage, type CgroupFiles } from "./cgroup-usage.js";
 import { DockerImageEngine } from "../../images/docker-image-engine.js";
 import { ImageCache } from "../../images/image-cache.js";
+import { engineMessage, statusOf } from "./engine-errors.js";
 import { resolveEngine } from "./engine-endpoint.js";
 import { LineSplitter } from "./line-splitter.js";
 
@@ -333,17 +334,6 @@ function stripTimestamp(frame: Buffer): Buffer {
   return match ? frame.subarray(match[0].length) : frame;
 }
 
-function statusOf(err: unknown): number | undefined {
-  const status = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
-
-/** The engine's own message (dockerode puts it in `json.message`), not the HTTP wrapper's. */
-function engineMessage(err: unknown): string {
-  const json = (err as { json?: { message?: unknown } } | null)?.json;
-  if (json && typeof json.message === "string") return json.message;
-  return err instanceof Error ? err.message : String(err);
-}
 
 export async function engineInfo(docker: Dockerode): Promise<{ name: string; version: string; apiVersion: string; arch: string; os: string }> {
   const v = await docker.version();
