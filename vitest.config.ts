@@ -4,11 +4,28 @@ import { defineConfig } from "vitest/config";
 // processes) run in one command; integration files end in `.int.test.ts`.
 // SDK examples are tested beside them, like code.
 // Two cores: keep workers to two so real containers are not starved.
+//
+// The image build files run one at a time, after the rest: they share one Podman image
+// store, and a build beside another's clean-up (`podman rmi` of its names) or its
+// builds lost its layer cache now and then (seen as a changed image id on a rebuild).
+const IMAGE_BUILD_FILES = [
+  "packages/cairn/src/tasks/image-build/image-build-handler.int.test.ts",
+  "packages/cairn/src/images/image-cache.int.test.ts",
+  "test/api/images-quickstart.int.test.ts",
+];
+
 export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { name: "unit", include: ["packages/*/src/**/*.test.ts", "packages/*/examples/**/*.test.ts", "test/**/*.test.ts"], exclude: ["**/*.int.test.ts", "**/node_modules/**"] } },
-      { extends: true, test: { name: "integration", include: ["packages/*/src/**/*.int.test.ts", "test/**/*.int.test.ts"], testTimeout: 120_000, hookTimeout: 180_000 } },
+      {
+        extends: true,
+        test: { name: "integration", include: ["packages/*/src/**/*.int.test.ts", "test/**/*.int.test.ts"], exclude: [...IMAGE_BUILD_FILES, "**/node_modules/**"], testTimeout: 120_000, hookTimeout: 180_000 },
+      },
+      {
+        extends: true,
+        test: { name: "image-builds", include: IMAGE_BUILD_FILES, testTimeout: 120_000, hookTimeout: 180_000, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
     ],
     maxWorkers: 2,
     testTimeout: 20_000,
