@@ -42,7 +42,8 @@ export async function prepareAttempt(
   // Containers may run as another user than the server: let them write their outputs.
   ensureDir(outputsDir, 0o777);
   for (const [name, value] of Object.entries(inputs)) writeFileSync(join(inputsDir, name), value);
-  const [inbox, outbox] = await Promise.all([prepareInbox(dataDir, runUuid, taskId), prepareOutbox(dataDir, runUuid, taskId, attempt)]);
+  const inbox = await prepareInbox(dataDir, runUuid, taskId);
+  const outbox = prepareOutbox(dataDir, runUuid, taskId, attempt);
   return { root, inputs: inputsDir, outputs: outputsDir, inbox, outbox };
 }
 

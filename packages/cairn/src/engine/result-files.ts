@@ -1,4 +1,4 @@
-import { constants } from "node:fs";
+import { chmodSync, constants, mkdirSync } from "node:fs";
 import { chmod, lstat, mkdir, open, readdir, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -21,11 +21,12 @@ export function attemptResultsDir(dataDir: string, runUuid: string, taskId: stri
 }
 
 /** Makes an attempt's outbox, writable by whichever user the container runs as. */
-export async function prepareOutbox(dataDir: string, runUuid: string, taskId: string, attempt: number): Promise<string> {
+export function prepareOutbox(dataDir: string, runUuid: string, taskId: string, attempt: number): string {
   const dir = attemptResultsDir(dataDir, runUuid, taskId, attempt);
-  await mkdir(dir, { recursive: true });
+  // Synchronously, like the attempt's other folders (attempt-files.ts).
+  mkdirSync(dir, { recursive: true });
   // Explicitly: mkdir's mode is narrowed by the umask.
-  await chmod(dir, 0o777);
+  chmodSync(dir, 0o777);
   return dir;
 }
 
