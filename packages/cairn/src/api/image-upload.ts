@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import { CairnError, ValidationError } from "../errors.js";
+import { asUploadError, partError, tooLarge } from "./upload-errors.js";
 import { AttachmentSet } from "../spec/attachment-names.js";
 
 /**
@@ -65,20 +65,4 @@ export async function receiveImageUpload(request: FastifyRequest, maxBytes: numb
     upload.fields.attachments = attachments;
   }
   return upload;
-}
-
-function partError(field: string, message: string): ValidationError {
-  return new ValidationError("the upload", [{ path: `part '${field}'`, message }]);
-}
-
-function tooLarge(maxBytes: number, what: string): CairnError {
-  return new CairnError("too_large", `${what} the upload limit of ${maxBytes} bytes (CAIRN_MAX_UPLOAD_BYTES); nothing was kept`);
-}
-
-function asUploadError(err: unknown, maxBytes: number): unknown {
-  const code = (err as { code?: string }).code;
-  if (code === "FST_REQ_FILE_TOO_LARGE") return tooLarge(maxBytes, "a file is over");
-  if (code === "FST_PARTS_LIMIT" || code === "FST_FILES_LIMIT" || code === "FST_FIELDS_LIMIT") return new CairnError("too_large", `the upload has too many parts: ${(err as Error).message}`, { cause: err });
-  if (code === "FST_INVALID_MULTIPART_CONTENT_TYPE") return new CairnError("invalid_input", `the upload is not valid multipart/form-data: ${(err as Error).message}`, { cause: err });
-  return err;
 }

@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import type { LogSink, ProcessSpec } from "../runtime.js";
+import type { LogSink } from "../runtime.js";
 import { HostRuntime } from "./host-runtime.js";
+import { isAlive, spec } from "../../../../../test/support/host-processes.js";
 
 /** Real child processes: the host runtime is a thin layer over the OS, so only the OS can tell if it's right. */
 
@@ -31,20 +31,7 @@ function collector() {
   return { lines, sink, next, of };
 }
 
-function spec(command: string[], overrides: Partial<ProcessSpec> = {}): ProcessSpec {
-  return { labels: { runUuid: "r", taskId: "t", executionUuid: "e", attempt: 1 }, command, env: {}, mounts: [], ...overrides };
-}
 
-/** A zombie counts as dead: it has exited, and only its parent (here, whatever adopted it) has not reaped it yet. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 describe.each(["launcher", "node"] as const)("HostRuntime (spawner: %s)", (spawner) => {
   const runtime = new HostRuntime({ spawner });

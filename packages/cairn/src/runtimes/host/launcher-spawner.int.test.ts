@@ -4,9 +4,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import type { ProcessSpec } from "../runtime.js";
 import { HostRuntime } from "./host-runtime.js";
 import { LauncherSpawner } from "./launcher-spawner.js";
+import { isAlive, spec } from "../../../../../test/support/host-processes.js";
 
 /**
  * The launcher with real processes: what only it can get wrong (its own death, the
@@ -14,20 +14,7 @@ import { LauncherSpawner } from "./launcher-spawner.js";
  * reassembled). The behaviour both spawners share is in host-runtime.int.test.ts.
  */
 
-function spec(command: string[], overrides: Partial<ProcessSpec> = {}): ProcessSpec {
-  return { labels: { runUuid: "r", taskId: "t", executionUuid: "e", attempt: 1 }, command, env: {}, mounts: [], ...overrides };
-}
 
-/** A zombie counts as dead: it has exited, and only whatever adopted it has not reaped it yet. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 /** Live launcher processes whose parent is `pid`. */
 function launchersOf(pid: number): number[] {
