@@ -309,7 +309,7 @@ describe("attachments and results", () => {
       Readable.from([body.body.subarray(0, 1000), body.body.subarray(1000)]).pipe(req);
     });
     expect(streamed.status).toBe(413);
-    expect(streamed.body.message).toMatch(/the files are over the upload limit of 1048576 bytes/);
+    expect(streamed.body.message).toMatch(/the attachments are over the upload limit of 1048576 bytes/);
     // No build was recorded in ada's own space.
     const store = await createStore({ sqlitePath: join(server.dataDir, "cairn.db") });
     try {

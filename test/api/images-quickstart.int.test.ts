@@ -1,8 +1,10 @@
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, newUser, startTestServer, waitForRun, type TestServer } from "../support/api-server.js";
 import { startGitServer, type TestGitServer } from "../support/git-server.js";
@@ -48,6 +50,16 @@ const curl = async (line: string) => {
   const { stdout } = await run("bash", ["-c", `${line} -s`], { cwd: dir, env: { ...process.env, BASE: server.url, JWT: ada.token! } });
   return JSON.parse(stdout);
 };
+
+/** A run's pipeline as the store holds it. */
+function storedPipeline(runUuid: string): any {
+  const db = new Database(join(server.dataDir, "cairn.db"), { readonly: true });
+  try {
+    return JSON.parse((db.prepare("SELECT pipeline FROM runs WHERE uuid = ?").get(runUuid) as { pipeline: string }).pipeline);
+  } finally {
+    db.close();
+  }
+}
 
 describe("the quickstart's image build, with curl", () => {
   let runPath: string;
@@ -274,14 +286,24 @@ describe("image builds outside pipelines (kabuto-api.txt)", () => {
   });
 
   it("takes kabuto's multipart form: the Dockerfile and attachments as files, with their folders", async () => {
-    await writeFile(join(dir, "Dockerfile.kabuto"), `FROM ${BASE_IMAGE}\nCOPY data/msg.txt /msg.txt\nCOPY top.txt /top.txt\nCMD ["cat", "/msg.txt", "/top.txt"]\n`);
+    await writeFile(join(dir, "Dockerfile.kabuto"), `FROM ${BASE_IMAGE}\nCOPY data/msg.txt /msg.txt\nCOPY top.txt /top.txt\nCOPY big.bin /big.bin\nCMD ["cat", "/msg.txt", "/top.txt"]\n`);
     await writeFile(join(dir, "msg.txt"), "from a folder\n");
     await writeFile(join(dir, "top.txt"), "at the top\n");
-    const created = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F name=uploaded -F nocache=true -F dockerfile=@Dockerfile.kabuto -F "attachments=@msg.txt;filename=data/msg.txt" -F attachments=@top.txt`);
+    const big = randomBytes(6 * 1024 * 1024);
+    await writeFile(join(dir, "big.bin"), big);
+    const created = await curl(
+      `curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F name=uploaded -F nocache=true -F dockerfile=@Dockerfile.kabuto -F "attachments=@msg.txt;filename=data/msg.txt" -F attachments=@top.txt -F attachments=@big.bin`,
+    );
     expect(created).toEqual({ status: "PENDING", build_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     const state = await waitForBuild(created.build_id);
     expect(state).toMatchObject({ state: "SUCCESS", image: "localhost/ada/uploaded:latest" });
     expect(execFileSync("podman", ["run", "--rm", "localhost/ada/uploaded:latest"], { encoding: "utf8" })).toBe("from a folder\nat the top\n");
+    const copied = execFileSync("podman", ["run", "--rm", "localhost/ada/uploaded:latest", "sha256sum", "/big.bin"], { encoding: "utf8" });
+    expect(copied.split(" ")[0]).toBe(createHash("sha256").update(big).digest("hex"));
+    // The files went to disk as the run's attachments: the stored pipeline holds the Dockerfile only.
+    const stored = storedPipeline(created.build_id);
+    expect(stored.tasks[0].context).toEqual({ type: "inline", dockerfile: expect.stringContaining("COPY big.bin"), include_inbox: true });
+    expect(await readdir(join(server.dataDir, "uploads")).catch(() => [])).toEqual([]);
 
     // The names are checked as an event's attachments are, and nothing is started.
     const escape = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F name=escape -F "dockerfile=FROM x" -F "attachments=@msg.txt;filename=../msg.txt"`);
@@ -290,8 +312,10 @@ describe("image builds outside pipelines (kabuto-api.txt)", () => {
     expect(twice.message).toMatch(/'top.txt' is given twice/);
     const unknown = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F name=odd -F "dockerfile=FROM x" -F colour=blue`);
     expect(unknown.message).toMatch(/part 'colour': is not a field of an image build/);
-    const badName = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F "name=Bad Name" -F "dockerfile=FROM x"`);
+    const badName = await curl(`curl -X POST "$BASE/image" -H "X-Tapis-Token: $JWT" -F "name=Bad Name" -F "dockerfile=FROM x" -F attachments=@top.txt`);
     expect(badName.message).toContain("name");
+    // Refused uploads leave no file behind.
+    expect(await readdir(join(server.dataDir, "uploads")).catch(() => [])).toEqual([]);
   });
 
   it("tells a failed recipe (FAILED) from Cairn failing (FAILURE), and refuses a request without a recipe", async () => {

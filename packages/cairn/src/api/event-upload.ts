@@ -1,9 +1,7 @@
-import { createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { FastifyRequest } from "fastify";
+import { stageFilePart } from "./staged-file.js";
 import { asUploadError, partError, tooLarge } from "./upload-errors.js";
 import { ATTACHMENTS_FOR_ALL, ATTACHMENTS_FOR_TASKS, newStagingDir } from "../engine/run-inbox.js";
 import { AttachmentSet } from "../spec/attachment-names.js";
@@ -66,10 +64,7 @@ export async function receiveEventUpload(request: FastifyRequest, options: Event
       if (problem !== undefined) throw partError(field, `file name ${problem}`);
       upload.staging ??= await newStagingDir(options.dataDir);
       const target = join(upload.staging, ...(taskId === undefined ? [ATTACHMENTS_FOR_ALL] : [ATTACHMENTS_FOR_TASKS, taskId]), ...name.split("/"));
-      await mkdir(dirname(target), { recursive: true });
-      await pipeline(part.file, countBytes(upload, options.maxBytes), createWriteStream(target, { flags: "wx" }));
-      if (part.file.truncated) throw tooLarge(options.maxBytes, `file '${name}' is over`);
-      upload.files++;
+      await stageFilePart(part.file, target, name, upload, options.maxBytes);
     }
     return upload;
   } catch (err) {
@@ -90,15 +85,4 @@ function fieldValue(name: string, value: unknown, truncated: boolean): unknown {
   } catch {
     throw partError(name, "must be JSON, e.g. {\"greeting\": \"hi\"}");
   }
-}
-
-/** Counts the request's file bytes, failing the copy once they pass the limit. */
-function countBytes(upload: EventUpload, maxBytes: number): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      upload.bytes += chunk.length;
-      if (upload.bytes > maxBytes) done(tooLarge(maxBytes, "the attachments are over"));
-      else done(null, chunk);
-    },
-  });
 }

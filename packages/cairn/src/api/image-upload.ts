@@ -1,5 +1,9 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { FastifyRequest } from "fastify";
+import { stageFilePart } from "./staged-file.js";
 import { asUploadError, partError, tooLarge } from "./upload-errors.js";
+import { ATTACHMENTS_FOR_ALL, newStagingDir } from "../engine/run-inbox.js";
 import { AttachmentSet } from "../spec/attachment-names.js";
 
 /**
@@ -8,25 +12,30 @@ import { AttachmentSet } from "../spec/attachment-names.js";
  * `nocache` as fields, and `attachments` as file parts whose file names (with folders,
  * `data/a.txt`) are their paths in the build context. The names are checked as event
  * attachments' are (spec/attachment-names.ts) and the request is held to the same
- * CAIRN_MAX_UPLOAD_BYTES. The files are read into memory, unlike an event's: an inline
- * build context is stored in the run's pipeline (base64) and sent to the engine as one tar.
+ * CAIRN_MAX_UPLOAD_BYTES.
+ *
+ * The attachments are streamed to a staging folder as they arrive, like an event's, and
+ * become the build run's attachments: the build task's inbox, which its inline context
+ * takes in (`include_inbox`). Only the Dockerfile (at most 1 MiB) is read into memory.
  */
 
 const BUILD_FIELDS = new Set(["name", "dockerfile", "repo_url", "nocache", "attachments"]);
 const MAX_FIELD_BYTES = 1024 * 1024;
 
 export interface ImageUpload {
-  /** The fields as the JSON body would have them: attachments as `{path: base64}`. */
+  /** The fields as the JSON body would have them, without the files. */
   fields: Record<string, unknown>;
+  /** The staging folder holding the attachments; undefined when none was sent. */
+  staging: string | undefined;
   files: number;
   bytes: number;
 }
 
-export async function receiveImageUpload(request: FastifyRequest, maxBytes: number): Promise<ImageUpload> {
+export async function receiveImageUpload(request: FastifyRequest, options: { dataDir: string; maxBytes: number }): Promise<ImageUpload> {
+  const { maxBytes } = options;
   const declared = Number(request.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes, `the request is ${declared} bytes, over`);
-  const upload: ImageUpload = { fields: {}, files: 0, bytes: 0 };
-  const attachments: Record<string, string> = {};
+  const upload: ImageUpload = { fields: {}, staging: undefined, files: 0, bytes: 0 };
   const names = new AttachmentSet();
   try {
     // preservePath: without it busboy keeps only the base name, and `../x` would quietly become `x`.
@@ -37,32 +46,36 @@ export async function receiveImageUpload(request: FastifyRequest, maxBytes: numb
         upload.fields[part.fieldname] = part.value;
         continue;
       }
-      const chunks: Buffer[] = [];
-      for await (const chunk of part.file as AsyncIterable<Buffer>) {
-        upload.bytes += chunk.length;
-        if (upload.bytes > maxBytes) throw tooLarge(maxBytes, "the files are over");
-        chunks.push(chunk);
-      }
-      if (part.file.truncated) throw tooLarge(maxBytes, `file '${part.filename}' is over`);
-      const content = Buffer.concat(chunks);
       if (part.fieldname === "dockerfile") {
         // curl -F dockerfile=@Dockerfile: the file's content is the Dockerfile.
-        upload.fields.dockerfile = content.toString("utf8");
+        upload.fields.dockerfile = await readDockerfile(part.file, upload, maxBytes);
         continue;
       }
       if (part.fieldname !== "attachments") throw partError(part.fieldname, "must be a field, not a file");
       const name = part.filename ?? "";
       const problem = names.add({}, name);
       if (problem !== undefined) throw partError(part.fieldname, `file name ${problem}`);
-      attachments[name] = content.toString("base64");
-      upload.files++;
+      upload.staging ??= await newStagingDir(options.dataDir);
+      await stageFilePart(part.file, join(upload.staging, ATTACHMENTS_FOR_ALL, ...name.split("/")), name, upload, maxBytes);
     }
+    if (upload.files > 0 && typeof upload.fields.attachments === "string") throw partError("attachments", "give attachments as files or as one JSON field, not both");
+    return upload;
   } catch (err) {
+    if (upload.staging !== undefined) await rm(upload.staging, { recursive: true, force: true });
     throw asUploadError(err, maxBytes);
   }
-  if (upload.files > 0) {
-    if (typeof upload.fields.attachments === "string") throw partError("attachments", "give attachments as files or as one JSON field, not both");
-    upload.fields.attachments = attachments;
+}
+
+async function readDockerfile(file: AsyncIterable<Buffer> & { truncated?: boolean }, upload: ImageUpload, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of file) {
+    length += chunk.length;
+    upload.bytes += chunk.length;
+    if (upload.bytes > maxBytes) throw tooLarge(maxBytes, "the attachments are over");
+    if (length > MAX_FIELD_BYTES) throw partError("dockerfile", "is longer than 1 MiB");
+    chunks.push(chunk);
   }
-  return upload;
+  if (file.truncated) throw tooLarge(maxBytes, "the Dockerfile is over");
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -70,7 +70,7 @@ export async function prepareInbox(dataDir: string, runUuid: string, taskId: str
 }
 
 /** Hard-links every regular file under `from` into `to`, keeping folders. Anything else is left out. */
-async function linkTree(from: string, to: string): Promise<void> {
+export async function linkTree(from: string, to: string): Promise<void> {
   let entries;
   try {
     entries = await readdir(from, { withFileTypes: true });

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { lstat, mkdir, readFile, realpath, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { TaskFailure } from "../errors.js";
+import { linkTree } from "../engine/run-inbox.js";
 import { cloneRepository, type GitCredentials } from "./git-checkout.js";
 
 /**
@@ -33,7 +34,7 @@ export interface PreparedSource {
 
 export type SourceSpec =
   | { kind: "git"; url: string; branch?: string; subPath?: string; dockerfile?: string; credentials?: GitCredentials }
-  | { kind: "inline"; dockerfile: string; attachments: Record<string, string> };
+  | { kind: "inline"; dockerfile: string; attachments: Record<string, string>; /** A folder of files to take in first (the task's inbox). */ inbox?: string };
 
 export async function prepareSource(spec: SourceSpec, workDir: string, options: { signal?: AbortSignal; onLine?: (line: string) => void } = {}): Promise<PreparedSource> {
   if (spec.kind === "inline") return writeInline(spec, join(workDir, "inline"));
@@ -55,17 +56,22 @@ export async function prepareSource(spec: SourceSpec, workDir: string, options: 
   };
 }
 
-async function writeInline(spec: { dockerfile: string; attachments: Record<string, string> }, dir: string): Promise<PreparedSource> {
+async function writeInline(spec: Extract<SourceSpec, { kind: "inline" }>, dir: string): Promise<PreparedSource> {
   await mkdir(dir, { recursive: true });
+  // Hard links: an uploaded file of any size costs no copy. Whatever is written below
+  // unlinks its path first, so the inbox's own file is never written through a link.
+  if (spec.inbox !== undefined) await linkTree(spec.inbox, dir);
   for (const [path, base64] of Object.entries(spec.attachments)) {
     const target = join(dir, path);
     // The schema refuses '..' and absolute paths; this is the second lock on the door.
     if (relative(dir, target).startsWith("..")) throw new TaskFailure(`attachment '${path}' is outside the build context`, { retryable: false });
     await mkdir(dirname(target), { recursive: true });
+    await rm(target, { force: true });
     await writeFile(target, Buffer.from(base64, "base64"));
   }
   const dockerfile = "Dockerfile";
   const content = Buffer.from(spec.dockerfile, "utf8");
+  await rm(join(dir, dockerfile), { force: true });
   await writeFile(join(dir, dockerfile), content);
   return { contextDir: dir, dockerfile, recipe: { source: "inline", dockerfile, dockerfileSha256: sha256(content) } };
 }

@@ -278,6 +278,7 @@ export const imageBuildContextSchema = z.discriminatedUnion(
           }
         })
         .optional(),
+      include_inbox: z.boolean().optional(),
     }),
     z.strictObject({ type: z.literal("dockerhub"), url: repository, tag: imageTag.optional(), ...access }).check(checkAccess),
     z.strictObject({ type: z.literal("registry"), host: registryHost, url: repository, tag: imageTag.optional(), ...access }).check(checkAccess),

@@ -150,6 +150,11 @@ export type ImageBuildContext =
       dockerfile: string;
       /** Path in the context to base64 content. */
       attachments?: Record<string, string>;
+      /**
+       * Also the files attached to the run for this task (its /inbox: an event's multipart
+       * files, or `POST /image`'s attachments), at their paths, under `attachments`.
+       */
+      include_inbox?: boolean;
     }
   | (ContextAccess & {
       /** Pull this image and retag it: a "build" that copies an image (arvados' `docker pull`). */

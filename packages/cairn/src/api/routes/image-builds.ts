@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { z } from "zod";
 import { CairnError, NotFoundError, ValidationError } from "../../errors.js";
 import type { RunId } from "../../ids.js";
@@ -53,33 +54,46 @@ export function imageBuildRoutes(app: ApiApp, ctx: ApiContext): void {
     async (request, reply) => {
       const principal = principalOf(request);
       if (principal.scope) throw new CairnError("forbidden", "a run's token cannot start builds");
-      const body = request.isMultipart()
-        ? parseBuildFields(
-            (
-              await receiveImageUpload(request, ctx.config.maxUploadBytes).catch((err: unknown) => {
-                // The rest of the body is not read: closing the connection stops the client sending it.
-                void reply.header("connection", "close");
-                throw err;
-              })
-            ).fields,
-          )
-        : request.body;
-      // kabuto: "The 'repo_url' parameter is handled over the 'dockerfile' parameter when both are given."
-      const context = body.repo_url
-        ? { type: "git", url: body.repo_url }
-        : body.dockerfile
-          ? { type: "inline", dockerfile: body.dockerfile, ...(body.attachments ? { attachments: body.attachments } : {}) }
-          : undefined;
-      if (!context) throw new CairnError("invalid_input", "give dockerfile (the Dockerfile's text) or repo_url (a repository with a Dockerfile)", { details: { issues: [{ path: "dockerfile", message: "required when repo_url is not given" }] } });
-      const pipeline = parsePipeline(
-        {
-          id: `image-${body.name}`,
-          tasks: [{ id: "build", type: "image_build", builder: "podman", cache: !body.nocache, context, destination: { type: "local", url: `${principal.login.toLowerCase()}/${body.name}`, tag: "latest" } }],
-        },
-        "image build",
-      );
-      const run = await ctx.engine.startRun({ pipeline, groupId: personalGroup(principal.login), startedBy: principal.login });
-      return reply.status(201).send({ status: "PENDING", build_id: run.uuid });
+      const upload = request.isMultipart()
+        ? await receiveImageUpload(request, { dataDir: ctx.config.dataDir, maxBytes: ctx.config.maxUploadBytes }).catch((err: unknown) => {
+            // The rest of the body is not read: closing the connection stops the client sending it.
+            void reply.header("connection", "close");
+            throw err;
+          })
+        : undefined;
+      try {
+        const body = upload ? parseBuildFields(upload.fields) : request.body;
+        // kabuto: "The 'repo_url' parameter is handled over the 'dockerfile' parameter when both are given."
+        const context = body.repo_url
+          ? { type: "git", url: body.repo_url }
+          : body.dockerfile
+            ? {
+                type: "inline",
+                dockerfile: body.dockerfile,
+                ...(body.attachments ? { attachments: body.attachments } : {}),
+                // Uploaded files are the run's attachments (on disk), not base64 in its pipeline.
+                ...(upload?.staging !== undefined ? { include_inbox: true } : {}),
+              }
+            : undefined;
+        if (!context) throw new CairnError("invalid_input", "give dockerfile (the Dockerfile's text) or repo_url (a repository with a Dockerfile)", { details: { issues: [{ path: "dockerfile", message: "required when repo_url is not given" }] } });
+        const pipeline = parsePipeline(
+          {
+            id: `image-${body.name}`,
+            tasks: [{ id: "build", type: "image_build", builder: "podman", cache: !body.nocache, context, destination: { type: "local", url: `${principal.login.toLowerCase()}/${body.name}`, tag: "latest" } }],
+          },
+          "image build",
+        );
+        const run = await ctx.engine.startRun({
+          pipeline,
+          groupId: personalGroup(principal.login),
+          startedBy: principal.login,
+          ...(upload?.staging !== undefined && context.type === "inline" ? { attachments: upload.staging } : {}),
+        });
+        return reply.status(201).send({ status: "PENDING", build_id: run.uuid });
+      } finally {
+        // Moved into the run's folder when it started; anything left belongs to no run.
+        if (upload?.staging !== undefined) await rm(upload.staging, { recursive: true, force: true });
+      }
     },
   );
 

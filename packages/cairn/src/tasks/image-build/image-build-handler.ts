@@ -228,7 +228,7 @@ function describeBuilder(builder: ImageBuildTask["builder"], engine: { name: str
 }
 
 function sourceSpec(ctx: TaskExecutionContext<ImageBuildTask>, context: ImageBuildContext, login: RegistryLogin | undefined): SourceSpec {
-  if (context.type === "inline") return { kind: "inline", dockerfile: context.dockerfile, attachments: context.attachments ?? {} };
+  if (context.type === "inline") return { kind: "inline", dockerfile: context.dockerfile, attachments: context.attachments ?? {}, ...(context.include_inbox ? { inbox: ctx.paths.inbox } : {}) };
   if (context.type !== "github" && context.type !== "git") throw new Error("unreachable: image contexts are pulled");
   const url = context.type === "github" ? `${ctx.config.githubUrl}/${context.url.replace(/\.git$/, "")}.git` : context.url;
   return {
