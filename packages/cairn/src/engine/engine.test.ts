@@ -8,7 +8,7 @@ import type { RunId } from "../ids.js";
 import { parsePipeline } from "../spec/index.js";
 import type { Pipeline, TaskType } from "../spec/types.js";
 import { createStore } from "../store/create-store.js";
-import type { ExecutionRecord, Store } from "../store/store.js";
+import type { ExecutionRecord, StateBatch, Store } from "../store/store.js";
 import type { Runtimes, TaskExecutionContext, TaskHandler, TaskOutcome } from "../tasks/task-handler.js";
 import { Engine, type RunApiAccess } from "./engine.js";
 
@@ -153,6 +153,26 @@ describe("ordering", () => {
     }
   });
 
+  it("commits a task's end and its dependent's start in one transaction, before the dependent runs", async () => {
+    const batches: StateBatch[] = [];
+    const commit = store.commit.bind(store);
+    store.commit = async (batch) => {
+      await commit(batch);
+      batches.push(batch);
+    };
+    const statusesIn = (batch: StateBatch) => new Map((batch.executionUpdates ?? []).map((u) => [u.uuid, u.patch.status]));
+    let committedBeforeStart: boolean | undefined;
+    scripts.set("b", async (ctx) => {
+      const a = (await attempts(ctx.runUuid, "a"))[0]!;
+      committedBeforeStart = batches.some((batch) => statusesIn(batch).get(a.uuid) === "succeeded" && statusesIn(batch).get(ctx.executionUuid) === "running");
+      return { exitCode: 0 };
+    });
+    const engine = newEngine({ maxParallelTasks: 1 });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: pipeline(["a", "b"], { b: ["a"] }) })).uuid);
+    expect(final.status).toBe("succeeded");
+    expect(committedBeforeStart).toBe(true);
+  });
+
   it("never runs more tasks at once than the parallel limit", async () => {
     let now = 0;
     let peak = 0;
@@ -205,6 +225,30 @@ describe("failure, can_fail and skipping", () => {
       (await engine.startRun({ pipeline: pipeline(["a", "b"], { b: [{ id: "a", can_fail: true }] }) })).uuid,
     );
     expect(final.status).toBe("succeeded");
+  });
+
+  it("skips a dependent as soon as a dependency it needs fails, while its other dependencies still run", async () => {
+    const engine = newEngine();
+    let seen = "";
+    const skipped = new Promise<string>((resolve) =>
+      engine.on("execution", (e) => {
+        if (e.taskId === "join" && e.status === "skipped") resolve("skipped while slow ran");
+      }),
+    );
+    scripts.set("fails", async () => {
+      throw new TaskFailure("broke", { retryable: false });
+    });
+    scripts.set("slow", async () => {
+      seen = await Promise.race([skipped, sleep(3000).then(() => "not skipped while slow ran")]);
+      return { exitCode: 0 };
+    });
+    // "slow" comes first in depends_on: the join must not wait for it to learn that it cannot run.
+    const p = pipeline(["slow", "fails", "join"], { join: ["slow", "fails"] });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect(seen).toBe("skipped while slow ran");
+    expect((await attempts(final.uuid, "slow"))[0]!.status).toBe("succeeded");
+    expect((await attempts(final.uuid, "join"))[0]).toMatchObject({ status: "skipped", message: "skipped: dependency 'fails' ended failed" });
+    expect(final.status).toBe("failed");
   });
 
   it("fails the run when a leaf task fails", async () => {
