@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -9,7 +9,9 @@ import { parsePipeline } from "../spec/index.js";
 import type { Pipeline, TaskType } from "../spec/types.js";
 import { createStore } from "../store/create-store.js";
 import type { ExecutionRecord, StateBatch, Store } from "../store/store.js";
-import type { Runtimes, TaskExecutionContext, TaskHandler, TaskOutcome } from "../tasks/task-handler.js";
+import type { AttemptPaths, Runtimes, TaskExecutionContext, TaskHandler, TaskOutcome } from "../tasks/task-handler.js";
+import { attemptResultsDir, runResultsDir } from "./result-files.js";
+import { runDir } from "./run-dir.js";
 import { Engine, type RunApiAccess } from "./engine.js";
 
 /**
@@ -365,6 +367,47 @@ describe("timeouts and cancellation", () => {
 });
 
 describe("inputs and outputs", () => {
+  it("keeps what an attempt left in its outbox as its results, and makes no results folder for one that left nothing", async () => {
+    scripts.set("writes", async (ctx) => {
+      await mkdir(join(ctx.paths.outbox, "sub"));
+      await writeFile(join(ctx.paths.outbox, "sub", "r.txt"), "result\n");
+      return { exitCode: 0 };
+    });
+    let inbox = "";
+    scripts.set("quiet", async (ctx) => {
+      inbox = ctx.paths.inbox;
+      return { exitCode: 0 };
+    });
+    const engine = newEngine();
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: pipeline(["writes", "quiet"], { quiet: ["writes"] }) })).uuid);
+    expect(final.status).toBe("succeeded");
+    expect(await readFile(join(attemptResultsDir(dataDir, final.uuid, "writes", 1), "sub", "r.txt"), "utf8")).toBe("result\n");
+    expect(await readdir(runResultsDir(dataDir, final.uuid))).toEqual(["writes"]);
+    expect(inbox).toBe(join(runDir(dataDir, final.uuid), "inbox", "quiet"));
+  });
+
+  it("has the next task's folders made while the task before it runs, and hands them to it", async () => {
+    let madeWhileRunning: string[] = [];
+    scripts.set("first", async (ctx) => {
+      await ctx.started("pid-1");
+      // The engine makes them in a later turn of the event loop, while this one "runs".
+      await sleep(20);
+      madeWhileRunning = await readdir(join(runDir(dataDir, ctx.runUuid), "second", "1")).catch(() => []);
+      return { exitCode: 0 };
+    });
+    let paths: AttemptPaths | undefined;
+    scripts.set("second", async (ctx) => ((paths = ctx.paths), { exitCode: 0 }));
+    const engine = newEngine();
+    const p = pipeline(["first", "second"], { second: ["first"] }, { second: { input: { N: { type: "string", value: "7" } } } });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect(final.status).toBe("succeeded");
+    // A function attempt's folders, with those its handler makes.
+    expect(madeWhileRunning.sort()).toEqual(["code", "inputs", "outbox", "outputs", "work"]);
+    const root = join(runDir(dataDir, final.uuid), "second", "1");
+    expect(paths).toEqual({ root, inputs: join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox"), inbox: join(runDir(dataDir, final.uuid), "inbox", "second") });
+    expect(await readFile(join(root, "inputs", "N"), "utf8")).toBe("7");
+  });
+
   it("resolves value, env, params, secrets and upstream outputs", async () => {
     scripts.set("produce", async (ctx) => {
       await writeFile(join(ctx.paths.outputs, "greeting"), "hello from produce");

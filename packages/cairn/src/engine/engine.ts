@@ -15,9 +15,10 @@ import {
 } from "../store/store.js";
 import type { AttemptPaths, IdentityCredentials, Runtimes, TaskApiAccess, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
 import type { SeenLines } from "../runtimes/runtime.js";
-import { collectOutputs, prepareAttempt, removeRunDir } from "./attempt-files.js";
-import { pruneEmptyOutbox } from "./result-files.js";
-import { adoptAttachments } from "./run-inbox.js";
+import { collectOutputs, handlerFolders, makeAttemptFolders, removeRunDir, writeInputs, type AttemptFolders } from "./attempt-files.js";
+import { FoldersAhead } from "./folders-ahead.js";
+import { keepOutbox } from "./result-files.js";
+import { adoptAttachments, makeEmptyInbox, prepareInbox, runHasAttachments } from "./run-inbox.js";
 import { WorkDirCleaner } from "./work-dir-cleaner.js";
 import { AttemptLogMasking } from "./log-masking.js";
 import { BatchWriter } from "./batch-writer.js";
@@ -121,11 +122,16 @@ interface ActiveRun {
   slotList: TaskSlot[];
   settledUpTo: number;
   cancelRequested: boolean;
+  /** Started with attachments: each task's inbox is made of links to them (run-inbox.ts). */
+  hasAttachments: boolean;
   /** Successful outputs by task id, for input resolution. */
   outputs: Map<string, Record<string, string>>;
   settled: Promise<RunRecord>;
   settle: (run: RunRecord) => void;
 }
+
+/** An attempt's folders; the inbox too when the run has no attachments (else it is linked at the start). */
+type MadeFolders = AttemptFolders & { inbox: string | undefined };
 
 class AttemptAbort {
   constructor(readonly kind: "timeout" | "cancel", readonly message: string) {}
@@ -157,6 +163,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private closed = false;
   /** Ended runs' working folders being deleted: close() waits for them. */
   private readonly cleanups = new Set<Promise<void>>();
+  private readonly foldersAhead: FoldersAhead<MadeFolders>;
 
   constructor(options: EngineOptions) {
     super();
@@ -171,6 +178,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.workDirs = options.workDirs ?? new WorkDirCleaner({ dataDir: options.config.dataDir, graceMs: options.config.workDirGraceMs, keep: options.config.keepWorkDirs });
     this.allowHostRuntime = options.allowHostRuntime ?? options.config.allowHostRuntime;
     this.writer = new BatchWriter(options.store);
+    // A few per slot: enough for the next tasks of a chain, a fan or a layer, never a whole fan.
+    this.foldersAhead = new FoldersAhead(Math.max(8, 4 * options.config.maxParallelTasks));
   }
 
   /** Checks what validation can't know: task types this server runs, and whether it may run host processes. */
@@ -328,7 +337,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     const pipeline = record.pipeline as Pipeline;
     let settle!: (run: RunRecord) => void;
     const settled = new Promise<RunRecord>((resolve) => (settle = resolve));
-    const run: ActiveRun = { record, pipeline, slots: new Map(), slotList: [], settledUpTo: 0, cancelRequested: false, outputs: new Map(), settled, settle };
+    const run: ActiveRun = {
+      record,
+      pipeline,
+      slots: new Map(),
+      slotList: [],
+      settledUpTo: 0,
+      cancelRequested: false,
+      hasAttachments: runHasAttachments(this.config.dataDir, record.uuid),
+      outputs: new Map(),
+      settled,
+      settle,
+    };
     const byTask = new Map(latest.map((e) => [e.taskId, e]));
     // Earlier attempts that count as retries (an interruption by a restart does not), in one pass.
     const retriesByTask = new Map<string, number>();
@@ -495,7 +515,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
     const api = resume ? undefined : await this.apiAccessFor(run, slot.task);
     if (api) secretValues.push(api.token);
-    const paths = await prepareAttempt(this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt, inputs);
+    const paths = await this.attemptPaths(run, slot, exec, inputs);
     const logPlain = (stream: LogStream, line: string) => this.log(run, exec, stream, line);
     let masking = secretValues.length > 0 ? new AttemptLogMasking(secretValues, logPlain) : undefined;
     const log = (stream: LogStream, line: string) => (masking ? masking.log(stream, line) : logPlain(stream, line));
@@ -525,8 +545,50 @@ export class Engine extends EventEmitter<EngineEvents> {
       throw err;
     } finally {
       masking?.flush();
-      // Nothing waits on it: an empty folder left a moment longer costs nothing.
-      void pruneEmptyOutbox(paths.outbox);
+      // Before the end is written: a restart then finds the results where the API and archives look.
+      try {
+        keepOutbox(paths.outbox, this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt);
+      } catch (err) {
+        log("system", `what the attempt wrote to its outbox could not be kept as its results: ${describeError(err)}`);
+      }
+    }
+  }
+
+  /** The attempt's folders (made ahead if they could be), with its inputs written. */
+  private async attemptPaths(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord, inputs: Record<string, string>): Promise<AttemptPaths> {
+    const made = this.foldersAhead.take(exec.uuid) ?? this.makeFolders(run, slot, exec);
+    writeInputs(made.inputs, inputs);
+    const inbox = made.inbox ?? (await prepareInbox(this.config.dataDir, run.record.uuid, slot.task.id));
+    return { root: made.root, inputs: made.inputs, outputs: made.outputs, inbox, outbox: made.outbox };
+  }
+
+  private makeFolders(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord): MadeFolders {
+    const { dataDir } = this.config;
+    const folders = makeAttemptFolders(dataDir, run.record.uuid, slot.task.id, exec.attempt, {
+      forContainer: slot.profile.runtime !== "host",
+      extra: handlerFolders(slot.task.type),
+    });
+    return { ...folders, inbox: run.hasAttachments ? undefined : makeEmptyInbox(dataDir, run.record.uuid, slot.task.id) };
+  }
+
+  /**
+   * While a process runs, the engine has nothing to do: the folders of the attempts that
+   * are likely to start next are made then (folders-ahead.ts). Those waiting for a free
+   * slot first, then the dependents of the task that just started.
+   */
+  private makeFoldersAhead(run: ActiveRun, started: TaskSlot): void {
+    const want = (r: ActiveRun, slot: TaskSlot) => {
+      if (r.cancelRequested || slot.current.status !== "queued") return;
+      const exec = slot.current;
+      this.foldersAhead.want(exec.uuid, r.record.uuid, () => this.makeFolders(r, slot, exec));
+    };
+    for (const next of this.ready.peek(this.config.maxParallelTasks * 2)) {
+      if (this.foldersAhead.full) return;
+      if (!next.resume) want(next.run, next.slot);
+    }
+    for (const { dependent } of started.dependents) {
+      if (this.foldersAhead.full) return;
+      want(run, dependent);
     }
   }
 
@@ -556,7 +618,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       log,
       started: async (handle) => {
         exec.runtimeHandle = handle;
-        await this.writer.write({ executionUpdates: [{ uuid: exec.uuid, patch: { runtimeHandle: handle } }] });
+        const committed = this.writer.write({ executionUpdates: [{ uuid: exec.uuid, patch: { runtimeHandle: handle } }] });
+        this.makeFoldersAhead(run, slot);
+        await committed;
       },
       // Kept on the record and written with the attempt's end, in the same transaction.
       recordUsage: async (usage) => {
@@ -585,7 +649,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (signal.aborted && !resume) throw signal.reason;
     const outcome = resume ? await handler.resume!(ctx) : await handler.run(ctx);
     if (outcome === undefined) return interrupted();
-    const files = await collectOutputs(paths.outputs, (m) => log("system", m));
+    const files = collectOutputs(paths.outputs, (m) => log("system", m));
     const outputs = { ...files, ...outcome.outputs };
     for (const name of Object.keys(slot.task.output)) {
       if (!(name in outputs)) log("system", `declared output '${name}' was not written to /cairn/outputs/${name}`);
@@ -652,6 +716,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (run.settledUpTo < slots.length) return;
     const finals = new Map<string, ExecutionStatus>(slots.map((slot) => [slot.task.id, slot.current.status]));
     this.active.delete(run.record.uuid);
+    this.foldersAhead.forget(run.record.uuid);
     const outcome = runOutcome(run.pipeline, finals, run.cancelRequested);
     const patch = { status: outcome.status, endedAt: Date.now(), message: outcome.message };
     Object.assign(run.record, patch);

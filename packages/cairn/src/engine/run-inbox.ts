@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { chmod, link, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { ensureDir } from "./attempt-files.js";
 import { runDir } from "./run-dir.js";
 
 /**
@@ -47,16 +48,26 @@ export async function adoptAttachments(dataDir: string, runUuid: string, staging
   await rename(staging, join(dir, "attachments"));
 }
 
+/** Whether the run was started with attachments; they are moved in before the run is recorded, never later. */
+export function runHasAttachments(dataDir: string, runUuid: string): boolean {
+  return existsSync(join(runDir(dataDir, runUuid), "attachments"));
+}
+
+/**
+ * The inbox of a task of a run without attachments: an empty folder, made synchronously
+ * like the attempt's other folders (attempt-files.ts), and ahead of the start with them.
+ */
+export function makeEmptyInbox(dataDir: string, runUuid: string, taskId: string): string {
+  const inbox = join(runDir(dataDir, runUuid), "inbox", taskId);
+  ensureDir(inbox);
+  return inbox;
+}
+
 /** The task's inbox folder, made on first use; later attempts share it. */
 export async function prepareInbox(dataDir: string, runUuid: string, taskId: string): Promise<string> {
+  if (!runHasAttachments(dataDir, runUuid)) return makeEmptyInbox(dataDir, runUuid, taskId);
   const run = runDir(dataDir, runUuid);
   const inbox = join(run, "inbox", taskId);
-  // The common case, a run without attachments, costs one check and one mkdir per
-  // attempt, made synchronously like the attempt's other folders (attempt-files.ts).
-  if (!existsSync(join(run, "attachments"))) {
-    mkdirSync(inbox, { recursive: true });
-    return inbox;
-  }
   if (await exists(inbox)) return inbox;
   const sources = [join(run, "attachments", ATTACHMENTS_FOR_ALL), join(run, "attachments", ATTACHMENTS_FOR_TASKS, taskId)];
   // Built aside and renamed, so a crash never leaves a half inbox that looks whole. A
