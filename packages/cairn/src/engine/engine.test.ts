@@ -534,6 +534,19 @@ describe("inputs and outputs", () => {
 });
 
 describe("restart safety", () => {
+  it("writes the handle of a process no restart can follow with the attempt's end, without waiting for it", async () => {
+    let storedWhenStarted: string | null | undefined;
+    scripts.set("host", async (ctx) => {
+      await ctx.started("4242", { reattachable: false });
+      storedWhenStarted = (await store.getExecution(ctx.executionUuid))!.runtimeHandle;
+      return { exitCode: 0 };
+    });
+    const engine = newEngine();
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: pipeline(["host"]) })).uuid);
+    expect(storedWhenStarted).toBeNull();
+    expect((await attempts(final.uuid, "host"))[0]).toMatchObject({ status: "succeeded", runtimeHandle: "4242" });
+  });
+
   it("re-attaches to an attempt that was running when the engine stopped", async () => {
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));

@@ -616,9 +616,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       runtimes: this.runtimes,
       config: this.config,
       log,
-      started: async (handle) => {
+      started: async (handle, options) => {
         exec.runtimeHandle = handle;
-        const committed = this.writer.write({ executionUpdates: [{ uuid: exec.uuid, patch: { runtimeHandle: handle } }] });
+        const update = [{ uuid: exec.uuid, patch: { runtimeHandle: handle } }];
+        // A restart never follows such a process (it retries the attempt), so the handle is
+        // for people to read and rides along with the attempt's end when it is quick.
+        const committed = options?.reattachable === false ? undefined : this.writer.write({ executionUpdates: update });
+        if (committed === undefined) this.writer.writeSoon(update);
         this.makeFoldersAhead(run, slot);
         await committed;
       },

@@ -41,6 +41,7 @@ export interface HostRuntimeOptions {
 
 export class HostRuntime implements Runtime {
   readonly kind = "host" as const;
+  readonly reattaches = false;
   private readonly running = new Set<HostProcess>();
   private spawner: Promise<Spawner> | undefined;
 
