@@ -30,6 +30,8 @@ export interface AttemptFolders {
 }
 
 export interface AttemptFolderOptions {
+  /** An empty folder to use as the inputs folder of an attempt without inputs, instead of a new one of its own. */
+  noInputs?: string;
   /** The process may run as another user (a container's): its outputs and outbox are made writable by everyone. */
   forContainer: boolean;
   /** More folders in the attempt's folder, made now so that it can happen ahead of the start. */
@@ -52,15 +54,16 @@ export function attemptRoot(dataDir: string, runUuid: string, taskId: string, at
 }
 
 /**
- * Makes `runs/RUN/TASK/ATTEMPT/{inputs,outputs,outbox}` and the extra folders. Folders that
+ * Makes `runs/RUN/TASK/ATTEMPT/{inputs,outputs,outbox}` (inputs only for an attempt with
+ * inputs: see AttemptFolderOptions.noInputs) and the extra folders. Folders that
  * exist already are kept: a resumed attempt's container still has them mounted.
  */
 export function makeAttemptFolders(dataDir: string, runUuid: string, taskId: string, attempt: number, options: AttemptFolderOptions): AttemptFolders {
   const root = attemptRoot(dataDir, runUuid, taskId, attempt);
-  const folders = { root, inputs: join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox") };
+  const folders = { root, inputs: options.noInputs ?? join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox") };
   ensureDir(join(runDir(dataDir, runUuid), taskId));
   ensureDir(root);
-  ensureDir(folders.inputs);
+  if (options.noInputs === undefined) ensureDir(folders.inputs);
   ensureDir(folders.outputs, 0o777);
   ensureDir(folders.outbox);
   // mkdir's mode is narrowed by the umask; a host process runs as this user and needs no more.

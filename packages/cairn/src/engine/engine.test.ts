@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -374,8 +374,12 @@ describe("inputs and outputs", () => {
       return { exitCode: 0 };
     });
     let inbox = "";
+    let inputs = "";
+    let mode = 0;
     scripts.set("quiet", async (ctx) => {
       inbox = ctx.paths.inbox;
+      inputs = ctx.paths.inputs;
+      mode = (await stat(inputs)).mode & 0o777;
       return { exitCode: 0 };
     });
     const engine = newEngine();
@@ -383,7 +387,10 @@ describe("inputs and outputs", () => {
     expect(final.status).toBe("succeeded");
     expect(await readFile(join(attemptResultsDir(dataDir, final.uuid, "writes", 1), "sub", "r.txt"), "utf8")).toBe("result\n");
     expect(await readdir(runResultsDir(dataDir, final.uuid))).toEqual(["writes"]);
-    expect(inbox).toBe(join(runDir(dataDir, final.uuid), "inbox", "quiet"));
+    // Without attachments every task's inbox, and without inputs its inputs folder, is the run's one empty, read-only folder.
+    const empty = join(runDir(dataDir, final.uuid), ".empty");
+    expect([inbox, inputs]).toEqual([empty, empty]);
+    expect(mode).toBe(0o555);
   });
 
   it("has the next task's folders made while the task before it runs, and hands them to it", async () => {
@@ -404,7 +411,7 @@ describe("inputs and outputs", () => {
     // A function attempt's folders, with those its handler makes.
     expect(madeWhileRunning.sort()).toEqual(["code", "inputs", "outbox", "outputs", "work"]);
     const root = join(runDir(dataDir, final.uuid), "second", "1");
-    expect(paths).toEqual({ root, inputs: join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox"), inbox: join(runDir(dataDir, final.uuid), "inbox", "second") });
+    expect(paths).toEqual({ root, inputs: join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox"), inbox: join(runDir(dataDir, final.uuid), ".empty") });
     expect(await readFile(join(root, "inputs", "N"), "utf8")).toBe("7");
   });
 

@@ -18,7 +18,8 @@ import type { SeenLines } from "../runtimes/runtime.js";
 import { collectOutputs, handlerFolders, makeAttemptFolders, removeRunDir, writeInputs, type AttemptFolders } from "./attempt-files.js";
 import { FoldersAhead } from "./folders-ahead.js";
 import { keepOutbox } from "./result-files.js";
-import { adoptAttachments, makeEmptyInbox, prepareInbox, runHasAttachments } from "./run-inbox.js";
+import { adoptAttachments, prepareInbox, runHasAttachments } from "./run-inbox.js";
+import { makeRunEmptyDir } from "./run-dir.js";
 import { WorkDirCleaner } from "./work-dir-cleaner.js";
 import { AttemptLogMasking } from "./log-masking.js";
 import { BatchWriter } from "./batch-writer.js";
@@ -124,6 +125,8 @@ interface ActiveRun {
   cancelRequested: boolean;
   /** Started with attachments: each task's inbox is made of links to them (run-inbox.ts). */
   hasAttachments: boolean;
+  /** The run's empty folder (run-dir.ts), once made. */
+  emptyDir?: string;
   /** Successful outputs by task id, for input resolution. */
   outputs: Map<string, Record<string, string>>;
   settled: Promise<RunRecord>;
@@ -564,11 +567,14 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private makeFolders(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord): MadeFolders {
     const { dataDir } = this.config;
+    const empty = () => (run.emptyDir ??= makeRunEmptyDir(dataDir, run.record.uuid));
+    const hasInputs = Object.keys(slot.task.input).length > 0;
     const folders = makeAttemptFolders(dataDir, run.record.uuid, slot.task.id, exec.attempt, {
       forContainer: slot.profile.runtime !== "host",
       extra: handlerFolders(slot.task.type),
+      ...(hasInputs ? {} : { noInputs: empty() }),
     });
-    return { ...folders, inbox: run.hasAttachments ? undefined : makeEmptyInbox(dataDir, run.record.uuid, slot.task.id) };
+    return { ...folders, inbox: run.hasAttachments ? undefined : empty() };
   }
 
   /**

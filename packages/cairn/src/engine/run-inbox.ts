@@ -2,8 +2,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, link, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { ensureDir } from "./attempt-files.js";
-import { runDir } from "./run-dir.js";
+import { makeRunEmptyDir, runDir } from "./run-dir.js";
 
 /**
  * A run's attachments and each task's view of them. Uploads arrive in a staging folder
@@ -54,18 +53,11 @@ export function runHasAttachments(dataDir: string, runUuid: string): boolean {
 }
 
 /**
- * The inbox of a task of a run without attachments: an empty folder, made synchronously
- * like the attempt's other folders (attempt-files.ts), and ahead of the start with them.
+ * The task's inbox folder, made on first use; later attempts share it. In a run without
+ * attachments every task's inbox is the run's one empty folder (run-dir.ts).
  */
-export function makeEmptyInbox(dataDir: string, runUuid: string, taskId: string): string {
-  const inbox = join(runDir(dataDir, runUuid), "inbox", taskId);
-  ensureDir(inbox);
-  return inbox;
-}
-
-/** The task's inbox folder, made on first use; later attempts share it. */
 export async function prepareInbox(dataDir: string, runUuid: string, taskId: string): Promise<string> {
-  if (!runHasAttachments(dataDir, runUuid)) return makeEmptyInbox(dataDir, runUuid, taskId);
+  if (!runHasAttachments(dataDir, runUuid)) return makeRunEmptyDir(dataDir, runUuid);
   const run = runDir(dataDir, runUuid);
   const inbox = join(run, "inbox", taskId);
   if (await exists(inbox)) return inbox;
