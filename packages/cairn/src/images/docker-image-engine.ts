@@ -48,7 +48,7 @@ export class DockerImageEngine implements ImageEngine {
   /** Asked once per engine: Podman's /version took 0.8 s here (it runs its OCI runtime and conmon to ask their versions). */
   describe(): Promise<EngineDescription> {
     this.description ??= this.docker.version().then(
-      (v) => ({ name: v.Components?.[0]?.Name ?? "Docker Engine", version: v.Version, apiVersion: v.ApiVersion, arch: v.Arch, os: v.Os }),
+      (v) => ({ name: engineName(v.Components?.[0]?.Name), version: v.Version, apiVersion: v.ApiVersion, arch: v.Arch, os: v.Os }),
       (err: unknown) => {
         this.description = undefined;
         throw err;
@@ -285,6 +285,11 @@ export class DockerImageEngine implements ImageEngine {
     });
     return names;
   }
+}
+
+/** Podman names its first component "Podman Engine"; Docker names its own just "Engine" (checked on 20.10). */
+function engineName(component: string | undefined): string {
+  return component === undefined || component === "Engine" ? "Docker Engine" : component;
 }
 
 function pingServerHeader(docker: Dockerode): Promise<string | undefined> {
