@@ -65,7 +65,14 @@ function layersOf(info: Dockerode.ImageInspectInfo): string[] {
 
 describe.skipIf(skipped !== undefined)(`image_build and container_run on a real Docker Engine${skipped ? ` (skipped: ${skipped})` : ""}`, () => {
   beforeAll(async () => {
-    [dockerd, git, registry, dataDir] = await Promise.all([startDockerd(), startGitServer(), startRegistry(), mkdtemp(join(tmpdir(), "cairn-docker-builds-"))]);
+    // Each kept as soon as it is up, and all awaited, so that afterAll stops every one that started even when another failed.
+    const started = await Promise.allSettled([
+      startDockerd().then((d) => (dockerd = d)),
+      startGitServer().then((g) => (git = g)),
+      startRegistry().then((r) => (registry = r)),
+      mkdtemp(join(tmpdir(), "cairn-docker-builds-")).then((d) => (dataDir = d)),
+    ]);
+    for (const result of started) if (result.status === "rejected") throw result.reason;
     await dockerd.importBusybox(BASE);
     docker = new Dockerode({ socketPath: dockerd.socketPath });
     // Read from the environment like a deployment would; keepWorkDirs so the saved archive can be looked at.
