@@ -8,6 +8,7 @@ import { TaskFailure } from "../errors.js";
 import { engineMessage, statusOf } from "../runtimes/container/engine-errors.js";
 import { resolveEngine } from "../runtimes/container/engine-endpoint.js";
 import { BuildFailure } from "./build-failure.js";
+import { dockerSkipsTls, type DockerRegistryConfig } from "./docker-insecure-registries.js";
 import { plainHttpAdvice, plainHttpRegistryIn } from "./plain-http-registry.js";
 import type { ArchiveFormat, BuildRequest, EngineDescription, ImageDetails, ImageEngine, ProgressLine, RegistryLogin, TransferOptions } from "./image-engine.js";
 
@@ -19,7 +20,8 @@ import type { ArchiveFormat, BuildRequest, EngineDescription, ImageDetails, Imag
  *
  * Plain-HTTP registries: Podman takes `tlsVerify=false` on pull and push; Docker ignores
  * it and decides by its daemon's `insecure-registries` (127.0.0.0/8 is insecure there by
- * default), which is the daemon owner's setting, not Cairn's.
+ * default), which is the daemon owner's setting, not Cairn's; `skipsTlsOnItsOwn` tells
+ * the caller which registries those are, so that it can refuse the ones it does not allow.
  */
 
 /** One JSON message of a build, pull or push stream. */
@@ -275,6 +277,21 @@ export class DockerImageEngine implements ImageEngine {
           err ? reject(new TaskFailure(`the container engine could not export '${image}' as ${format}: ${engineMessage(err)}`, { retryable: statusOf(err) !== 404, cause: err })) : resolve(data as Readable),
       ),
     );
+  }
+
+  private registryConfig: Promise<DockerRegistryConfig | undefined> | undefined;
+
+  async skipsTlsOnItsOwn(registry: string): Promise<boolean> {
+    if (await this.isPodman()) return false;
+    // Read once: the daemon's registry settings change only when it is reconfigured.
+    this.registryConfig ??= this.docker.info().then(
+      (info: { RegistryConfig?: DockerRegistryConfig }) => info.RegistryConfig,
+      (err: unknown) => {
+        this.registryConfig = undefined;
+        throw err;
+      },
+    );
+    return dockerSkipsTls(registry, await this.registryConfig);
   }
 
   async load(file: string): Promise<string[]> {

@@ -39,16 +39,16 @@ interface Finished {
   log(taskId: string): Promise<string>;
 }
 
-async function runPipeline(tasks: unknown[], directives?: Record<string, string | true>): Promise<Finished> {
+async function runPipeline(tasks: unknown[], directives?: Record<string, string | true>, on: Cairn = cairn): Promise<Finished> {
   const pipeline = parsePipeline({ id: "docker-builds", tasks });
-  const started = await cairn.engine.startRun({ pipeline, ...(directives ? { directives } : {}) });
-  const run = await cairn.engine.waitForRun(started.uuid);
+  const started = await on.engine.startRun({ pipeline, ...(directives ? { directives } : {}) });
+  const run = await on.engine.waitForRun(started.uuid);
   const byTask: Record<string, ExecutionRecord> = {};
-  for (const e of await cairn.store.listExecutions(run.uuid)) byTask[e.taskId] = e;
+  for (const e of await on.store.listExecutions(run.uuid)) byTask[e.taskId] = e;
   return {
     run,
     byTask,
-    log: async (taskId) => (await cairn.store.readLogs(byTask[taskId]!.uuid)).map((l) => l.line).join("\n"),
+    log: async (taskId) => (await on.store.readLogs(byTask[taskId]!.uuid)).map((l) => l.line).join("\n"),
   };
 }
 
@@ -206,6 +206,31 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
     await expectSucceeded(finished);
     expect(await finished.log("use")).toBe("hello from docker\nderived");
     expect(await registry.manifestDigest("lab/derived", "d1")).toBe(finished.byTask.build!.outputs.digest);
+  });
+
+  // Uses the image pushed above.
+  it("refuses a registry missing from CAIRN_INSECURE_REGISTRIES, though Docker itself would reach it without TLS", async () => {
+    const strictDir = await mkdtemp(join(tmpdir(), "cairn-docker-strict-"));
+    const strict = await openCairn(loadConfig({ dataDir: strictDir }, { CAIRN_DOCKER_HOST: dockerd.host }));
+    const refusal = (subject: string) => `${subject} is not in CAIRN_INSECURE_REGISTRIES, and Docker Engine ${dockerd.version} would reach it without TLS (its daemon's insecure-registries include it); list it in CAIRN_INSECURE_REGISTRIES to allow that`;
+    try {
+      const push = await runPipeline(
+        [{ id: "build", type: "image_build", builder: "docker", context: { type: "inline", dockerfile: `FROM ${BASE}\n` }, destination: { type: "registry", host: registry.host, url: "lab/strict", credentials: { username: registry.username, password: registry.password } } }],
+        undefined,
+        strict,
+      );
+      expect(push.byTask.build!.message).toBe(refusal(`the destination registry ${registry.host}`));
+      expect(await registry.manifestDigest("lab/strict", "latest")).toBeUndefined();
+
+      const base = `${registry.host}/lab/hello:v1`;
+      await docker.getImage(base).remove({ force: true }).catch(() => undefined);
+      const from = await runPipeline([{ id: "build", type: "image_build", builder: "docker", context: { type: "inline", dockerfile: `FROM ${base}\n` }, destination: { type: "local" } }], undefined, strict);
+      expect(from.byTask.build!.message).toBe(refusal(`the registry ${registry.host} of the base image ${base}`));
+      await expect(docker.getImage(base).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    } finally {
+      await strict.close();
+      await rm(strictDir, { recursive: true, force: true });
+    }
   });
 
   it("names the engine, its version and architecture", async () => {

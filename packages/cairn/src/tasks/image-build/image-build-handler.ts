@@ -82,6 +82,11 @@ async function buildWith(
 ): Promise<BuiltImage> {
   const { task } = ctx;
   const directives = ctx.directives ?? {};
+  // Said before anything is built: the push would be refused at the end anyway.
+  if (task.destination.type !== "local" && directives.no_push === undefined) {
+    const host = destinationHost(ctx, task.destination);
+    await requireTls(ctx, engine, host, `the destination registry ${host}`);
+  }
 
   const workDir = join(ctx.paths.root, "image-build");
   await mkdir(workDir, { recursive: true });
@@ -96,6 +101,7 @@ async function buildWith(
         imageId = await materialized(ctx, engine, pulledFrom);
         note(`offline mode: using ${pulledFrom} (${imageId}) from the engine or the image cache, not the registry`);
       } else {
+        await requireTls(ctx, engine, host, `the registry ${host}`);
         note(`pulling ${pulledFrom}`);
         imageId = await engine.pull(pulledFrom, log, { ...loginOption(contextLogin, host), insecure: isInsecure(ctx, host), signal: ctx.signal });
       }
@@ -194,7 +200,11 @@ async function pullPlainHttpBases(
 ): Promise<void> {
   for (const base of bases) {
     const host = registryOf(base);
-    if (!isInsecure(ctx, host)) continue;
+    if (!isInsecure(ctx, host)) {
+      // Docker would pull a missing one without TLS on its own, if its daemon says so.
+      if ((await engine.skipsTlsOnItsOwn(host)) && !(await engine.inspect(base))) await requireTls(ctx, engine, host, `the registry ${host} of the base image ${base}`);
+      continue;
+    }
     const login = logins.find((l) => l.registry === host);
     note(`pulling the base image ${base} from ${host} over plain HTTP (CAIRN_INSECURE_REGISTRIES)${login ? ` as '${login.username}'` : ""}`);
     await engine.pull(base, log, { ...(login ? { login } : {}), insecure: true, signal: ctx.signal }).catch((err: unknown) => {
@@ -203,6 +213,20 @@ async function pullPlainHttpBases(
       throw err;
     });
   }
+}
+
+/**
+ * TLS is required unless a registry is in CAIRN_INSECURE_REGISTRIES. Podman is told so
+ * with every request; Docker decides for itself (127.0.0.0/8 without TLS by default), so
+ * a registry it would reach without TLS is refused here unless it is listed.
+ */
+async function requireTls(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, host: string, subject: string): Promise<void> {
+  if (isInsecure(ctx, host) || !(await engine.skipsTlsOnItsOwn(host))) return;
+  const { name, version } = await engine.identify();
+  throw new TaskFailure(
+    `${subject} is not in CAIRN_INSECURE_REGISTRIES, and ${name} ${version} would reach it without TLS (its daemon's insecure-registries include it); list it in CAIRN_INSECURE_REGISTRIES to allow that`,
+    { retryable: false },
+  );
 }
 
 /** Records what was built or pulled, with its names, recipe, builder and engine, in the image catalog. */
