@@ -8,6 +8,7 @@ import { startGitServer, type TestGitServer } from "../../../../../test/support/
 import { startRegistry, type TestRegistry } from "../../../../../test/support/registry.js";
 import { loadConfig } from "../../config.js";
 import { archiveFormatOf } from "../../images/archive-format.js";
+import { ImageCache } from "../../images/image-cache.js";
 import { openCairn, type Cairn } from "../../open-cairn.js";
 import { parsePipeline } from "../../spec/validate.js";
 import type { ExecutionRecord, RunRecord } from "../../store/store.js";
@@ -230,6 +231,39 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
     } finally {
       await strict.close();
       await rm(strictDir, { recursive: true, force: true });
+    }
+  });
+
+  it("runs a container whose image is only in the image cache, and stops one past its max_exec_time", async () => {
+    const image = "localhost/cairn-docker/inline:t1";
+    const cache = new ImageCache(cairn.config.imageCacheDir);
+    const saved = await cache.save(await cairn.runtimes.images!(), image);
+    await docker.getImage(image).remove({ force: true });
+    const finished = await runPipeline([
+      { id: "cached", type: "container_run", image, command: ["cat", "/msg.txt"] },
+      { id: "slow", type: "container_run", image: BASE, command: ["sleep", "60"], execution_profile: { max_exec_time: 1 } },
+    ]);
+    expect(finished.byTask.cached).toMatchObject({ status: "succeeded", imageDigest: saved.digest });
+    expect(await finished.log("cached")).toBe("attached\nfrom-a-build-arg");
+    expect(finished.byTask.slow!.status).toBe("timed_out");
+    // Stopped and removed: nothing of the attempt is left in the engine.
+    expect(await docker.listContainers({ all: true, filters: { label: [`cairn.execution=${finished.byTask.slow!.uuid}`] } })).toEqual([]);
+  });
+
+  it("offline, builds FROM an image the engine has and refuses one it lacks before Docker could pull it", async () => {
+    const offlineDir = await mkdtemp(join(tmpdir(), "cairn-docker-offline-"));
+    const offline = await openCairn(loadConfig({ dataDir: offlineDir }, { CAIRN_DOCKER_HOST: dockerd.host, CAIRN_OFFLINE: "1", CAIRN_INSECURE_REGISTRIES: registry.host }));
+    const build = (from: string) => ({ id: "build", type: "image_build", builder: "docker", context: { type: "inline", dockerfile: `FROM ${from}\nRUN echo offline > /o\n` }, destination: { type: "local", url: "cairn-docker/offline" } });
+    try {
+      const present = await runPipeline([build(BASE)], undefined, offline);
+      await expectSucceeded(present);
+      const missing = `${registry.host}/lab/never-pushed:1`;
+      const absent = await runPipeline([build(missing)], undefined, offline);
+      expect(absent.byTask.build!.message).toMatch(new RegExp(`^offline mode \\(CAIRN_OFFLINE\\): the base image ${missing.replace(/\./g, "\\.")} is neither in the container engine nor in the image cache`));
+      expect(await absent.log("build")).not.toContain("Step 1/");
+    } finally {
+      await offline.close();
+      await rm(offlineDir, { recursive: true, force: true });
     }
   });
 
