@@ -125,7 +125,7 @@ async function buildWith(
           note(`offline mode: base image ${base} (${id}) from the engine or the image cache, nothing is pulled`);
         }
       } else {
-        await pullPlainHttpBases(ctx, engine, bases, fromLogins, { log, note });
+        await pullBaseImagesAhead(ctx, engine, bases, fromLogins, { log, note });
       }
       note(`building with ${describeBuilder(task.builder, await engine.identify())}${noCache ? ", without the layer cache" : ""}`);
       imageId = await engine.build(
@@ -190,8 +190,9 @@ async function buildWith(
  * plain-HTTP FROM fails with "server gave HTTP response to HTTPS client", with it TLS is
  * off for the TLS registries of the same Dockerfile too), and Docker's takes none. Both
  * engines then use the image they have: a FROM image is pulled only when it is missing.
+ * A missing one of an unlisted registry that Docker would reach without TLS is refused.
  */
-async function pullPlainHttpBases(
+async function pullBaseImagesAhead(
   ctx: TaskExecutionContext<ImageBuildTask>,
   engine: ImageEngine,
   bases: string[],
@@ -201,7 +202,8 @@ async function pullPlainHttpBases(
   for (const base of bases) {
     const host = registryOf(base);
     if (!isInsecure(ctx, host)) {
-      // Docker would pull a missing one without TLS on its own, if its daemon says so.
+      // `localhost/…` names local images (Cairn's own among them), which no registry serves.
+      if (host === "localhost") continue;
       if ((await engine.skipsTlsOnItsOwn(host)) && !(await engine.inspect(base))) await requireTls(ctx, engine, host, `the registry ${host} of the base image ${base}`);
       continue;
     }
