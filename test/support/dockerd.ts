@@ -89,7 +89,7 @@ export async function startDockerd(): Promise<TestDockerd> {
     version: "",
     importBusybox: (name) => importBusybox(socketPath, dir, name),
     logTail: () => logTail(logFile),
-    close: () => stopDockerd(child, stopped, dir, trustKeyExisted),
+    close: () => stopDockerd(child, stopped, dir, logFile, trustKeyExisted),
   };
   try {
     dockerd.version = await waitForPing(socketPath, child, logFile);
@@ -125,11 +125,21 @@ function ping(socketPath: string): Promise<string> {
   });
 }
 
-async function stopDockerd(child: ChildProcess, stopped: Promise<void>, dir: string, trustKeyExisted: boolean): Promise<void> {
+async function stopDockerd(child: ChildProcess, stopped: Promise<void>, dir: string, logFile: string, trustKeyExisted: boolean): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     child.kill("SIGTERM");
-    // dockerd stops its containers and its containerd, then exits.
-    const exited = await Promise.race([stopped.then(() => true), sleep(STOP_TIMEOUT_MS).then(() => false)]);
+    // dockerd stops its containers and its containerd, logs "Daemon shutdown complete",
+    // then idles about a second more in its containerd supervisor before it exits
+    // (measured: 1.1 s of a 1.2 s stop). Once both are done it is killed instead of awaited.
+    let exited = false;
+    void stopped.then(() => (exited = true));
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    while (!exited && Date.now() < deadline) {
+      await sleep(50);
+      if (exited) break;
+      const log = await readFile(logFile, "utf8").catch(() => "");
+      if (log.includes("Daemon shutdown complete") && (await processesNaming(dir)).every((pid) => pid === child.pid)) break;
+    }
     if (!exited) {
       child.kill("SIGKILL");
       await stopped;
