@@ -86,8 +86,11 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
   });
 
   afterAll(async () => {
-    await cairn?.close();
-    await Promise.all([dockerd?.close(), git?.close(), registry?.close(), dataDir && rm(dataDir, { recursive: true, force: true })]);
+    try {
+      await cairn?.close();
+    } finally {
+      await Promise.all([dockerd?.close(), git?.close(), registry?.close(), dataDir && rm(dataDir, { recursive: true, force: true })]);
+    }
   });
 
   it("builds an inline Dockerfile with a build arg and a target stage, and a container_run task runs the image on the same engine", async () => {
