@@ -34,6 +34,7 @@ gone is retried by the next engine, and must not run twice.
 """
 
 import errno
+import gc
 import json
 import os
 import resource
@@ -222,14 +223,19 @@ def fork_in(cwd):
     run this process's clean-up."""
     if cwd is not None:
         os.chdir(cwd)
+    # The child's collector then never walks this process's objects, in a collection or at
+    # its exit: walking them would copy their pages (about 3 ms of CPU per task measured).
+    gc.freeze()
     try:
         pid = os.fork()
     except OSError:
+        gc.unfreeze()
         if cwd is not None:
             os.chdir(home)
         raise
     if pid == 0:
         return 0
+    gc.unfreeze()
     if cwd is not None:
         os.chdir(home)
     # Also set here, as shells do, so the group exists before STARTED lets a signal come.
