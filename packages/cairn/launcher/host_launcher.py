@@ -19,7 +19,7 @@ Protocol. The engine writes one JSON object per line on stdin:
                                             the group may hold them open forever)
 The launcher answers with frames on stdout: a 9-byte header (kind: u8, id: u32, length:
 u32, big-endian) and `length` bytes of payload:
-  READY    {"version": ...}                 once, at start (id 0)
+  READY    {"version": [...], "python_fork": B}  once, at start (id 0)
   STARTED  {"pid": P, "forked": F}          F: started as a fork (--python-fork); when a
                                             python3 task could not be, "exec_because": why
   FAILED   {"errno": E, "message": "..."}  the process could not be started
@@ -60,8 +60,9 @@ home = os.getcwd()
 
 # Imported from this file's folder (not on sys.path under -I) only when asked for, so a
 # launcher without it has nothing more loaded; without a __pycache__ in the package.
+# Python 3.10+ (sys.orig_argv, sys.flags' field names); an older one execs every task.
 warm_python = None
-if "--python-fork" in sys.argv[1:]:
+if "--python-fork" in sys.argv[1:] and sys.version_info >= (3, 10):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     sys.dont_write_bytecode = True
     import warm_python
@@ -341,7 +342,7 @@ def main():
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     os.set_blocking(0, False)
     selector.register(0, selectors.EVENT_READ, (None, "commands"))
-    send_json(READY, 0, {"version": list(sys.version_info[:3])})
+    send_json(READY, 0, {"version": list(sys.version_info[:3]), "python_fork": warm_python is not None})
     pending = b""
     while True:
         for key, _ in selector.select():

@@ -169,7 +169,9 @@ class Launcher {
   static async start(python: string, pythonFork: boolean): Promise<Launcher> {
     // -I: no PYTHON* variables, no user site packages; -S: no site module (faster start).
     const child = spawn(python, ["-I", "-S", LAUNCHER_PATH, ...(pythonFork ? ["--python-fork"] : [])], {
-      env: pick(process.env, ["PATH", "LANG", "LC_ALL"]),
+      // The locale is the one HostRuntime gives its tasks (LANG, not LC_ALL): the warm
+      // interpreter forks only for a task whose locale is its own.
+      env: pick(process.env, ["PATH", "LANG"]),
       // Its own process group: a Ctrl-C at the terminal reaches the engine, which stops the tasks, not the launcher first.
       detached: true,
       stdio: ["pipe", "pipe", "pipe"],

@@ -56,11 +56,9 @@ function run(spawner: LauncherSpawner, args: string[], env: Record<string, strin
   });
 }
 
-/** The locale variables the launcher got from this process: a task with others is exec'd. */
+/** The locale the launcher got from this process, as HostRuntime gives it to its tasks: a task with another is exec'd. */
 function localeOf(env: NodeJS.ProcessEnv): Record<string, string> {
-  const locale: Record<string, string> = {};
-  for (const name of ["LANG", "LC_ALL"]) if (env[name] !== undefined) locale[name] = env[name];
-  return locale;
+  return env.LANG === undefined ? {} : { LANG: env.LANG };
 }
 
 /** Everything a script can see of how it was started, but for what a fork keeps on purpose (imported modules, the launcher's leaked descriptors). */
@@ -99,7 +97,7 @@ describe.skipIf(!existsSync(PYTHON))("python3 tasks forked from the launcher's w
   beforeAll(async () => {
     // In the C locale Python coerces LC_CTYPE at its start, and a launcher started so
     // differs from its tasks (which then are exec'd): give it the usual UTF-8 locale.
-    if (process.env.LANG === undefined && process.env.LC_ALL === undefined) process.env.LANG = "C.UTF-8";
+    process.env.LANG ??= "C.UTF-8";
     dir = realpathSync(mkdtempSync(join(tmpdir(), "cairn-warm-python-")));
     mkdirSync(join(dir, "work"));
     [warm, cold] = await Promise.all([LauncherSpawner.start({ python: PYTHON, pythonFork: true }), LauncherSpawner.start({ python: PYTHON, pythonFork: false })]);
