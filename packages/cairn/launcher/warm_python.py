@@ -16,7 +16,7 @@ A fork is used only where it cannot differ from an exec in what a script can rel
   (which this module applies) is set: the others (PYTHONHOME, PYTHONSAFEPATH,
   PYTHONHASHSEED, PYTHONIOENCODING, ...) are read once, when an interpreter starts;
 - the locale variables are the launcher's (the interpreter's encodings are fixed at its
-  start), and nothing the dynamic loader or libc reads at exec (LD_*, MALLOC_*, ...) is set;
+  start; in the C locale both coerce LC_CTYPE alike), and nothing the dynamic loader or libc reads at exec (LD_*, MALLOC_*, ...) is set;
 - no module already imported here is shadowed by a file in the script's folder or a
   PYTHONPATH folder, where `python3` would have found the task's own module first.
 
@@ -58,6 +58,11 @@ LOCALE_VARIABLES = ("LC_ALL", "LC_CTYPE", "LANG")
 # (The launcher imports this module from its own folder, which is on sys.path just then.)
 STDLIB_PATH = [entry for entry in sys.path if entry != os.path.dirname(os.path.abspath(__file__))]
 LAUNCHER_ENV = dict(os.environ)
+# A launcher started in the C locale (no LANG) had LC_CTYPE coerced to a UTF-8 locale at its
+# start (PEP 538), which also turned on UTF-8 mode (-I keeps PYTHONUTF8 from doing that).
+# The engine gives the launcher no LC_CTYPE of its own, so one there is the coercion's, and a
+# task in the same C locale gets it from python3 too.
+COERCED_LC_CTYPE = LAUNCHER_ENV.get("LC_CTYPE") if sys.flags.utf8_mode else None
 # What a fresh interpreter changes from the default signal dispositions it starts with: it
 # ignores SIGPIPE and SIGXFSZ and turns SIGINT into KeyboardInterrupt.
 IGNORED_SIGNALS = {signal.SIGPIPE, signal.SIGXFSZ}
@@ -94,8 +99,12 @@ def refusal(path, argv, env, cwd):
         if value and not (value.isascii() and value.isdigit()):
             # The interpreter reads such a value in its own way (C's strtol); not worth copying.
             return f"{name} is not a number"
+    started = environment_as_started(env)
+    if COERCED_LC_CTYPE is not None and "LC_CTYPE" in env:
+        # Set by the task, the same locale would not be coerced, nor UTF-8 mode on.
+        return "LC_CTYPE differs from the launcher's"
     for name in LOCALE_VARIABLES:
-        if env.get(name) != LAUNCHER_ENV.get(name):
+        if started.get(name) != LAUNCHER_ENV.get(name):
             return f"{name} differs from the launcher's"
     base = cwd if cwd is not None else os.getcwd()
     script = os.path.join(base, argv[1])
@@ -106,6 +115,14 @@ def refusal(path, argv, env, cwd):
     if shadowed is not None:
         return f"{shadowed[1]} would be imported instead of the standard library's {shadowed[0]}"
     return None
+
+
+def environment_as_started(env):
+    """`env` as a python3 started with it has it in os.environ: with the coerced LC_CTYPE,
+    where the launcher's locale was coerced (refusal makes sure the task's would be)."""
+    if COERCED_LC_CTYPE is None or "LC_CTYPE" in env:
+        return env
+    return {**env, "LC_CTYPE": COERCED_LC_CTYPE}
 
 
 def shadowed_module(base, script, pythonpath):
@@ -138,7 +155,7 @@ def prepare(argv, env, path):
 
     # clear() and update() go through unsetenv and putenv: the C environment changes too.
     os.environ.clear()
-    os.environ.update(env)
+    os.environ.update(environment_as_started(env))
     # The time module read TZ when the launcher imported it.
     time.tzset()
 

@@ -28,7 +28,13 @@ interface Outcome {
   usage: ResourceUsage | undefined;
 }
 
+/** Runs `command args` with the launcher's locale and TASK_PATH under `env`. */
 function run(spawner: LauncherSpawner, args: string[], env: Record<string, string>, cwd: string, command = "python3"): Promise<Outcome> {
+  return runWithEnv(spawner, args, { PATH: TASK_PATH, ...localeOf(process.env), ...env }, cwd, command);
+}
+
+/** Runs `command args` with exactly `env`. */
+function runWithEnv(spawner: LauncherSpawner, args: string[], env: Record<string, string>, cwd: string, command = "python3"): Promise<Outcome> {
   let stdout = "";
   let stderr = "";
   return new Promise((resolve, reject) => {
@@ -39,7 +45,7 @@ function run(spawner: LauncherSpawner, args: string[], env: Record<string, strin
     };
     spawner
       .spawn(
-        { command, args, env: { PATH: TASK_PATH, ...localeOf(process.env), ...env }, cwd },
+        { command, args, env, cwd },
         {
           output: (stream, chunk) => (stream === "stdout" ? (stdout += chunk.toString()) : (stderr += chunk.toString())),
           end: (end) => {
@@ -139,6 +145,28 @@ describe.skipIf(!existsSync(PYTHON))("python3 tasks forked from the launcher's w
     expect(execdExtra).toMatchObject({ warm: false });
   });
 
+  it("in the C locale, gives the script the coerced LC_CTYPE and UTF-8 mode python3 gives it", async () => {
+    // A launcher started without LANG (a service's environment) has its LC_CTYPE coerced at its start, as python3 has.
+    const lang = process.env.LANG;
+    delete process.env.LANG;
+    const inCLocale = await LauncherSpawner.start({ python: PYTHON, pythonFork: true }).finally(() => (process.env.LANG = lang));
+    try {
+      const probe = script("probe-c.py", PROBE);
+      const base = { PATH: TASK_PATH, PYTHONPATH: `${CONTEXT_LIBRARY_DIR}/python`, GREETING: "hi" };
+      const [forked, execd] = await Promise.all([runWithEnv(inCLocale, [probe], base, dir), runWithEnv(cold, [probe], base, dir)]);
+      expect([forked.forked, forked.exitCode, forked.stderr]).toEqual([true, 0, ""]);
+      expect([execd.forked, execd.exitCode]).toEqual([false, 0]);
+      const [forkedState] = forked.stdout.split("\n").map((line) => JSON.parse(line || "null") as unknown);
+      const [execdState] = execd.stdout.split("\n").map((line) => JSON.parse(line || "null") as unknown);
+      expect(forkedState).toEqual(execdState);
+      expect(forkedState).toMatchObject({ env: { LC_CTYPE: "C.UTF-8" } });
+      // Set by the task, the same name is no coercion (and no UTF-8 mode): an exec.
+      expect(await runWithEnv(inCLocale, [probe], { ...base, LC_CTYPE: "C.UTF-8" }, dir)).toMatchObject({ forked: false, execBecause: "LC_CTYPE differs from the launcher's" });
+    } finally {
+      await inCLocale.close();
+    }
+  });
+
   it("ends as python3 ends: exit codes, tracebacks, SystemExit messages, KeyboardInterrupt, atexit and threads", async () => {
     const cases: Array<[string, string, number]> = [
       ["exit3.py", "import sys\nprint('a')\nsys.exit(3)\n", 3],
@@ -155,7 +183,7 @@ describe.skipIf(!existsSync(PYTHON))("python3 tasks forked from the launcher's w
     ];
     for (const [name, source, exitCode] of cases) {
       // Once unbuffered as function tasks run, once with Python's own buffering.
-      for (const env of [{ PYTHONUNBUFFERED: "1" }, {}]) {
+      for (const env of [{ PYTHONUNBUFFERED: "1" }, {}] as Record<string, string>[]) {
         const outcome = await bothWays(script(name, source), env);
         expect(outcome.exitCode, name).toBe(exitCode);
       }
