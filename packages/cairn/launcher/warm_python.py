@@ -16,18 +16,23 @@ A fork is used only where it cannot differ from an exec in what a script can rel
   (which this module applies) is set: the others (PYTHONHOME, PYTHONSAFEPATH,
   PYTHONHASHSEED, PYTHONIOENCODING, ...) are read once, when an interpreter starts;
 - the locale variables are the launcher's (the interpreter's encodings are fixed at its
-  start; in the C locale both coerce LC_CTYPE alike), and nothing the dynamic loader or libc reads at exec (LD_*, MALLOC_*, ...) is set;
+  start; in the C locale both coerce LC_CTYPE alike), and nothing the dynamic loader or
+  libc reads at exec (LD_*, MALLOC_*, ...) is set;
 - no module already imported here is shadowed by a file in the script's folder or a
   PYTHONPATH folder, where `python3` would have found the task's own module first.
 
-What stays different, by design: the modules the launcher imported stay imported. They
-are standard-library modules only, imported from the standard library's own folders,
-which a fresh interpreter would import from the same files (the shadowing check above
-makes sure); their state is what importing them leaves (the launcher creates no threads,
-registers no atexit or fork handlers, and keeps nothing in them). The hash seed of str
-and bytes is the launcher's for every forked task (each exec'd python3 draws its own;
-PYTHONHASHSEED in a task's environment means an exec). And /proc/PID/cmdline shows the
-launcher's command line.
+What stays different, by design (docs/engine-design.md, "The warm Python interpreter"):
+- the modules the launcher imported stay imported. They are standard-library modules
+  only, imported from the standard library's own folders, which a fresh interpreter would
+  import from the same files (the shadowing check above makes sure); their state is what
+  importing them leaves (the launcher creates no threads, registers no atexit or fork
+  handlers, and keeps nothing in them);
+- the hash seed of str and bytes is the launcher's for every forked task (each exec'd
+  python3 draws its own; PYTHONHASHSEED in a task's environment means an exec);
+- the script's frame has the launcher's frames above it: tracebacks leave them out, but
+  traceback.print_stack() and inspect.stack() show them;
+- the launcher's objects are frozen (gc.freeze), so gc.get_objects() does not list them;
+- /proc/PID/cmdline shows the launcher's command line.
 """
 
 import builtins
@@ -46,7 +51,7 @@ from importlib.machinery import SourceFileLoader
 # per task on the development machines).
 import importlib.util  # noqa: F401
 
-# Applied by become_script, as the interpreter applies them at its start.
+# Applied by prepare, as the interpreter applies them at its start.
 APPLIED_PYTHON_VARIABLES = {"PYTHONPATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
 # Read by glibc's loader or allocator when a program is exec'd, never after.
 EXEC_TIME_PREFIXES = ("LD_", "MALLOC_", "GLIBC_", "GCONV_PATH", "LOCPATH")
@@ -251,7 +256,8 @@ def leave_with(error, main):
 
     def report(kind, value, _traceback_through_the_launcher):
         sys.excepthook = hook
-        # The default hook prints the exception's own __traceback__, which raising it again added the launcher's frames to.
+        # The default hook prints the exception's own __traceback__, to which raising it
+        # again added the launcher's frames.
         value.__traceback__ = traceback
         sys.last_type, sys.last_value, sys.last_traceback = kind, value, traceback
         hook(kind, value, traceback)

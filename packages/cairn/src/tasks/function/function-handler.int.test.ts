@@ -256,7 +256,8 @@ describe.skipIf(!existsSync("/usr/bin/python3"))("python function tasks on the h
     process.env.PATH = "/usr/bin:/bin";
   });
   afterAll(() => {
-    process.env.PATH = path;
+    if (path === undefined) delete process.env.PATH;
+    else process.env.PATH = path;
   });
 
   it("inputs and outputs through the context library, and stdout lines", async () => {
