@@ -218,6 +218,12 @@ describe.skipIf(!existsSync(PYTHON))("python3 tasks forked from the launcher's w
     expect(outcome.stdout).toBe("forked child\nspawned\n(0, 0, '__mp_main__')\n");
   });
 
+  it("runs many forked tasks at once, each with its own output and exit code", async () => {
+    const source = "import sys, time\nn = int(sys.argv[0].rsplit('-', 1)[1].split('.')[0])\ntime.sleep((30 - n) / 200)\nprint(f'out {n}')\nprint(f'err {n}', file=sys.stderr)\nsys.exit(n % 7)\n";
+    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, n) => run(warm, [script(`many-${n}.py`, source)], {}, dir)));
+    expect(outcomes.map((o) => [o.forked, o.exitCode, o.stdout, o.stderr])).toEqual(Array.from({ length: 30 }, (_, n) => [true, n % 7, `out ${n}\n`, `err ${n}\n`]));
+  });
+
   it("reports what the forked process used (wait4)", async () => {
     const outcome = await bothWays(script("fib.py", "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\nprint(fib(24))\n"));
     expect(outcome.stdout).toBe("46368\n");
