@@ -7,8 +7,9 @@
  *
  * Configuration comes from the environment through loadConfig (CAIRN_DATA_DIR,
  * CAIRN_PORT=0, CAIRN_ADMIN_PASSWORD, CAIRN_DATABASE_URL, ...). Prints one JSON line
- * `{"url": ...}` once it listens; when its standard input ends (or on SIGTERM) it stops,
- * prints `{"maxRssKb": ...}` and exits.
+ * `{"url": ...}` once it listens; for each line `cpu` on its standard input it prints
+ * `{"cpuMicros": ...}`, the CPU time (user + system) it has used so far; when its standard
+ * input ends (or on SIGTERM) it stops, prints `{"maxRssKb": ...}` and exits.
  *
  * The server module is imported at run time, not compiled against, so that the suite
  * still builds, and says "API not available", while the API does not build.
@@ -31,6 +32,10 @@ export interface ServerStopped {
   maxRssKb: number;
 }
 
+export interface ServerCpu {
+  cpuMicros: number;
+}
+
 async function main(): Promise<void> {
   const module = (await import(START_SERVER_MODULE.href)) as Partial<ServerModule>;
   if (typeof module.startServer !== "function") throw new Error(`${fileURLToPath(START_SERVER_MODULE)} exports no startServer`);
@@ -42,8 +47,17 @@ async function main(): Promise<void> {
     (stopping ??= server.close().then(() => {
       process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS } satisfies ServerStopped) + "\n", () => process.exit(0));
     }));
+  let pending = "";
+  process.stdin.setEncoding("utf8").on("data", (chunk: string) => {
+    const lines = (pending + chunk).split("\n");
+    pending = lines.pop()!;
+    for (const line of lines) {
+      if (line.trim() !== "cpu") continue;
+      const { user, system } = process.cpuUsage();
+      process.stdout.write(JSON.stringify({ cpuMicros: user + system } satisfies ServerCpu) + "\n");
+    }
+  });
   process.stdin.on("end", () => void stop());
-  process.stdin.resume();
   process.once("SIGTERM", () => void stop());
 }
 
