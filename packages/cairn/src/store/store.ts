@@ -1,7 +1,7 @@
 import type { ExecutionId, RunId } from "../ids.js";
 import type { ResourceUsage } from "../runtimes/runtime.js";
 import type { ImageCatalog } from "./image-catalog.js";
-import type { ServiceStore } from "./service-store.js";
+import type { GroupAccessRecord, ServiceStore } from "./service-store.js";
 
 /**
  * Cairn's one storage interface. It exposes operations, never connections or
@@ -120,6 +120,12 @@ export interface Store {
   commit(batch: StateBatch): Promise<void>;
 
   getRun(uuid: RunId): Promise<RunRecord | undefined>;
+  /**
+   * The group, the user's membership and the group's run `runUuid`, in one read: what
+   * every request about a run checks. Undefined unless the group and the membership
+   * exist; `run` undefined when the group has no run by that uuid.
+   */
+  getGroupAccessWithRun(groupId: string, username: string, runUuid: string): Promise<(GroupAccessRecord & { run: RunRecord | undefined }) | undefined>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   /** Runs that are not terminal: what recovery has to finish after a restart. */
   listUnfinishedRuns(): Promise<RunRecord[]>;

@@ -9,7 +9,7 @@ import type { ExecutionRecord, ExecutionStatus, RunRecord, RunStatus } from "../
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { receiveEventUpload } from "../event-upload.js";
-import { accessGroup, type GroupAccess } from "../group-access.js";
+import { accessGroupRun, type GroupAccess } from "../group-access.js";
 import { principalOf, type Principal } from "../principal.js";
 import { idSchema } from "./groups.js";
 import { loadPipeline } from "./pipelines.js";
@@ -215,8 +215,7 @@ export async function loadRun(
   principal: Principal,
   params: { group_id: string; pipeline_id: string; run_uuid: string },
 ): Promise<{ access: GroupAccess; run: RunRecord }> {
-  const access = await accessGroup(ctx.store.service, principal, params.group_id);
-  const run = await ctx.store.getRun(params.run_uuid as RunId);
+  const { run, ...access } = await accessGroupRun(ctx.store, principal, params.group_id, params.run_uuid);
   // A run of another group or pipeline is "not found" here, like one that does not exist.
   if (!run || run.groupId !== access.group.id || run.pipelineId !== params.pipeline_id) throw new NotFoundError("run", params.run_uuid);
   if (principal.scope && principal.scope.runUuid !== run.uuid) throw new NotFoundError("run", params.run_uuid);
