@@ -34,6 +34,15 @@ export async function accessGroupRun(store: Store, principal: Principal, groupId
   return { ...admit(found, groupId, "member"), run: found?.run };
 }
 
+/**
+ * accessGroup's verdict on a membership read elsewhere (with the caller's token, say):
+ * the same 404 and 403 for the same reasons.
+ */
+export function admitToGroup(principal: Principal, groupId: string, found: GroupAccess | undefined, needs: MemberRole = "member"): GroupAccess {
+  refuseOutOfScope(principal, groupId);
+  return admit(found, groupId, needs);
+}
+
 /** A run's token reaches its own group only. */
 function refuseOutOfScope(principal: Principal, groupId: string): void {
   if (principal.scope && principal.scope.groupId !== groupId) throw new NotFoundError("group", groupId);

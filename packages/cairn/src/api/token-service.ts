@@ -3,6 +3,7 @@ import { CairnError } from "../errors.js";
 import { TokenVerifier } from "../auth/token-verifier.js";
 import { issueToken, type TokenClaims } from "../auth/tokens.js";
 import type { DataKey } from "../secrets/key-ring.js";
+import type { TokenRef, TokenStanding } from "../store/service-store.js";
 import { TERMINAL_RUN_STATUSES, type RunStatus, type Store } from "../store/store.js";
 import type { TokenService } from "./api-context.js";
 import type { Principal } from "./principal.js";
@@ -39,15 +40,20 @@ export class SignedTokenService implements TokenService {
   }
 
   async authenticate(token: string): Promise<Principal> {
-    let claims: Readonly<TokenClaims>;
+    const claims = this.verify(token);
+    return this.admit(claims, await this.store.service.getTokenStanding(tokenRefOf(claims)));
+  }
+
+  verify(token: string): Readonly<TokenClaims> {
     try {
-      claims = this.#verifier.verify(token);
+      return this.#verifier.verify(token);
     } catch (err) {
       const reason = (err as { problem?: string }).problem === "expired" ? "the token has expired; log in again" : "the token is not valid";
       throw new CairnError("unauthenticated", reason, { cause: err });
     }
-    const runUuid = claims.kind === "run" ? claims.run : undefined;
-    const { revoked, user, runStatus } = await this.store.service.getTokenStanding(claims.jti, claims.sub, runUuid);
+  }
+
+  admit(claims: Readonly<TokenClaims>, { revoked, user, runStatus }: TokenStanding): Principal {
     if (revoked) throw new CairnError("unauthenticated", "the token was revoked; log in again");
     if (claims.kind === "run" && (runStatus === undefined || TERMINAL_RUN_STATUSES.includes(runStatus as RunStatus))) {
       throw new CairnError("unauthenticated", "the token belonged to a run that has ended");
@@ -70,4 +76,9 @@ export class SignedTokenService implements TokenService {
     const token = issueToken(this.key, claims, ttlSeconds);
     return { token, expiresAt: Date.now() + ttlSeconds * 1000 };
   }
+}
+
+/** What the database knows the token by. */
+export function tokenRefOf(claims: Readonly<TokenClaims>): TokenRef {
+  return { jti: claims.jti, login: claims.sub, runUuid: claims.kind === "run" ? claims.run : undefined };
 }

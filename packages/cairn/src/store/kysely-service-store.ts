@@ -27,6 +27,7 @@ import type {
   ServiceStore,
   SystemRecord,
   SystemSettings,
+  TokenRef,
   TokenStanding,
   UserRecord,
 } from "./service-store.js";
@@ -347,8 +348,8 @@ export class KyselyServiceStore implements ServiceStore {
     return row !== undefined;
   }
 
-  getTokenStanding(jti: string, login: string, runUuid: string | undefined): Promise<TokenStanding> {
-    return this.read("checking a token", () => this.#access.tokenStanding(jti, login, runUuid));
+  getTokenStanding(token: TokenRef): Promise<TokenStanding> {
+    return this.read("checking a token", () => this.#access.tokenStanding(token));
   }
 
   private async read<T>(action: string, query: () => Promise<T>): Promise<T> {

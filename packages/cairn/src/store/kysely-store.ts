@@ -18,7 +18,7 @@ import {
 import type { Database } from "./schema.js";
 import { toStorageError } from "./storage-error.js";
 import type { StoreDialect } from "./store-dialect.js";
-import type { GroupAccessRecord } from "./service-store.js";
+import type { GroupAccessRecord, TokenRef } from "./service-store.js";
 import type {
   ExecutionRecord,
   LogLine,
@@ -27,6 +27,7 @@ import type {
   RunStatus,
   StateBatch,
   Store,
+  TokenRunAccess,
 } from "./store.js";
 
 const UNFINISHED_RUN_STATUSES: RunStatus[] = ["queued", "running"];
@@ -106,6 +107,10 @@ export class KyselyStore implements Store {
 
   getGroupAccessWithRun(groupId: string, username: string, runUuid: string): Promise<(GroupAccessRecord & { run: RunRecord | undefined }) | undefined> {
     return this.#read("reading a group member and a run", () => this.#access.groupAccessWithRun(groupId, username, runUuid));
+  }
+
+  getTokenRunAccess(token: TokenRef, groupId: string, runUuid: string): Promise<TokenRunAccess> {
+    return this.#read("checking a token, a group member and a run", () => this.#access.tokenRunAccess(token, groupId, runUuid));
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {

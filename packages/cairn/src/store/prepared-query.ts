@@ -25,7 +25,7 @@ class Placeholder {
 /** `p("name")` inside `build`: a value bound at each call. Typed as the value it stands for. */
 export type Param<P> = <K extends keyof P & string>(name: K) => P[K];
 
-export function preparedQuery<P extends Record<string, unknown>, O>(db: Kysely<any>, build: (p: Param<P>) => Compilable<O>): PreparedQuery<P, O> {
+export function preparedQuery<P extends object, O>(db: Kysely<any>, build: (p: Param<P>) => Compilable<O>): PreparedQuery<P, O> {
   const compiled = build(((name: string) => new Placeholder(name)) as Param<P>).compile();
   // Each parameter position is filled from the values at each call; a constant the
   // builder parameterised (a limit, say) keeps its value.
@@ -34,7 +34,7 @@ export function preparedQuery<P extends Record<string, unknown>, O>(db: Kysely<a
   return {
     sql: compiled.sql,
     async execute(values: P): Promise<O[]> {
-      const parameters = slots.map((name, i) => (name === undefined ? constants[i] : values[name]));
+      const parameters = slots.map((name, i) => (name === undefined ? constants[i] : values[name as keyof P]));
       const query: CompiledQuery<O> = { query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters };
       return (await db.executeQuery(query)).rows;
     },

@@ -37,6 +37,13 @@ export interface GroupAccessRecord {
   member: MemberRecord;
 }
 
+/** The token a request carries, as far as the database is concerned: its id, its user, and for a run's token its run. */
+export interface TokenRef {
+  jti: string;
+  login: string;
+  runUuid: string | undefined;
+}
+
 /** What authenticating a token asks of the database beyond its signature, read at once. */
 export interface TokenStanding {
   revoked: boolean;
@@ -197,5 +204,5 @@ export interface ServiceStore {
   revokeToken(jti: string, expiresAt: number): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;
   /** Revoked or not, the user, and for a run's token the run's status, in one read. */
-  getTokenStanding(jti: string, login: string, runUuid: string | undefined): Promise<TokenStanding>;
+  getTokenStanding(token: TokenRef): Promise<TokenStanding>;
 }
