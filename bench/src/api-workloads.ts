@@ -63,6 +63,8 @@ export interface ServerProcess {
 export interface ServerOptions {
   scratch: string;
   env: NodeJS.ProcessEnv;
+  /** Not Cairn: the bare Fastify server answering every GET with this body (server-child.ts). */
+  ceilingBody?: string;
   /** A postgres:// URL; SQLite in the data dir otherwise. */
   databaseUrl?: string;
   /** Flags for node itself, e.g. `--cpu-prof`. */
@@ -81,6 +83,7 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
       CAIRN_ALLOW_HOST_RUNTIME: "1",
       CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD,
       ...(options.databaseUrl !== undefined ? { CAIRN_DATABASE_URL: options.databaseUrl } : {}),
+      ...(options.ceilingBody !== undefined ? { CAIRN_BENCH_CEILING_BODY: options.ceilingBody } : {}),
     },
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -231,6 +234,25 @@ export async function measureApiRead(client: ApiClient, path: string, seconds: n
   };
 }
 
+/**
+ * What the machine allows this load generator: autocannon, as api-read runs it, against
+ * a bare Fastify server (server-child.ts) answering the answer api-read got, byte for
+ * byte, in a process of its own. Cairn cannot be faster than this on the same machine.
+ */
+async function measureCeiling(client: ApiClient, path: string, plan: ApiPlan, options: Omit<ServerOptions, "databaseUrl">): Promise<{ read: ReadThroughput }> {
+  const answer = await fetch(client.baseUrl + path, { headers: client.headers });
+  const body = await answer.text();
+  if (answer.status !== 200) throw new BenchError(`api-read ceiling: GET ${path} answered ${answer.status}: ${body.slice(0, 300)}`);
+  const ceiling = await startServerProcess({ ...options, ceilingBody: body });
+  try {
+    const bare = new ApiClient(ceiling.url, client.token);
+    await measureApiRead(bare, path, 1, plan.connections);
+    return { read: await measureApiRead(bare, path, plan.readSeconds, plan.connections, ceiling) };
+  } finally {
+    await ceiling.stop();
+  }
+}
+
 export interface ApiStoreSession {
   store: "sqlite" | "postgresql";
   databaseUrl?: string;
@@ -293,6 +315,24 @@ export async function runApiSession(
         load: load(),
         what: `GET a run's status, ${plan.connections} connections, ${plan.readSeconds} s; server CPU ${serverCpu} µs/request`,
       });
+      if (session.store === "sqlite") {
+        const ceiling = await measureCeiling(client, trigger.runPath, plan, options);
+        log(
+          `api-read ceiling (a bare Fastify route answering the same bytes): ${ceiling.read.requestsPerSecond.toFixed(0)} requests/s, ` +
+            `median ${ceiling.read.medianMs} ms, p99 ${ceiling.read.p99Ms} ms; CPU per request: server ${(ceiling.read.serverCpuMicrosPerRequest ?? 0).toFixed(0)} µs, ` +
+            `autocannon ${ceiling.read.loadGeneratorCpuMicrosPerRequest.toFixed(0)} µs`,
+        );
+        rows.push({
+          workload: "api-read ceiling",
+          store: "none",
+          samples: ceiling.read.requests,
+          medianMs: ceiling.read.medianMs,
+          p99Ms: ceiling.read.p99Ms,
+          requestsPerSecond: ceiling.read.requestsPerSecond,
+          load: load(),
+          what: `a bare Fastify route answering the same bytes, same autocannon; server CPU ${(ceiling.read.serverCpuMicrosPerRequest ?? 0).toFixed(0)} µs/request (peak RSS: Cairn's)`,
+        });
+      }
     }
   } catch (err) {
     failure = err;

@@ -13,8 +13,13 @@
  *
  * The server module is imported at run time, not compiled against, so that the suite
  * still builds, and says "API not available", while the API does not build.
+ *
+ * With CAIRN_BENCH_CEILING_BODY set it is not Cairn but the ceiling api-read is compared
+ * with: a bare Fastify server (no plugins, no hooks, no schemas) answering every GET
+ * with that body as JSON, under the same protocol.
  */
 import { fileURLToPath } from "node:url";
+import Fastify from "fastify";
 import { loadConfig, type CairnConfig } from "../../packages/cairn/dist/index.js";
 
 /** What the suite uses of packages/cairn/src/api/start-server.ts. */
@@ -36,10 +41,22 @@ export interface ServerCpu {
   cpuMicros: number;
 }
 
-async function main(): Promise<void> {
+async function startCairn(): Promise<{ url: string; close(): Promise<void> }> {
   const module = (await import(START_SERVER_MODULE.href)) as Partial<ServerModule>;
   if (typeof module.startServer !== "function") throw new Error(`${fileURLToPath(START_SERVER_MODULE)} exports no startServer`);
-  const server = await module.startServer(loadConfig());
+  return module.startServer(loadConfig());
+}
+
+async function startCeiling(body: string): Promise<{ url: string; close(): Promise<void> }> {
+  const app = Fastify({ logger: false });
+  app.get("/*", async (_request, reply) => reply.type("application/json; charset=utf-8").send(body));
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  return { url, close: () => app.close() };
+}
+
+async function main(): Promise<void> {
+  const ceilingBody = process.env.CAIRN_BENCH_CEILING_BODY;
+  const server = ceilingBody === undefined ? await startCairn() : await startCeiling(ceilingBody);
   process.stdout.write(JSON.stringify({ url: server.url } satisfies ServerReady) + "\n");
 
   let stopping: Promise<void> | undefined;
