@@ -150,7 +150,7 @@ export function runRoutes(app: ApiApp, ctx: ApiContext): void {
     },
   );
 
-  // Clients poll this one (the CLI follows a run by it): one query answers it, token included.
+  // Clients poll this one to follow a run: one query answers it, token included.
   app.get(
     "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid",
     { config: { standingInHandler: true }, schema: { params: runParams, response: { 200: envelopeSchema(runSchema) } } },
