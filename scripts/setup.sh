@@ -6,7 +6,8 @@
 #   scripts/setup.sh --test   also what the test suite needs: PostgreSQL's server binaries,
 #                             OpenSSH's server (SFTP archives), OpenStack Swift and memcached
 #                             (S3 archives), git, Debian's docker-registry and htpasswd (image
-#                             builds), and the function runtime image (Debian with python3 and node)
+#                             builds), Debian's dockerd (docker.io: the Docker Engine tests start
+#                             a private one), and the function runtime image (Debian with python3 and node)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for_tests=false
@@ -66,8 +67,10 @@ if $for_tests; then
   command -v git >/dev/null || missing+=(git)
   [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
+  # The Docker Engine tests start their own dockerd (20.10) on a private socket; installing starts none.
+  [ -x /usr/sbin/dockerd ] || missing+=(docker.io)
   if [ ${#missing[@]} -gt 0 ]; then
-    step "installing ${missing[*]} (the image build tests run a private git server and registry)"
+    step "installing ${missing[*]} (the image build tests run a private git server, registry and dockerd)"
     bash scripts/apt-install.sh "${missing[@]}"
   fi
   bash scripts/build-runtime-image.sh

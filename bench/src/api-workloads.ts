@@ -11,7 +11,7 @@ import { ADMIN_LOGIN, API_PREFIX, ApiClient, TERMINAL_RUN_STATUSES, type Executi
 import { BenchError } from "./measure.js";
 import { hostFunctionTask, pipelineFor } from "./pipeline.js";
 import type { ApiRow } from "./report.js";
-import type { ServerReady, ServerStopped } from "./server-child.js";
+import type { ServerCpu, ServerReady, ServerStopped } from "./server-child.js";
 import { percentile } from "./stats.js";
 
 /**
@@ -54,6 +54,8 @@ export function apiBlocker(): string | undefined {
 
 export interface ServerProcess {
   url: string;
+  /** CPU time (user + system) the server's process has used so far, in µs. */
+  cpuMicros(): Promise<number>;
   /** Stops the server; resolves with its peak RSS in kB. */
   stop(): Promise<number>;
 }
@@ -61,6 +63,8 @@ export interface ServerProcess {
 export interface ServerOptions {
   scratch: string;
   env: NodeJS.ProcessEnv;
+  /** Not Cairn: the bare Fastify server answering every GET with this body (server-child.ts). */
+  ceilingBody?: string;
   /** A postgres:// URL; SQLite in the data dir otherwise. */
   databaseUrl?: string;
   /** Flags for node itself, e.g. `--cpu-prof`. */
@@ -79,6 +83,7 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
       CAIRN_ALLOW_HOST_RUNTIME: "1",
       CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD,
       ...(options.databaseUrl !== undefined ? { CAIRN_DATABASE_URL: options.databaseUrl } : {}),
+      ...(options.ceilingBody !== undefined ? { CAIRN_BENCH_CEILING_BODY: options.ceilingBody } : {}),
     },
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -115,6 +120,10 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
     let stopped: Promise<number> | undefined;
     return {
       url: ready.url,
+      cpuMicros: async () => {
+        child.stdin.write("cpu\n");
+        return (await nextMessage<ServerCpu>("cpuMicros", 10_000)).cpuMicros;
+      },
       stop: () =>
         (stopped ??= (async () => {
           child.stdin.end();
@@ -192,20 +201,56 @@ export interface ReadThroughput {
   requests: number;
   medianMs: number;
   p99Ms: number;
+  /**
+   * CPU time per request of the server's process and of the load generator (this
+   * process), in µs: what a request costs, which another process's load on the machine
+   * changes much less than the rate. 5,000 requests/s on one core leaves 200 µs each.
+   */
+  serverCpuMicrosPerRequest?: number;
+  loadGeneratorCpuMicrosPerRequest: number;
 }
 
-/** autocannon against GET `path` with the client's token; a non-2xx answer or an error fails the measurement. */
-export async function measureApiRead(client: ApiClient, path: string, seconds: number, connections: number): Promise<ReadThroughput> {
+/**
+ * autocannon against GET `path` with the client's token; a non-2xx answer or an error
+ * fails the measurement. With `server`, its CPU time per request too.
+ */
+export async function measureApiRead(client: ApiClient, path: string, seconds: number, connections: number, server?: ServerProcess): Promise<ReadThroughput> {
+  const serverBefore = await server?.cpuMicros();
+  const ownBefore = process.cpuUsage();
   const result = await autocannon({ url: client.baseUrl + path, connections, duration: seconds, headers: client.headers });
+  const own = process.cpuUsage(ownBefore);
+  const serverMicros = server && serverBefore !== undefined ? (await server.cpuMicros()) - serverBefore : undefined;
   if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0) {
     throw new BenchError(`api-read: ${result.errors} errors, ${result.timeouts} timeouts and ${result.non2xx} non-2xx answers of ${result.requests.total} (GET ${path})`);
   }
+  const requests = Math.max(1, result.requests.total);
   return {
     requestsPerSecond: result.requests.total / result.duration,
     requests: result.requests.total,
     medianMs: result.latency.p50,
     p99Ms: result.latency.p99,
+    ...(serverMicros !== undefined ? { serverCpuMicrosPerRequest: serverMicros / requests } : {}),
+    loadGeneratorCpuMicrosPerRequest: (own.user + own.system) / requests,
   };
+}
+
+/**
+ * What the machine allows this load generator: autocannon, as api-read runs it, against
+ * a bare Fastify server (server-child.ts) answering the answer api-read got, byte for
+ * byte, in a process of its own. Cairn cannot be faster than this on the same machine.
+ */
+async function measureCeiling(client: ApiClient, path: string, plan: ApiPlan, options: Omit<ServerOptions, "databaseUrl">): Promise<{ read: ReadThroughput }> {
+  const answer = await fetch(client.baseUrl + path, { headers: client.headers });
+  const body = await answer.text();
+  if (answer.status !== 200) throw new BenchError(`api-read ceiling: GET ${path} answered ${answer.status}: ${body.slice(0, 300)}`);
+  const ceiling = await startServerProcess({ ...options, ceilingBody: body });
+  try {
+    const bare = new ApiClient(ceiling.url, client.token);
+    await measureApiRead(bare, path, 1, plan.connections);
+    return { read: await measureApiRead(bare, path, plan.readSeconds, plan.connections, ceiling) };
+  } finally {
+    await ceiling.stop();
+  }
 }
 
 export interface ApiStoreSession {
@@ -254,8 +299,12 @@ export async function runApiSession(
       // A short unmeasured round first: the server's JIT and autocannon's connections warm up.
       await measureApiRead(client, trigger.runPath, 1, plan.connections);
       loadStart = loadavg()[0]!;
-      const read = await measureApiRead(client, trigger.runPath, plan.readSeconds, plan.connections);
-      log(`api-read (${session.store}): ${read.requestsPerSecond.toFixed(0)} requests/s, median ${read.medianMs} ms, p99 ${read.p99Ms} ms`);
+      const read = await measureApiRead(client, trigger.runPath, plan.readSeconds, plan.connections, server);
+      const serverCpu = (read.serverCpuMicrosPerRequest ?? 0).toFixed(0);
+      log(
+        `api-read (${session.store}): ${read.requestsPerSecond.toFixed(0)} requests/s, median ${read.medianMs} ms, p99 ${read.p99Ms} ms; ` +
+          `CPU per request: server ${serverCpu} µs, autocannon ${read.loadGeneratorCpuMicrosPerRequest.toFixed(0)} µs`,
+      );
       rows.push({
         workload: "api-read",
         store: session.store,
@@ -264,8 +313,26 @@ export async function runApiSession(
         p99Ms: read.p99Ms,
         requestsPerSecond: read.requestsPerSecond,
         load: load(),
-        what: `GET a run's status, ${plan.connections} connections, ${plan.readSeconds} s`,
+        what: `GET a run's status, ${plan.connections} connections, ${plan.readSeconds} s; server CPU ${serverCpu} µs/request`,
       });
+      if (session.store === "sqlite") {
+        const ceiling = await measureCeiling(client, trigger.runPath, plan, options);
+        log(
+          `api-read ceiling (a bare Fastify route answering the same bytes): ${ceiling.read.requestsPerSecond.toFixed(0)} requests/s, ` +
+            `median ${ceiling.read.medianMs} ms, p99 ${ceiling.read.p99Ms} ms; CPU per request: server ${(ceiling.read.serverCpuMicrosPerRequest ?? 0).toFixed(0)} µs, ` +
+            `autocannon ${ceiling.read.loadGeneratorCpuMicrosPerRequest.toFixed(0)} µs`,
+        );
+        rows.push({
+          workload: "api-read ceiling",
+          store: "none",
+          samples: ceiling.read.requests,
+          medianMs: ceiling.read.medianMs,
+          p99Ms: ceiling.read.p99Ms,
+          requestsPerSecond: ceiling.read.requestsPerSecond,
+          load: load(),
+          what: `a bare Fastify route answering the same bytes, same autocannon; server CPU ${(ceiling.read.serverCpuMicrosPerRequest ?? 0).toFixed(0)} µs/request (peak RSS: Cairn's)`,
+        });
+      }
     }
   } catch (err) {
     failure = err;

@@ -9,7 +9,7 @@ import { promisify } from "node:util";
  * A real OCI registry for tests: Debian's `docker-registry` (distribution 2.8) on a free
  * loopback port, plain HTTP, storage in a temp folder, basic auth from an htpasswd file
  * (bcrypt entries, as the registry accepts no other hash; written by apache2-utils'
- * `htpasswd -B`). Stopped by its PID.
+ * `htpasswd -B`), or with `auth: false` open to anyone. Stopped by its PID.
  */
 
 const run = promisify(execFile);
@@ -26,7 +26,7 @@ export interface TestRegistry {
   close(): Promise<void>;
 }
 
-export async function startRegistry(options: { username?: string; password?: string } = {}): Promise<TestRegistry> {
+export async function startRegistry(options: { username?: string; password?: string; auth?: boolean } = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), "cairn-registry-"));
   const username = options.username ?? "pusher";
   const password = options.password ?? `pw-${Math.random().toString(36).slice(2)}`;
@@ -46,10 +46,7 @@ export async function startRegistry(options: { username?: string; password?: str
     `  addr: 127.0.0.1:${port}`,
     // Uploads are signed with it; a fixed one keeps the log free of its warning.
     `  secret: ${Math.random().toString(36).slice(2)}`,
-    "auth:",
-    "  htpasswd:",
-    "    realm: cairn-test-registry",
-    `    path: ${join(dir, "htpasswd")}`,
+    ...(options.auth === false ? [] : ["auth:", "  htpasswd:", "    realm: cairn-test-registry", `    path: ${join(dir, "htpasswd")}`]),
   ].join("\n");
   await writeFile(join(dir, "config.yml"), config + "\n");
   const child = spawn(DOCKER_REGISTRY, ["serve", join(dir, "config.yml")], { stdio: ["ignore", "ignore", "pipe"] });

@@ -72,3 +72,11 @@ describe("loadConfig: image builds", () => {
     expect(() => loadConfig({}, { CAIRN_INSECURE_REGISTRIES: "http://reg:5000" })).toThrow(/CAIRN_INSECURE_REGISTRIES takes registry hosts .* got 'http:\/\/reg:5000'/);
   });
 });
+
+describe("loadConfig: the host runtime", () => {
+  it("forks python3 tasks from the warm interpreter unless CAIRN_PYTHON_FORK turns it off", () => {
+    expect(loadConfig({}, { CAIRN_DATA_DIR: "/d" }).pythonFork).toBe(true);
+    expect(loadConfig({}, { CAIRN_DATA_DIR: "/d", CAIRN_PYTHON_FORK: "0" }).pythonFork).toBe(false);
+    expect(() => loadConfig({}, { CAIRN_PYTHON_FORK: "maybe" })).toThrow(/CAIRN_PYTHON_FORK must be 1\/0, true\/false, yes\/no or on\/off, got 'maybe'/);
+  });
+});

@@ -18,6 +18,8 @@ export interface CairnConfig {
   podmanSocket: string;
   /** Whether pipelines may choose `execution_profile.runtime: host`. */
   allowHostRuntime: boolean;
+  /** Host-runtime `python3 SCRIPT.py` processes start as forks of the launcher's warm interpreter where that equals an exec (CAIRN_PYTHON_FORK, default on). */
+  pythonFork: boolean;
   /** Most task attempts running at once. */
   maxParallelTasks: number;
   /** Container image per function runtime family. */
@@ -65,6 +67,7 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     dockerHost: overrides.dockerHost ?? nonEmpty(env.CAIRN_DOCKER_HOST) ?? nonEmpty(env.DOCKER_HOST),
     podmanSocket: overrides.podmanSocket ?? env.CAIRN_PODMAN_SOCKET ?? join(dataDir, "podman", "podman.sock"),
     allowHostRuntime: overrides.allowHostRuntime ?? parseBool("CAIRN_ALLOW_HOST_RUNTIME", env.CAIRN_ALLOW_HOST_RUNTIME, false),
+    pythonFork: overrides.pythonFork ?? parseBool("CAIRN_PYTHON_FORK", env.CAIRN_PYTHON_FORK, true),
     maxParallelTasks: overrides.maxParallelTasks ?? parsePositiveInt("CAIRN_MAX_PARALLEL_TASKS", env.CAIRN_MAX_PARALLEL_TASKS, 4),
     functionImages: overrides.functionImages ?? {
       python: env.CAIRN_FUNCTION_IMAGE_PYTHON ?? "docker.io/library/python:3.12-slim",

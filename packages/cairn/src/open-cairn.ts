@@ -45,7 +45,7 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
   });
   // Leftovers cost disk, not correctness: a failed sweep is reported, and Cairn starts anyway.
   await workDirs.sweep(store).catch((err: unknown) => process.emitWarning(`sweeping ended runs' working folders: ${String(err)}`, "CairnWorkDirs"));
-  const host = new HostRuntime();
+  const host = new HostRuntime({ launcher: { pythonFork: config.pythonFork } });
   let container: Promise<Runtime> | undefined;
   let images: Promise<ImageEngine> | undefined;
   const runtimes: Runtimes = {

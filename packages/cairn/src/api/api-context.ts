@@ -4,6 +4,8 @@ import type { SystemConnector } from "../archives/system-connector.js";
 import type { CairnConfig } from "../config.js";
 import type { Engine } from "../engine/engine.js";
 import type { ImageEngine } from "../images/image-engine.js";
+import type { TokenClaims } from "../auth/tokens.js";
+import type { TokenStanding } from "../store/service-store.js";
 import type { Store } from "../store/store.js";
 import type { Principal } from "./principal.js";
 
@@ -22,6 +24,10 @@ export interface TokenService {
   issueRunToken(login: string, groupId: string, runUuid: string): Promise<{ token: string; expiresAt: number }>;
   /** The caller the token names; throws `unauthenticated` for a bad, expired or revoked token. */
   authenticate(token: string): Promise<Principal>;
+  /** authenticate in two steps, for a caller that reads the token's standing with other rows: the signature and expiry... */
+  verify(token: string): Readonly<TokenClaims>;
+  /** ...then the caller the claims name, given what the database says of the token; throws as authenticate does. */
+  admit(claims: Readonly<TokenClaims>, standing: TokenStanding): Principal;
   revoke(principal: Principal): Promise<void>;
 }
 

@@ -3,11 +3,12 @@ import formbody from "@fastify/formbody";
 import multipart from "@fastify/multipart";
 import swagger, { type SwaggerTransformObject } from "@fastify/swagger";
 import Fastify, { type FastifyServerOptions } from "fastify";
-import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { createJsonSchemaTransform, createJsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { CairnError } from "../errors.js";
 import type { ApiApp, ApiContext } from "./api-context.js";
 import { apiSchemas, errorEnvelopeSchema, failure, sendError } from "./envelope.js";
 import { tokenOf } from "./principal.js";
+import { responseSerializerCompiler } from "./response-serializer.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { archiveRoutes } from "./routes/archives.js";
 import { groupRoutes } from "./routes/groups.js";
@@ -34,7 +35,7 @@ export const API_PREFIX = "/v3/workflows";
 export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServerOptions["logger"] } = {}): Promise<ApiApp> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler);
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(failure(404, `there is no ${request.method} ${request.url.split("?")[0]}`, "not_found"));
@@ -67,13 +68,15 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   });
 
   app.decorateRequest("principal", null);
+  app.decorateRequest("claims", null);
   app.decorateRequest("authError", null);
   app.addHook("onRequest", async (request) => {
     const token = tokenOf(request);
     if (token === undefined) return;
     // A bad token is reported only where a caller is needed, so /login still works with a stale cookie.
     try {
-      request.principal = await ctx.tokens.authenticate(token);
+      if (request.routeOptions.config?.standingInHandler === true) request.claims = ctx.tokens.verify(token);
+      else request.principal = await ctx.tokens.authenticate(token);
     } catch (err) {
       request.authError = err instanceof CairnError ? err : new CairnError("unauthenticated", "the token could not be checked", { cause: err });
     }

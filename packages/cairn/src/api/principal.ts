@@ -1,4 +1,5 @@
 import type { FastifyRequest } from "fastify";
+import type { TokenClaims } from "../auth/tokens.js";
 import { CairnError } from "../errors.js";
 
 /** Who is calling: a logged-in user, or a task holding the token injected for its run. */
@@ -28,16 +29,37 @@ export function tokenOf(request: FastifyRequest): string | undefined {
 
 export function principalOf(request: FastifyRequest): Principal {
   if (request.authError) throw request.authError;
-  if (!request.principal) {
-    throw new CairnError("unauthenticated", "log in first: send a token in X-Tapis-Token or Authorization: Bearer, or the session cookie");
-  }
+  if (!request.principal) throw logInFirst();
   return request.principal;
+}
+
+/** On a route with `config.standingInHandler`: the claims of the token, whose signature and expiry held. */
+export function claimsOf(request: FastifyRequest): Readonly<TokenClaims> {
+  if (request.authError) throw request.authError;
+  if (!request.claims) throw logInFirst();
+  return request.claims;
+}
+
+function logInFirst(): CairnError {
+  return new CairnError("unauthenticated", "log in first: send a token in X-Tapis-Token or Authorization: Bearer, or the session cookie");
 }
 
 declare module "fastify" {
   interface FastifyRequest {
     principal: Principal | null;
+    /** On routes with `standingInHandler`, instead of `principal`: the claims of a token whose signature and expiry held. */
+    claims: Readonly<TokenClaims> | null;
     /** Why the token sent was refused; thrown where a caller is needed. */
     authError: CairnError | null;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The handler reads the token's standing (revoked? its user? its run?) itself, in
+     * the same query as the rows it serves, and admits the caller (see `loadRunOfRequest`
+     * in routes/runs.ts); the request hook only checks the signature and expiry. Until
+     * the handler does, `principal` stays null and principalOf refuses the request, so a
+     * handler that forgets fails closed.
+     */
+    standingInHandler?: boolean;
   }
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { CairnError } from "../errors.js";
-import { issueToken, verifyToken, type TokenClaims } from "../auth/tokens.js";
+import { TokenVerifier } from "../auth/token-verifier.js";
+import { issueToken, type TokenClaims } from "../auth/tokens.js";
 import type { DataKey } from "../secrets/key-ring.js";
-import type { RunId } from "../ids.js";
-import { TERMINAL_RUN_STATUSES, type Store } from "../store/store.js";
+import type { TokenRef, TokenStanding } from "../store/service-store.js";
+import { TERMINAL_RUN_STATUSES, type RunStatus, type Store } from "../store/store.js";
 import type { TokenService } from "./api-context.js";
 import type { Principal } from "./principal.js";
 
@@ -14,14 +15,21 @@ const RUN_TOKEN_TTL_SECONDS = 24 * 3600;
  * Signed, expiring tokens (auth/tokens.ts) plus what a signature cannot say: whether the
  * token was revoked (log-out), whether its run has ended (a run's token dies with the
  * run: asked of the run itself, so a crash between the run's end and a revocation
- * cannot leave the token alive), and whether its user still exists.
+ * cannot leave the token alive), and whether its user still exists. Those three are read
+ * in one query on every request and never cached, so a log-out, a deleted user or an
+ * ended run stops the token at once, also on another server process sharing the
+ * database; only the signature's verdict is remembered (auth/token-verifier.ts).
  */
 export class SignedTokenService implements TokenService {
+  readonly #verifier: TokenVerifier;
+
   constructor(
     private readonly key: DataKey,
     private readonly store: Store,
     private readonly sessionTtlSeconds: number,
-  ) {}
+  ) {
+    this.#verifier = new TokenVerifier(key);
+  }
 
   async issueSession(login: string): Promise<{ token: string; expiresAt: number }> {
     return this.issue({ sub: login, kind: "session", jti: randomUUID() }, this.sessionTtlSeconds);
@@ -32,20 +40,22 @@ export class SignedTokenService implements TokenService {
   }
 
   async authenticate(token: string): Promise<Principal> {
-    let claims: TokenClaims;
+    const claims = this.verify(token);
+    return this.admit(claims, await this.store.service.getTokenStanding(tokenRefOf(claims)));
+  }
+
+  verify(token: string): Readonly<TokenClaims> {
     try {
-      claims = verifyToken(this.key, token);
+      return this.#verifier.verify(token);
     } catch (err) {
       const reason = (err as { problem?: string }).problem === "expired" ? "the token has expired; log in again" : "the token is not valid";
       throw new CairnError("unauthenticated", reason, { cause: err });
     }
-    const [revoked, user, run] = await Promise.all([
-      this.store.service.isTokenRevoked(claims.jti),
-      this.store.service.getUser(claims.sub),
-      claims.kind === "run" && claims.run ? this.store.getRun(claims.run as RunId) : undefined,
-    ]);
+  }
+
+  admit(claims: Readonly<TokenClaims>, { revoked, user, runStatus }: TokenStanding): Principal {
     if (revoked) throw new CairnError("unauthenticated", "the token was revoked; log in again");
-    if (claims.kind === "run" && (!run || TERMINAL_RUN_STATUSES.includes(run.status))) {
+    if (claims.kind === "run" && (runStatus === undefined || TERMINAL_RUN_STATUSES.includes(runStatus as RunStatus))) {
       throw new CairnError("unauthenticated", "the token belonged to a run that has ended");
     }
     if (!user) throw new CairnError("unauthenticated", "the token's user no longer exists");
@@ -66,4 +76,9 @@ export class SignedTokenService implements TokenService {
     const token = issueToken(this.key, claims, ttlSeconds);
     return { token, expiresAt: Date.now() + ttlSeconds * 1000 };
   }
+}
+
+/** What the database knows the token by. */
+export function tokenRefOf(claims: Readonly<TokenClaims>): TokenRef {
+  return { jti: claims.jti, login: claims.sub, runUuid: claims.kind === "run" ? claims.run : undefined };
 }

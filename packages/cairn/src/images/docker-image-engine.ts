@@ -8,6 +8,8 @@ import { TaskFailure } from "../errors.js";
 import { engineMessage, statusOf } from "../runtimes/container/engine-errors.js";
 import { resolveEngine } from "../runtimes/container/engine-endpoint.js";
 import { BuildFailure } from "./build-failure.js";
+import { dockerSkipsTls, type DockerRegistryConfig } from "./docker-insecure-registries.js";
+import { plainHttpAdvice, plainHttpRegistryIn } from "./plain-http-registry.js";
 import type { ArchiveFormat, BuildRequest, EngineDescription, ImageDetails, ImageEngine, ProgressLine, RegistryLogin, TransferOptions } from "./image-engine.js";
 
 /**
@@ -18,7 +20,8 @@ import type { ArchiveFormat, BuildRequest, EngineDescription, ImageDetails, Imag
  *
  * Plain-HTTP registries: Podman takes `tlsVerify=false` on pull and push; Docker ignores
  * it and decides by its daemon's `insecure-registries` (127.0.0.0/8 is insecure there by
- * default), which is the daemon owner's setting, not Cairn's.
+ * default), which is the daemon owner's setting, not Cairn's; `skipsTlsOnItsOwn` tells
+ * the caller which registries those are, so that it can refuse the ones it does not allow.
  */
 
 /** One JSON message of a build, pull or push stream. */
@@ -48,7 +51,7 @@ export class DockerImageEngine implements ImageEngine {
   /** Asked once per engine: Podman's /version took 0.8 s here (it runs its OCI runtime and conmon to ask their versions). */
   describe(): Promise<EngineDescription> {
     this.description ??= this.docker.version().then(
-      (v) => ({ name: v.Components?.[0]?.Name ?? "Docker Engine", version: v.Version, apiVersion: v.ApiVersion, arch: v.Arch, os: v.Os }),
+      (v) => ({ name: engineName(v.Components?.[0]?.Name), version: v.Version, apiVersion: v.ApiVersion, arch: v.Arch, os: v.Os }),
       (err: unknown) => {
         this.description = undefined;
         throw err;
@@ -143,6 +146,7 @@ export class DockerImageEngine implements ImageEngine {
   async pull(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string> {
     // Podman's compatible /images/create has no tlsVerify (its push has); its own API does.
     if (options.insecure && (await this.isPodman())) return this.podmanPull(reference, onLine, options);
+    const engine = await this.identify();
     const stream = (await this.docker
       .pull(reference, {
         ...(options.login ? { authconfig: authConfig(options.login) } : {}),
@@ -150,12 +154,12 @@ export class DockerImageEngine implements ImageEngine {
         ...(options.signal ? { abortSignal: options.signal } : {}),
       })
       .catch((cause: unknown) => {
-        throw registryFailure("pull", reference, cause, options);
+        throw registryFailure("pull", reference, cause, options, engine);
       })) as Readable;
     await follow(stream, (message) => {
       if (message.status !== undefined) onLine(message.id ? `${message.id}: ${message.status}` : message.status);
       const error = message.errorDetail?.message ?? message.error;
-      if (error !== undefined) throw registryFailure("pull", reference, new Error(error), options);
+      if (error !== undefined) throw registryFailure("pull", reference, new Error(error), options, engine);
     });
     const details = await this.inspect(reference);
     if (!details) throw new TaskFailure(`the pull of '${reference}' ended but the engine has no such image`, { retryable: true });
@@ -163,6 +167,7 @@ export class DockerImageEngine implements ImageEngine {
   }
 
   private async podmanPull(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string> {
+    const engine = await this.identify();
     const stream = await new Promise<Readable>((resolve, reject) =>
       this.docker.modem.dial(
         {
@@ -175,14 +180,14 @@ export class DockerImageEngine implements ImageEngine {
           isStream: true,
           statusCodes: { 200: true, 400: "bad parameter", 500: "server error" },
         },
-        (err: unknown, data: unknown) => (err ? reject(registryFailure("pull", reference, err, options)) : resolve(data as Readable)),
+        (err: unknown, data: unknown) => (err ? reject(registryFailure("pull", reference, err, options, engine)) : resolve(data as Readable)),
       ),
     );
     let id: string | undefined;
     await follow(stream, (message) => {
       if (message.stream !== undefined) for (const line of splitLines(message.stream)) onLine(line);
       if (message.id && /^[0-9a-f]{64}$/.test(message.id)) id = `sha256:${message.id}`;
-      if (message.error !== undefined) throw registryFailure("pull", reference, new Error(message.error), options);
+      if (message.error !== undefined) throw registryFailure("pull", reference, new Error(message.error), options, engine);
     });
     if (id === undefined) throw new TaskFailure(`the pull of '${reference}' ended without naming the image`, { retryable: true });
     return id;
@@ -200,6 +205,7 @@ export class DockerImageEngine implements ImageEngine {
   async push(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string> {
     // The name without its tag, and the tag as a parameter: Podman reads `name:tag` plus `tag` as two tags.
     const { repository, tag } = splitTag(reference);
+    const engine = await this.identify();
     const stream = (await this.docker
       .getImage(repository)
       .push({
@@ -209,7 +215,7 @@ export class DockerImageEngine implements ImageEngine {
         ...(options.signal ? { abortSignal: options.signal } : {}),
       })
       .catch((cause: unknown) => {
-        throw registryFailure("push", reference, cause, options);
+        throw registryFailure("push", reference, cause, options, engine);
       })) as Readable;
     let digest: string | undefined;
     await follow(stream, (message) => {
@@ -219,7 +225,7 @@ export class DockerImageEngine implements ImageEngine {
       }
       if (message.aux?.Digest) digest = message.aux.Digest;
       const error = message.errorDetail?.message ?? message.error;
-      if (error !== undefined) throw registryFailure("push", reference, new Error(error), options);
+      if (error !== undefined) throw registryFailure("push", reference, new Error(error), options, engine);
     });
     if (digest === undefined) throw new TaskFailure(`the push of '${reference}' ended without the registry's digest`, { retryable: true });
     return digest;
@@ -273,6 +279,21 @@ export class DockerImageEngine implements ImageEngine {
     );
   }
 
+  private registryConfig: Promise<DockerRegistryConfig | undefined> | undefined;
+
+  async skipsTlsOnItsOwn(registry: string): Promise<boolean> {
+    if (await this.isPodman()) return false;
+    // Read once: the daemon's registry settings change only when it is reconfigured.
+    this.registryConfig ??= this.docker.info().then(
+      (info: { RegistryConfig?: DockerRegistryConfig }) => info.RegistryConfig,
+      (err: unknown) => {
+        this.registryConfig = undefined;
+        throw err;
+      },
+    );
+    return dockerSkipsTls(registry, await this.registryConfig);
+  }
+
   async load(file: string): Promise<string[]> {
     const stream = (await this.docker.loadImage(createReadStream(file))) as unknown as Readable;
     const names: string[] = [];
@@ -285,6 +306,11 @@ export class DockerImageEngine implements ImageEngine {
     });
     return names;
   }
+}
+
+/** Podman names its first component "Podman Engine"; Docker names its own just "Engine" (checked on 20.10). */
+function engineName(component: string | undefined): string {
+  return component === undefined || component === "Engine" ? "Docker Engine" : component;
 }
 
 function pingServerHeader(docker: Dockerode): Promise<string | undefined> {
@@ -357,16 +383,15 @@ function registryConfig(logins: RegistryLogin[]): Record<string, { username: str
 }
 
 /** A registry's refusal in words a person can act on, with the engine's message kept. */
-function registryFailure(action: "push" | "pull", reference: string, cause: unknown, options: TransferOptions): TaskFailure {
+function registryFailure(action: "push" | "pull", reference: string, cause: unknown, options: TransferOptions, engine: { name: string }): TaskFailure {
   const message = engineMessage(cause);
   const host = reference.split("/")[0];
   if (/unauthorized|authentication required|denied|401/i.test(message)) {
     const who = options.login ? `the credentials of '${options.login.username}'` : "no credentials";
     return new TaskFailure(`the registry ${host} refused the ${action} of '${reference}' with ${who} (unauthorized): ${message}`, { retryable: false, cause });
   }
-  if (/server gave HTTP response to HTTPS client/i.test(message)) {
-    return new TaskFailure(`the registry ${host} speaks plain HTTP; list it in CAIRN_INSECURE_REGISTRIES to allow that: ${message}`, { retryable: false, cause });
-  }
+  const plainHttp = plainHttpRegistryIn(message);
+  if (plainHttp !== undefined) return new TaskFailure(`${plainHttpAdvice(`the registry ${plainHttp}`, plainHttp, engine, options.insecure)}: ${message}`, { retryable: false, cause });
   if (/manifest unknown|not found|no such/i.test(message)) {
     return new TaskFailure(`the registry has no image '${reference}': ${message}`, { retryable: false, cause });
   }

@@ -89,4 +89,10 @@ export interface ImageEngine {
   save(image: string, file: string, format?: ArchiveFormat): Promise<void>;
   /** Loads a docker-archive or (Podman) oci-archive tar; resolves with the names or ids the engine reports. */
   load(file: string): Promise<string[]>;
+  /**
+   * Whether the engine skips TLS for this registry (`host[:port]`) on its own, whatever
+   * Cairn asks: Docker for the registries of its daemon's insecure-registries. Never for
+   * Podman, which Cairn tells per pull, push and build.
+   */
+  skipsTlsOnItsOwn(registry: string): Promise<boolean>;
 }

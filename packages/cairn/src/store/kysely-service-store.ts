@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { NotFoundError } from "../errors.js";
+import type { AccessQueries } from "./access-queries.js";
 import type {
   ArchivesTable,
   Database,
@@ -14,6 +15,7 @@ import type {
 import type {
   ArchiveRecord,
   ArchiveSettings,
+  GroupAccessRecord,
   GroupRecord,
   IdentityRecord,
   MemberRecord,
@@ -25,13 +27,23 @@ import type {
   ServiceStore,
   SystemRecord,
   SystemSettings,
+  TokenRef,
+  TokenStanding,
   UserRecord,
 } from "./service-store.js";
 import { toStorageError } from "./storage-error.js";
 
 /** ServiceStore over the same Kysely instance as the run store. */
 export class KyselyServiceStore implements ServiceStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #access: AccessQueries;
+
+  /** `access`: the prepared queries authentication and group checks run on every request. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    access: AccessQueries,
+  ) {
+    this.#access = access;
+  }
 
   createUser(user: UserRecord): Promise<void> {
     return this.write("creating a user", async () => {
@@ -108,6 +120,10 @@ export class KyselyServiceStore implements ServiceStore {
       this.db.selectFrom("group_members").selectAll().where("group_id", "=", groupId).where("username", "=", username).executeTakeFirst(),
     );
     return row && memberFromRow(row);
+  }
+
+  getGroupAccess(groupId: string, username: string): Promise<GroupAccessRecord | undefined> {
+    return this.read("reading a group member", () => this.#access.groupAccess(groupId, username));
   }
 
   addMember(member: MemberRecord): Promise<void> {
@@ -330,6 +346,10 @@ export class KyselyServiceStore implements ServiceStore {
   async isTokenRevoked(jti: string): Promise<boolean> {
     const row = await this.read("checking a token", () => this.db.selectFrom("revoked_tokens").select("jti").where("jti", "=", jti).executeTakeFirst());
     return row !== undefined;
+  }
+
+  getTokenStanding(token: TokenRef): Promise<TokenStanding> {
+    return this.read("checking a token", () => this.#access.tokenStanding(token));
   }
 
   private async read<T>(action: string, query: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import { CompiledQuery, Kysely, Migrator, type Transaction } from "kysely";
 import { CairnError, NotFoundError } from "../errors.js";
 import type { ExecutionId, RunId } from "../ids.js";
+import { AccessQueries } from "./access-queries.js";
 import { KyselyImageCatalog } from "./kysely-image-catalog.js";
 import { KyselyServiceStore } from "./kysely-service-store.js";
 import { migrationProvider } from "./migrations/migration-provider.js";
@@ -17,6 +18,7 @@ import {
 import type { Database } from "./schema.js";
 import { toStorageError } from "./storage-error.js";
 import type { StoreDialect } from "./store-dialect.js";
+import type { GroupAccessRecord, TokenRef } from "./service-store.js";
 import type {
   ExecutionRecord,
   LogLine,
@@ -25,6 +27,7 @@ import type {
   RunStatus,
   StateBatch,
   Store,
+  TokenRunAccess,
 } from "./store.js";
 
 const UNFINISHED_RUN_STATUSES: RunStatus[] = ["queued", "running"];
@@ -43,6 +46,7 @@ export class KyselyStore implements Store {
   readonly images: KyselyImageCatalog;
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
+  readonly #access: AccessQueries;
   /**
    * The SQL of update statements by shape (table, columns, number of rows), compiled by
    * Kysely once: the engine's few kinds of update per task cost more to build and compile
@@ -55,7 +59,8 @@ export class KyselyStore implements Store {
     this.#dialect = dialect;
     this.capabilities = dialect.capabilities;
     this.#db = new Kysely<Database>({ dialect: dialect.kysely });
-    this.service = new KyselyServiceStore(this.#db);
+    this.#access = new AccessQueries(this.#db);
+    this.service = new KyselyServiceStore(this.#db, this.#access);
     this.images = new KyselyImageCatalog(this.#db);
   }
 
@@ -105,6 +110,14 @@ export class KyselyStore implements Store {
       this.#db.selectFrom("runs").selectAll().where("uuid", "=", uuid).executeTakeFirst(),
     );
     return row && runFromRow(row);
+  }
+
+  getGroupAccessWithRun(groupId: string, username: string, runUuid: string): Promise<(GroupAccessRecord & { run: RunRecord | undefined }) | undefined> {
+    return this.#read("reading a group member and a run", () => this.#access.groupAccessWithRun(groupId, username, runUuid));
+  }
+
+  getTokenRunAccess(token: TokenRef, groupId: string, runUuid: string): Promise<TokenRunAccess> {
+    return this.#read("checking a token, a group member and a run", () => this.#access.tokenRunAccess(token, groupId, runUuid));
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {

@@ -205,6 +205,78 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
       expect(await store.service.isTokenRevoked("jti-1")).toBe(true);
       expect(await store.service.isTokenRevoked("jti-2")).toBe(false);
     });
+
+    it("reads a token's standing, a membership and a run in one query each, and sees every change at once", async () => {
+      const user = (login: string, isAdmin: boolean): UserRecord => ({ login, email: `${login}@x`, passwordHash: "h", confirmed: true, confirmationCode: null, isAdmin, createdAt: 1 });
+      await store.service.createUser(user("ada", false));
+      await store.service.createUser(user("root", true));
+      const lab = group("lab");
+      await store.service.createGroup(lab, [member("lab", "ada", "owner")]);
+      await store.service.createGroup(group("other"), [member("other", "ada", "owner")]);
+      const labRun = newRunId();
+      const otherRun = newRunId();
+      const run = (uuid: typeof labRun, groupId: string, status: "running" | "succeeded") => ({
+        uuid,
+        pipelineId: "hello",
+        groupId,
+        status,
+        pipeline: { id: "hello", tasks: [] },
+        params: { name: "x" },
+        directives: { cache: true as const },
+        createdAt: 1,
+        startedAt: 2,
+        endedAt: null,
+        message: null,
+        startedBy: "ada",
+      });
+      await store.commit({ newRuns: [run(labRun, "lab", "running"), run(otherRun, "other", "succeeded")] });
+      const session = { jti: "jti-s", login: "ada", runUuid: undefined };
+
+      expect(await store.service.getTokenStanding(session)).toEqual({ revoked: false, user: { login: "ada", isAdmin: false }, runStatus: undefined });
+      expect(await store.service.getTokenStanding({ jti: "jti-r", login: "root", runUuid: labRun })).toEqual({ revoked: false, user: { login: "root", isAdmin: true }, runStatus: "running" });
+      expect(await store.service.getTokenStanding({ jti: "jti-x", login: "nobody", runUuid: newRunId() })).toEqual({ revoked: false, user: undefined, runStatus: undefined });
+      await store.service.revokeToken("jti-s", Date.now() + 60_000);
+      expect((await store.service.getTokenStanding(session)).revoked).toBe(true);
+
+      const access = await store.service.getGroupAccess("lab", "ada");
+      expect(access).toEqual({ group: lab, member: await store.service.getMember("lab", "ada") });
+      expect(await store.service.getGroupAccess("lab", "root")).toBeUndefined();
+      expect(await store.service.getGroupAccess("nope", "ada")).toBeUndefined();
+
+      const { pipeline: frozen, ...summary } = run(labRun, "lab", "running");
+      expect(await store.getGroupAccessWithRun("lab", "ada", labRun)).toEqual({ ...access, run: { ...summary, pipeline: frozen } });
+      // A run of another group is as absent as one that does not exist.
+      expect(await store.getGroupAccessWithRun("lab", "ada", otherRun)).toEqual({ ...access, run: undefined });
+      expect(await store.getGroupAccessWithRun("lab", "root", labRun)).toBeUndefined();
+
+      expect(await store.getTokenRunAccess(session, "lab", labRun)).toEqual({
+        standing: { revoked: true, user: { login: "ada", isAdmin: false }, runStatus: undefined },
+        access,
+        run: summary,
+      });
+      expect(await store.getTokenRunAccess({ ...session, jti: "jti-t", runUuid: otherRun }, "lab", otherRun)).toEqual({
+        standing: { revoked: false, user: { login: "ada", isAdmin: false }, runStatus: "succeeded" },
+        access,
+        run: undefined,
+      });
+      expect(await store.getTokenRunAccess({ jti: "jti-x", login: "nobody", runUuid: undefined }, "nope", labRun)).toEqual({
+        standing: { revoked: false, user: undefined, runStatus: undefined },
+        access: undefined,
+        run: undefined,
+      });
+
+      await store.service.addMember(member("lab", "root", "member"));
+      const root = { jti: "jti-root", login: "root", runUuid: undefined };
+      expect((await store.getTokenRunAccess(root, "lab", labRun)).access?.member.role).toBe("member");
+      await store.service.setMemberRole("lab", "root", "admin");
+      expect((await store.getTokenRunAccess(root, "lab", labRun)).access?.member.role).toBe("admin");
+      expect((await store.service.getGroupAccess("lab", "root"))?.member.role).toBe("admin");
+      await store.service.removeMember("lab", "root");
+      expect(await store.getTokenRunAccess(root, "lab", labRun)).toMatchObject({ access: undefined, run: undefined });
+      await store.service.deleteGroup("lab");
+      expect(await store.getTokenRunAccess(session, "lab", labRun)).toMatchObject({ access: undefined, run: undefined });
+      expect(await store.service.getGroupAccess("lab", "ada")).toBeUndefined();
+    });
   });
 }
 

@@ -31,6 +31,28 @@ export interface MemberRecord {
   role: MemberRole;
 }
 
+/** A member's view of a group: the group and the member's own row. */
+export interface GroupAccessRecord {
+  group: GroupRecord;
+  member: MemberRecord;
+}
+
+/** The token a request carries, as far as the database is concerned: its id, its user, and for a run's token its run. */
+export interface TokenRef {
+  jti: string;
+  login: string;
+  runUuid: string | undefined;
+}
+
+/** What authenticating a token asks of the database beyond its signature, read at once. */
+export interface TokenStanding {
+  revoked: boolean;
+  /** Undefined when the token's user no longer exists. */
+  user: { login: string; isAdmin: boolean } | undefined;
+  /** For a run's token: its run's status; undefined when the run does not exist. */
+  runStatus: string | undefined;
+}
+
 export interface PipelineRecord {
   uuid: string;
   groupId: string;
@@ -142,6 +164,8 @@ export interface ServiceStore {
   addMember(member: MemberRecord): Promise<void>;
   setMemberRole(groupId: string, username: string, role: MemberRole): Promise<void>;
   removeMember(groupId: string, username: string): Promise<void>;
+  /** The group and the user's membership in one read; undefined unless both exist. */
+  getGroupAccess(groupId: string, username: string): Promise<GroupAccessRecord | undefined>;
 
   createPipeline(pipeline: PipelineRecord): Promise<void>;
   getPipeline(groupId: string, id: string): Promise<PipelineRecord | undefined>;
@@ -179,4 +203,6 @@ export interface ServiceStore {
 
   revokeToken(jti: string, expiresAt: number): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;
+  /** Revoked or not, the user, and for a run's token the run's status, in one read. */
+  getTokenStanding(token: TokenRef): Promise<TokenStanding>;
 }

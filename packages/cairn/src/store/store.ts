@@ -1,7 +1,7 @@
 import type { ExecutionId, RunId } from "../ids.js";
 import type { ResourceUsage } from "../runtimes/runtime.js";
 import type { ImageCatalog } from "./image-catalog.js";
-import type { ServiceStore } from "./service-store.js";
+import type { GroupAccessRecord, ServiceStore, TokenRef, TokenStanding } from "./service-store.js";
 
 /**
  * Cairn's one storage interface. It exposes operations, never connections or
@@ -107,6 +107,16 @@ export interface RunFilter {
   limit?: number;
 }
 
+/** A run without its frozen pipeline, which can be large: what a status read shows. */
+export type RunSummary = Omit<RunRecord, "pipeline">;
+
+/** What getTokenRunAccess reads; `access` is undefined unless the token's user is a member of the group. */
+export interface TokenRunAccess {
+  standing: TokenStanding;
+  access: GroupAccessRecord | undefined;
+  run: RunSummary | undefined;
+}
+
 export interface Store {
   /** Capability flags, not dialect checks (Kysely's lesson). */
   readonly capabilities: { readonly multipleWriters: boolean };
@@ -120,6 +130,18 @@ export interface Store {
   commit(batch: StateBatch): Promise<void>;
 
   getRun(uuid: RunId): Promise<RunRecord | undefined>;
+  /**
+   * The group, the user's membership and the group's run `runUuid`, in one read: what
+   * every request about a run checks. Undefined unless the group and the membership
+   * exist; `run` undefined when the group has no run by that uuid.
+   */
+  getGroupAccessWithRun(groupId: string, username: string, runUuid: string): Promise<(GroupAccessRecord & { run: RunRecord | undefined }) | undefined>;
+  /**
+   * getTokenStanding and getGroupAccessWithRun (without the run's pipeline) for the
+   * token's user, in one read: the API's reads of a run's status authenticate and
+   * authorise with this single query.
+   */
+  getTokenRunAccess(token: TokenRef, groupId: string, runUuid: string): Promise<TokenRunAccess>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   /** Runs that are not terminal: what recovery has to finish after a restart. */
   listUnfinishedRuns(): Promise<RunRecord[]>;

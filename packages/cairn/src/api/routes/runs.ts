@@ -1,16 +1,18 @@
 import { rm } from "node:fs/promises";
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { CairnError, isCairnError, NotFoundError, ValidationError } from "../../errors.js";
 import type { ExecutionId, RunId } from "../../ids.js";
 import { parseDirectives, validateDirectives, type Directives } from "../../spec/directives.js";
 import type { Pipeline } from "../../spec/types.js";
 import { parsePipeline } from "../../spec/validate.js";
-import type { ExecutionRecord, ExecutionStatus, RunRecord, RunStatus } from "../../store/store.js";
+import type { ExecutionRecord, ExecutionStatus, RunRecord, RunStatus, RunSummary } from "../../store/store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { receiveEventUpload } from "../event-upload.js";
-import { accessGroup, type GroupAccess } from "../group-access.js";
-import { principalOf, type Principal } from "../principal.js";
+import { accessGroupRun, admitToGroup, type GroupAccess } from "../group-access.js";
+import { claimsOf, principalOf, type Principal } from "../principal.js";
+import { tokenRefOf } from "../token-service.js";
 import { idSchema } from "./groups.js";
 import { loadPipeline } from "./pipelines.js";
 
@@ -148,10 +150,15 @@ export function runRoutes(app: ApiApp, ctx: ApiContext): void {
     },
   );
 
-  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid", { schema: { params: runParams, response: { 200: envelopeSchema(runSchema) } } }, async (request) => {
-    const { access, run } = await loadRun(ctx, principalOf(request), request.params);
-    return ok(presentRun(access, run));
-  });
+  // Clients poll this one to follow a run: one query answers it, token included.
+  app.get(
+    "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid",
+    { config: { standingInHandler: true }, schema: { params: runParams, response: { 200: envelopeSchema(runSchema) } } },
+    async (request) => {
+      const { access, run } = await loadRunOfRequest(ctx, request, request.params);
+      return ok(presentRun(access, run));
+    },
+  );
 
   app.get(
     "/runs/:run_uuid",
@@ -210,17 +217,32 @@ export function runRoutes(app: ApiApp, ctx: ApiContext): void {
   );
 }
 
-export async function loadRun(
-  ctx: ApiContext,
-  principal: Principal,
-  params: { group_id: string; pipeline_id: string; run_uuid: string },
-): Promise<{ access: GroupAccess; run: RunRecord }> {
-  const access = await accessGroup(ctx.store.service, principal, params.group_id);
-  const run = await ctx.store.getRun(params.run_uuid as RunId);
-  // A run of another group or pipeline is "not found" here, like one that does not exist.
+type RunParams = { group_id: string; pipeline_id: string; run_uuid: string };
+
+export async function loadRun(ctx: ApiContext, principal: Principal, params: RunParams): Promise<{ access: GroupAccess; run: RunRecord }> {
+  const { run, ...access } = await accessGroupRun(ctx.store, principal, params.group_id, params.run_uuid);
+  return { access, run: visibleRun(principal, access, run, params) };
+}
+
+/**
+ * loadRun on a route with `standingInHandler`: the token's standing, the membership and
+ * the run come from one query, then the caller is admitted (setting request.principal)
+ * and checked exactly as the request hook and loadRun would, in the same order, so the
+ * answers, errors included, are the same.
+ */
+export async function loadRunOfRequest(ctx: ApiContext, request: FastifyRequest, params: RunParams): Promise<{ access: GroupAccess; run: RunSummary }> {
+  const claims = claimsOf(request);
+  const found = await ctx.store.getTokenRunAccess(tokenRefOf(claims), params.group_id, params.run_uuid);
+  const principal = (request.principal = ctx.tokens.admit(claims, found.standing));
+  const access = admitToGroup(principal, params.group_id, found.access);
+  return { access, run: visibleRun(principal, access, found.run, params) };
+}
+
+/** A run of another group or pipeline is "not found" here, like one that does not exist, and so is another run to a run's token. */
+function visibleRun<R extends RunSummary>(principal: Principal, access: GroupAccess, run: R | undefined, params: RunParams): R {
   if (!run || run.groupId !== access.group.id || run.pipelineId !== params.pipeline_id) throw new NotFoundError("run", params.run_uuid);
   if (principal.scope && principal.scope.runUuid !== run.uuid) throw new NotFoundError("run", params.run_uuid);
-  return { access, run };
+  return run;
 }
 
 /**
@@ -275,7 +297,7 @@ function stringParams(params: Record<string, z.infer<typeof paramValue>>): Recor
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function presentRun(access: GroupAccess, run: RunRecord): z.infer<typeof runSchema> {
+export function presentRun(access: GroupAccess, run: RunSummary): z.infer<typeof runSchema> {
   return {
     uuid: run.uuid,
     pipeline_id: run.pipelineId,

@@ -241,6 +241,74 @@ describe("function tasks on the host", () => {
   });
 });
 
+/**
+ * The host runtime starts `python3 main.py` as a fork of its launcher's warm interpreter
+ * when python3 on the task's PATH is the launcher's (runtimes/host/warm-python.int.test.ts
+ * compares the two ways in detail). A version manager's shim first on PATH (pyenv's, on the
+ * development machines) means a real exec, so these cases run with the system's python3 first.
+ * Each script says which way it ran: the launcher's own modules are loaded in a fork only.
+ */
+describe.skipIf(!existsSync("/usr/bin/python3"))("python function tasks on the host, forked from the warm interpreter", () => {
+  const WHICH_WAY = "import sys\nprint('forked' if 'warm_python' in sys.modules else 'exec')\n";
+  let path: string | undefined;
+  beforeAll(() => {
+    path = process.env.PATH;
+    process.env.PATH = "/usr/bin:/bin";
+  });
+  afterAll(() => {
+    if (path === undefined) delete process.env.PATH;
+    else process.env.PATH = path;
+  });
+
+  it("inputs and outputs through the context library, and stdout lines", async () => {
+    const { outcome, outputs, lines } = await runIn("host", fnTask({ code: b64(WHICH_WAY + pythonCode) }));
+    expect(outcome).toEqual({ exitCode: 0 });
+    expect(outputs).toEqual({ greeting: "hello ada-from-file", data: '{"n": 1}', missing: "default" });
+    expect(lines.filter((l) => l.startsWith("stdout:"))).toEqual(["stdout: forked", "stdout: done"]);
+  });
+
+  it("Tapis Workflows code importing owe_python_sdk, and stderr(3, ...) failing the task", async () => {
+    const sdk = "from owe_python_sdk.runtime import execution_context as ctx\nctx.set_output('who', ctx.get_input('NAME'))\nctx.stdout('Hello stdout')\n";
+    const ok = await runIn("host", fnTask({ runtime: "python3.9", code: b64(WHICH_WAY + sdk) }));
+    expect(ok).toMatchObject({ outcome: { exitCode: 0 }, outputs: { who: "ada-from-file" } });
+    expect(ok.lines).toEqual(expect.arrayContaining(["stdout: forked", "stdout: Hello stdout"]));
+
+    const failed = await runIn("host", fnTask({ code: b64(WHICH_WAY + "from cairn_context import stderr\nstderr(3, 'it broke')\n") }));
+    expect(failed.outcome).toMatchObject({ name: "TaskFailure", exitCode: 3 });
+    expect(failed.lines).toEqual(expect.arrayContaining(["stdout: forked", "stderr: it broke"]));
+  });
+
+  it("an uncaught exception fails the task with exit code 1 and python3's traceback", async () => {
+    const { outcome, lines, outputs } = await runIn("host", fnTask({ code: b64(WHICH_WAY + "import json\nfrom cairn_context import set_output\nset_output('before', json.dumps([1]))\nraise KeyError('nope')\n") }));
+    expect(outcome).toMatchObject({ name: "TaskFailure", exitCode: 1 });
+    expect(outputs).toEqual({ before: "[1]" });
+    expect(lines.filter((l) => l.startsWith("stderr:")).map((l) => l.replace(/"[^"]*main\.py"/, '"main.py"'))).toEqual([
+      "stderr: Traceback (most recent call last):",
+      'stderr:   File "main.py", line 6, in <module>',
+      "stderr:     raise KeyError('nope')",
+      "stderr: KeyError: 'nope'",
+    ]);
+    expect(lines).toContain("stdout: forked");
+  });
+
+  it("pip packages from the package cache are importable in the fork", async () => {
+    const code = b64(WHICH_WAY + "import cairnshout\nfrom cairn_context import set_output\nset_output('out', cairnshout.shout('hi'))\n");
+    const { outcome, outputs, lines } = await runIn("host", fnTask({ code, packages: ["cairnshout"] }));
+    expect(outcome).toEqual({ exitCode: 0 });
+    expect(outputs).toEqual({ out: "HI!" });
+    expect(lines).toContain("stdout: forked");
+  });
+
+  it("a package that would replace a module the launcher has loaded means an exec, so the task gets its own", async () => {
+    // python3 has not imported struct when the script starts, so PYTHONPATH's struct wins there.
+    buildWheel(wheelhouse, "struct", "MINE = 'the package'\n");
+    const code = b64(WHICH_WAY + "import struct\nprint(struct.MINE)\n");
+    const { outcome, lines } = await runIn("host", fnTask({ code, packages: ["struct"] }));
+    expect(outcome).toEqual({ exitCode: 0 });
+    expect(lines.filter((l) => l.startsWith("stdout:"))).toEqual(["stdout: exec", "stdout: the package"]);
+  });
+});
+
 describe.skipIf(skipContainers !== undefined)("function tasks in containers", () => {
   let runtime: Runtime;
 

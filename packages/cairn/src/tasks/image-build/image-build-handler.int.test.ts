@@ -29,6 +29,8 @@ let scratch: string;
 let socket: string;
 let git: TestGitServer;
 let registry: TestRegistry;
+/** A registry anyone may pull from, for FROM images without a login. */
+let openRegistry: TestRegistry;
 let engine: DockerImageEngine;
 let config: CairnConfig;
 let publicSha: string;
@@ -42,14 +44,14 @@ beforeAll(async () => {
   }
   scratch = await mkdtemp(join(tmpdir(), "cairn-image-build-"));
   socket = join(scratch, "podman", "podman.sock");
-  [git, registry] = await Promise.all([startGitServer(), startRegistry()]);
+  [git, registry, openRegistry] = await Promise.all([startGitServer(), startRegistry(), startRegistry({ auth: false })]);
   config = loadConfig({
     dataDir: scratch,
     dockerHost: undefined,
     podmanSocket: socket,
     githubUrl: git.url,
     dockerhubRegistry: registry.host,
-    insecureRegistries: [registry.host],
+    insecureRegistries: [registry.host, openRegistry.host],
   });
   engine = new DockerImageEngine((await resolveEngine(config)).docker);
   publicSha = await git.createRepo("lab/hello", { Dockerfile: DOCKERFILE, "README.md": "hello\n" });
@@ -57,15 +59,27 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Images this file made, by the names it gave them; the shared busybox stays.
-  const names = execFileSync("podman", ["images", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" })
-    .split("\n")
-    .filter((n) => n.startsWith(`${registry?.host}/`) || n.startsWith("localhost/cairn-int-"));
-  if (names.length > 0) execFileSync("podman", ["rmi", "--force", ...names], { stdio: "ignore" });
-  await stopPodmanService(socket);
-  await Promise.all([git?.close(), registry?.close()]);
-  await rm(scratch, { recursive: true, force: true });
+  try {
+    // Images this file made, by the names it gave them; the shared busybox stays.
+    const names = imageNames().filter((n) => n.startsWith(`${registry?.host}/`) || n.startsWith(`${openRegistry?.host}/`) || n.startsWith("localhost/cairn-int-"));
+    if (names.length > 0) execFileSync("podman", ["rmi", "--force", "--ignore", ...names], { stdio: "ignore" });
+  } finally {
+    await stopPodmanService(socket);
+    await Promise.all([git?.close(), registry?.close(), openRegistry?.close()]);
+    await rm(scratch, { recursive: true, force: true });
+  }
 });
+
+/** `podman images` fails now and then when another test file removes an image while it lists them ("image not known"); it is asked again. */
+function imageNames(): string[] {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return execFileSync("podman", ["images", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split("\n");
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
+}
 
 function buildTask(fields: Record<string, unknown>): ImageBuildTask {
   const pipeline = parsePipeline({ id: "images", tasks: [{ id: "build", type: "image_build", builder: "kaniko", ...fields }] });
@@ -161,6 +175,66 @@ describe("image_build from git to a registry", () => {
     } finally {
       config = strict;
     }
+  });
+});
+
+describe("FROM images from plain-HTTP registries", () => {
+  const privateBase = () => `${registry.host}/cairn-int-from/base:1`;
+  const openBase = () => `${openRegistry.host}/cairn-int-from/base:1`;
+
+  // Each registry holds the busybox image, and the engine has neither copy: the build must pull it.
+  beforeAll(() => {
+    for (const [reference, creds] of [[privateBase(), `${registry.username}:${registry.password}`], [openBase(), undefined]] as const) {
+      execFileSync("podman", ["tag", BASE, reference]);
+      execFileSync("podman", ["push", "--quiet", "--tls-verify=false", ...(creds ? ["--creds", creds] : []), reference], { stdio: "ignore" });
+    }
+  });
+  const forget = (...references: string[]) => execFileSync("podman", ["rmi", "--force", "--ignore", ...references], { stdio: "ignore" });
+
+  it("builds FROM a private image of a listed plain-HTTP registry with the destination's login, and pushes there", async () => {
+    forget(privateBase());
+    const task = buildTask({
+      context: { type: "inline", dockerfile: `FROM ${privateBase()}\nRUN echo derived > /derived\n` },
+      destination: { type: "registry", host: registry.host, url: "lab/derived", tag: "d1", credentials: { username: registry.username, password: registry.password } },
+    });
+    const { outcome, logs } = await runBuild(task);
+    expect(lines(logs)).toContain(`pulling the base image ${privateBase()} from ${registry.host} over plain HTTP (CAIRN_INSECURE_REGISTRIES) as '${registry.username}'`);
+    expect(await registry.manifestDigest("lab/derived", "d1")).toBe(outcome.outputs!.digest);
+    expect(execFileSync("podman", ["run", "--rm", outcome.outputs!.image!, "cat", "/derived"], { encoding: "utf8" })).toBe("derived\n");
+  });
+
+  it("builds FROM an image of a listed plain-HTTP registry that needs no login", async () => {
+    forget(openBase());
+    const task = buildTask({ context: { type: "inline", dockerfile: `FROM ${openBase()}\nRUN echo open > /open\n` }, destination: { type: "local", url: "cairn-int-from/open", tag: "o1" } });
+    const { outcome } = await runBuild(task);
+    expect(execFileSync("podman", ["run", "--rm", outcome.outputs!.image!, "cat", "/open"], { encoding: "utf8" })).toBe("open\n");
+  });
+
+  it("fails a private FROM image without credentials as a build failure naming the registry's refusal", async () => {
+    forget(privateBase());
+    const task = buildTask({ context: { type: "inline", dockerfile: `FROM ${privateBase()}\n` }, destination: { type: "local", url: "cairn-int-from/denied" } });
+    await expect(runBuild(task)).rejects.toMatchObject({
+      name: "BuildFailure",
+      retryable: false,
+      message: expect.stringContaining(`the base image ${privateBase()}: the registry ${registry.host} refused the pull of '${privateBase()}' with no credentials (unauthorized)`),
+    });
+  });
+
+  it("refuses a FROM image of a plain-HTTP registry that is not in CAIRN_INSECURE_REGISTRIES, naming both", async () => {
+    forget(openBase());
+    const task = buildTask({ context: { type: "inline", dockerfile: `FROM ${openBase()}\n` }, destination: { type: "local", url: "cairn-int-from/unlisted" } });
+    const listed = config;
+    config = { ...listed, insecureRegistries: [registry.host] };
+    try {
+      await expect(runBuild(task)).rejects.toMatchObject({
+        name: "TaskFailure",
+        retryable: false,
+        message: expect.stringContaining(`the registry ${openRegistry.host} of a FROM image speaks plain HTTP; list it in CAIRN_INSECURE_REGISTRIES to allow that`),
+      });
+    } finally {
+      config = listed;
+    }
+    expect(await engine.inspect(openBase())).toBeUndefined();
   });
 });
 

@@ -8,6 +8,7 @@ import { baseImagesOf } from "../../images/base-images.js";
 import { BuildFailure, isBuildFailure } from "../../images/build-failure.js";
 import { prepareSource, type RecipeRecord, type SourceSpec } from "../../images/build-source.js";
 import { ImageCache } from "../../images/image-cache.js";
+import { plainHttpAdvice, plainHttpRegistryIn } from "../../images/plain-http-registry.js";
 import { SecretMasker } from "../../secrets/secret-masker.js";
 import type { ImageBuildContext, ImageBuildDestination, ImageBuildTask, InlineCredentials } from "../../spec/types.js";
 import type { TaskExecutionContext, TaskHandler, TaskOutcome } from "../task-handler.js";
@@ -81,6 +82,11 @@ async function buildWith(
 ): Promise<BuiltImage> {
   const { task } = ctx;
   const directives = ctx.directives ?? {};
+  // Said before anything is built: the push would be refused at the end anyway.
+  if (task.destination.type !== "local" && directives.no_push === undefined) {
+    const host = destinationHost(ctx, task.destination);
+    await requireTls(ctx, engine, host, `the destination registry ${host}`);
+  }
 
   const workDir = join(ctx.paths.root, "image-build");
   await mkdir(workDir, { recursive: true });
@@ -95,6 +101,7 @@ async function buildWith(
         imageId = await materialized(ctx, engine, pulledFrom);
         note(`offline mode: using ${pulledFrom} (${imageId}) from the engine or the image cache, not the registry`);
       } else {
+        await requireTls(ctx, engine, host, `the registry ${host}`);
         note(`pulling ${pulledFrom}`);
         imageId = await engine.pull(pulledFrom, log, { ...loginOption(contextLogin, host), insecure: isInsecure(ctx, host), signal: ctx.signal });
       }
@@ -108,13 +115,17 @@ async function buildWith(
       const buildArgs = { ...ctx.inputs, ...(task.build_args ?? {}) };
       const noCache = directives.nocache !== undefined ? true : directives.cache !== undefined ? false : task.cache === false;
       recipe = { ...source.recipe, buildArgs: recordedBuildArgs(task, buildArgs) };
+      const bases = baseImagesOf(await readFile(join(source.contextDir, source.dockerfile), "utf8"), buildArgs);
+      // A FROM line may name an image of the destination registry, private like the push.
+      const fromLogins = destinationLogin && task.destination.type !== "local" ? [{ ...destinationLogin, registry: destinationHost(ctx, task.destination) }] : [];
       if (ctx.config.offline) {
         // Each FROM image from the engine or the cache, or a clear refusal before the engine would pull it.
-        const dockerfileText = await readFile(join(source.contextDir, source.dockerfile), "utf8");
-        for (const base of baseImagesOf(dockerfileText, buildArgs)) {
+        for (const base of bases) {
           const id = await materialized(ctx, engine, base, "the base image");
           note(`offline mode: base image ${base} (${id}) from the engine or the image cache, nothing is pulled`);
         }
+      } else {
+        await pullBaseImagesAhead(ctx, engine, bases, fromLogins, { log, note });
       }
       note(`building with ${describeBuilder(task.builder, await engine.identify())}${noCache ? ", without the layer cache" : ""}`);
       imageId = await engine.build(
@@ -126,13 +137,17 @@ async function buildWith(
           ...(task.target !== undefined ? { target: task.target } : {}),
           noCache,
           labels: provenanceLabels(source.recipe),
-          // A FROM line may name an image of the destination registry, private like the push.
-          logins: destinationLogin && task.destination.type !== "local" ? [{ ...destinationLogin, registry: destinationHost(ctx, task.destination) }] : [],
+          logins: fromLogins,
           neverPull: ctx.config.offline,
         },
         log,
         ctx.signal,
-      ).catch((err: unknown) => {
+      ).catch(async (err: unknown) => {
+        // A FROM registry that answered plain HTTP: the server's configuration to change, not the recipe.
+        const plainHttp = isBuildFailure(err) ? plainHttpRegistryIn(err.message) : undefined;
+        if (plainHttp !== undefined) {
+          throw new TaskFailure(`${plainHttpAdvice(`the registry ${plainHttp} of a FROM image`, plainHttp, await engine.identify(), isInsecure(ctx, plainHttp))}: ${err instanceof Error ? err.message : String(err)}`, { retryable: false, cause: err });
+        }
         // A FROM the check above could not read (an ARG set later): the engine's "image not known", in offline words.
         if (ctx.config.offline && isBuildFailure(err) && /image not known|no such image|not found/i.test(err.message)) {
           throw new TaskFailure(`offline mode (CAIRN_OFFLINE): a base image of the build is not in the container engine, and nothing is pulled: ${err.message}`, { retryable: false, cause: err });
@@ -166,6 +181,54 @@ async function buildWith(
   } finally {
     await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * FROM images of registries listed in CAIRN_INSECURE_REGISTRIES are pulled before the
+ * build, each with TLS off for its own registry only. Podman's /build takes one
+ * `tlsVerify` for every registry the build reaches (checked on Podman 4.3: without it a
+ * plain-HTTP FROM fails with "server gave HTTP response to HTTPS client", with it TLS is
+ * off for the TLS registries of the same Dockerfile too), and Docker's takes none. Both
+ * engines then use the image they have: a FROM image is pulled only when it is missing.
+ * A missing one of an unlisted registry that Docker would reach without TLS is refused.
+ */
+async function pullBaseImagesAhead(
+  ctx: TaskExecutionContext<ImageBuildTask>,
+  engine: ImageEngine,
+  bases: string[],
+  logins: RegistryLogin[],
+  { log, note }: { log: (line: string) => void; note: (line: string) => void },
+): Promise<void> {
+  for (const base of bases) {
+    const host = registryOf(base);
+    if (!isInsecure(ctx, host)) {
+      // `localhost/…` names local images (Cairn's own among them), which no registry serves.
+      if (host === "localhost") continue;
+      if ((await engine.skipsTlsOnItsOwn(host)) && !(await engine.inspect(base))) await requireTls(ctx, engine, host, `the registry ${host} of the base image ${base}`);
+      continue;
+    }
+    const login = logins.find((l) => l.registry === host);
+    note(`pulling the base image ${base} from ${host} over plain HTTP (CAIRN_INSECURE_REGISTRIES)${login ? ` as '${login.username}'` : ""}`);
+    await engine.pull(base, log, { ...(login ? { login } : {}), insecure: true, signal: ctx.signal }).catch((err: unknown) => {
+      // A FROM image that is not there, or not for these credentials, is the recipe's fault, as in the build itself.
+      if (err instanceof TaskFailure && !err.retryable && !ctx.signal.aborted) throw new BuildFailure(`the base image ${base}: ${err.message}`, { cause: err });
+      throw err;
+    });
+  }
+}
+
+/**
+ * TLS is required unless a registry is in CAIRN_INSECURE_REGISTRIES. Podman is told so
+ * with every request; Docker decides for itself (127.0.0.0/8 without TLS by default), so
+ * a registry it would reach without TLS is refused here unless it is listed.
+ */
+async function requireTls(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, host: string, subject: string): Promise<void> {
+  if (isInsecure(ctx, host) || !(await engine.skipsTlsOnItsOwn(host))) return;
+  const { name, version } = await engine.identify();
+  throw new TaskFailure(
+    `${subject} is not in CAIRN_INSECURE_REGISTRIES, and ${name} ${version} would reach it without TLS (its daemon's insecure-registries include it); list it in CAIRN_INSECURE_REGISTRIES to allow that`,
+    { retryable: false },
+  );
 }
 
 /** Records what was built or pulled, with its names, recipe, builder and engine, in the image catalog. */
