@@ -23,6 +23,11 @@ export interface ChildResult {
   openMs: number;
   /** startRun until waitForRun resolves: the figure the tables compare. */
   runMs: number;
+  /**
+   * CPU time of this process (user + system, every thread) over the same span: the
+   * engine's own work, which other load on the machine inflates less than wall time.
+   */
+  cpuMs: number;
   /** cairn.close(): buffered writes flushed, store closed. */
   closeMs: number;
   /** process.resourceUsage().maxRSS, in kilobytes (Linux). */
@@ -58,9 +63,11 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const cairn = await openCairn(config, { allowHostRuntime: true });
   const openMs = lap();
+  const cpuBefore = process.cpuUsage();
   const run = await cairn.engine.startRun({ pipeline });
   const final = await cairn.engine.waitForRun(run.uuid);
   const runMs = lap();
+  const cpu = process.cpuUsage(cpuBefore);
   const executions = await cairn.store.listExecutions(run.uuid);
   mark = performance.now();
   await cairn.close();
@@ -80,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
     parseMs,
     openMs,
     runMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     closeMs,
     maxRssKb: process.resourceUsage().maxRSS,
     timeline: attemptTimeline(pipeline, executions),

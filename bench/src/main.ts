@@ -196,7 +196,8 @@ async function measureWorkload(workload: Workload, ctx: Context): Promise<Result
     for (let i = 0; i < workload.repeats; i++) {
       const measured = await measureCairn(workload.pipeline, { scratchRoot: ctx.scratch, env, expectOutput: workload.expectOutput, timeoutMs: workload.timeoutMs });
       cairn.push(measured);
-      const line = [`${workload.name} ${i + 1}/${workload.repeats}: Cairn ${seconds(measured.runMs)}`];
+      const cpuPerTask = (measured.cpuMs / workload.tasks).toFixed(2);
+      const line = [`${workload.name} ${i + 1}/${workload.repeats}: Cairn ${seconds(measured.runMs)} (engine CPU ${cpuPerTask} ms/task, load ${loadavg()[0]!.toFixed(1)})`];
       for (const [b, baseline] of workload.baselines.entries()) {
         const ms = await baseline.run(ctx.scratch, env, workload.timeoutMs);
         baselines[b]!.push(ms);
@@ -227,6 +228,7 @@ async function measureWorkload(workload: Workload, ctx: Context): Promise<Result
         ratio: ratio(cairnMs.median, baselineMs.median),
         overheadMsPerTask: overheadPerTaskMs(cairnMs.median, baselineMs.median, workload.tasks),
         cairnMsPerTask: cairnMs.median / workload.tasks,
+        engineCpuMsPerTask: spread(cairn.map((m) => m.cpuMs)).median / workload.tasks,
         peakRssMb: Math.max(...cairn.map((m) => m.maxRssKb)) / 1024,
         load,
         details,
@@ -410,7 +412,8 @@ function renderProfile(workload: Workload, measured: CairnMeasurement, summary: 
     `# CPU profile of ${workload.name} (${workload.tasks} tasks), engine process`,
     "",
     `run ${seconds(measured.runMs)} (${perTask(measured.runMs)}), profile ${seconds(summary.totalMs)}, ` +
-      `main thread busy ${seconds(summary.totalMs - summary.idleMs)} (${perTask(summary.totalMs - summary.idleMs)}), idle ${seconds(summary.idleMs)}`,
+      `main thread busy ${seconds(summary.totalMs - summary.idleMs)} (${perTask(summary.totalMs - summary.idleMs)}), idle ${seconds(summary.idleMs)}, ` +
+      `engine CPU during the run ${perTask(measured.cpuMs)} (profiler included)`,
     `per attempt (stored timestamps, median): running->ended ${measured.timeline.attemptMedianMs ?? "n/a"} ms, ` +
       `dependency ended->next started ${measured.timeline.turnaroundMedianMs ?? "n/a"} ms`,
     "",

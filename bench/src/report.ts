@@ -17,6 +17,11 @@ export interface ResultRow {
   overheadMsPerTask: number;
   /** Cairn median / tasks. */
   cairnMsPerTask: number;
+  /**
+   * Median CPU time (user + system) of the engine's process per task over the run: its own
+   * work, less inflated than wall time by other load on the machine.
+   */
+  engineCpuMsPerTask: number;
   /** Largest maxRSS of the process running the engine, over the repeats. */
   peakRssMb: number;
   /** 1-minute load average when the workload started and ended: others' work on the machine skews the figures. */
@@ -84,7 +89,7 @@ export interface BenchReport {
   notes: string[];
 }
 
-const HEADER = ["workload", "tasks", "Cairn s (min-max)", "baseline", "baseline s (min-max)", "ratio", "overhead ms/task", "peak RSS MB", "runs", "load"];
+const HEADER = ["workload", "tasks", "Cairn s (min-max)", "baseline", "baseline s (min-max)", "ratio", "overhead ms/task", "engine CPU ms/task", "peak RSS MB", "runs", "load"];
 
 function cells(row: ResultRow): string[] {
   return [
@@ -95,6 +100,7 @@ function cells(row: ResultRow): string[] {
     formatSpread(row.baseline.ms),
     `${row.ratio.toFixed(2)}x`,
     row.overheadMsPerTask.toFixed(1),
+    row.engineCpuMsPerTask.toFixed(2),
     row.peakRssMb.toFixed(0),
     String(row.cairnMs.count),
     formatLoad(row.load),
@@ -107,7 +113,7 @@ export function formatLoad(load: LoadRange): string {
 }
 
 function pendingCells(row: PendingRow): string[] {
-  return [row.workload, "", row.reason, "", "", "", "", "", "", ""];
+  return [row.workload, "", row.reason, "", "", "", "", "", "", "", ""];
 }
 
 const API_HEADER = ["workload", "store", "samples", "median ms", "p99 ms", "req/s", "server peak RSS MB", "load", "measured"];
@@ -133,7 +139,7 @@ export function formatSpread(ms: Spread): string {
   return ms.count === 1 ? s(ms.median) : `${s(ms.median)} (${s(ms.min)}-${s(ms.max)})`;
 }
 
-const NUMERIC = new Set([1, 5, 6, 7, 8]);
+const NUMERIC = new Set([1, 5, 6, 7, 8, 9]);
 
 /** The runs against a baseline, then the API workloads, then what was not run and why: aligned plain text. */
 export function renderTextTable(rows: readonly ResultRow[], pending: readonly PendingRow[], api: readonly ApiRow[] = []): string {

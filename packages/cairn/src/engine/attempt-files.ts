@@ -1,9 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AttemptPaths } from "../tasks/task-handler.js";
-import { prepareOutbox } from "./result-files.js";
+import type { TaskType } from "../spec/types.js";
 import { removeRunDir, runDir } from "./run-dir.js";
-import { prepareInbox } from "./run-inbox.js";
 
 /*
  * The per-attempt file operations are synchronous on purpose: each is a small metadata
@@ -20,31 +18,63 @@ export const MAX_OUTPUT_VALUE_BYTES = 1024 * 1024;
 
 export { removeRunDir, runDir };
 
+/** The folders of one attempt, `runs/RUN/TASK/ATTEMPT/...`. */
+export interface AttemptFolders {
+  root: string;
+  /** One file per resolved input. */
+  inputs: string;
+  /** One file per output the task writes. */
+  outputs: string;
+  /** Whatever the task writes here is moved to its results when it ends (result-files.ts). */
+  outbox: string;
+}
+
+export interface AttemptFolderOptions {
+  /** An empty folder to use as the inputs folder of an attempt without inputs, instead of a new one of its own. */
+  noInputs?: string;
+  /** The process may run as another user (a container's): its outputs and outbox are made writable by everyone. */
+  forContainer: boolean;
+  /** More folders in the attempt's folder, made now so that it can happen ahead of the start. */
+  extra: readonly string[];
+}
+
 /**
- * Creates `runs/RUN/TASK/ATTEMPT/{inputs,outputs}`, writes one file per input, and finds
- * the task's inbox (its attachments) and the attempt's outbox (its results).
+ * The folders a task type's handler makes in the attempt folder (function-handler.ts:
+ * `code/` and `work/`). Made with the others, they can be made ahead of the attempt's
+ * start; the handler still makes sure they are there, so this is only a shortcut.
  */
-export async function prepareAttempt(
-  dataDir: string,
-  runUuid: string,
-  taskId: string,
-  attempt: number,
-  inputs: Record<string, string>,
-): Promise<AttemptPaths> {
-  const root = join(runDir(dataDir, runUuid), taskId, String(attempt));
-  const inputsDir = join(root, "inputs");
-  const outputsDir = join(root, "outputs");
-  // Never cleared: each attempt has its own folder, and a resumed attempt's container
-  // still has this one mounted.
+const HANDLER_FOLDERS: Partial<Record<TaskType, readonly string[]>> = { function: ["code", "work"] };
+
+export function handlerFolders(type: TaskType): readonly string[] {
+  return HANDLER_FOLDERS[type] ?? [];
+}
+
+export function attemptRoot(dataDir: string, runUuid: string, taskId: string, attempt: number): string {
+  return join(runDir(dataDir, runUuid), taskId, String(attempt));
+}
+
+/**
+ * Makes `runs/RUN/TASK/ATTEMPT/{inputs,outputs,outbox}` (inputs only for an attempt with
+ * inputs: see AttemptFolderOptions.noInputs) and the extra folders. Folders that
+ * exist already are kept: a resumed attempt's container still has them mounted.
+ */
+export function makeAttemptFolders(dataDir: string, runUuid: string, taskId: string, attempt: number, options: AttemptFolderOptions): AttemptFolders {
+  const root = attemptRoot(dataDir, runUuid, taskId, attempt);
+  const folders = { root, inputs: options.noInputs ?? join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox") };
   ensureDir(join(runDir(dataDir, runUuid), taskId));
   ensureDir(root);
-  ensureDir(inputsDir);
-  // Containers may run as another user than the server: let them write their outputs.
-  ensureDir(outputsDir, 0o777);
+  if (options.noInputs === undefined) ensureDir(folders.inputs);
+  ensureDir(folders.outputs, 0o777);
+  ensureDir(folders.outbox);
+  // mkdir's mode is narrowed by the umask; a host process runs as this user and needs no more.
+  if (options.forContainer) chmodSync(folders.outbox, 0o777);
+  for (const name of options.extra) ensureDir(join(root, name));
+  return folders;
+}
+
+/** One file per input, named after it. */
+export function writeInputs(inputsDir: string, inputs: Record<string, string>): void {
   for (const [name, value] of Object.entries(inputs)) writeFileSync(join(inputsDir, name), value);
-  const inbox = await prepareInbox(dataDir, runUuid, taskId);
-  const outbox = prepareOutbox(dataDir, runUuid, taskId, attempt);
-  return { root, inputs: inputsDir, outputs: outputsDir, inbox, outbox };
 }
 
 /**
@@ -64,10 +94,7 @@ export function ensureDir(path: string, mode?: number): void {
 }
 
 /** Reads the files a task wrote to its outputs folder, by name. */
-export async function collectOutputs(
-  outputsDir: string,
-  warn: (message: string) => void,
-): Promise<Record<string, string>> {
+export function collectOutputs(outputsDir: string, warn: (message: string) => void): Record<string, string> {
   const outputs: Record<string, string> = {};
   let names: string[];
   try {

@@ -38,6 +38,16 @@ export class BatchWriter {
     this.schedule(this.pending.logs.length >= LOG_FLUSH_LINES ? "now" : "later");
   }
 
+  /**
+   * Buffers updates that nothing acts on (like log lines): written with the next state
+   * change, or within LOG_FLUSH_DELAY_MS. A failure to write them rejects the writes
+   * committed with them; with none, it goes unnoticed, as for log lines.
+   */
+  writeSoon(updates: StateBatch["executionUpdates"] & {}): void {
+    this.pending.executionUpdates.push(...updates);
+    this.schedule("later");
+  }
+
   /** Writes whatever is buffered; resolves when all earlier writes are committed. */
   flush(): Promise<void> {
     return this.write({});

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -8,8 +8,10 @@ import type { RunId } from "../ids.js";
 import { parsePipeline } from "../spec/index.js";
 import type { Pipeline, TaskType } from "../spec/types.js";
 import { createStore } from "../store/create-store.js";
-import type { ExecutionRecord, Store } from "../store/store.js";
-import type { Runtimes, TaskExecutionContext, TaskHandler, TaskOutcome } from "../tasks/task-handler.js";
+import type { ExecutionRecord, StateBatch, Store } from "../store/store.js";
+import type { AttemptPaths, Runtimes, TaskExecutionContext, TaskHandler, TaskOutcome } from "../tasks/task-handler.js";
+import { attemptResultsDir, runResultsDir } from "./result-files.js";
+import { runDir } from "./run-dir.js";
 import { Engine, type RunApiAccess } from "./engine.js";
 
 /**
@@ -153,6 +155,26 @@ describe("ordering", () => {
     }
   });
 
+  it("commits a task's end and its dependent's start in one transaction, before the dependent runs", async () => {
+    const batches: StateBatch[] = [];
+    const commit = store.commit.bind(store);
+    store.commit = async (batch) => {
+      await commit(batch);
+      batches.push(batch);
+    };
+    const statusesIn = (batch: StateBatch) => new Map((batch.executionUpdates ?? []).map((u) => [u.uuid, u.patch.status]));
+    let committedBeforeStart: boolean | undefined;
+    scripts.set("b", async (ctx) => {
+      const a = (await attempts(ctx.runUuid, "a"))[0]!;
+      committedBeforeStart = batches.some((batch) => statusesIn(batch).get(a.uuid) === "succeeded" && statusesIn(batch).get(ctx.executionUuid) === "running");
+      return { exitCode: 0 };
+    });
+    const engine = newEngine({ maxParallelTasks: 1 });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: pipeline(["a", "b"], { b: ["a"] }) })).uuid);
+    expect(final.status).toBe("succeeded");
+    expect(committedBeforeStart).toBe(true);
+  });
+
   it("never runs more tasks at once than the parallel limit", async () => {
     let now = 0;
     let peak = 0;
@@ -205,6 +227,30 @@ describe("failure, can_fail and skipping", () => {
       (await engine.startRun({ pipeline: pipeline(["a", "b"], { b: [{ id: "a", can_fail: true }] }) })).uuid,
     );
     expect(final.status).toBe("succeeded");
+  });
+
+  it("skips a dependent as soon as a dependency it needs fails, while its other dependencies still run", async () => {
+    const engine = newEngine();
+    let seen = "";
+    const skipped = new Promise<string>((resolve) =>
+      engine.on("execution", (e) => {
+        if (e.taskId === "join" && e.status === "skipped") resolve("skipped while slow ran");
+      }),
+    );
+    scripts.set("fails", async () => {
+      throw new TaskFailure("broke", { retryable: false });
+    });
+    scripts.set("slow", async () => {
+      seen = await Promise.race([skipped, sleep(3000).then(() => "not skipped while slow ran")]);
+      return { exitCode: 0 };
+    });
+    // "slow" comes first in depends_on: the join must not wait for it to learn that it cannot run.
+    const p = pipeline(["slow", "fails", "join"], { join: ["slow", "fails"] });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect(seen).toBe("skipped while slow ran");
+    expect((await attempts(final.uuid, "slow"))[0]!.status).toBe("succeeded");
+    expect((await attempts(final.uuid, "join"))[0]).toMatchObject({ status: "skipped", message: "skipped: dependency 'fails' ended failed" });
+    expect(final.status).toBe("failed");
   });
 
   it("fails the run when a leaf task fails", async () => {
@@ -321,6 +367,54 @@ describe("timeouts and cancellation", () => {
 });
 
 describe("inputs and outputs", () => {
+  it("keeps what an attempt left in its outbox as its results, and makes no results folder for one that left nothing", async () => {
+    scripts.set("writes", async (ctx) => {
+      await mkdir(join(ctx.paths.outbox, "sub"));
+      await writeFile(join(ctx.paths.outbox, "sub", "r.txt"), "result\n");
+      return { exitCode: 0 };
+    });
+    let inbox = "";
+    let inputs = "";
+    let mode = 0;
+    scripts.set("quiet", async (ctx) => {
+      inbox = ctx.paths.inbox;
+      inputs = ctx.paths.inputs;
+      mode = (await stat(inputs)).mode & 0o777;
+      return { exitCode: 0 };
+    });
+    const engine = newEngine();
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: pipeline(["writes", "quiet"], { quiet: ["writes"] }) })).uuid);
+    expect(final.status).toBe("succeeded");
+    expect(await readFile(join(attemptResultsDir(dataDir, final.uuid, "writes", 1), "sub", "r.txt"), "utf8")).toBe("result\n");
+    expect(await readdir(runResultsDir(dataDir, final.uuid))).toEqual(["writes"]);
+    // Without attachments every task's inbox, and without inputs its inputs folder, is the run's one empty, read-only folder.
+    const empty = join(runDir(dataDir, final.uuid), ".empty");
+    expect([inbox, inputs]).toEqual([empty, empty]);
+    expect(mode).toBe(0o555);
+  });
+
+  it("has the next task's folders made while the task before it runs, and hands them to it", async () => {
+    let madeWhileRunning: string[] = [];
+    scripts.set("first", async (ctx) => {
+      await ctx.started("pid-1");
+      // The engine makes them in a later turn of the event loop, while this one "runs".
+      await sleep(20);
+      madeWhileRunning = await readdir(join(runDir(dataDir, ctx.runUuid), "second", "1")).catch(() => []);
+      return { exitCode: 0 };
+    });
+    let paths: AttemptPaths | undefined;
+    scripts.set("second", async (ctx) => ((paths = ctx.paths), { exitCode: 0 }));
+    const engine = newEngine();
+    const p = pipeline(["first", "second"], { second: ["first"] }, { second: { input: { N: { type: "string", value: "7" } } } });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect(final.status).toBe("succeeded");
+    // A function attempt's folders, with those its handler makes.
+    expect(madeWhileRunning.sort()).toEqual(["code", "inputs", "outbox", "outputs", "work"]);
+    const root = join(runDir(dataDir, final.uuid), "second", "1");
+    expect(paths).toEqual({ root, inputs: join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox"), inbox: join(runDir(dataDir, final.uuid), ".empty") });
+    expect(await readFile(join(root, "inputs", "N"), "utf8")).toBe("7");
+  });
+
   it("resolves value, env, params, secrets and upstream outputs", async () => {
     scripts.set("produce", async (ctx) => {
       await writeFile(join(ctx.paths.outputs, "greeting"), "hello from produce");
@@ -447,6 +541,19 @@ describe("inputs and outputs", () => {
 });
 
 describe("restart safety", () => {
+  it("writes the handle of a process no restart can follow with the attempt's end, without waiting for it", async () => {
+    let storedWhenStarted: string | null | undefined;
+    scripts.set("host", async (ctx) => {
+      await ctx.started("4242", { reattachable: false });
+      storedWhenStarted = (await store.getExecution(ctx.executionUuid))!.runtimeHandle;
+      return { exitCode: 0 };
+    });
+    const engine = newEngine();
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: pipeline(["host"]) })).uuid);
+    expect(storedWhenStarted).toBeNull();
+    expect((await attempts(final.uuid, "host"))[0]).toMatchObject({ status: "succeeded", runtimeHandle: "4242" });
+  });
+
   it("re-attaches to an attempt that was running when the engine stopped", async () => {
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));

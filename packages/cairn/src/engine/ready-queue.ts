@@ -14,6 +14,11 @@ export class ReadyQueue<T> {
     this.items.push(item);
   }
 
+  /** Up to `count` items from the front, without taking them. */
+  peek(count: number): T[] {
+    return this.items.slice(this.head, this.head + count) as T[];
+  }
+
   take(): T | undefined {
     if (this.head >= this.items.length) return undefined;
     const item = this.items[this.head];

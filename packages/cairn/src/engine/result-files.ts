@@ -1,13 +1,13 @@
-import { chmodSync, constants, mkdirSync } from "node:fs";
-import { chmod, lstat, mkdir, open, readdir, rm, rmdir } from "node:fs/promises";
-import { join } from "node:path";
+import { constants, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { lstat, open, readdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 
 /**
  * A task's results: whatever an attempt writes under `/outbox` (kabuto-api.txt: "job
- * results are to be saved under /outbox"). The folder lives in the data directory, apart
+ * results are to be saved under /outbox"). They are kept in the data directory, apart
  * from the run's working folder, so results outlive its cleanup; they go when the run
- * is deleted.
+ * is deleted. The task writes to `runs/RUN/TASK/ATTEMPT/outbox`, moved here when it ends:
  *
  *   DATA_DIR/results/RUN/TASK/ATTEMPT/...
  */
@@ -20,27 +20,38 @@ export function attemptResultsDir(dataDir: string, runUuid: string, taskId: stri
   return join(runResultsDir(dataDir, runUuid), taskId, String(attempt));
 }
 
-/** Makes an attempt's outbox, writable by whichever user the container runs as. */
-export function prepareOutbox(dataDir: string, runUuid: string, taskId: string, attempt: number): string {
-  const dir = attemptResultsDir(dataDir, runUuid, taskId, attempt);
-  // Synchronously, like the attempt's other folders (attempt-files.ts).
-  mkdirSync(dir, { recursive: true });
-  // Explicitly: mkdir's mode is narrowed by the umask.
-  chmodSync(dir, 0o777);
-  return dir;
-}
-
 /**
- * Removes an attempt's outbox if the task left it empty (and the task's folder if no
- * attempt left anything), so a run of ten thousand tasks without results leaves no
- * ten thousand empty folders behind.
+ * Keeps what an attempt left in its outbox as its results, once its process has ended:
+ * the folder is moved (renamed: no byte is copied) to `results/RUN/TASK/ATTEMPT`. An
+ * outbox left empty stays where it is and goes with the run's working folder, so a run
+ * of ten thousand tasks without results makes no folder under `results/` at all.
+ *
+ * The outbox lives in the attempt's folder while the task runs, so that it is made with
+ * the attempt's other folders (ahead of the start: see folders-ahead.ts) and costs
+ * nothing to clean up when empty; results therefore appear when the attempt ends.
+ * Synchronous, like the attempt's other folders (attempt-files.ts).
  */
-export async function pruneEmptyOutbox(dir: string): Promise<void> {
+export function keepOutbox(outbox: string, dataDir: string, runUuid: string, taskId: string, attempt: number): void {
+  let names: string[];
   try {
-    await rmdir(dir);
-    await rmdir(join(dir, ".."));
-  } catch {
-    // Not empty, or gone: either way nothing to prune.
+    names = readdirSync(outbox);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  if (names.length === 0) return;
+  const target = attemptResultsDir(dataDir, runUuid, taskId, attempt);
+  mkdirSync(dirname(target), { recursive: true });
+  try {
+    renameSync(outbox, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+    // Results kept already, by a resumed attempt's earlier server: what the process wrote since wins.
+    for (const name of names) {
+      rmSync(join(target, name), { recursive: true, force: true });
+      renameSync(join(outbox, name), join(target, name));
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { chmod, link, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { runDir } from "./run-dir.js";
+import { makeRunEmptyDir, runDir } from "./run-dir.js";
 
 /**
  * A run's attachments and each task's view of them. Uploads arrive in a staging folder
@@ -47,16 +47,19 @@ export async function adoptAttachments(dataDir: string, runUuid: string, staging
   await rename(staging, join(dir, "attachments"));
 }
 
-/** The task's inbox folder, made on first use; later attempts share it. */
+/** Whether the run was started with attachments; they are moved in before the run is recorded, never later. */
+export function runHasAttachments(dataDir: string, runUuid: string): boolean {
+  return existsSync(join(runDir(dataDir, runUuid), "attachments"));
+}
+
+/**
+ * The task's inbox folder, made on first use; later attempts share it. In a run without
+ * attachments every task's inbox is the run's one empty folder (run-dir.ts).
+ */
 export async function prepareInbox(dataDir: string, runUuid: string, taskId: string): Promise<string> {
+  if (!runHasAttachments(dataDir, runUuid)) return makeRunEmptyDir(dataDir, runUuid);
   const run = runDir(dataDir, runUuid);
   const inbox = join(run, "inbox", taskId);
-  // The common case, a run without attachments, costs one check and one mkdir per
-  // attempt, made synchronously like the attempt's other folders (attempt-files.ts).
-  if (!existsSync(join(run, "attachments"))) {
-    mkdirSync(inbox, { recursive: true });
-    return inbox;
-  }
   if (await exists(inbox)) return inbox;
   const sources = [join(run, "attachments", ATTACHMENTS_FOR_ALL), join(run, "attachments", ATTACHMENTS_FOR_TASKS, taskId)];
   // Built aside and renamed, so a crash never leaves a half inbox that looks whole. A

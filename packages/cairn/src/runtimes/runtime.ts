@@ -99,6 +99,11 @@ export interface RunningProcess {
 export interface Runtime {
   readonly kind: RuntimeKind;
   /**
+   * False when `reattach` never finds a process again (a host process: its pipes die with
+   * the server), so a restart has no use for the handle; absent means it can.
+   */
+  readonly reattaches?: boolean;
+  /**
    * Starts the process; resolves as soon as it runs (not when it ends).
    * Throws CairnError `image_not_found` for a missing image, never hangs on it.
    */

@@ -1,4 +1,4 @@
-import { Kysely, Migrator, type Transaction } from "kysely";
+import { CompiledQuery, Kysely, Migrator, type Transaction } from "kysely";
 import { CairnError, NotFoundError } from "../errors.js";
 import type { ExecutionId, RunId } from "../ids.js";
 import { AccessQueries } from "./access-queries.js";
@@ -47,6 +47,13 @@ export class KyselyStore implements Store {
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
   readonly #access: AccessQueries;
+  /**
+   * The SQL of update statements by shape (table, columns, number of rows), compiled by
+   * Kysely once: the engine's few kinds of update per task cost more to build and compile
+   * than to run (0.3 ms of 0.57 ms per commit of a task's end and its dependent's start).
+   * null: this shape's parameters did not come out in the expected order, so it is always compiled.
+   */
+  readonly #updateSql = new Map<string, string | null>();
 
   constructor(dialect: StoreDialect) {
     this.#dialect = dialect;
@@ -207,7 +214,7 @@ export class KyselyStore implements Store {
    * an unknown uuid throws NotFoundError, which rolls the whole batch back.
    */
   async #update(trx: Transaction<Database>, table: UpdatedTable, updates: RowUpdate[]): Promise<void> {
-    for (const group of groupNeighbours(updates, (u) => JSON.stringify(u.row))) {
+    for (const group of groupNeighbours(mergeSameRow(updates), (u) => JSON.stringify(u.row))) {
       const row = group[0]!.row;
       const perStatement = Math.max(1, this.#dialect.maxParameters - Object.keys(row).length);
       for (const chunk of chunks(group, perStatement)) {
@@ -217,16 +224,32 @@ export class KyselyStore implements Store {
           const found = await trx.selectFrom(table).select("uuid").where("uuid", "in", uuids).execute();
           matched = found.length;
         } else {
-          const result = await trx
-            .updateTable(table)
-            .set(row as never)
-            .where("uuid", "in", uuids)
-            .executeTakeFirst();
-          matched = Number(result.numUpdatedRows);
+          const result = await trx.executeQuery(this.#updateQuery(trx, table, row, uuids));
+          matched = Number(result.numAffectedRows ?? 0);
         }
         if (matched < uuids.length) await this.#throwMissing(trx, table, uuids);
       }
     }
+  }
+
+  /** `update TABLE set ... where uuid in (...)`, from the cache when this shape was compiled before. */
+  #updateQuery(trx: Transaction<Database>, table: UpdatedTable, row: Record<string, unknown>, uuids: string[]): CompiledQuery {
+    const columns = Object.keys(row);
+    const key = `${table}|${columns.join(",")}|${uuids.length}`;
+    const parameters = [...columns.map((c) => row[c]), ...uuids];
+    const cached = this.#updateSql.get(key);
+    if (cached) return CompiledQuery.raw(cached, parameters);
+    const compiled = trx
+      .updateTable(table)
+      .set(row as never)
+      .where("uuid", "in", uuids)
+      .compile();
+    // Reused only when the parameters are exactly the values in column order, then the uuids.
+    if (cached === undefined) {
+      const reusable = compiled.parameters.length === parameters.length && compiled.parameters.every((p, i) => p === parameters[i]);
+      this.#updateSql.set(key, reusable ? compiled.sql : null);
+    }
+    return compiled;
   }
 
   async #throwMissing(trx: Transaction<Database>, table: UpdatedTable, uuids: string[]): Promise<never> {
@@ -246,6 +269,20 @@ function isEmpty(batch: StateBatch): boolean {
     !batch.executionUpdates?.length &&
     !batch.logs?.length
   );
+}
+
+/**
+ * Neighbouring patches of the same row become one (the later fields win, as applying them
+ * in order would): a task's handle, written with its end, costs no statement of its own.
+ */
+function mergeSameRow(updates: RowUpdate[]): RowUpdate[] {
+  const merged: RowUpdate[] = [];
+  for (const update of updates) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && last.uuid === update.uuid) merged[merged.length - 1] = { uuid: last.uuid, row: { ...last.row, ...update.row } };
+    else merged.push(update);
+  }
+  return merged;
 }
 
 function* chunks<T>(items: T[], size: number): Generator<T[]> {

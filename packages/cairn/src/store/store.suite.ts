@@ -126,6 +126,40 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
       });
     });
 
+    describe("the updates of a task's life", () => {
+      it("apply neighbouring patches of one row in order, later fields winning", async () => {
+        const run = makeRun();
+        const [a, b] = [makeExecution(run.uuid, { taskId: "a" }), makeExecution(run.uuid, { taskId: "b" })];
+        await store.commit({ newRuns: [run], newExecutions: [a, b] });
+        await store.commit({
+          executionUpdates: [
+            { uuid: a.uuid, patch: { runtimeHandle: "4242", message: "first" } },
+            { uuid: a.uuid, patch: { status: "succeeded", endedAt: 7, exitCode: 0, message: null, outputs: { out: "x" } } },
+            { uuid: b.uuid, patch: { status: "running", startedAt: 7 } },
+          ],
+        });
+        expect(await store.getExecution(a.uuid)).toMatchObject({ runtimeHandle: "4242", status: "succeeded", endedAt: 7, exitCode: 0, message: null, outputs: { out: "x" } });
+        expect(await store.getExecution(b.uuid)).toMatchObject({ status: "running", startedAt: 7, runtimeHandle: null });
+      });
+
+      it("give every row its own values when the same kind of update repeats, nulls included", async () => {
+        const run = makeRun();
+        const executions = Array.from({ length: 4 }, (_, i) => makeExecution(run.uuid, { taskId: `t${i}` }));
+        await store.commit({ newRuns: [run], newExecutions: executions });
+        for (const [i, e] of executions.entries()) {
+          const patch = { status: "failed" as const, exitCode: i % 2 === 0 ? i : null, message: i % 2 === 0 ? null : `m${i}` };
+          await store.commit({ executionUpdates: [{ uuid: e.uuid, patch }] });
+        }
+        const stored = (await store.listExecutions(run.uuid)).map((e) => [e.taskId, e.status, e.exitCode, e.message]);
+        expect(stored).toEqual([
+          ["t0", "failed", 0, null],
+          ["t1", "failed", null, "m1"],
+          ["t2", "failed", 2, null],
+          ["t3", "failed", null, "m3"],
+        ]);
+      });
+    });
+
     describe("atomic batches", () => {
       it("roll back the new runs of a batch whose run update names an unknown run", async () => {
         const run = makeRun();

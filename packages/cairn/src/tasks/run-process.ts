@@ -10,7 +10,7 @@ import type { TaskExecutionContext, TaskOutcome } from "./task-handler.js";
 export async function runProcess(ctx: TaskExecutionContext, runtime: Runtime, spec: ProcessSpec): Promise<TaskOutcome> {
   try {
     const proc = await runtime.start(spec, logTo(ctx));
-    return await follow(ctx, proc);
+    return await follow(ctx, proc, runtime.reattaches !== false);
   } finally {
     await runtime.release(ctx.executionUuid);
   }
@@ -24,7 +24,7 @@ export async function resumeProcess(ctx: TaskExecutionContext, runtime: Runtime)
   const proc = await runtime.reattach(ctx.executionUuid, logTo(ctx), { seen: ctx.resumeFrom?.seen ?? { stdout: 0, stderr: 0 } });
   if (proc === undefined) return undefined;
   try {
-    return await follow(ctx, proc);
+    return await follow(ctx, proc, true);
   } finally {
     await runtime.release(ctx.executionUuid);
   }
@@ -34,14 +34,14 @@ function logTo(ctx: TaskExecutionContext): LogSink {
   return (stream, line) => ctx.log(stream, line);
 }
 
-async function follow(ctx: TaskExecutionContext, proc: RunningProcess): Promise<TaskOutcome> {
+async function follow(ctx: TaskExecutionContext, proc: RunningProcess, reattachable: boolean): Promise<TaskOutcome> {
   const kill = () => void proc.kill().catch(() => {});
   // 'abort' never fires for a signal aborted already (the engine resumes a cancelled run's attempt that way).
   if (ctx.signal.aborted) kill();
   else ctx.signal.addEventListener("abort", kill, { once: true });
   try {
     // Recorded before waiting, so a restart while the process runs can find it again.
-    await ctx.started(proc.handle).catch(async (err: unknown) => {
+    await ctx.started(proc.handle, { reattachable }).catch(async (err: unknown) => {
       // Unrecorded, the process could never be found again: stop it rather than leave it running.
       await proc.kill();
       throw err;

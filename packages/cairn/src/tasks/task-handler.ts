@@ -50,8 +50,13 @@ export interface TaskExecutionContext<T extends Task = Task> {
   runtimes: Runtimes;
   config: CairnConfig;
   log(stream: LogStream, line: string): void;
-  /** Records where the attempt runs. Call it right after starting and before waiting. */
-  started(handle: string): Promise<void>;
+  /**
+   * Records where the attempt runs. Call it right after starting and before waiting.
+   * With `reattachable: false` (the runtime can never follow the process after a
+   * restart) the handle is only for people to read: it is written with the next state
+   * change, and the promise does not wait for that.
+   */
+  started(handle: string, options?: { reattachable?: boolean }): Promise<void>;
   /** Records what the attempt's process used. Call it once the process has ended, whatever the outcome. */
   recordUsage(usage: ResourceUsage): Promise<void>;
   /** Records the exact image (`sha256:…` id) the attempt ran in or built; written with the attempt's end. */
