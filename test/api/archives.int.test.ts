@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiClient, newUser, startTestServer, waitForRun, type TestServer } from "../support/api-server.js";
+import { ApiClient, newUser, startTestServer, waitForArchives, waitForRun, type TestServer } from "../support/api-server.js";
 import { startSshd, type TestSshd } from "../support/sshd.js";
 
 /**
@@ -33,19 +33,6 @@ function pipeline(id: string, archives: string[]) {
 
 async function tree(path: string): Promise<string[]> {
   return (await readdir(path, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(path.length + 1)).sort();
-}
-
-/** Polls until no archive of the run is pending. */
-async function archivesOf(client: ApiClient, runPath: string): Promise<any[]> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const res = await client.get(`${runPath}/archives`);
-    expect(res.status).toBe(200);
-    const list = res.body.result as any[];
-    if (list.length > 0 && list.every((a) => a.status !== "pending")) return list;
-    if (Date.now() > deadline) throw new Error(`archives still pending: ${JSON.stringify(list)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("systems and archives", () => {
@@ -141,7 +128,7 @@ describe("systems and archives", () => {
     const uuid = event.body.result.uuid;
     const runPath = `${W}/groups/lab/pipelines/archived/runs/${uuid}`;
     expect(await waitForRun(ada, runPath)).toMatchObject({ status: "failed" });
-    const archives = await archivesOf(bob, runPath);
+    const archives = await waitForArchives(bob, runPath);
     const localBase = join(server.config.localSystemsRoot, "lab/lab/workflows/archive");
     expect(archives).toEqual([
       { archive_id: "local-archive", status: "done", attempts: 1, message: "5 files written", location: `file://${localBase}/${uuid}`, updated_at: expect.any(String) },
@@ -171,7 +158,7 @@ describe("systems and archives", () => {
       const event = await ada.post(`${W}/groups/lab/pipelines/revoked/events`, {});
       const runPath = `${W}/groups/lab/pipelines/revoked/runs/${event.body.result.uuid}`;
       expect(await waitForRun(ada, runPath)).toMatchObject({ status: "succeeded" });
-      expect(await archivesOf(ada, runPath)).toEqual([
+      expect(await waitForArchives(ada, runPath)).toEqual([
         expect.objectContaining({
           archive_id: "revoked-archive",
           status: "failed",

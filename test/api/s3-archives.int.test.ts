@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiClient, newUser, startTestServer, waitForRun, type TestServer } from "../support/api-server.js";
+import { ApiClient, newUser, startTestServer, waitForArchives, waitForRun, type TestServer } from "../support/api-server.js";
 import { startSwift, type TestSwift } from "../support/swift.js";
 
 /**
@@ -39,19 +39,6 @@ async function files(root: string): Promise<Record<string, Buffer>> {
     if (e.isFile()) found[join(e.parentPath, e.name).slice(root.length + 1)] = await readFile(join(e.parentPath, e.name));
   }
   return found;
-}
-
-/** Polls until no archive of the run is pending. */
-async function archivesOf(client: ApiClient, runPath: string): Promise<any[]> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const res = await client.get(`${runPath}/archives`);
-    expect(res.status).toBe(200);
-    const list = res.body.result as any[];
-    if (list.length > 0 && list.every((a) => a.status !== "pending")) return list;
-    if (Date.now() > deadline) throw new Error(`archives still pending: ${JSON.stringify(list)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe("S3 systems and archives", () => {
@@ -178,7 +165,7 @@ describe("S3 systems and archives", () => {
     const uuid = event.body.result.uuid;
     const runPath = `${W}/groups/lab/pipelines/archived/runs/${uuid}`;
     expect(await waitForRun(ada, runPath)).toMatchObject({ status: "failed" });
-    const archives = await archivesOf(bob, runPath);
+    const archives = await waitForArchives(bob, runPath);
     const localBase = join(server.config.localSystemsRoot, "lab/lab/workflows/archive", uuid);
     expect(archives).toEqual([
       { archive_id: "local-archive", status: "done", attempts: 1, message: "6 files written", location: `file://${localBase}`, updated_at: expect.any(String) },
@@ -214,7 +201,7 @@ describe("S3 systems and archives", () => {
     const event = await ada.post(`${W}/groups/lab/pipelines/rotated/events`, {});
     const runPath = `${W}/groups/lab/pipelines/rotated/runs/${event.body.result.uuid}`;
     expect(await waitForRun(ada, runPath)).toMatchObject({ status: "succeeded" });
-    expect(await archivesOf(ada, runPath)).toEqual([
+    expect(await waitForArchives(ada, runPath)).toEqual([
       {
         archive_id: "rotating-archive",
         status: "failed",
@@ -239,7 +226,7 @@ describe("S3 systems and archives", () => {
     const event = await ada.post(`${W}/groups/lab/pipelines/orphaned/events`, {});
     const runPath = `${W}/groups/lab/pipelines/orphaned/runs/${event.body.result.uuid}`;
     expect(await waitForRun(ada, runPath)).toMatchObject({ status: "succeeded" });
-    expect(await archivesOf(ada, runPath)).toEqual([
+    expect(await waitForArchives(ada, runPath)).toEqual([
       expect.objectContaining({ status: "failed", attempts: 1, message: `system 'orphan' uses identity '${uuid}', which no longer exists or holds no S3 keys` }),
     ]);
   });

@@ -122,3 +122,16 @@ export async function waitForRun(client: ApiClient, runPath: string, timeoutMs =
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Polls a run's archives until none is pending. */
+export async function waitForArchives(client: ApiClient, runPath: string, timeoutMs = 60_000): Promise<any[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await client.get(`${runPath}/archives`);
+    if (res.status !== 200) throw new Error(`GET ${runPath}/archives: ${res.status} ${res.text}`);
+    const list = res.body.result as any[];
+    if (list.length > 0 && list.every((a) => a.status !== "pending")) return list;
+    if (Date.now() > deadline) throw new Error(`archives still pending after ${timeoutMs} ms: ${JSON.stringify(list)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

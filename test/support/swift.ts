@@ -3,10 +3,10 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePorts } from "./free-port.js";
 
 /**
  * A real S3 endpoint for tests: OpenStack Swift from Debian with its s3api middleware,
@@ -219,21 +219,6 @@ async function stopAll(children: ChildProcess[]): Promise<void> {
       clearTimeout(timer);
     }),
   );
-}
-
-/** Distinct free ports: every listener is held open until all are known. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const server = createServer();
-      await new Promise<void>((resolve, reject) => (server.once("error", reject), server.listen(0, "127.0.0.1", () => resolve())));
-      servers.push(server);
-    }
-    return servers.map((s) => (s.address() as { port: number }).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  }
 }
 
 function ini(sections: Record<string, Record<string, string>>): string {

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, link, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { linkTree } from "../link-tree.js";
 import { makeRunEmptyDir, runDir } from "./run-dir.js";
 
 /**
@@ -70,30 +71,6 @@ export async function prepareInbox(dataDir: string, runUuid: string, taskId: str
   for (const source of sources) await linkTree(source, building);
   await rename(building, inbox);
   return inbox;
-}
-
-/** Hard-links every regular file under `from` into `to`, keeping folders. Anything else is left out. */
-export async function linkTree(from: string, to: string): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(from, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw err;
-  }
-  for (const entry of entries) {
-    const source = join(from, entry.name);
-    const target = join(to, entry.name);
-    if (entry.isDirectory()) {
-      await mkdir(target, { recursive: true });
-      await linkTree(source, target);
-    } else if (entry.isFile()) {
-      // The inode is shared by every task's inbox: read-only, so that a host-runtime task
-      // (which has no read-only mount) cannot change another task's copy by accident.
-      await chmod(source, 0o444);
-      await link(source, target);
-    }
-  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { lstat, mkdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { TaskFailure } from "../errors.js";
-import { linkTree } from "../engine/run-inbox.js";
+import { linkTree } from "../link-tree.js";
 import { cloneRepository, type GitCredentials } from "./git-checkout.js";
 
 /**

@@ -148,11 +148,7 @@ export class DockerImageEngine implements ImageEngine {
     if (options.insecure && (await this.isPodman())) return this.podmanPull(reference, onLine, options);
     const engine = await this.identify();
     const stream = (await this.docker
-      .pull(reference, {
-        ...(options.login ? { authconfig: authConfig(options.login) } : {}),
-        ...(options.insecure ? { tlsVerify: false } : {}),
-        ...(options.signal ? { abortSignal: options.signal } : {}),
-      })
+      .pull(reference, transferQuery(options))
       .catch((cause: unknown) => {
         throw registryFailure("pull", reference, cause, options, engine);
       })) as Readable;
@@ -208,12 +204,7 @@ export class DockerImageEngine implements ImageEngine {
     const engine = await this.identify();
     const stream = (await this.docker
       .getImage(repository)
-      .push({
-        tag,
-        ...(options.login ? { authconfig: authConfig(options.login) } : {}),
-        ...(options.insecure ? { tlsVerify: false } : {}),
-        ...(options.signal ? { abortSignal: options.signal } : {}),
-      })
+      .push({ tag, ...transferQuery(options) })
       .catch((cause: unknown) => {
         throw registryFailure("push", reference, cause, options, engine);
       })) as Readable;
@@ -398,3 +389,11 @@ function registryFailure(action: "push" | "pull", reference: string, cause: unkn
   return new TaskFailure(`the ${action} of '${reference}' failed: ${message}`, { retryable: true, cause });
 }
 
+/** The login, TLS and abort options that pulls and pushes of the compatible API share. */
+function transferQuery(options: TransferOptions): { authconfig?: ReturnType<typeof authConfig>; tlsVerify?: false; abortSignal?: AbortSignal } {
+  return {
+    ...(options.login ? { authconfig: authConfig(options.login) } : {}),
+    ...(options.insecure ? { tlsVerify: false as const } : {}),
+    ...(options.signal ? { abortSignal: options.signal } : {}),
+  };
+}

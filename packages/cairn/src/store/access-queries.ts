@@ -1,7 +1,7 @@
 import { expressionBuilder, sql, type Kysely } from "kysely";
-import type { RunRecord, RunStatus, RunSummary, TokenRunAccess } from "./store.js";
+import type { RunRecord, RunSummary, TokenRunAccess } from "./store.js";
 import { preparedQuery, type Param } from "./prepared-query.js";
-import { runFromRow } from "./row-mappers.js";
+import { runFromRow, runSummaryFromRow } from "./row-mappers.js";
 import type { Database, RunsTable } from "./schema.js";
 import type { GroupAccessRecord, MemberRole, TokenRef, TokenStanding } from "./service-store.js";
 
@@ -173,20 +173,5 @@ const SUMMARY_COLUMNS = [
 type SummaryColumns = Omit<RunColumns, "pipeline">;
 
 function summaryOfRow(row: SummaryColumns): RunSummary | undefined {
-  if (row.uuid === null) return undefined;
-  const run = row as Omit<RunsTable, "pipeline">;
-  // As runFromRow (row-mappers.ts) has it, but for the pipeline.
-  return {
-    uuid: run.uuid as RunSummary["uuid"],
-    pipelineId: run.pipeline_id,
-    groupId: run.group_id,
-    status: run.status as RunStatus,
-    params: JSON.parse(run.params) as RunSummary["params"],
-    directives: JSON.parse(run.directives) as RunSummary["directives"],
-    createdAt: run.created_at,
-    startedAt: run.started_at,
-    endedAt: run.ended_at,
-    message: run.message,
-    startedBy: run.started_by,
-  };
+  return row.uuid === null ? undefined : runSummaryFromRow(row as Omit<RunsTable, "pipeline">);
 }

@@ -11,6 +11,7 @@ import type {
   RunPatch,
   RunRecord,
   RunStatus,
+  RunSummary,
 } from "./store.js";
 
 /** Between the camelCase records of store.ts and the snake_case rows of schema.ts. */
@@ -35,14 +36,18 @@ export function runToRow(run: RunRecord): RunsTable {
 }
 
 export function runFromRow(row: RunsTable): RunRecord {
+  return { ...runSummaryFromRow(row), pipeline: JSON.parse(row.pipeline) as unknown };
+}
+
+/** A run without its frozen pipeline, the largest column, for reads that do not need it. */
+export function runSummaryFromRow(row: Omit<RunsTable, "pipeline">): RunSummary {
   return {
     uuid: row.uuid as RunId,
     pipelineId: row.pipeline_id,
     groupId: row.group_id,
     status: row.status as RunStatus,
-    pipeline: JSON.parse(row.pipeline) as unknown,
-    params: JSON.parse(row.params) as RunRecord["params"],
-    directives: JSON.parse(row.directives) as RunRecord["directives"],
+    params: JSON.parse(row.params) as RunSummary["params"],
+    directives: JSON.parse(row.directives) as RunSummary["directives"],
     createdAt: row.created_at,
     startedAt: row.started_at,
     endedAt: row.ended_at,

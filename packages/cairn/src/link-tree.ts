@@ -1,0 +1,32 @@
+import { chmod, link, mkdir, readdir } from "node:fs/promises";
+import { join } from "node:path";
+
+/**
+ * Files shared without copying: a run's attachments become each task's inbox
+ * (engine/run-inbox.ts), and an inbox part of an image build's context
+ * (images/build-source.ts), both as hard links to the same inodes.
+ */
+
+/** Hard-links every regular file under `from` into `to`, keeping folders. Anything else is left out. */
+export async function linkTree(from: string, to: string): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(from, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  for (const entry of entries) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) {
+      await mkdir(target, { recursive: true });
+      await linkTree(source, target);
+    } else if (entry.isFile()) {
+      // The inode is shared by every task's inbox: read-only, so that a host-runtime task
+      // (which has no read-only mount) cannot change another task's copy by accident.
+      await chmod(source, 0o444);
+      await link(source, target);
+    }
+  }
+}
