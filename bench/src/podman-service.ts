@@ -27,6 +27,8 @@ export async function startPodmanService(dir: string): Promise<PodmanService> {
   const child = spawn("podman", ["system", "service", "--time=0", `unix://${socket}`], {
     // Its own process group, so stop() ends the service and anything it started.
     detached: true,
+    // As packages/cairn's engine-endpoint.ts: a service outliving a deleted folder cannot start containers.
+    cwd: "/",
     stdio: ["ignore", log, log],
   });
   closeSync(log);

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -280,6 +280,11 @@ describe("ContainerRuntime on Podman", () => {
   it("reuses a running service rather than starting a second one", async () => {
     const again = await resolveEngine(loadConfig({ dataDir: scratch, dockerHost: undefined, podmanSocket: socket }));
     expect(again.startedPodman).toBe(false);
+  });
+
+  it("starts the service in /, so that it outlives the folder of the Cairn that started it", async () => {
+    const pid = Number((await readFile(join(scratch, "podman", "podman.pid"), "utf8")).trim());
+    expect(await readlink(`/proc/${pid}/cwd`)).toBe("/");
   });
 
   it("names DOCKER_HOST when the engine there does not answer", async () => {

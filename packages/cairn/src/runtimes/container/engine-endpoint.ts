@@ -107,6 +107,10 @@ async function startPodmanService(socketPath: string): Promise<void> {
       // Own process group and no pipes to us: the service and its containers outlive a
       // Cairn that is killed, so a restarted Cairn can re-attach to running tasks.
       detached: true,
+      // Not the starting Cairn's folder: the service outlives it, and once that folder is
+      // deleted every conmon it starts fails ("Failed to get working directory"), so each
+      // container start answers 409 "write child: broken pipe".
+      cwd: "/",
       stdio: ["ignore", log, log],
       env: { ...process.env, CONTAINERS_CONF: files.conf },
     });
