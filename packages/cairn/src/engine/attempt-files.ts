@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { TaskType } from "../spec/types.js";
 import { removeRunDir, runDir } from "./run-dir.js";
@@ -40,10 +41,10 @@ export interface AttemptFolderOptions {
 
 /**
  * The folders a task type's handler makes in the attempt folder (function-handler.ts:
- * `code/` and `work/`). Made with the others, they can be made ahead of the attempt's
+ * `work/`). Made with the others, they can be made ahead of the attempt's
  * start; the handler still makes sure they are there, so this is only a shortcut.
  */
-const HANDLER_FOLDERS: Partial<Record<TaskType, readonly string[]>> = { function: ["code", "work"] };
+const HANDLER_FOLDERS: Partial<Record<TaskType, readonly string[]>> = { function: ["work"] };
 
 export function handlerFolders(type: TaskType): readonly string[] {
   return HANDLER_FOLDERS[type] ?? [];
@@ -59,17 +60,43 @@ export function attemptRoot(dataDir: string, runUuid: string, taskId: string, at
  * exist already are kept: a resumed attempt's container still has them mounted.
  */
 export function makeAttemptFolders(dataDir: string, runUuid: string, taskId: string, attempt: number, options: AttemptFolderOptions): AttemptFolders {
+  const plan = planAttemptFolders(dataDir, runUuid, taskId, attempt, options);
+  for (const { path, mode } of plan.dirs) ensureDir(path, mode);
+  if (plan.openOutbox) chmodSync(plan.folders.outbox, 0o777);
+  return plan.folders;
+}
+
+/**
+ * makeAttemptFolders through libuv's thread pool, for folders made ahead of the start
+ * (folders-ahead.ts): the system calls run on a pool thread, not the engine's. The
+ * attempt's own folders are made side by side once their parents are there.
+ */
+export async function makeAttemptFoldersInPool(dataDir: string, runUuid: string, taskId: string, attempt: number, options: AttemptFolderOptions): Promise<AttemptFolders> {
+  const plan = planAttemptFolders(dataDir, runUuid, taskId, attempt, options);
+  const [taskDir, root, ...inside] = plan.dirs;
+  await ensureDirInPool(taskDir!.path);
+  await ensureDirInPool(root!.path);
+  await Promise.all(inside.map(({ path, mode }) => ensureDirInPool(path, mode)));
+  if (plan.openOutbox) await chmod(plan.folders.outbox, 0o777);
+  return plan.folders;
+}
+
+interface AttemptFolderPlan {
+  folders: AttemptFolders;
+  /** In order: the task's folder, the attempt's, then the folders in it. */
+  dirs: { path: string; mode?: number }[];
+  openOutbox: boolean;
+}
+
+function planAttemptFolders(dataDir: string, runUuid: string, taskId: string, attempt: number, options: AttemptFolderOptions): AttemptFolderPlan {
   const root = attemptRoot(dataDir, runUuid, taskId, attempt);
   const folders = { root, inputs: options.noInputs ?? join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox") };
-  ensureDir(join(runDir(dataDir, runUuid), taskId));
-  ensureDir(root);
-  if (options.noInputs === undefined) ensureDir(folders.inputs);
-  ensureDir(folders.outputs, 0o777);
-  ensureDir(folders.outbox);
+  const dirs: AttemptFolderPlan["dirs"] = [{ path: join(runDir(dataDir, runUuid), taskId) }, { path: root }];
+  if (options.noInputs === undefined) dirs.push({ path: folders.inputs });
+  dirs.push({ path: folders.outputs, mode: 0o777 }, { path: folders.outbox });
+  for (const name of options.extra) dirs.push({ path: join(root, name) });
   // mkdir's mode is narrowed by the umask; a host process runs as this user and needs no more.
-  if (options.forContainer) chmodSync(folders.outbox, 0o777);
-  for (const name of options.extra) ensureDir(join(root, name));
-  return folders;
+  return { folders, dirs, openOutbox: options.forContainer };
 }
 
 /** One file per input, named after it. */
@@ -89,6 +116,17 @@ export function ensureDir(path: string, mode?: number): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") mkdirSync(path, { recursive: true, mode });
+    else if (code !== "EEXIST") throw err;
+  }
+}
+
+/** ensureDir through the thread pool. */
+async function ensureDirInPool(path: string, mode?: number): Promise<void> {
+  try {
+    await mkdir(path, { mode });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") await mkdir(path, { recursive: true, mode });
     else if (code !== "EEXIST") throw err;
   }
 }

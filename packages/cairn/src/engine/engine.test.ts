@@ -409,7 +409,7 @@ describe("inputs and outputs", () => {
     const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
     expect(final.status).toBe("succeeded");
     // A function attempt's folders, with those its handler makes.
-    expect(madeWhileRunning.sort()).toEqual(["code", "inputs", "outbox", "outputs", "work"]);
+    expect(madeWhileRunning.sort()).toEqual(["inputs", "outbox", "outputs", "work"]);
     const root = join(runDir(dataDir, final.uuid), "second", "1");
     expect(paths).toEqual({ root, inputs: join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox"), inbox: join(runDir(dataDir, final.uuid), ".empty") });
     expect(await readFile(join(root, "inputs", "N"), "utf8")).toBe("7");

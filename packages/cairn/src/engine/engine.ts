@@ -15,7 +15,7 @@ import {
 } from "../store/store.js";
 import type { AttemptPaths, IdentityCredentials, Runtimes, TaskApiAccess, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
 import type { SeenLines } from "../runtimes/runtime.js";
-import { collectOutputs, handlerFolders, makeAttemptFolders, removeRunDir, writeInputs, type AttemptFolders } from "./attempt-files.js";
+import { collectOutputs, handlerFolders, makeAttemptFolders, makeAttemptFoldersInPool, removeRunDir, writeInputs, type AttemptFolderOptions, type AttemptFolders } from "./attempt-files.js";
 import { FoldersAhead } from "./folders-ahead.js";
 import { keepOutbox } from "./result-files.js";
 import { adoptAttachments, prepareInbox, runHasAttachments } from "./run-inbox.js";
@@ -559,22 +559,32 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** The attempt's folders (made ahead if they could be), with its inputs written. */
   private async attemptPaths(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord, inputs: Record<string, string>): Promise<AttemptPaths> {
-    const made = this.foldersAhead.take(exec.uuid) ?? this.makeFolders(run, slot, exec);
+    const made = (await this.foldersAhead.take(exec.uuid)) ?? this.makeFolders(run, slot, exec);
     writeInputs(made.inputs, inputs);
     const inbox = made.inbox ?? (await prepareInbox(this.config.dataDir, run.record.uuid, slot.task.id));
     return { root: made.root, inputs: made.inputs, outputs: made.outputs, inbox, outbox: made.outbox };
   }
 
   private makeFolders(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord): MadeFolders {
+    const { folders, inbox } = this.folderRequest(run, slot, exec);
+    return { ...makeAttemptFolders(...folders), inbox };
+  }
+
+  private async makeFoldersInPool(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord): Promise<MadeFolders> {
+    const { folders, inbox } = this.folderRequest(run, slot, exec);
+    return { ...(await makeAttemptFoldersInPool(...folders)), inbox };
+  }
+
+  private folderRequest(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord): { folders: Parameters<typeof makeAttemptFolders>; inbox: string | undefined } {
     const { dataDir } = this.config;
     const empty = () => (run.emptyDir ??= makeRunEmptyDir(dataDir, run.record.uuid));
     const hasInputs = Object.keys(slot.task.input).length > 0;
-    const folders = makeAttemptFolders(dataDir, run.record.uuid, slot.task.id, exec.attempt, {
+    const options: AttemptFolderOptions = {
       forContainer: slot.profile.runtime !== "host",
       extra: handlerFolders(slot.task.type),
       ...(hasInputs ? {} : { noInputs: empty() }),
-    });
-    return { ...folders, inbox: run.hasAttachments ? undefined : empty() };
+    };
+    return { folders: [dataDir, run.record.uuid, slot.task.id, exec.attempt, options], inbox: run.hasAttachments ? undefined : empty() };
   }
 
   /**
@@ -586,7 +596,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const want = (r: ActiveRun, slot: TaskSlot) => {
       if (r.cancelRequested || slot.current.status !== "queued") return;
       const exec = slot.current;
-      this.foldersAhead.want(exec.uuid, r.record.uuid, () => this.makeFolders(r, slot, exec));
+      this.foldersAhead.want(exec.uuid, r.record.uuid, () => this.makeFoldersInPool(r, slot, exec));
     };
     for (const next of this.ready.peek(this.config.maxParallelTasks * 2)) {
       if (this.foldersAhead.full) return;

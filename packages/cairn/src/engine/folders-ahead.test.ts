@@ -2,57 +2,83 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { FoldersAhead } from "./folders-ahead.js";
 
+/** A make function whose promises the test settles by hand, recording what was begun. */
+function controlledMakes() {
+  const begun: string[] = [];
+  const settle = new Map<string, { resolve: (v: string) => void; reject: (e: Error) => void }>();
+  const make = (key: string) => () =>
+    new Promise<string>((resolve, reject) => {
+      begun.push(key);
+      settle.set(key, { resolve, reject });
+    });
+  return { begun, make, finish: (key: string) => settle.get(key)!.resolve(`folders of ${key}`), fail: (key: string) => settle.get(key)!.reject(new Error("EACCES")) };
+}
+
 describe("FoldersAhead", () => {
-  it("makes what is wanted in a later turn, one item per turn, and hands each out once", async () => {
-    const ahead = new FoldersAhead<string>(8);
-    const made: string[] = [];
-    const make = (key: string) => () => (made.push(key), `folders of ${key}`);
-    ahead.want("a", "run", make("a"));
-    ahead.want("b", "run", make("b"));
-    expect(made).toEqual([]);
+  it("makes at most `concurrency` items at once, begins the next as one ends, and hands each out once", async () => {
+    const ahead = new FoldersAhead<string>(8, 2);
+    const { begun, make, finish } = controlledMakes();
+    for (const key of ["a", "b", "c"]) ahead.want(key, "run", make(key));
+    expect(begun).toEqual(["a", "b"]);
+    finish("a");
     await nextTurn();
-    expect(made).toEqual(["a"]);
-    await nextTurn();
-    expect(made).toEqual(["a", "b"]);
+    expect(begun).toEqual(["a", "b", "c"]);
     expect(ahead.take("a")).toBe("folders of a");
     expect(ahead.take("a")).toBeUndefined();
   });
 
-  it("never holds more than its limit, and makes nothing for an item taken before its turn", async () => {
-    const ahead = new FoldersAhead<string>(2);
-    const made: string[] = [];
-    for (const key of ["a", "b", "c"]) ahead.want(key, "run", () => (made.push(key), key));
-    expect(ahead.full).toBe(true);
+  it("hands out an item being made as a promise of it", async () => {
+    const ahead = new FoldersAhead<string>(8, 1);
+    const { make, finish } = controlledMakes();
+    ahead.want("a", "run", make("a"));
+    const taken = ahead.take("a");
+    expect(taken).toBeInstanceOf(Promise);
+    finish("a");
+    await expect(taken).resolves.toBe("folders of a");
+    await nextTurn();
     expect(ahead.take("a")).toBeUndefined();
-    await nextTurn();
-    await nextTurn();
-    expect(made).toEqual(["b"]);
   });
 
-  it("forgets an ended run's items, made or not", async () => {
-    const ahead = new FoldersAhead<string>(8);
-    const made: string[] = [];
-    ahead.want("a", "ended", () => (made.push("a"), "a"));
+  it("never holds more than its limit, and never begins an item taken before its turn", async () => {
+    const ahead = new FoldersAhead<string>(2, 1);
+    const { begun, make, finish } = controlledMakes();
+    for (const key of ["a", "b", "c"]) ahead.want(key, "run", make(key));
+    expect(ahead.full).toBe(true);
+    expect(ahead.take("b")).toBeUndefined();
+    finish("a");
     await nextTurn();
-    ahead.want("b", "ended", () => (made.push("b"), "b"));
-    ahead.want("c", "other", () => (made.push("c"), "c"));
+    expect(begun).toEqual(["a"]);
+  });
+
+  it("forgets an ended run's items, waiting, being made or made", async () => {
+    const ahead = new FoldersAhead<string>(8, 1);
+    const { begun, make, finish } = controlledMakes();
+    ahead.want("a", "ended", make("a"));
+    finish("a");
+    await nextTurn();
+    ahead.want("b", "ended", make("b"));
+    ahead.want("c", "ended", make("c"));
+    ahead.want("d", "other", make("d"));
     ahead.forget("ended");
+    finish("b");
     await nextTurn();
+    expect(begun).toEqual(["a", "b", "d"]);
+    finish("d");
     await nextTurn();
-    expect(made).toEqual(["a", "c"]);
-    expect(ahead.take("a")).toBeUndefined();
-    expect(ahead.take("c")).toBe("c");
+    for (const key of ["a", "b", "c"]) expect(ahead.take(key)).toBeUndefined();
+    expect(ahead.take("d")).toBe("folders of d");
   });
 
   it("keeps nothing for an item whose making failed, and goes on with the next", async () => {
-    const ahead = new FoldersAhead<string>(8);
-    ahead.want("a", "run", () => {
-      throw new Error("EACCES");
-    });
-    ahead.want("b", "run", () => "b");
+    const ahead = new FoldersAhead<string>(8, 1);
+    const { make, finish, fail } = controlledMakes();
+    ahead.want("a", "run", make("a"));
+    ahead.want("b", "run", make("b"));
+    fail("a");
     await nextTurn();
+    finish("b");
     await nextTurn();
     expect(ahead.take("a")).toBeUndefined();
-    expect(ahead.take("b")).toBe("b");
+    expect(ahead.take("b")).toBe("folders of b");
   });
 });

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { fakeContext, type FakeContext } from "../../../../../test/support/fake-context.js";
@@ -40,6 +40,12 @@ function setup(task: FunctionTask, where: "host" | "container", behaviour?: Fake
 
 const isInstall = (s: ProcessSpec) => s.labels.executionUuid.endsWith("-install");
 
+/** Where the host keeps the code the process runs: the folder of its code file, or what /cairn/code mounts. */
+function hostCodeDir(spec: ProcessSpec): string {
+  const mount = spec.mounts.find((m) => m.containerPath === "/cairn/code");
+  return mount?.hostPath ?? dirname(spec.command![1]!);
+}
+
 /** Pretends to be pip/npm: makes the target dir look installed. */
 const fakeInstaller: FakeBehaviour = (spec) => {
   if (!isInstall(spec)) return 0;
@@ -57,8 +63,10 @@ describe("functionHandler: the process it starts", () => {
     const { ctx, runtime } = setup(fnTask({ code: b64("print('hi')") }), "host");
     await expect(functionHandler.run(ctx)).resolves.toEqual({ exitCode: 0 });
     const [spec] = runtime.started;
-    expect(spec!.command).toEqual(["python3", join(ctx.paths.root, "code", "main.py")]);
-    expect(readFileSync(join(ctx.paths.root, "code", "main.py"), "utf8")).toBe("print('hi')");
+    const code = hostCodeDir(spec!);
+    expect(dirname(code)).toBe(join(ctx.config.dataDir, "runs", ctx.runUuid, ".code"));
+    expect(spec!.command).toEqual(["python3", join(code, "main.py")]);
+    expect(readFileSync(join(code, "main.py"), "utf8")).toBe("print('hi')");
     expect(spec!.env).toMatchObject({ NAME: "ada", PYTHONPATH: `${CONTEXT_LIBRARY_DIR}/python`, CAIRN_OUTPUTS_DIR: ctx.paths.outputs });
     expect(spec!.workingDir).toBe(join(ctx.paths.root, "work"));
     expect(spec!.image).toBeUndefined();
@@ -75,7 +83,7 @@ describe("functionHandler: the process it starts", () => {
     expect(spec!.workingDir).toBe("/cairn/work");
     expect(spec!.mounts).toEqual(
       expect.arrayContaining([
-        { hostPath: join(ctx.paths.root, "code"), containerPath: "/cairn/code", readOnly: true },
+        { hostPath: hostCodeDir(spec!), containerPath: "/cairn/code", readOnly: true },
         { hostPath: CONTEXT_LIBRARY_DIR, containerPath: "/cairn/lib", readOnly: true },
         { hostPath: join(ctx.paths.root, "work"), containerPath: "/cairn/work", readOnly: false },
         { hostPath: ctx.paths.inputs, containerPath: "/cairn/inputs", readOnly: true },
@@ -91,13 +99,13 @@ describe("functionHandler: the process it starts", () => {
     expect(spec!.image).toBe(images.node);
     expect(spec!.command).toEqual(["node", "/cairn/code/main.mjs"]);
     expect(spec!.env.NODE_PATH).toBe("/cairn/lib/node");
-    expect(readlinkSync(join(ctx.paths.root, "code", "node_modules", "cairn-context"))).toBe("/cairn/lib/node/cairn-context");
+    expect(readlinkSync(join(hostCodeDir(spec!), "node_modules", "cairn-context"))).toBe("/cairn/lib/node/cairn-context");
   });
 
   it("node on the host links the library's real path", async () => {
-    const { ctx } = setup(fnTask({ runtime: "node" }), "host");
+    const { ctx, runtime } = setup(fnTask({ runtime: "node" }), "host");
     await functionHandler.run(ctx);
-    expect(readlinkSync(join(ctx.paths.root, "code", "node_modules", "cairn-context"))).toBe(`${CONTEXT_LIBRARY_DIR}/node/cairn-context`);
+    expect(readlinkSync(join(hostCodeDir(runtime.started[0]!), "node_modules", "cairn-context"))).toBe(`${CONTEXT_LIBRARY_DIR}/node/cairn-context`);
   });
 
   it("bash runs main.sh with bash", async () => {
@@ -111,7 +119,7 @@ describe("functionHandler: the process it starts", () => {
     const { ctx, runtime } = setup(fnTask({ command: "mkdir -p /tmp/x && export FOO=1" }), "container");
     await functionHandler.run(ctx);
     expect(runtime.started[0]!.command).toEqual(["sh", "/cairn/code/run.sh"]);
-    expect(readFileSync(join(ctx.paths.root, "code", "run.sh"), "utf8")).toBe("set -e\nmkdir -p /tmp/x && export FOO=1\nexec python3 /cairn/code/main.py\n");
+    expect(readFileSync(join(hostCodeDir(runtime.started[0]!), "run.sh"), "utf8")).toBe("set -e\nmkdir -p /tmp/x && export FOO=1\nexec python3 /cairn/code/main.py\n");
   });
 
   it("refuses what cannot work without starting anything, and not as retryable", async () => {
@@ -166,7 +174,7 @@ describe("functionHandler: packages", () => {
     const dir = join(packageCacheRoot(ctx.config.dataDir), key);
     const run = runtime.started.find((s) => !isInstall(s))!;
     expect(run.env.NODE_PATH).toBe(`${CONTEXT_LIBRARY_DIR}/node:${dir}/node_modules`);
-    expect(readlinkSync(join(ctx.paths.root, "code", "node_modules", "leftpad"))).toBe(`${dir}/node_modules/leftpad`);
+    expect(readlinkSync(join(hostCodeDir(run), "node_modules", "leftpad"))).toBe(`${dir}/node_modules/leftpad`);
   });
 
   it("a failed install is a non-retryable TaskFailure quoting the installer's last lines, and nothing is cached", async () => {
@@ -229,5 +237,54 @@ describe("packageCacheKey", () => {
       packageCacheKey({ ...base, where: "localhost/cairn-runtime:bookworm" }),
     ]);
     expect(keys.size).toBe(4);
+  });
+});
+
+describe("functionHandler: the code folder a run's attempts share", () => {
+  /** Two attempts of one run (same data dir and run uuid), each with its own attempt folder. */
+  function twoAttempts(a: FunctionTask, b: FunctionTask, where: "host" | "container" = "host") {
+    const first = setup(a, where);
+    const second = setup(b, where, undefined, first.ctx.config.dataDir);
+    second.ctx.runUuid = first.ctx.runUuid;
+    return [first, second] as const;
+  }
+
+  it("is written once for attempts that run the same code, read-only, with no draft left", async () => {
+    const [a, b] = twoAttempts(fnTask({ id: "a", runtime: "bash", code: b64("echo same") }), fnTask({ id: "b", runtime: "bash", code: b64("echo same") }));
+    await Promise.all([functionHandler.run(a.ctx), functionHandler.run(b.ctx)]);
+    const codeA = hostCodeDir(a.runtime.started[0]!);
+    expect(hostCodeDir(b.runtime.started[0]!)).toBe(codeA);
+    expect(readdirSync(dirname(codeA))).toEqual([basename(codeA)]);
+    expect(statSync(join(codeA, "main.sh")).mode & 0o222).toBe(0);
+    expect(readFileSync(join(codeA, "main.sh"), "utf8")).toBe("echo same");
+  });
+
+  it("differs when the code, the command or the runtime differs", async () => {
+    const base = setup(fnTask({ runtime: "bash", code: b64("echo one") }), "host");
+    const again = (task: FunctionTask, where: "host" | "container") => {
+      const other = setup(task, where, undefined, base.ctx.config.dataDir);
+      other.ctx.runUuid = base.ctx.runUuid;
+      return other;
+    };
+    const attempts = [
+      base,
+      again(fnTask({ runtime: "bash", code: b64("echo two") }), "host"),
+      again(fnTask({ runtime: "bash", code: b64("echo two"), command: "export X=1" }), "host"),
+      again(fnTask({ runtime: "bash", code: b64("echo one") }), "container"),
+    ];
+    const dirs: string[] = [];
+    for (const { ctx, runtime } of attempts) {
+      await functionHandler.run(ctx);
+      dirs.push(hostCodeDir(runtime.started[0]!));
+    }
+    expect(new Set(dirs).size).toBe(4);
+    expect(readFileSync(join(dirs[2]!, "run.sh"), "utf8")).toBe(`set -e\nexport X=1\nexec bash ${dirs[2]}/main.sh\n`);
+  });
+
+  it("leaves each attempt only its own work folder", async () => {
+    const { ctx } = setup(fnTask({ runtime: "bash", code: b64("true") }), "host");
+    await functionHandler.run(ctx);
+    expect(existsSync(join(ctx.paths.root, "work"))).toBe(true);
+    expect(existsSync(join(ctx.paths.root, "code"))).toBe(false);
   });
 });

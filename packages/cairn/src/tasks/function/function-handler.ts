@@ -7,6 +7,7 @@ import type { FunctionTask } from "../../spec/types.js";
 import { ensureDir } from "../../engine/attempt-files.js";
 import { resumeProcess, runProcess } from "../run-process.js";
 import { processEnvironment } from "../task-environment.js";
+import { codeKey, sharedCodeDir } from "./shared-code-dir.js";
 import type { TaskExecutionContext, TaskHandler } from "../task-handler.js";
 import { CONTAINER_LIBRARY_DIR, CONTEXT_LIBRARY_DIR } from "./context-library.js";
 import { functionLanguage, type FunctionLanguage } from "./function-family.js";
@@ -15,8 +16,9 @@ import { ensurePackages } from "./package-cache.js";
 /**
  * Runs user code (python, node, bash) with the execution-context library importable and
  * its packages installed, in a container of the family's image or as a host process.
- * The code, a wrapper for `command`, and a node_modules of links live in the attempt's
- * `code/` dir; the process runs in the attempt's `work/` dir.
+ * The code, a wrapper for `command`, and a node_modules of links live in a code folder
+ * that the run's attempts of the same code share (shared-code-dir.ts); the process runs
+ * in the attempt's `work/` dir.
  */
 export const functionHandler: TaskHandler<FunctionTask> = {
   type: "function",
@@ -43,6 +45,7 @@ interface Layout {
 const CONTAINER_CODE_DIR = "/cairn/code";
 const CONTAINER_WORK_DIR = "/cairn/work";
 const CONTAINER_PACKAGES_DIR = "/cairn/packages";
+const READ_ONLY = 0o444;
 
 /** Writes the attempt's code dir (and installs packages when needed), then describes the process. */
 async function functionProcessSpec(ctx: TaskExecutionContext<FunctionTask>, runtime: Runtime, language: FunctionLanguage): Promise<ProcessSpec> {
@@ -55,26 +58,28 @@ async function functionProcessSpec(ctx: TaskExecutionContext<FunctionTask>, runt
       ? undefined
       : await ensurePackages(ctx, { family: language.family, installer: language.installer, packages: task.packages, where: image ?? "host" }, { runtime, image });
 
-  const hostCode = join(ctx.paths.root, "code");
   const hostWork = join(ctx.paths.root, "work");
   // Synchronous, like the attempt's other folders (engine/attempt-files.ts says why).
-  ensureDir(hostCode);
   ensureDir(hostWork);
+  const codeAt = inContainer ? CONTAINER_CODE_DIR : undefined;
+  const library = inContainer ? CONTAINER_LIBRARY_DIR : CONTEXT_LIBRARY_DIR;
+  const packages = inContainer ? packagesDir && CONTAINER_PACKAGES_DIR : packagesDir;
+  const run = (code: string) => [language.interpreter, `${code}/${language.codeFile}`];
+  const wrapper = task.command !== undefined && task.command.trim() !== "" ? task.command : undefined;
 
-  const at: Layout = inContainer
-    ? { code: CONTAINER_CODE_DIR, work: CONTAINER_WORK_DIR, library: CONTAINER_LIBRARY_DIR, packages: packagesDir && CONTAINER_PACKAGES_DIR }
-    : { code: hostCode, work: hostWork, library: CONTEXT_LIBRARY_DIR, packages: packagesDir };
-
-  writeFileSync(join(hostCode, language.codeFile), Buffer.from(task.code, "base64"));
-  if (language.family === "node") await linkNodeModules(hostCode, at, packagesDir);
-
-  const run = [language.interpreter, `${at.code}/${language.codeFile}`];
-  let command = run;
-  if (task.command !== undefined && task.command.trim() !== "") {
+  // The folder's content depends on these alone: the code, the wrapper, and where the
+  // process finds its code, the library and the packages.
+  const key = codeKey([language.interpreter, language.codeFile, task.code, wrapper ?? "", codeAt ?? "", library, packages ?? "", packagesDir ?? ""]);
+  const hostCode = await sharedCodeDir(ctx.config.dataDir, ctx.runUuid, key, async (draft) => {
+    const code = codeAt ?? join(draft, "..", key);
+    writeFileSync(join(draft, language.codeFile), Buffer.from(task.code, "base64"), { mode: READ_ONLY });
+    if (language.family === "node") await linkNodeModules(draft, { code, library, packages }, packagesDir);
     // One process, so what `command` sets up (files, env exports) is there for the code.
-    writeFileSync(join(hostCode, "run.sh"), `set -e\n${task.command}\nexec ${quote(run)}\n`);
-    command = ["sh", `${at.code}/run.sh`];
-  }
+    if (wrapper !== undefined) writeFileSync(join(draft, "run.sh"), `set -e\n${wrapper}\nexec ${quote(run(code))}\n`, { mode: READ_ONLY });
+  });
+
+  const at: Layout = { code: codeAt ?? hostCode, work: inContainer ? CONTAINER_WORK_DIR : hostWork, library, packages };
+  const command = wrapper === undefined ? run(at.code) : ["sh", `${at.code}/run.sh`];
 
   const environment = processEnvironment(ctx, runtime.kind);
   const mounts: Mount[] = [...environment.mounts];
@@ -120,7 +125,7 @@ function languageEnv(language: FunctionLanguage, at: Layout): Record<string, str
  * the code dir gets a node_modules of links: to the context library and to each
  * installed package. Links point where the process sees them (in a container: /cairn/...).
  */
-async function linkNodeModules(hostCode: string, at: Layout, hostPackages: string | undefined): Promise<void> {
+async function linkNodeModules(hostCode: string, at: Omit<Layout, "work">, hostPackages: string | undefined): Promise<void> {
   const modules = join(hostCode, "node_modules");
   await mkdir(modules, { recursive: true });
   const links = new Map<string, string>();
