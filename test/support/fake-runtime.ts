@@ -17,11 +17,17 @@ export class FakeRuntime implements Runtime {
   readonly reattached: Array<{ executionUuid: string; seen: SeenLines }> = [];
   /** What reattach() finds; undefined means nothing to follow. */
   reattachable: FakeProcess | undefined;
+  /** How often prepare() was called. */
+  prepared = 0;
 
   constructor(
     readonly kind: RuntimeKind,
     private readonly behaviour: FakeBehaviour = () => 0,
   ) {}
+
+  prepare(): void {
+    this.prepared++;
+  }
 
   async start(spec: ProcessSpec, onLog: LogSink): Promise<RunningProcess> {
     this.started.push(spec);

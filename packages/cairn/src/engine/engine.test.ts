@@ -12,6 +12,7 @@ import type { ExecutionRecord, StateBatch, Store } from "../store/store.js";
 import type { AttemptPaths, Runtimes, TaskExecutionContext, TaskHandler, TaskOutcome } from "../tasks/task-handler.js";
 import { attemptResultsDir, runResultsDir } from "./result-files.js";
 import { runDir } from "./run-dir.js";
+import { FakeRuntime } from "../../../../test/support/fake-runtime.js";
 import { Engine, type RunApiAccess } from "./engine.js";
 
 /**
@@ -62,11 +63,11 @@ function makeHandlers(withResume = true): Map<TaskType, TaskHandler> {
   ]);
 }
 
-function newEngine(options: { maxParallelTasks?: number; withResume?: boolean; secrets?: Record<string, string>; apiAccess?: RunApiAccess } = {}) {
+function newEngine(options: { maxParallelTasks?: number; withResume?: boolean; secrets?: Record<string, string>; apiAccess?: RunApiAccess; runtimes?: Runtimes } = {}) {
   const engine = new Engine({
     store,
     config: { ...config, maxParallelTasks: options.maxParallelTasks ?? 4 },
-    runtimes: noRuntimes,
+    runtimes: options.runtimes ?? noRuntimes,
     handlers: makeHandlers(options.withResume ?? true),
     secrets: async (name) => options.secrets?.[name],
     allowHostRuntime: true,
@@ -116,6 +117,22 @@ afterEach(async () => {
   for (const engine of engines.splice(0)) await engine.close();
   await store.close();
   await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("runtimes", () => {
+  it("prepares the host runtime when a run with host tasks starts, before its first task, and not for other runs", async () => {
+    const host = new FakeRuntime("host");
+    const engine = newEngine({ runtimes: { ...noRuntimes, host } });
+    const preparedAtStart: number[] = [];
+    scripts.set("h", async () => (preparedAtStart.push(host.prepared), { exitCode: 0 }));
+    const other = await engine.startRun({ pipeline: pipeline(["c"]) });
+    await engine.waitForRun(other.uuid);
+    expect(host.prepared).toBe(0);
+    const run = await engine.startRun({ pipeline: pipeline(["h"], {}, { h: { execution_profile: { runtime: "host" } } }) });
+    expect(host.prepared).toBe(1);
+    expect((await engine.waitForRun(run.uuid)).status).toBe("succeeded");
+    expect(preparedAtStart).toEqual([1]);
+  });
 });
 
 describe("ordering", () => {

@@ -231,6 +231,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.emit("run", record);
       return record;
     }
+    if (pipeline.tasks.some((task) => resolveExecutionProfile(pipeline, task).runtime === "host")) this.runtimes.host.prepare?.();
     const executions = pipeline.tasks.map((task) => newAttempt(record.uuid, task.id, 1, null));
     // In place before the run is recorded, so a task never starts without its attachments;
     // a crash in between leaves a folder no run owns, which the start-up sweep removes.

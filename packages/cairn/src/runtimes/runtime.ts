@@ -104,6 +104,11 @@ export interface Runtime {
    */
   readonly reattaches?: boolean;
   /**
+   * Begins, without waiting, what the first `start` would otherwise wait for (the host
+   * runtime's launcher), when a run that will need the runtime begins.
+   */
+  prepare?(): void;
+  /**
    * Starts the process; resolves as soon as it runs (not when it ends).
    * Throws CairnError `image_not_found` for a missing image, never hangs on it.
    */

@@ -71,6 +71,12 @@ export class HostRuntime implements Runtime {
     return this.spawner;
   }
 
+  /** Starts the launcher while a run that has host tasks is being recorded, not when its first task starts. */
+  prepare(): void {
+    // A launcher that cannot start is reported by the first start that needs it.
+    this.spawnerInUse().catch(() => {});
+  }
+
   /** A host process's pipes died with the server that started it, so there is nothing to follow; the engine retries. */
   async reattach(_executionUuid: string, _onLog: LogSink, _options: { seen: SeenLines }): Promise<RunningProcess | undefined> {
     return undefined;

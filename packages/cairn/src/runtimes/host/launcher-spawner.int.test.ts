@@ -39,6 +39,20 @@ describe("LauncherSpawner", () => {
     await Promise.all(runtimes.map((r) => r.close()));
   });
 
+  it("prepare() starts the launcher before any process, and the first start uses that launcher", async () => {
+    const runtime = newRuntime();
+    expect(launchersOf(process.pid)).toEqual([]);
+    runtime.prepare();
+    await vi.waitFor(() => expect(launchersOf(process.pid)).toHaveLength(1));
+    const [prepared] = launchersOf(process.pid);
+    const proc = await runtime.start(spec(["true"]), () => {});
+    expect(await proc.wait()).toMatchObject({ exitCode: 0 });
+    expect((await launcherOf(runtime)).launcherPid).toBe(prepared);
+    expect(launchersOf(process.pid)).toEqual([prepared]);
+    await runtime.close();
+    await vi.waitFor(() => expect(launchersOf(process.pid)).toEqual([]));
+  });
+
   it("fails the processes of a launcher that died as retryable, stops them, and starts a new launcher", async () => {
     const runtime = newRuntime();
     const lines: string[] = [];
