@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runDir } from "../engine/attempt-files.js";
+import { attemptRoot, runDir } from "../engine/attempt-files.js";
 import { attemptResultsDir } from "../engine/result-files.js";
 import { newExecutionId, newRunId, type RunId } from "../ids.js";
 import { createStore } from "../store/create-store.js";
@@ -72,7 +72,7 @@ describe("Archiver", () => {
         { executionUuid: second.uuid, stream: "stdout", ts: 5, line: "bye" },
       ],
     });
-    const outputs = join(runDir(dataDir, uuid), "greet", "2", "outputs");
+    const outputs = join(attemptRoot(dataDir, uuid, "greet", 2), "outputs");
     await mkdir(outputs, { recursive: true });
     await writeFile(join(outputs, "message"), "hello\n");
     await writeFile(join(outputs, "huge"), Buffer.alloc(2 * 1024 * 1024, "z"));

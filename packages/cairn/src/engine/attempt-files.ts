@@ -19,7 +19,7 @@ export const MAX_OUTPUT_VALUE_BYTES = 1024 * 1024;
 
 export { removeRunDir, runDir };
 
-/** The folders of one attempt, `runs/RUN/TASK/ATTEMPT/...`. */
+/** The folders of one attempt, `runs/RUN/TASK@ATTEMPT/...`. */
 export interface AttemptFolders {
   root: string;
   /** One file per resolved input. */
@@ -50,12 +50,19 @@ export function handlerFolders(type: TaskType): readonly string[] {
   return HANDLER_FOLDERS[type] ?? [];
 }
 
+/**
+ * `runs/RUN/TASK@ATTEMPT`: one folder per attempt, not a task's folder with one per
+ * attempt in it, which was one more new inode per attempt (each 0.05-0.7 ms of system
+ * CPU on the development machines). A task id has no '@' (spec/schema.ts), so no two
+ * attempts share a name, and none is the run's own folders' (`.empty`, `.code`, `inbox`,
+ * `attachments`).
+ */
 export function attemptRoot(dataDir: string, runUuid: string, taskId: string, attempt: number): string {
-  return join(runDir(dataDir, runUuid), taskId, String(attempt));
+  return join(runDir(dataDir, runUuid), `${taskId}@${attempt}`);
 }
 
 /**
- * Makes `runs/RUN/TASK/ATTEMPT/{inputs,outputs,outbox}` (inputs only for an attempt with
+ * Makes `runs/RUN/TASK@ATTEMPT/{inputs,outputs,outbox}` (inputs only for an attempt with
  * inputs: see AttemptFolderOptions.noInputs) and the extra folders. Folders that
  * exist already are kept: a resumed attempt's container still has them mounted.
  */
@@ -73,8 +80,7 @@ export function makeAttemptFolders(dataDir: string, runUuid: string, taskId: str
  */
 export async function makeAttemptFoldersInPool(dataDir: string, runUuid: string, taskId: string, attempt: number, options: AttemptFolderOptions): Promise<AttemptFolders> {
   const plan = planAttemptFolders(dataDir, runUuid, taskId, attempt, options);
-  const [taskDir, root, ...inside] = plan.dirs;
-  await ensureDirInPool(taskDir!.path);
+  const [root, ...inside] = plan.dirs;
   await ensureDirInPool(root!.path);
   await Promise.all(inside.map(({ path, mode }) => ensureDirInPool(path, mode)));
   if (plan.openOutbox) await chmod(plan.folders.outbox, 0o777);
@@ -83,7 +89,7 @@ export async function makeAttemptFoldersInPool(dataDir: string, runUuid: string,
 
 interface AttemptFolderPlan {
   folders: AttemptFolders;
-  /** In order: the task's folder, the attempt's, then the folders in it. */
+  /** In order: the attempt's folder, then the folders in it. */
   dirs: { path: string; mode?: number }[];
   openOutbox: boolean;
 }
@@ -91,7 +97,7 @@ interface AttemptFolderPlan {
 function planAttemptFolders(dataDir: string, runUuid: string, taskId: string, attempt: number, options: AttemptFolderOptions): AttemptFolderPlan {
   const root = attemptRoot(dataDir, runUuid, taskId, attempt);
   const folders = { root, inputs: options.noInputs ?? join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox") };
-  const dirs: AttemptFolderPlan["dirs"] = [{ path: join(runDir(dataDir, runUuid), taskId) }, { path: root }];
+  const dirs: AttemptFolderPlan["dirs"] = [{ path: root }];
   if (options.noInputs === undefined) dirs.push({ path: folders.inputs });
   dirs.push({ path: folders.outputs, mode: 0o777 }, { path: folders.outbox });
   for (const name of options.extra) dirs.push({ path: join(root, name) });

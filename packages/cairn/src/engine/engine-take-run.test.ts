@@ -58,7 +58,7 @@ it("hands the ended run, already recorded, to takeRun and leaves its working fol
   expect(taken[0]!.run).toMatchObject({ uuid: run.uuid, status: "succeeded" });
   expect(taken[0]!.stored).toMatchObject({ status: "succeeded" });
   expect(taken[0]!.folder).toBe(true);
-  expect((await stat(join(runDir(dataDir, run.uuid), "a", "1", "outputs", "big"))).isFile()).toBe(true);
+  expect((await stat(join(runDir(dataDir, run.uuid), "a@1", "outputs", "big"))).isFile()).toBe(true);
 });
 
 it("deletes the working folder itself when nobody takes the run", async () => {

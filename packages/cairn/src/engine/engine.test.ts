@@ -416,7 +416,7 @@ describe("inputs and outputs", () => {
       await ctx.started("pid-1");
       // The engine makes them in a later turn of the event loop, while this one "runs".
       await sleep(20);
-      madeWhileRunning = await readdir(join(runDir(dataDir, ctx.runUuid), "second", "1")).catch(() => []);
+      madeWhileRunning = await readdir(join(runDir(dataDir, ctx.runUuid), "second@1")).catch(() => []);
       return { exitCode: 0 };
     });
     let paths: AttemptPaths | undefined;
@@ -427,7 +427,7 @@ describe("inputs and outputs", () => {
     expect(final.status).toBe("succeeded");
     // A function attempt's folders, with those its handler makes.
     expect(madeWhileRunning.sort()).toEqual(["inputs", "outbox", "outputs", "work"]);
-    const root = join(runDir(dataDir, final.uuid), "second", "1");
+    const root = join(runDir(dataDir, final.uuid), "second@1");
     expect(paths).toEqual({ root, inputs: join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox"), inbox: join(runDir(dataDir, final.uuid), ".empty") });
     expect(await readFile(join(root, "inputs", "N"), "utf8")).toBe("7");
   });

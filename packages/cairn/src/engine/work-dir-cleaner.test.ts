@@ -50,7 +50,7 @@ describe("WorkDirCleaner", () => {
       startedBy: null,
     };
     await store.commit({ newRuns: [record] });
-    await mkdir(join(runDir(dataDir, record.uuid), "t", "1", "outputs"), { recursive: true });
+    await mkdir(join(runDir(dataDir, record.uuid), "t@1", "outputs"), { recursive: true });
     return record;
   }
 

@@ -302,13 +302,13 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
     });
     const saved = await runPipeline([save("docker-archive")]);
     await expectSucceeded(saved);
-    const file = join(dataDir, "runs", saved.run.uuid, "build", "1", "outputs", "image.tar");
+    const file = join(dataDir, "runs", saved.run.uuid, "build@1", "outputs", "image.tar");
     expect((await stat(file)).size).toBeGreaterThan(100_000);
     expect(await archiveFormatOf(file)).toBe("docker-archive");
 
     const refused = await runPipeline([save("oci-archive")]);
     expect(refused.run.status).toBe("failed");
     expect(refused.byTask.build!.message).toBe(`Docker Engine ${dockerd.version} cannot write oci-archive files (only Podman's API can); save as docker-archive instead`);
-    expect(await readdir(join(dataDir, "runs", refused.run.uuid, "build", "1", "outputs"))).toEqual([]);
+    expect(await readdir(join(dataDir, "runs", refused.run.uuid, "build@1", "outputs"))).toEqual([]);
   });
 });
