@@ -116,13 +116,27 @@ class Task:
 tasks = {}
 
 
+# Where a command was found, by (name, PATH), as a shell hashes it: searching the PATH
+# costs a stat for each of its folders before the one with the command (eight here before
+# /usr/bin), for every task. A remembered file that is no longer executable is searched
+# for again, as bash does with its hashed paths.
+found_commands = {}
+
+
 def resolve(command, path):
     if "/" in command:
         return command
     # The child's own PATH, as a shell or Node.js would search it.
-    found = shutil.which(command, path=path if path is not None else os.defpath)
+    search = path if path is not None else os.defpath
+    key = (command, search)
+    found = found_commands.get(key)
+    if found is not None and os.access(found, os.X_OK):
+        return found
+    found = shutil.which(command, path=search)
     if found is None:
+        found_commands.pop(key, None)
         raise FileNotFoundError(2, "not found")
+    found_commands[key] = found
     return found
 
 

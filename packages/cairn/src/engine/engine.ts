@@ -737,12 +737,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (run.settledUpTo < slots.length) return;
     const finals = new Map<string, ExecutionStatus>(slots.map((slot) => [slot.task.id, slot.current.status]));
     this.active.delete(run.record.uuid);
-    this.foldersAhead.forget(run.record.uuid);
+    const aheadSettled = this.foldersAhead.forget(run.record.uuid);
     const outcome = runOutcome(run.pipeline, finals, run.cancelRequested);
     const patch = { status: outcome.status, endedAt: Date.now(), message: outcome.message };
     Object.assign(run.record, patch);
     void this.writer
       .write({ runUpdates: [{ uuid: run.record.uuid, patch }] })
+      // Folders still being made ahead for attempts that will not start would otherwise land in a deleted folder.
+      .then(() => aheadSettled)
       .then(() => {
         if (this.takeRun) this.takeRun(run.record);
         else this.cleanUp(run.record);

@@ -50,7 +50,7 @@ describe("FoldersAhead", () => {
     expect(begun).toEqual(["a"]);
   });
 
-  it("forgets an ended run's items, waiting, being made or made", async () => {
+  it("forgets an ended run's items, waiting, being made or made, and says when none is being made any more", async () => {
     const ahead = new FoldersAhead<string>(8, 1);
     const { begun, make, finish } = controlledMakes();
     ahead.want("a", "ended", make("a"));
@@ -59,9 +59,13 @@ describe("FoldersAhead", () => {
     ahead.want("b", "ended", make("b"));
     ahead.want("c", "ended", make("c"));
     ahead.want("d", "other", make("d"));
-    ahead.forget("ended");
+    let settled = false;
+    void ahead.forget("ended").then(() => (settled = true));
+    await nextTurn();
+    expect(settled).toBe(false);
     finish("b");
     await nextTurn();
+    expect(settled).toBe(true);
     expect(begun).toEqual(["a", "b", "d"]);
     finish("d");
     await nextTurn();

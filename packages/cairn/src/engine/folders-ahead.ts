@@ -53,11 +53,21 @@ export class FoldersAhead<T> {
     return making.promise;
   }
 
-  /** Forgets a group's items (a run that ended): their attempts will never start. */
-  forget(group: string): void {
+  /**
+   * Forgets a group's items (a run that ended): their attempts will never start. Resolves
+   * once the group's items still being made are done, so that the run's folder is not
+   * deleted while a pool thread may still make a folder in it.
+   */
+  forget(group: string): Promise<void> {
+    const pending: Promise<unknown>[] = [];
     for (const [key, want] of this.wanted) if (want.group === group) this.wanted.delete(key);
-    for (const [key, making] of this.making) if (making.group === group) this.making.delete(key);
+    for (const [key, making] of this.making) {
+      if (making.group !== group) continue;
+      this.making.delete(key);
+      pending.push(making.promise);
+    }
     for (const [key, made] of this.made) if (made.group === group) this.made.delete(key);
+    return Promise.all(pending).then(() => undefined);
   }
 
   private startMore(): void {

@@ -1,6 +1,6 @@
-import { mkdtemp, realpath, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { LogSink } from "../runtime.js";
 import { HostRuntime } from "./host-runtime.js";
@@ -98,6 +98,26 @@ describe.each(["launcher", "node"] as const)("HostRuntime (spawner: %s)", (spawn
     const proc = await runtime.start(spec(["pwd"], { workingDir: dir }), log.sink);
     await proc.wait();
     expect(log.of("stdout")).toEqual([dir]);
+  });
+
+  it("finds a command on the task's PATH again once it is gone from where it was found", async () => {
+    const [first, second] = [join(dir, "path-a"), join(dir, "path-b")];
+    await Promise.all([mkdir(first), mkdir(second)]);
+    const place = (folder: string) => writeFile(join(folder, "cairn-which-test"), `#!/bin/sh\necho ${basename(folder)}\n`, { mode: 0o755 });
+    const run = async () => {
+      const log = collector();
+      const proc = await runtime.start(spec(["cairn-which-test"], { env: { PATH: `${first}:${second}:/usr/bin:/bin` } }), log.sink);
+      expect(await proc.wait()).toMatchObject({ exitCode: 0 });
+      return log.of("stdout");
+    };
+    await place(second);
+    expect(await run()).toEqual(["path-b"]);
+    expect(await run()).toEqual(["path-b"]);
+    await rm(join(second, "cairn-which-test"));
+    await place(first);
+    expect(await run()).toEqual(["path-a"]);
+    await rm(join(first, "cairn-which-test"));
+    await expect(run()).rejects.toMatchObject({ name: "TaskFailure", message: "command 'cairn-which-test' not found" });
   });
 
   it("fails clearly, without retry, on a missing command or working directory", async () => {
