@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { loadConfig, type CairnConfig } from "../config.js";
 import { TaskFailure } from "../errors.js";
 import type { RunId } from "../ids.js";
@@ -414,9 +414,11 @@ describe("inputs and outputs", () => {
     let madeWhileRunning: string[] = [];
     scripts.set("first", async (ctx) => {
       await ctx.started("pid-1");
-      // The engine makes them in a later turn of the event loop, while this one "runs".
-      await sleep(20);
-      madeWhileRunning = await readdir(join(runDir(dataDir, ctx.runUuid), "second@1")).catch(() => []);
+      // The engine has them made through the thread pool while this one "runs": it runs until they are there.
+      await vi.waitFor(async () => {
+        madeWhileRunning = await readdir(join(runDir(dataDir, ctx.runUuid), "second@1")).catch(() => []);
+        expect(madeWhileRunning).toHaveLength(4);
+      }, { timeout: 10_000, interval: 5 });
       return { exitCode: 0 };
     });
     let paths: AttemptPaths | undefined;
