@@ -597,7 +597,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const want = (r: ActiveRun, slot: TaskSlot) => {
       if (r.cancelRequested || slot.current.status !== "queued") return;
       const exec = slot.current;
-      this.foldersAhead.want(exec.uuid, r.record.uuid, () => this.makeFoldersInPool(r, slot, exec));
+      // With tasks waiting for a slot, the engine's thread is what they wait for (it handles
+      // every end and start), so the system calls go to the thread pool; otherwise the thread
+      // would be idle until a process ends, and a synchronous mkdir costs less CPU than a
+      // round trip through the pool (0.05 against 0.17 ms in a row of 2,000).
+      this.foldersAhead.want(exec.uuid, r.record.uuid, () => (this.ready.size > 0 ? this.makeFoldersInPool(r, slot, exec) : this.makeFolders(r, slot, exec)));
     };
     for (const next of this.ready.peek(this.config.maxParallelTasks * 2)) {
       if (this.foldersAhead.full) return;

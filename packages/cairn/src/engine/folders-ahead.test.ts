@@ -14,14 +14,36 @@ function controlledMakes() {
   return { begun, make, finish: (key: string) => settle.get(key)!.resolve(`folders of ${key}`), fail: (key: string) => settle.get(key)!.reject(new Error("EACCES")) };
 }
 
+/** Lets `n` turns of the event loop pass. */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await nextTurn();
+}
+
 describe("FoldersAhead", () => {
-  it("makes at most `concurrency` items at once, begins the next as one ends, and hands each out once", async () => {
+  it("makes a synchronous item in a later turn, one item per turn, and hands each out once", async () => {
+    const ahead = new FoldersAhead<string>(8);
+    const made: string[] = [];
+    const make = (key: string) => () => (made.push(key), `folders of ${key}`);
+    ahead.want("a", "run", make("a"));
+    ahead.want("b", "run", make("b"));
+    expect(made).toEqual([]);
+    await nextTurn();
+    expect(made).toEqual(["a"]);
+    await nextTurn();
+    expect(made).toEqual(["a", "b"]);
+    expect(ahead.take("a")).toBe("folders of a");
+    expect(ahead.take("a")).toBeUndefined();
+  });
+
+  it("begins at most `concurrency` items made elsewhere at once, and the next as one ends", async () => {
     const ahead = new FoldersAhead<string>(8, 2);
     const { begun, make, finish } = controlledMakes();
     for (const key of ["a", "b", "c"]) ahead.want(key, "run", make(key));
+    expect(begun).toEqual([]);
+    await turns(3);
     expect(begun).toEqual(["a", "b"]);
     finish("a");
-    await nextTurn();
+    await turns(2);
     expect(begun).toEqual(["a", "b", "c"]);
     expect(ahead.take("a")).toBe("folders of a");
     expect(ahead.take("a")).toBeUndefined();
@@ -31,6 +53,7 @@ describe("FoldersAhead", () => {
     const ahead = new FoldersAhead<string>(8, 1);
     const { make, finish } = controlledMakes();
     ahead.want("a", "run", make("a"));
+    await nextTurn();
     const taken = ahead.take("a");
     expect(taken).toBeInstanceOf(Promise);
     finish("a");
@@ -45,8 +68,9 @@ describe("FoldersAhead", () => {
     for (const key of ["a", "b", "c"]) ahead.want(key, "run", make(key));
     expect(ahead.full).toBe(true);
     expect(ahead.take("b")).toBeUndefined();
-    finish("a");
     await nextTurn();
+    finish("a");
+    await turns(3);
     expect(begun).toEqual(["a"]);
   });
 
@@ -54,17 +78,19 @@ describe("FoldersAhead", () => {
     const ahead = new FoldersAhead<string>(8, 1);
     const { begun, make, finish } = controlledMakes();
     ahead.want("a", "ended", make("a"));
+    await nextTurn();
     finish("a");
     await nextTurn();
     ahead.want("b", "ended", make("b"));
     ahead.want("c", "ended", make("c"));
     ahead.want("d", "other", make("d"));
+    await nextTurn();
     let settled = false;
     void ahead.forget("ended").then(() => (settled = true));
     await nextTurn();
     expect(settled).toBe(false);
     finish("b");
-    await nextTurn();
+    await turns(2);
     expect(settled).toBe(true);
     expect(begun).toEqual(["a", "b", "d"]);
     finish("d");
@@ -73,16 +99,21 @@ describe("FoldersAhead", () => {
     expect(ahead.take("d")).toBe("folders of d");
   });
 
-  it("keeps nothing for an item whose making failed, and goes on with the next", async () => {
+  it("keeps nothing for an item whose making failed or threw, and goes on with the next", async () => {
     const ahead = new FoldersAhead<string>(8, 1);
     const { make, finish, fail } = controlledMakes();
     ahead.want("a", "run", make("a"));
-    ahead.want("b", "run", make("b"));
-    fail("a");
+    ahead.want("b", "run", () => {
+      throw new Error("EACCES");
+    });
+    ahead.want("c", "run", make("c"));
     await nextTurn();
-    finish("b");
+    fail("a");
+    await turns(3);
+    finish("c");
     await nextTurn();
     expect(ahead.take("a")).toBeUndefined();
-    expect(ahead.take("b")).toBe("folders of b");
+    expect(ahead.take("b")).toBeUndefined();
+    expect(ahead.take("c")).toBe("folders of c");
   });
 });

@@ -1,23 +1,22 @@
 /**
- * Makes attempts' folders ahead of their start, off the engine's thread, so that neither
- * the step from a task's end to its dependent's start nor the engine's own CPU time pays
- * for them. An attempt's folders are about five new inodes; on the development machines a
- * new inode costs 0.05-0.7 ms of system CPU by the folder and the moment, which made
- * folder-making the largest part of the engine's work per task in a fan (2.7 of 6.1 s of
- * its main thread for 1,000 tasks, made synchronously). Made through libuv's thread pool
- * (fs/promises), they cost the engine's thread a few callbacks, and the system CPU lands on
- * a pool thread, on the other core while the engine works on this one.
+ * Makes attempts' folders ahead of their start, while the engine would otherwise wait for
+ * a process to end, so that the step from a task's end to its dependent's start does not
+ * include them. An attempt's folders are four new inodes; on the development machines a
+ * new inode costs 0.05-0.7 ms of system CPU by the folder and the moment.
  *
- * At most `concurrency` items are being made at once, and at most `limit` items wait,
- * are being made or lie ready: a fan of 10,000 children asks for a few at a time, not for
- * all of them. An item that fails is not kept; its attempt makes its folders at the start,
- * where the error is reported.
+ * An item is made by a function that returns it (run in a later turn of the event loop,
+ * one item per turn) or a promise of it (made elsewhere, such as libuv's thread pool, at
+ * most `concurrency` at once); the caller picks which (engine.ts says when). At most
+ * `limit` items wait, are being made or lie ready: a fan of 10,000 children asks for a few
+ * at a time, not for all of them. An item that fails is not kept; its attempt makes its
+ * folders at the start, where the error is reported.
  */
 export class FoldersAhead<T> {
   private readonly wanted = new Map<string, Want<T>>();
   private readonly making = new Map<string, Making<T>>();
   private readonly made = new Map<string, Made<T>>();
   private inFlight = 0;
+  private scheduled = false;
 
   constructor(
     private readonly limit: number,
@@ -25,7 +24,7 @@ export class FoldersAhead<T> {
   ) {}
 
   /** Asks for the item of `key` (an execution's uuid) to be made soon; ignored when it is asked for already or the limit is reached. */
-  want(key: string, group: string, make: () => Promise<T>): void {
+  want(key: string, group: string, make: () => T | Promise<T>): void {
     if (this.wanted.has(key) || this.making.has(key) || this.made.has(key) || this.full) return;
     this.wanted.set(key, { group, make });
     this.startMore();
@@ -70,35 +69,54 @@ export class FoldersAhead<T> {
     return Promise.all(pending).then(() => undefined);
   }
 
+  /** Begins the next item in a later turn of the event loop, so that the turn that asked for it ends first. */
   private startMore(): void {
-    while (this.inFlight < this.concurrency) {
-      const next = this.wanted.entries().next();
-      if (next.done === true) return;
-      const [key, want] = next.value;
-      this.wanted.delete(key);
-      this.inFlight++;
-      const making: Making<T> = {
-        group: want.group,
-        // Made again at the start when this fails, which reports the error with the attempt.
-        promise: want.make().catch(() => undefined),
-      };
-      this.making.set(key, making);
-      void making.promise.then((value) => {
-        this.inFlight--;
-        // Taken meanwhile (its attempt awaits the promise) or forgotten: nothing to keep.
-        if (this.making.get(key) === making) {
-          this.making.delete(key);
-          if (value !== undefined) this.made.set(key, { group: want.group, value });
-        }
-        this.startMore();
-      });
+    if (this.scheduled || this.inFlight >= this.concurrency || this.wanted.size === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.beginNext();
+    });
+  }
+
+  /** One item per turn: an end that arrives meanwhile waits for at most one synchronous item. */
+  private beginNext(): void {
+    const next = this.wanted.entries().next();
+    if (next.done === true) return;
+    const [key, want] = next.value;
+    this.wanted.delete(key);
+    let result: T | Promise<T>;
+    try {
+      result = want.make();
+    } catch {
+      // Made again at the start, which reports the error with the attempt.
+      this.startMore();
+      return;
     }
+    if (!(result instanceof Promise)) {
+      this.made.set(key, { group: want.group, value: result });
+      this.startMore();
+      return;
+    }
+    this.inFlight++;
+    const making: Making<T> = { group: want.group, promise: result.catch(() => undefined) };
+    this.making.set(key, making);
+    void making.promise.then((value) => {
+      this.inFlight--;
+      // Taken meanwhile (its attempt awaits the promise) or forgotten: nothing to keep.
+      if (this.making.get(key) === making) {
+        this.making.delete(key);
+        if (value !== undefined) this.made.set(key, { group: want.group, value });
+      }
+      this.startMore();
+    });
+    this.startMore();
   }
 }
 
 interface Want<T> {
   group: string;
-  make: () => Promise<T>;
+  make: () => T | Promise<T>;
 }
 
 interface Making<T> {
