@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { attemptRoot } from "../engine/attempt-files.js";
+import { existingAttemptRoot } from "../engine/attempt-files.js";
 import { attemptResultsDir, listResultFiles } from "../engine/result-files.js";
 import type { ExecutionRecord, RunRecord, Store } from "../store/store.js";
 
@@ -34,7 +34,7 @@ export async function runFiles(store: Store, dataDir: string, run: RunRecord): P
     const streams = await readStreams(store, e);
     files.push({ path: `${folder}/.stdout`, open: () => streams.stdout }, { path: `${folder}/.stderr`, open: () => streams.stderr });
     for (const [name, value] of Object.entries(e.outputs)) if (!LOG_NAMES.has(name)) files.push({ path: `${folder}/${name}`, open: () => Buffer.from(value) });
-    const outputsDir = join(attemptRoot(dataDir, run.uuid, e.taskId, e.attempt), "outputs");
+    const outputsDir = join(existingAttemptRoot(dataDir, run.uuid, e.taskId, e.attempt), "outputs");
     for (const name of await largeOutputs(outputsDir, e.outputs)) {
       files.push({ path: `${folder}/${name}`, open: () => createReadStream(join(outputsDir, name)) });
     }

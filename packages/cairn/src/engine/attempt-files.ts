@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { TaskType } from "../spec/types.js";
@@ -37,6 +37,8 @@ export interface AttemptFolderOptions {
   forContainer: boolean;
   /** More folders in the attempt's folder, made now so that it can happen ahead of the start. */
   extra: readonly string[];
+  /** The attempt's folder when it is not attemptRoot's (existingAttemptRoot). */
+  root?: string;
 }
 
 /**
@@ -59,6 +61,16 @@ export function handlerFolders(type: TaskType): readonly string[] {
  */
 export function attemptRoot(dataDir: string, runUuid: string, taskId: string, attempt: number): string {
   return join(runDir(dataDir, runUuid), `${taskId}@${attempt}`);
+}
+
+/**
+ * The folder an attempt has: attemptRoot, or `runs/RUN/TASK/ATTEMPT` for one started by a
+ * Cairn before that layout (2026-12-02) that is still there, so that a container a
+ * restarted server follows again, or an archive of such a run, finds what it wrote.
+ */
+export function existingAttemptRoot(dataDir: string, runUuid: string, taskId: string, attempt: number): string {
+  const earlier = join(runDir(dataDir, runUuid), taskId, String(attempt));
+  return existsSync(earlier) ? earlier : attemptRoot(dataDir, runUuid, taskId, attempt);
 }
 
 /**
@@ -95,7 +107,7 @@ interface AttemptFolderPlan {
 }
 
 function planAttemptFolders(dataDir: string, runUuid: string, taskId: string, attempt: number, options: AttemptFolderOptions): AttemptFolderPlan {
-  const root = attemptRoot(dataDir, runUuid, taskId, attempt);
+  const root = options.root ?? attemptRoot(dataDir, runUuid, taskId, attempt);
   const folders = { root, inputs: options.noInputs ?? join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox") };
   const dirs: AttemptFolderPlan["dirs"] = [{ path: root }];
   if (options.noInputs === undefined) dirs.push({ path: folders.inputs });

@@ -600,6 +600,33 @@ describe("restart safety", () => {
     expect(a[0]).toMatchObject({ status: "succeeded", runtimeHandle: "fake:1", outputs: { done: "yes" } });
   });
 
+  it("follows an attempt started under the earlier folder layout (runs/RUN/TASK/ATTEMPT) in that folder", async () => {
+    let started!: (outputs: string) => void;
+    const running = new Promise<string>((r) => (started = r));
+    scripts.set("a", async (ctx) => {
+      await ctx.started("fake:1");
+      started(ctx.paths.outputs);
+      return new Promise(() => {});
+    });
+    const first = newEngine();
+    const run = await first.startRun({ pipeline: pipeline(["a"]) });
+    const outputs = await running;
+    await first.close();
+    // As an earlier Cairn had made it, with what its container wrote.
+    const earlier = join(runDir(dataDir, run.uuid), "a", "1");
+    await rm(join(outputs, ".."), { recursive: true });
+    await mkdir(join(earlier, "outputs"), { recursive: true });
+    await writeFile(join(earlier, "outputs", "done"), "from before");
+
+    let resumedIn = "";
+    resumeScripts.set("a", async (ctx) => ((resumedIn = ctx.paths.root), { exitCode: 0 }));
+    const second = newEngine();
+    await second.recover();
+    expect((await second.waitForRun(run.uuid)).status).toBe("succeeded");
+    expect(resumedIn).toBe(earlier);
+    expect((await attempts(run.uuid, "a"))[0]).toMatchObject({ status: "succeeded", outputs: { done: "from before" } });
+  });
+
   it("retries an attempt it cannot follow again, without spending a retry", async () => {
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));

@@ -15,7 +15,7 @@ import {
 } from "../store/store.js";
 import type { AttemptPaths, IdentityCredentials, Runtimes, TaskApiAccess, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
 import type { SeenLines } from "../runtimes/runtime.js";
-import { collectOutputs, handlerFolders, makeAttemptFolders, makeAttemptFoldersInPool, removeRunDir, writeInputs, type AttemptFolderOptions, type AttemptFolders } from "./attempt-files.js";
+import { collectOutputs, existingAttemptRoot, handlerFolders, makeAttemptFolders, makeAttemptFoldersInPool, removeRunDir, writeInputs, type AttemptFolderOptions, type AttemptFolders } from "./attempt-files.js";
 import { FoldersAhead } from "./folders-ahead.js";
 import { keepOutbox } from "./result-files.js";
 import { adoptAttachments, prepareInbox, runHasAttachments } from "./run-inbox.js";
@@ -519,7 +519,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
     const api = resume ? undefined : await this.apiAccessFor(run, slot.task);
     if (api) secretValues.push(api.token);
-    const paths = await this.attemptPaths(run, slot, exec, inputs);
+    const paths = await this.attemptPaths(run, slot, exec, inputs, resume);
     const logPlain = (stream: LogStream, line: string) => this.log(run, exec, stream, line);
     let masking = secretValues.length > 0 ? new AttemptLogMasking(secretValues, logPlain) : undefined;
     const log = (stream: LogStream, line: string) => (masking ? masking.log(stream, line) : logPlain(stream, line));
@@ -559,33 +559,42 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /** The attempt's folders (made ahead if they could be), with its inputs written. */
-  private async attemptPaths(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord, inputs: Record<string, string>): Promise<AttemptPaths> {
-    const made = (await this.foldersAhead.take(exec.uuid)) ?? this.makeFolders(run, slot, exec);
+  private async attemptPaths(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord, inputs: Record<string, string>, resume: boolean): Promise<AttemptPaths> {
+    const made = (await this.foldersAhead.take(exec.uuid)) ?? this.makeFolders(run, slot, exec, resume);
     writeInputs(made.inputs, inputs);
     const inbox = made.inbox ?? (await prepareInbox(this.config.dataDir, run.record.uuid, slot.task.id));
     return { root: made.root, inputs: made.inputs, outputs: made.outputs, inbox, outbox: made.outbox };
   }
 
-  private makeFolders(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord): MadeFolders {
-    const { folders, inbox } = this.folderRequest(run, slot, exec);
-    return { ...makeAttemptFolders(...folders), inbox };
+  /** A resumed attempt keeps the folder it was started with, which an earlier Cairn may have named otherwise. */
+  private makeFolders(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord, resume = false): MadeFolders {
+    const { dataDir } = this.config;
+    const options = this.folderOptions(run, slot);
+    if (resume) options.root = existingAttemptRoot(dataDir, run.record.uuid, slot.task.id, exec.attempt);
+    return { ...makeAttemptFolders(dataDir, run.record.uuid, slot.task.id, exec.attempt, options), inbox: this.sharedInbox(run) };
   }
 
   private async makeFoldersInPool(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord): Promise<MadeFolders> {
-    const { folders, inbox } = this.folderRequest(run, slot, exec);
-    return { ...(await makeAttemptFoldersInPool(...folders)), inbox };
+    const folders = await makeAttemptFoldersInPool(this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt, this.folderOptions(run, slot));
+    return { ...folders, inbox: this.sharedInbox(run) };
   }
 
-  private folderRequest(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord): { folders: Parameters<typeof makeAttemptFolders>; inbox: string | undefined } {
-    const { dataDir } = this.config;
-    const empty = () => (run.emptyDir ??= makeRunEmptyDir(dataDir, run.record.uuid));
+  private folderOptions(run: ActiveRun, slot: TaskSlot): AttemptFolderOptions {
     const hasInputs = Object.keys(slot.task.input).length > 0;
-    const options: AttemptFolderOptions = {
+    return {
       forContainer: slot.profile.runtime !== "host",
       extra: handlerFolders(slot.task.type),
-      ...(hasInputs ? {} : { noInputs: empty() }),
+      ...(hasInputs ? {} : { noInputs: this.runEmptyDir(run) }),
     };
-    return { folders: [dataDir, run.record.uuid, slot.task.id, exec.attempt, options], inbox: run.hasAttachments ? undefined : empty() };
+  }
+
+  /** Every task's inbox in a run without attachments; undefined when the run has some (each task gets its own). */
+  private sharedInbox(run: ActiveRun): string | undefined {
+    return run.hasAttachments ? undefined : this.runEmptyDir(run);
+  }
+
+  private runEmptyDir(run: ActiveRun): string {
+    return (run.emptyDir ??= makeRunEmptyDir(this.config.dataDir, run.record.uuid));
   }
 
   /**
