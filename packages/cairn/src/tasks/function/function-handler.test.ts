@@ -256,6 +256,9 @@ describe("functionHandler: the code folder a run's attempts share", () => {
     expect(hostCodeDir(b.runtime.started[0]!)).toBe(codeA);
     expect(readdirSync(dirname(codeA))).toEqual([basename(codeA)]);
     expect(statSync(join(codeA, "main.sh")).mode & 0o222).toBe(0);
+    // Readable by a container's process of another user, as the folder was before it was shared.
+    expect(statSync(codeA).mode & 0o777).toBe(0o755);
+    expect(statSync(join(codeA, "main.sh")).mode & 0o444).toBe(0o444);
     expect(readFileSync(join(codeA, "main.sh"), "utf8")).toBe("echo same");
   });
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, renameSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, renameSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureDir } from "../../engine/attempt-files.js";
@@ -28,6 +28,8 @@ export async function sharedCodeDir(dataDir: string, runUuid: string, key: strin
   const draft = mkdtempSync(join(codeRoot, ".draft-"));
   try {
     await write(draft);
+    // mkdtemp makes it 0700; a container's process may run as another user, and must read it.
+    chmodSync(draft, 0o755);
     renameSync(draft, dir);
   } catch (err) {
     await rm(draft, { recursive: true, force: true });
