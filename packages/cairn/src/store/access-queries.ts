@@ -3,6 +3,7 @@ import type { RunRecord, RunSummary, TokenRunAccess } from "./store.js";
 import { preparedQuery, type Param } from "./prepared-query.js";
 import { runFromRow, runSummaryFromRow } from "./row-mappers.js";
 import type { Database, RunsTable } from "./schema.js";
+import type { PreparedReads } from "./store-dialect.js";
 import type { GroupAccessRecord, MemberRole, TokenRef, TokenStanding } from "./service-store.js";
 
 /**
@@ -19,10 +20,10 @@ export class AccessQueries {
   readonly #groupAccessWithRun;
   readonly #tokenRunAccess;
 
-  constructor(db: Kysely<Database>) {
-    this.#tokenStanding = preparedQuery<TokenParams, StandingRow>(db, (p) => db.selectNoFrom(standingColumns(p)));
+  constructor(db: Kysely<Database>, reads: PreparedReads) {
+    this.#tokenStanding = preparedQuery<TokenParams, StandingRow>(db, reads, (p) => db.selectNoFrom(standingColumns(p)));
 
-    this.#groupAccess = preparedQuery<{ groupId: string; login: string }, AccessRow>(db, (p) =>
+    this.#groupAccess = preparedQuery<{ groupId: string; login: string }, AccessRow>(db, reads, (p) =>
       db
         .selectFrom("groups")
         .innerJoin("group_members", (join) => join.onRef("group_members.group_id", "=", "groups.id").on("group_members.username", "=", p("login")))
@@ -31,7 +32,7 @@ export class AccessQueries {
     );
 
     // The run only when it belongs to the group: a run of another group is as absent as a missing one.
-    this.#groupAccessWithRun = preparedQuery<{ groupId: string; login: string; runUuid: string }, AccessRow & RunColumns>(db, (p) =>
+    this.#groupAccessWithRun = preparedQuery<{ groupId: string; login: string; runUuid: string }, AccessRow & RunColumns>(db, reads, (p) =>
       db
         .selectFrom("groups")
         .innerJoin("group_members", (join) => join.onRef("group_members.group_id", "=", "groups.id").on("group_members.username", "=", p("login")))
@@ -43,7 +44,7 @@ export class AccessQueries {
 
     // Everything left-joined to a one-row table, so the token's standing comes back even
     // when the group, the membership or the run does not exist.
-    this.#tokenRunAccess = preparedQuery<TokenParams & { groupId: string; runUuid: string }, StandingRow & Partial<AccessRow> & SummaryColumns>(db, (p) =>
+    this.#tokenRunAccess = preparedQuery<TokenParams & { groupId: string; runUuid: string }, StandingRow & Partial<AccessRow> & SummaryColumns>(db, reads, (p) =>
       db
         .selectFrom(db.selectNoFrom(sql<number>`1`.as("one")).as("request"))
         .leftJoin("groups", (join) => join.on("groups.id", "=", p("groupId")))
