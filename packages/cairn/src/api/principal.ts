@@ -23,7 +23,11 @@ export function tokenOf(request: FastifyRequest): string | undefined {
     const match = /^Bearer\s+(\S+)$/i.exec(auth);
     if (match) return match[1];
   }
-  const cookie = request.cookies?.[SESSION_COOKIE];
+  // Parsed here, and only when no header carried a token: @fastify/cookie's hook, which
+  // parsed the cookies of every request, is off (api/build-api.ts).
+  const header = request.headers.cookie;
+  if (header === undefined || header === "") return undefined;
+  const cookie = request.server.parseCookie(header)[SESSION_COOKIE];
   return cookie !== undefined && cookie !== "" ? cookie : undefined;
 }
 
