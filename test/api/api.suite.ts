@@ -78,6 +78,15 @@ export function describeApiSuite(name: string, makeServer: () => Promise<TestSer
         expect(again.status).toBe(200);
       });
 
+      it("reads multipart bodies only where uploads are taken: elsewhere such a body fails the route's schema", async () => {
+        const form = '--X\r\nContent-Disposition: form-data; name="id"\r\n\r\nforms\r\n--X--\r\n';
+        const answer = await ada.request("POST", `${W}/groups`, form, { "content-type": "multipart/form-data; boundary=X" });
+        expect(answer.status).toBe(400);
+        expect(answer.body).toMatchObject({ success: false, status: 400, result: { code: "invalid_input" } });
+        expect(answer.body.message).toMatch(/^the body is invalid/);
+        expect((await ada.get(`${W}/groups/forms`)).status).toBe(404);
+      });
+
       it("accepts the token as X-Tapis-Token and as a bearer token, and refuses it after log-out", async () => {
         const bob = await newUser(anon, "logout-user");
         expect((await anon.get(`${W}/groups`, { authorization: `Bearer ${bob.token}` })).status).toBe(200);

@@ -1,6 +1,5 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
-import multipart from "@fastify/multipart";
 import swagger, { type SwaggerTransformObject } from "@fastify/swagger";
 import Fastify, { type FastifyServerOptions, type onRequestHookHandler } from "fastify";
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
@@ -9,6 +8,7 @@ import type { ApiApp, ApiContext } from "./api-context.js";
 import { apiSchemas, errorEnvelopeSchema, failure, sendError } from "./envelope.js";
 import { tokenOf } from "./principal.js";
 import { responseSerializerCompiler } from "./response-serializer.js";
+import { leaveMultipartUnread } from "./upload-scope.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { archiveRoutes } from "./routes/archives.js";
 import { groupRoutes } from "./routes/groups.js";
@@ -44,8 +44,8 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   // Not parsed on every request: the session cookie is read where the token is looked for, when no header carries one (tokenOf).
   await app.register(cookie, { hook: false });
   await app.register(formbody);
-  // Only marks multipart requests: the events route reads their parts itself, as a stream (api/event-upload.ts).
-  await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes } });
+  // Multipart bodies are read only by the routes that take uploads (withUploads).
+  leaveMultipartUnread(app);
   await app.register(swagger, {
     openapi: {
       info: { title: "Cairn", description: "Pipelines of containers, functions and HTTP requests; the Tapis Workflows API", version: "0.1.0" },
@@ -77,14 +77,14 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   });
 
   accountRoutes(app, ctx);
-  imageBuildRoutes(app, ctx);
+  await imageBuildRoutes(app, ctx);
   await app.register(
     async (api) => {
       groupRoutes(api, ctx);
       identityRoutes(api, ctx);
       secretRoutes(api, ctx);
       pipelineRoutes(api, ctx);
-      runRoutes(api, ctx);
+      await runRoutes(api, ctx);
       logRoutes(api, ctx);
       resultRoutes(api, ctx);
       systemRoutes(api, ctx);
