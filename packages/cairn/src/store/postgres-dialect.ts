@@ -39,7 +39,10 @@ function namedStatements(pool: pg.Pool): PreparedReads {
   return {
     prepare(sql) {
       const name = `cairn_${createHash("sha256").update(sql).digest("hex").slice(0, 32)}`;
-      return async (parameters) => (await pool.query<Record<string, unknown>>({ name, text: sql, values: [...parameters] })).rows;
+      return async (parameters) => {
+        const result = await pool.query<unknown[]>({ name, text: sql, values: [...parameters], rowMode: "array" });
+        return { columns: result.fields.map((f) => f.name), rows: result.rows };
+      };
     },
   };
 }

@@ -43,10 +43,14 @@ function readConnection(path: string): PreparedReads & { close(): void } {
   database.pragma("query_only = ON");
   return {
     prepare(sql) {
-      let statement: BetterSqlite3.Statement<unknown[], Record<string, unknown>> | undefined;
+      let statement: BetterSqlite3.Statement<unknown[], unknown[]> | undefined;
+      let columns: string[] = [];
       return (parameters) => {
-        statement ??= database.prepare<unknown[], Record<string, unknown>>(sql);
-        return Promise.resolve(statement.all(...parameters));
+        if (statement === undefined) {
+          statement = database.prepare<unknown[], unknown[]>(sql).raw(true);
+          columns = statement.columns().map((c) => c.name);
+        }
+        return Promise.resolve({ columns, rows: statement.all(...parameters) });
       };
     },
     close: () => database.close(),

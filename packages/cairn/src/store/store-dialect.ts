@@ -32,5 +32,14 @@ export interface PreparedReads {
   prepare(sql: string): PreparedRead;
 }
 
-/** Rows as objects keyed by column name, as Kysely returns them. */
-export type PreparedRead = (parameters: readonly unknown[]) => Promise<Record<string, unknown>[]>;
+/**
+ * Rows as arrays of values in select order, with the columns' names. Not objects keyed
+ * by name, as Kysely returns them: a driver builds those property by property (from
+ * C++ on SQLite), which took 8 of the 20 µs of the API's access query on SQLite.
+ */
+export type PreparedRead = (parameters: readonly unknown[]) => Promise<RawRows>;
+
+export interface RawRows {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly unknown[])[];
+}
