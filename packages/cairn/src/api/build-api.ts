@@ -41,8 +41,6 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
     void reply.status(404).send(failure(404, `there is no ${request.method} ${request.url.split("?")[0]}`, "not_found"));
   });
 
-  // Not parsed on every request: the session cookie is read where the token is looked for, when no header carries one (tokenOf).
-  await app.register(cookie, { hook: false });
   await app.register(formbody);
   // Multipart bodies are read only by the routes that take uploads (withUploads).
   leaveMultipartUnread(app);
@@ -76,7 +74,12 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
     route.schema = { ...route.schema, response: { "4xx": errorEnvelopeSchema, "5xx": errorEnvelopeSchema, ...(route.schema?.response as object | undefined) } };
   });
 
-  accountRoutes(app, ctx);
+  // Only the account routes set the session cookie: @fastify/cookie, and its hook on every
+  // answer, is theirs alone (tokenOf reads the cookie where a token is looked for).
+  await app.register(async (accounts) => {
+    await accounts.register(cookie, { hook: false });
+    accountRoutes(accounts, ctx);
+  });
   await imageBuildRoutes(app, ctx);
   await app.register(
     async (api) => {
