@@ -70,6 +70,21 @@ export function describeApiSuite(name: string, makeServer: () => Promise<TestSer
         const groups = await anon.get(`${W}/groups`, { cookie });
         expect(groups.status).toBe(200);
         expect(groups.body).toEqual({ success: true, status: 200, message: "Success", result: [] });
+        // Found among other cookies; a header's token comes first, and a stale cookie does not stop /login.
+        expect((await anon.get(`${W}/groups`, { cookie: `theme=dark; ${cookie}; lang=en` })).status).toBe(200);
+        expect((await anon.get(`${W}/groups`, { cookie: "cairn_token=stale", "x-tapis-token": cookie.slice("cairn_token=".length) })).status).toBe(200);
+        expect((await anon.get(`${W}/groups`, { cookie: "cairn_token=stale" })).body.message).toBe("the token is not valid");
+        const again = await anon.request("POST", "/login", "login=me&password=SecreT-123", { "content-type": "application/x-www-form-urlencoded", cookie: "cairn_token=stale" });
+        expect(again.status).toBe(200);
+      });
+
+      it("reads multipart bodies only where uploads are taken: elsewhere such a body fails the route's schema", async () => {
+        const form = '--X\r\nContent-Disposition: form-data; name="id"\r\n\r\nforms\r\n--X--\r\n';
+        const answer = await ada.request("POST", `${W}/groups`, form, { "content-type": "multipart/form-data; boundary=X" });
+        expect(answer.status).toBe(400);
+        expect(answer.body).toMatchObject({ success: false, status: 400, result: { code: "invalid_input" } });
+        expect(answer.body.message).toMatch(/^the body is invalid/);
+        expect((await ada.get(`${W}/groups/forms`)).status).toBe(404);
       });
 
       it("accepts the token as X-Tapis-Token and as a bearer token, and refuses it after log-out", async () => {

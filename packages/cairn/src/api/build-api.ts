@@ -1,14 +1,14 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
-import multipart from "@fastify/multipart";
 import swagger, { type SwaggerTransformObject } from "@fastify/swagger";
-import Fastify, { type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyServerOptions, type onRequestHookHandler } from "fastify";
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { CairnError } from "../errors.js";
 import type { ApiApp, ApiContext } from "./api-context.js";
 import { apiSchemas, errorEnvelopeSchema, failure, sendError } from "./envelope.js";
 import { tokenOf } from "./principal.js";
 import { responseSerializerCompiler } from "./response-serializer.js";
+import { leaveMultipartUnread } from "./upload-scope.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { archiveRoutes } from "./routes/archives.js";
 import { groupRoutes } from "./routes/groups.js";
@@ -41,10 +41,9 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
     void reply.status(404).send(failure(404, `there is no ${request.method} ${request.url.split("?")[0]}`, "not_found"));
   });
 
-  await app.register(cookie);
   await app.register(formbody);
-  // Only marks multipart requests: the events route reads their parts itself, as a stream (api/event-upload.ts).
-  await app.register(multipart, { limits: { fileSize: ctx.config.maxUploadBytes } });
+  // Multipart bodies are read only by the routes that take uploads (withUploads).
+  leaveMultipartUnread(app);
   await app.register(swagger, {
     openapi: {
       info: { title: "Cairn", description: "Pipelines of containers, functions and HTTP requests; the Tapis Workflows API", version: "0.1.0" },
@@ -60,37 +59,35 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
     transformObject: (document) => withoutUnreferencedSchemas(namedSchemas(document)),
   });
 
-  // Every error answer is the envelope (see sendError); saying so on each route puts it in
-  // the OpenAPI document, so the generated client knows the shape of its errors too.
-  app.addHook("onRoute", (route) => {
-    if (route.schema?.hide) return;
-    route.schema = { ...route.schema, response: { "4xx": errorEnvelopeSchema, "5xx": errorEnvelopeSchema, ...(route.schema?.response as object | undefined) } };
-  });
-
   app.decorateRequest("principal", null);
   app.decorateRequest("claims", null);
   app.decorateRequest("authError", null);
-  app.addHook("onRequest", async (request) => {
-    const token = tokenOf(request);
-    if (token === undefined) return;
-    // A bad token is reported only where a caller is needed, so /login still works with a stale cookie.
-    try {
-      if (request.routeOptions.config?.standingInHandler === true) request.claims = ctx.tokens.verify(token);
-      else request.principal = await ctx.tokens.authenticate(token);
-    } catch (err) {
-      request.authError = err instanceof CairnError ? err : new CairnError("unauthenticated", "the token could not be checked", { cause: err });
-    }
+  const { checkSignature, authenticate } = tokenHooks(ctx);
+
+  app.addHook("onRoute", (route) => {
+    // Each route checks the token it was sent first, with the hook its config asks for,
+    // chosen here once rather than from the route's config on every request.
+    route.onRequest = [route.config?.standingInHandler === true ? checkSignature : authenticate, ...hooksOf(route.onRequest)];
+    if (route.schema?.hide) return;
+    // Every error answer is the envelope (see sendError); saying so on each route puts it in
+    // the OpenAPI document, so the generated client knows the shape of its errors too.
+    route.schema = { ...route.schema, response: { "4xx": errorEnvelopeSchema, "5xx": errorEnvelopeSchema, ...(route.schema?.response as object | undefined) } };
   });
 
-  accountRoutes(app, ctx);
-  imageBuildRoutes(app, ctx);
+  // Only the account routes set the session cookie: @fastify/cookie, and its hook on every
+  // answer, is theirs alone (tokenOf reads the cookie where a token is looked for).
+  await app.register(async (accounts) => {
+    await accounts.register(cookie, { hook: false });
+    accountRoutes(accounts, ctx);
+  });
+  await imageBuildRoutes(app, ctx);
   await app.register(
     async (api) => {
       groupRoutes(api, ctx);
       identityRoutes(api, ctx);
       secretRoutes(api, ctx);
       pipelineRoutes(api, ctx);
-      runRoutes(api, ctx);
+      await runRoutes(api, ctx);
       logRoutes(api, ctx);
       resultRoutes(api, ctx);
       systemRoutes(api, ctx);
@@ -102,6 +99,45 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;
+}
+
+/**
+ * The request hooks that check the token sent, if any. A bad token is only recorded:
+ * it is reported where a caller is needed, so /login still works with a stale cookie.
+ */
+function tokenHooks(ctx: ApiContext): { checkSignature: onRequestHookHandler; authenticate: onRequestHookHandler } {
+  return {
+    // On routes with `standingInHandler`: the signature and expiry only, with no I/O, so
+    // no promise either; the handler reads the token's standing with its rows.
+    checkSignature(request, _reply, done) {
+      const token = tokenOf(request);
+      if (token !== undefined) {
+        try {
+          request.claims = ctx.tokens.verify(token);
+        } catch (err) {
+          request.authError = authErrorOf(err);
+        }
+      }
+      done();
+    },
+    async authenticate(request) {
+      const token = tokenOf(request);
+      if (token === undefined) return;
+      try {
+        request.principal = await ctx.tokens.authenticate(token);
+      } catch (err) {
+        request.authError = authErrorOf(err);
+      }
+    },
+  };
+}
+
+function authErrorOf(err: unknown): CairnError {
+  return err instanceof CairnError ? err : new CairnError("unauthenticated", "the token could not be checked", { cause: err });
+}
+
+function hooksOf<H>(hooks: H | H[] | undefined): H[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
 }
 
 /**

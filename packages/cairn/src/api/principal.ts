@@ -1,3 +1,4 @@
+import { parseCookie } from "cookie";
 import type { FastifyRequest } from "fastify";
 import type { TokenClaims } from "../auth/tokens.js";
 import { CairnError } from "../errors.js";
@@ -23,7 +24,11 @@ export function tokenOf(request: FastifyRequest): string | undefined {
     const match = /^Bearer\s+(\S+)$/i.exec(auth);
     if (match) return match[1];
   }
-  const cookie = request.cookies?.[SESSION_COOKIE];
+  // Parsed here, and only when no header carried a token, with the parser @fastify/cookie
+  // uses (the plugin serves only the routes that set cookies: api/build-api.ts).
+  const header = request.headers.cookie;
+  if (header === undefined || header === "") return undefined;
+  const cookie = parseCookie(header)[SESSION_COOKIE];
   return cookie !== undefined && cookie !== "" ? cookie : undefined;
 }
 

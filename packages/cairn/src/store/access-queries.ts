@@ -1,8 +1,9 @@
 import { expressionBuilder, sql, type Kysely } from "kysely";
-import type { RunRecord, RunSummary, TokenRunAccess } from "./store.js";
-import { preparedQuery, type Param } from "./prepared-query.js";
+import type { RunRecord, TokenRunAccess } from "./store.js";
+import { preparedQuery, type Param, type Row } from "./prepared-query.js";
 import { runFromRow, runSummaryFromRow } from "./row-mappers.js";
 import type { Database, RunsTable } from "./schema.js";
+import type { PreparedReads } from "./store-dialect.js";
 import type { GroupAccessRecord, MemberRole, TokenRef, TokenStanding } from "./service-store.js";
 
 /**
@@ -19,10 +20,10 @@ export class AccessQueries {
   readonly #groupAccessWithRun;
   readonly #tokenRunAccess;
 
-  constructor(db: Kysely<Database>) {
-    this.#tokenStanding = preparedQuery<TokenParams, StandingRow>(db, (p) => db.selectNoFrom(standingColumns(p)));
+  constructor(db: Kysely<Database>, reads: PreparedReads) {
+    this.#tokenStanding = preparedQuery<TokenParams, StandingColumn>(db, reads, (p) => db.selectNoFrom(standingColumns(p)));
 
-    this.#groupAccess = preparedQuery<{ groupId: string; login: string }, AccessRow>(db, (p) =>
+    this.#groupAccess = preparedQuery<{ groupId: string; login: string }, AccessColumn>(db, reads, (p) =>
       db
         .selectFrom("groups")
         .innerJoin("group_members", (join) => join.onRef("group_members.group_id", "=", "groups.id").on("group_members.username", "=", p("login")))
@@ -31,7 +32,7 @@ export class AccessQueries {
     );
 
     // The run only when it belongs to the group: a run of another group is as absent as a missing one.
-    this.#groupAccessWithRun = preparedQuery<{ groupId: string; login: string; runUuid: string }, AccessRow & RunColumns>(db, (p) =>
+    this.#groupAccessWithRun = preparedQuery<{ groupId: string; login: string; runUuid: string }, AccessColumn | RunColumn>(db, reads, (p) =>
       db
         .selectFrom("groups")
         .innerJoin("group_members", (join) => join.onRef("group_members.group_id", "=", "groups.id").on("group_members.username", "=", p("login")))
@@ -43,7 +44,7 @@ export class AccessQueries {
 
     // Everything left-joined to a one-row table, so the token's standing comes back even
     // when the group, the membership or the run does not exist.
-    this.#tokenRunAccess = preparedQuery<TokenParams & { groupId: string; runUuid: string }, StandingRow & Partial<AccessRow> & SummaryColumns>(db, (p) =>
+    this.#tokenRunAccess = preparedQuery<TokenParams & { groupId: string; runUuid: string }, StandingColumn | AccessColumn | SummaryColumn>(db, reads, (p) =>
       db
         .selectFrom(db.selectNoFrom(sql<number>`1`.as("one")).as("request"))
         .leftJoin("groups", (join) => join.on("groups.id", "=", p("groupId")))
@@ -54,27 +55,29 @@ export class AccessQueries {
   }
 
   async tokenStanding(token: TokenRef): Promise<TokenStanding> {
-    const [row] = await this.#tokenStanding.execute(tokenParams(token));
-    return standingFromRow(token, row);
+    const { rows, at } = await this.#tokenStanding.execute(tokenParams(token));
+    return standingFromRow(token, rows[0], at);
   }
 
   async groupAccess(groupId: string, login: string): Promise<GroupAccessRecord | undefined> {
-    const [row] = await this.#groupAccess.execute({ groupId, login });
-    return row && accessFromRow(row);
+    const { rows, at } = await this.#groupAccess.execute({ groupId, login });
+    return rows[0] && accessFromRow(rows[0], at);
   }
 
   async groupAccessWithRun(groupId: string, login: string, runUuid: string): Promise<(GroupAccessRecord & { run: RunRecord | undefined }) | undefined> {
-    const [row] = await this.#groupAccessWithRun.execute({ groupId, login, runUuid });
-    return row && { ...accessFromRow(row), run: runOfRow(row) };
+    const { rows, at } = await this.#groupAccessWithRun.execute({ groupId, login, runUuid });
+    const row = rows[0];
+    return row && { ...accessFromRow(row, at), run: row[at.uuid] === null ? undefined : runFromRow({ ...summaryColumnsOf(row, at), pipeline: row[at.pipeline] as string }) };
   }
 
   async tokenRunAccess(token: TokenRef, groupId: string, runUuid: string): Promise<TokenRunAccess> {
-    const [row] = await this.#tokenRunAccess.execute({ ...tokenParams(token), groupId, runUuid });
-    const isMember = row?.member_uuid !== null && row?.member_uuid !== undefined;
+    const { rows, at } = await this.#tokenRunAccess.execute({ ...tokenParams(token), groupId, runUuid });
+    const row = rows[0];
+    const isMember = row !== undefined && row[at.member_uuid] !== null;
     return {
-      standing: standingFromRow(token, row),
-      access: isMember ? accessFromRow(row as AccessRow) : undefined,
-      run: row && isMember ? summaryOfRow(row) : undefined,
+      standing: standingFromRow(token, row, at),
+      access: isMember ? accessFromRow(row, at) : undefined,
+      run: isMember && row[at.uuid] !== null ? runSummaryFromRow(summaryColumnsOf(row, at)) : undefined,
     };
   }
 }
@@ -88,6 +91,8 @@ interface TokenParams {
 function tokenParams(token: TokenRef): TokenParams {
   return { jti: token.jti, login: token.login, tokenRunUuid: token.runUuid ?? null };
 }
+
+type StandingColumn = "token_revoked" | "user_is_admin" | "token_run_status";
 
 /** Scalar subqueries: whether the token was revoked, its user's admin flag (NULL: no such user), its run's status. */
 function standingColumns(p: Param<TokenParams>) {
@@ -104,19 +109,13 @@ function standingColumns(p: Param<TokenParams>) {
   ] as const;
 }
 
-interface StandingRow {
-  token_revoked: unknown;
-  user_is_admin: number | null;
-  token_run_status: string | null;
-}
-
-function standingFromRow(token: TokenRef, row: StandingRow | undefined): TokenStanding {
-  const isAdmin = row?.user_is_admin;
+function standingFromRow(token: TokenRef, row: Row | undefined, at: Record<StandingColumn, number>): TokenStanding {
+  const isAdmin = row?.[at.user_is_admin] as number | boolean | null | undefined;
   return {
     // SQLite answers 0 or 1, PostgreSQL a boolean.
-    revoked: Boolean(Number(row?.token_revoked ?? 0)),
+    revoked: Boolean(Number(row?.[at.token_revoked] ?? 0)),
     user: isAdmin === null || isAdmin === undefined ? undefined : { login: token.login, isAdmin: Number(isAdmin) === 1 },
-    runStatus: row?.token_run_status ?? undefined,
+    runStatus: (row?.[at.token_run_status] as string | null | undefined) ?? undefined,
   };
 }
 
@@ -131,29 +130,17 @@ const ACCESS_COLUMNS = [
   "group_members.role as member_role",
 ] as const;
 
-interface AccessRow {
-  member_group_id: string;
-  group_uuid: string;
-  group_owner: string;
-  group_created_at: number;
-  member_uuid: string;
-  member_username: string;
-  member_role: string;
-}
+type AccessColumn = "member_group_id" | "group_uuid" | "group_owner" | "group_created_at" | "member_uuid" | "member_username" | "member_role";
 
-function accessFromRow(row: AccessRow): GroupAccessRecord {
+function accessFromRow(row: Row, at: Record<AccessColumn, number>): GroupAccessRecord {
+  const groupId = row[at.member_group_id] as string;
   return {
-    group: { id: row.member_group_id, uuid: row.group_uuid, owner: row.group_owner, createdAt: Number(row.group_created_at) },
-    member: { uuid: row.member_uuid, groupId: row.member_group_id, username: row.member_username, role: row.member_role as MemberRole },
+    group: { id: groupId, uuid: row[at.group_uuid] as string, owner: row[at.group_owner] as string, createdAt: Number(row[at.group_created_at]) },
+    member: { uuid: row[at.member_uuid] as string, groupId, username: row[at.member_username] as string, role: row[at.member_role] as MemberRole },
   };
 }
 
-/** The run's columns of a LEFT JOIN: all NULL when there is no such run. */
-type RunColumns = { [K in keyof RunsTable]: RunsTable[K] | null };
-
-function runOfRow(row: RunColumns): RunRecord | undefined {
-  return row.uuid === null ? undefined : runFromRow(row as RunsTable);
-}
+type RunColumn = keyof RunsTable;
 
 /** The run's columns but its pipeline (often the largest, and parsed as JSON). */
 const SUMMARY_COLUMNS = [
@@ -170,8 +157,22 @@ const SUMMARY_COLUMNS = [
   "runs.started_by",
 ] as const;
 
-type SummaryColumns = Omit<RunColumns, "pipeline">;
+type SummaryColumn = Exclude<RunColumn, "pipeline">;
 
-function summaryOfRow(row: SummaryColumns): RunSummary | undefined {
-  return row.uuid === null ? undefined : runSummaryFromRow(row as Omit<RunsTable, "pipeline">);
+/** The run's columns of a row whose run is there (its uuid is not NULL). */
+function summaryColumnsOf(row: Row, at: Record<SummaryColumn, number>): Omit<RunsTable, "pipeline"> {
+  return {
+    uuid: row[at.uuid] as string,
+    pipeline_id: row[at.pipeline_id] as string,
+    group_id: row[at.group_id] as string,
+    status: row[at.status] as string,
+    params: row[at.params] as string,
+    directives: row[at.directives] as string,
+    created_at: row[at.created_at] as number,
+    started_at: row[at.started_at] as number | null,
+    ended_at: row[at.ended_at] as number | null,
+    message: row[at.message] as string | null,
+    started_by: row[at.started_by] as string | null,
+  };
 }
+

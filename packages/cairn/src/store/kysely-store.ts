@@ -59,7 +59,7 @@ export class KyselyStore implements Store {
     this.#dialect = dialect;
     this.capabilities = dialect.capabilities;
     this.#db = new Kysely<Database>({ dialect: dialect.kysely });
-    this.#access = new AccessQueries(this.#db);
+    this.#access = new AccessQueries(this.#db, dialect.preparedReads);
     this.service = new KyselyServiceStore(this.#db, this.#access);
     this.images = new KyselyImageCatalog(this.#db);
   }

@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { PostgresDialect } from "kysely";
 import pg from "pg";
-import type { StoreDialect } from "./store-dialect.js";
+import type { PreparedReads, StoreDialect } from "./store-dialect.js";
 
 const INT8_OID = 20;
 
@@ -24,5 +25,24 @@ export function postgresDialect(connectionString: string): StoreDialect {
     // The wire protocol counts bind parameters in 16 bits.
     maxParameters: 65_535,
     serialKey: { type: "bigint", define: (c) => c.generatedByDefaultAsIdentity() },
+    preparedReads: namedStatements(pool),
+  };
+}
+
+/**
+ * Prepared reads as named statements: node-postgres parses a name's statement once per
+ * pooled connection and then only binds and executes it, so the server skips parsing
+ * and planning (the access query joins four tables). The name is derived from the SQL
+ * text, since a name must always stand for the same text on a connection.
+ */
+function namedStatements(pool: pg.Pool): PreparedReads {
+  return {
+    prepare(sql) {
+      const name = `cairn_${createHash("sha256").update(sql).digest("hex").slice(0, 32)}`;
+      return async (parameters) => {
+        const result = await pool.query<unknown[]>({ name, text: sql, values: [...parameters], rowMode: "array" });
+        return { columns: result.fields.map((f) => f.name), rows: result.rows };
+      };
+    },
   };
 }

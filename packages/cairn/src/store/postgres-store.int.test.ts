@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, startPostgres, type PostgresServer } from "../../../../test/support/postgres.js";
 import { createStore } from "./create-store.js";
 import { describeImageCatalogSuite } from "./image-catalog.suite.js";
+import { postgresDialect } from "./postgres-dialect.js";
+import { describePreparedReadsSuite } from "./prepared-reads.suite.js";
 import { describeServiceStoreSuite } from "./service-store.suite.js";
 import { describeStoreSuite } from "./store.suite.js";
 
@@ -21,6 +23,8 @@ describeStoreSuite("PostgreSQL", async () =>
 describeServiceStoreSuite("PostgreSQL", async () =>
   createStore({ databaseUrl: await createDatabase(server.url, `store_${++count}`) }),
 );
+
+describePreparedReadsSuite("PostgreSQL", async () => postgresDialect(await createDatabase(server.url, `store_${++count}`)));
 
 describeImageCatalogSuite("PostgreSQL", async () =>
   createStore({ databaseUrl: await createDatabase(server.url, `store_${++count}`) }),

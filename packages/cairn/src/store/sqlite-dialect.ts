@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from "kysely";
-import type { StoreDialect } from "./store-dialect.js";
+import type { PreparedReads, StoreDialect } from "./store-dialect.js";
 
 /** The embedded default: one SQLite file, created with its folder if missing. */
 export function sqliteDialect(path: string): StoreDialect {
@@ -16,14 +16,44 @@ export function sqliteDialect(path: string): StoreDialect {
   database.pragma("busy_timeout = 5000");
   // SQLite leaves foreign keys (and so the cascade deletes) off unless asked, per connection.
   database.pragma("foreign_keys = ON");
+  const reads = readConnection(path);
   return {
-    kysely: new SqliteDialect({ database: withStatementCache(database) }),
+    kysely: new SqliteDialect({ database: withStatementCache(database, () => reads.close()) }),
     capabilities: { multipleWriters: false },
     // SQLITE_MAX_VARIABLE_NUMBER is 32766 since SQLite 3.32.
     maxParameters: 32_766,
     // AUTOINCREMENT (on the rowid alias, which must be spelt "integer") never reuses the
     // id of a deleted newest line, so a client's `since` never skips a line.
     serialKey: { type: "integer", define: (c) => c.autoIncrement() },
+    preparedReads: reads,
+  };
+}
+
+/**
+ * The prepared reads' own connection. Kysely's one connection is shared through a mutex
+ * (a transaction holds it across awaits), and a read run on it beside that mutex could
+ * see a transaction's uncommitted rows; a second connection sees only what is committed
+ * (WAL lets it read while the first writes) and needs no mutex, since better-sqlite3 runs
+ * each statement to its end synchronously.
+ */
+function readConnection(path: string): PreparedReads & { close(): void } {
+  const database = new BetterSqlite3(path);
+  database.pragma("busy_timeout = 5000");
+  // Only reads are prepared here; a write by mistake fails instead of bypassing the store's transactions.
+  database.pragma("query_only = ON");
+  return {
+    prepare(sql) {
+      let statement: BetterSqlite3.Statement<unknown[], unknown[]> | undefined;
+      let columns: string[] = [];
+      return (parameters) => {
+        if (statement === undefined) {
+          statement = database.prepare<unknown[], unknown[]>(sql).raw(true);
+          columns = statement.columns().map((c) => c.name);
+        }
+        return Promise.resolve({ columns, rows: statement.all(...parameters) });
+      };
+    },
+    close: () => database.close(),
   };
 }
 
@@ -36,10 +66,13 @@ const STATEMENT_CACHE_SIZE = 256;
  * apart), and the oldest entry goes when the cache is full. Safe because the store never
  * streams: a statement is done with before the next query starts.
  */
-function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
+function withStatementCache(database: BetterSqlite3.Database, closeOthers: () => void): SqliteDatabase {
   const statements = new Map<string, SqliteStatement>();
   return {
-    close: () => database.close(),
+    close: () => {
+      closeOthers();
+      database.close();
+    },
     prepare(sql: string): SqliteStatement {
       let statement = statements.get(sql);
       if (statement) {

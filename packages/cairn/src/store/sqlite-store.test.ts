@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newRunId } from "../ids.js";
 import { createStore } from "./create-store.js";
 import { describeImageCatalogSuite } from "./image-catalog.suite.js";
+import { describePreparedReadsSuite } from "./prepared-reads.suite.js";
 import { describeServiceStoreSuite } from "./service-store.suite.js";
+import { sqliteDialect } from "./sqlite-dialect.js";
 import { describeStoreSuite } from "./store.suite.js";
 
 let dir: string;
@@ -20,6 +22,8 @@ afterAll(async () => {
 // A new file per test, in a folder createStore has to make, so every test starts empty.
 describeStoreSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
 describeServiceStoreSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
+
+describePreparedReadsSuite("SQLite", async () => sqliteDialect(join(dir, `db-${++count}`, "cairn.db")));
 
 describeImageCatalogSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
 

@@ -9,6 +9,7 @@ import type { ExecutionRecord, RunRecord } from "../../store/store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { receiveImageUpload } from "../image-upload.js";
 import { principalOf } from "../principal.js";
+import { withUploads } from "../upload-scope.js";
 
 /**
  * Image builds outside pipelines, as kabuto-api.txt has them: `POST /image` with a name
@@ -35,8 +36,9 @@ export function personalGroup(login: string): string {
   return `~${login}`;
 }
 
-export function imageBuildRoutes(app: ApiApp, ctx: ApiContext): void {
-  app.post(
+export async function imageBuildRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
+  await withUploads(app, ctx.config.maxUploadBytes, (uploads) =>
+  uploads.post(
     "/image",
     {
       schema: {
@@ -95,6 +97,7 @@ export function imageBuildRoutes(app: ApiApp, ctx: ApiContext): void {
         if (upload?.staging !== undefined) await rm(upload.staging, { recursive: true, force: true });
       }
     },
+  ),
   );
 
   app.get("/image/build/:build_id", { schema: { summary: "The state of a build: PENDING, SUCCESS, FAILED or FAILURE", params: z.strictObject({ build_id: z.uuid() }) } }, async (request) => {

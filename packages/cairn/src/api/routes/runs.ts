@@ -13,6 +13,7 @@ import { receiveEventUpload } from "../event-upload.js";
 import { accessGroupRun, admitToGroup, type GroupAccess } from "../group-access.js";
 import { claimsOf, principalOf, type Principal } from "../principal.js";
 import { tokenRefOf } from "../token-service.js";
+import { withUploads } from "../upload-scope.js";
 import { idSchema } from "./groups.js";
 import { loadPipeline } from "./pipelines.js";
 
@@ -77,10 +78,11 @@ export const executionSchema = named(
   }),
 );
 
-export function runRoutes(app: ApiApp, ctx: ApiContext): void {
+export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
   const service = ctx.store.service;
 
-  app.post(
+  await withUploads(app, ctx.config.maxUploadBytes, (uploads) =>
+  uploads.post(
     "/groups/:group_id/pipelines/:pipeline_id/events",
     {
       schema: {
@@ -131,6 +133,7 @@ export function runRoutes(app: ApiApp, ctx: ApiContext): void {
         if (upload?.staging !== undefined) await rm(upload.staging, { recursive: true, force: true });
       }
     },
+  ),
   );
 
   app.get(
