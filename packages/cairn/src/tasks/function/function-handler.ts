@@ -70,8 +70,8 @@ async function functionProcessSpec(ctx: TaskExecutionContext<FunctionTask>, runt
   // The folder's content depends on these alone: the code, the wrapper, and where the
   // process finds its code, the library and the packages.
   const key = codeKey([language.interpreter, language.codeFile, task.code, wrapper ?? "", codeAt ?? "", library, packages ?? "", packagesDir ?? ""]);
-  const hostCode = await sharedCodeDir(ctx.config.dataDir, ctx.runUuid, key, async (draft) => {
-    const code = codeAt ?? join(draft, "..", key);
+  const hostCode = await sharedCodeDir(ctx.config.dataDir, ctx.runUuid, key, async (draft, final) => {
+    const code = codeAt ?? final;
     writeFileSync(join(draft, language.codeFile), Buffer.from(task.code, "base64"), { mode: READ_ONLY });
     if (language.family === "node") await linkNodeModules(draft, { code, library, packages }, packagesDir);
     // One process, so what `command` sets up (files, env exports) is there for the code.

@@ -13,21 +13,22 @@ import { runDir } from "../../engine/run-dir.js";
  * task's end and its dependent's start.
  *
  * `key` must name everything `write` puts in the folder (the code, the command, the
- * paths the wrapper and links point at). The folder is written under a temporary name and
+ * paths the wrapper and links point at). `write` gets the draft folder to write in and
+ * the folder's final path, which what it writes may name. The folder is written under a temporary name and
  * renamed into place, so an attempt never sees a half-written one: when two attempts
  * write the same key at once, the first rename wins and the other's copy is removed.
  * The name starts with a dot, which no task id does (spec/schema.ts), so it is no task's
  * folder. Its files are read-only, so that a host process does not change the code that
  * the run's other tasks are about to run by mistake (a container mounts it read-only).
  */
-export async function sharedCodeDir(dataDir: string, runUuid: string, key: string, write: (dir: string) => Promise<void>): Promise<string> {
+export async function sharedCodeDir(dataDir: string, runUuid: string, key: string, write: (draft: string, final: string) => Promise<void>): Promise<string> {
   const codeRoot = join(runDir(dataDir, runUuid), ".code");
   const dir = join(codeRoot, key);
   if (existsSync(dir)) return dir;
   ensureDir(codeRoot);
   const draft = mkdtempSync(join(codeRoot, ".draft-"));
   try {
-    await write(draft);
+    await write(draft, dir);
     // mkdtemp makes it 0700; a container's process may run as another user, and must read it.
     chmodSync(draft, 0o755);
     renameSync(draft, dir);
