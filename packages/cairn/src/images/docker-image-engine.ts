@@ -374,15 +374,17 @@ function registryConfig(logins: RegistryLogin[]): Record<string, { username: str
 }
 
 /** A registry's refusal in words a person can act on, with the engine's message kept. */
-function registryFailure(action: "push" | "pull", reference: string, cause: unknown, options: TransferOptions, engine: { name: string }): TaskFailure {
+export function registryFailure(action: "push" | "pull", reference: string, cause: unknown, options: TransferOptions, engine: { name: string }): TaskFailure {
   const message = engineMessage(cause);
   const host = reference.split("/")[0];
-  if (/unauthorized|authentication required|denied|401/i.test(message)) {
+  // First: the engine never reached the registry's answer, whatever else the message says.
+  const plainHttp = plainHttpRegistryIn(message);
+  if (plainHttp !== undefined) return new TaskFailure(`${plainHttpAdvice(`the registry ${plainHttp}`, plainHttp, engine, options.insecure)}: ${message}`, { retryable: false, cause });
+  // A status code as a word of its own: a registry on port 40195 is no refusal.
+  if (/unauthorized|authentication required|denied|\b401\b/i.test(message)) {
     const who = options.login ? `the credentials of '${options.login.username}'` : "no credentials";
     return new TaskFailure(`the registry ${host} refused the ${action} of '${reference}' with ${who} (unauthorized): ${message}`, { retryable: false, cause });
   }
-  const plainHttp = plainHttpRegistryIn(message);
-  if (plainHttp !== undefined) return new TaskFailure(`${plainHttpAdvice(`the registry ${plainHttp}`, plainHttp, engine, options.insecure)}: ${message}`, { retryable: false, cause });
   if (/manifest unknown|not found|no such/i.test(message)) {
     return new TaskFailure(`the registry has no image '${reference}': ${message}`, { retryable: false, cause });
   }
