@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { registryFailure } from "./docker-image-engine.js";
 
 const podman = { name: "Podman Engine" };
-const login = { registry: "127.0.0.1:40195", username: "pusher", password: "secret" };
+const login = { registry: "127.0.0.1:40195", username: "pusher", secret: "s3cret" };
 
 describe("registryFailure", () => {
   it("says plain HTTP for a registry that speaks it, though its port has 401 in it and the engine says unauthorized", () => {
