@@ -1,5 +1,6 @@
-import { chmod, link, mkdir, readdir } from "node:fs/promises";
+import { chmod, link, mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { folderEntries } from "./folder-entries.js";
 
 /**
  * Files shared without copying: a run's attachments become each task's inbox
@@ -9,14 +10,7 @@ import { join } from "node:path";
 
 /** Hard-links every regular file under `from` into `to`, keeping folders. Anything else is left out. */
 export async function linkTree(from: string, to: string): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(from, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw err;
-  }
-  for (const entry of entries) {
+  for (const entry of await folderEntries(from)) {
     const source = join(from, entry.name);
     const target = join(to, entry.name);
     if (entry.isDirectory()) {

@@ -1,21 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { generateDataKey } from "../secrets/key-ring.js";
 import { TokenVerifier } from "./token-verifier.js";
-import { issueToken, TokenError } from "./tokens.js";
+import { tokenProblemOf as problemOf } from "../../../../test/support/token-problem.js";
+import { issueToken } from "./tokens.js";
 
 const key = generateDataKey();
 const claims = { sub: "ada", kind: "session" as const, jti: "t-1" };
 const now = Date.UTC(2026, 0, 1);
-
-function problemOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof TokenError) return err.problem;
-    throw err;
-  }
-  return undefined;
-}
 
 describe("TokenVerifier", () => {
   it("gives the claims of a good token, the same on every call", () => {

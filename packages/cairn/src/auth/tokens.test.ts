@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { generateDataKey } from "../secrets/key-ring.js";
-import { issueToken, verifyToken, TokenError } from "./tokens.js";
+import { tokenProblemOf as problemOf } from "../../../../test/support/token-problem.js";
+import { issueToken, verifyToken } from "./tokens.js";
 
 const key = generateDataKey();
 const claims = { sub: "ada", kind: "session" as const, jti: "t-1" };
-
-function problemOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof TokenError) return err.problem;
-    throw err;
-  }
-  return undefined;
-}
 
 describe("tokens", () => {
   it("round-trips the claims with issue and expiry times", () => {

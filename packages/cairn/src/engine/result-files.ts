@@ -1,13 +1,14 @@
-import { constants, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { lstat, open, readdir, rm } from "node:fs/promises";
+import { constants, mkdirSync, renameSync, rmSync } from "node:fs";
+import { lstat, open, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
+import { folderEntries, folderNamesSync } from "../folder-entries.js";
 
 /**
  * A task's results: whatever an attempt writes under `/outbox` (kabuto-api.txt: "job
  * results are to be saved under /outbox"). They are kept in the data directory, apart
  * from the run's working folder, so results outlive its cleanup; they go when the run
- * is deleted. The task writes to `runs/RUN/TASK/ATTEMPT/outbox`, moved here when it ends:
+ * is deleted. The task writes to `runs/RUN/TASK@ATTEMPT/outbox`, moved here when it ends:
  *
  *   DATA_DIR/results/RUN/TASK/ATTEMPT/...
  */
@@ -32,13 +33,7 @@ export function attemptResultsDir(dataDir: string, runUuid: string, taskId: stri
  * Synchronous, like the attempt's other folders (attempt-files.ts).
  */
 export function keepOutbox(outbox: string, dataDir: string, runUuid: string, taskId: string, attempt: number): void {
-  let names: string[];
-  try {
-    names = readdirSync(outbox);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw err;
-  }
+  const names = folderNamesSync(outbox);
   if (names.length === 0) return;
   const target = attemptResultsDir(dataDir, runUuid, taskId, attempt);
   mkdirSync(dirname(target), { recursive: true });
@@ -80,13 +75,7 @@ export async function listResultFiles(dir: string): Promise<ResultFile[]> {
 }
 
 async function walk(dir: string, prefix: string, found: ResultFile[]): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw err;
-  }
+  const entries = await folderEntries(dir);
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const full = join(dir, entry.name);
