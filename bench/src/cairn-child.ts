@@ -11,7 +11,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
-import { loadConfig, openCairn, parsePipelineText, type ExecutionRecord, type Pipeline } from "../../packages/cairn/dist/index.js";
+import { loadConfig, openCairn, parsePipelineText, usesHostRuntime, type ExecutionRecord, type Pipeline } from "../../packages/cairn/dist/index.js";
 import { spread } from "./stats.js";
 
 export interface ChildResult {
@@ -61,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
   const pipeline = parsePipelineText(await readFile(file, "utf8"), file);
   const parseMs = lap();
   const config = loadConfig();
-  const cairn = await openCairn(config, { allowHostRuntime: true });
+  // As `cairn run` opens it: the host launcher starts with the store when the pipeline has host tasks.
+  const cairn = await openCairn(config, { allowHostRuntime: true, prepareHost: usesHostRuntime(pipeline) });
   const openMs = lap();
   const cpuBefore = process.cpuUsage();
   const run = await cairn.engine.startRun({ pipeline });

@@ -28,6 +28,13 @@ export interface OpenOptions {
   apiAccess?: RunApiAccess;
   /** Takes each ended run and its working folder (see EngineOptions.takeRun). */
   takeRun?: (run: RunRecord) => void;
+  /**
+   * Starts the host runtime's launcher now (a server that allows host tasks, or a local
+   * run of a pipeline that has some), so that its start (a Python process, 20-50 ms)
+   * overlaps opening the store instead of delaying the first task. Otherwise it starts
+   * when a run with host tasks is recorded.
+   */
+  prepareHost?: boolean;
 }
 
 /**
@@ -46,6 +53,7 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
   // Leftovers cost disk, not correctness: a failed sweep is reported, and Cairn starts anyway.
   await workDirs.sweep(store).catch((err: unknown) => process.emitWarning(`sweeping ended runs' working folders: ${String(err)}`, "CairnWorkDirs"));
   const host = new HostRuntime({ launcher: { pythonFork: config.pythonFork } });
+  if (options.prepareHost) host.prepare();
   let container: Promise<Runtime> | undefined;
   let images: Promise<ImageEngine> | undefined;
   const runtimes: Runtimes = {

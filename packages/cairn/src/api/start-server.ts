@@ -68,6 +68,7 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
       },
     },
     allowHostRuntime: config.allowHostRuntime,
+    prepareHost: config.allowHostRuntime,
     identities: async (uuid, owner) => {
       const identity = await cairn!.store.service.getIdentity(uuid);
       if (!identity || identity.owner !== owner) return undefined;

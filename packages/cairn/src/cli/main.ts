@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from "commander";
 import { ApiError } from "../client/api-error.js";
 import { loadClientConfig, loadConfig, type CairnConfig, type ClientConfig } from "../config.js";
 import { ValidationError, describeError, formatIssues, isCairnError } from "../errors.js";
-import { validateDirectives } from "../spec/index.js";
+import { usesHostRuntime, validateDirectives } from "../spec/index.js";
 import type { RunId } from "../ids.js";
 import { applyCommand } from "./apply-command.js";
 import { resolveAttachments, stageAttachments } from "./attachments.js";
@@ -255,7 +255,7 @@ async function runCommand(
   const directives = opts.directive.length > 0 ? validateDirectives(opts.directive) : {};
   const attachments = await resolveAttachments(opts.attach, new Set(pipeline.tasks.map((t) => t.id)));
   const config = configFor(global);
-  const cairn = await openLocal(config);
+  const cairn = await openLocal(config, { prepareHost: usesHostRuntime(pipeline) });
   let interrupted = false;
   let staging: string | undefined;
   try {
@@ -331,9 +331,9 @@ async function resumeCommand(global: GlobalOptions, out: Output): Promise<number
  * modules (the container engine client, the database drivers) take most of a start, and
  * the client commands need none of them.
  */
-async function openLocal(config: CairnConfig) {
+async function openLocal(config: CairnConfig, options: { prepareHost?: boolean } = {}) {
   const { openCairn } = await import("../open-cairn.js");
-  return openCairn(config, { allowHostRuntime: true, secrets: async (name) => config.localSecrets[name] });
+  return openCairn(config, { allowHostRuntime: true, secrets: async (name) => config.localSecrets[name], ...options });
 }
 
 function configFor(global: GlobalOptions): CairnConfig {

@@ -414,7 +414,7 @@ describe("inputs and outputs", () => {
     let madeWhileRunning: string[] = [];
     scripts.set("first", async (ctx) => {
       await ctx.started("pid-1");
-      // The engine has them made through the thread pool while this one "runs": it runs until they are there.
+      // The engine makes them while this one "runs" (in a later turn): it runs until they are there.
       await vi.waitFor(async () => {
         madeWhileRunning = await readdir(join(runDir(dataDir, ctx.runUuid), "second@1")).catch(() => []);
         expect(madeWhileRunning).toHaveLength(4);
@@ -432,6 +432,55 @@ describe("inputs and outputs", () => {
     const root = join(runDir(dataDir, final.uuid), "second@1");
     expect(paths).toEqual({ root, inputs: join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox"), inbox: join(runDir(dataDir, final.uuid), ".empty") });
     expect(await readFile(join(root, "inputs", "N"), "utf8")).toBe("7");
+  });
+
+  it("hands the folders of an attempt that left them empty to a later attempt of the run, its outputs recorded first", async () => {
+    const seen = new Map<string, { root: string; inode: number; outputs: string[] }>();
+    const hostTask = (leave?: string) => async (ctx: TaskExecutionContext): Promise<TaskOutcome> => {
+      seen.set(ctx.task.id, { root: ctx.paths.root, inode: (await stat(ctx.paths.root)).ino, outputs: await readdir(ctx.paths.outputs) });
+      // As a process-based task does: the next task's folders are made ahead from here on.
+      await ctx.started(`pid-${ctx.task.id}`, { reattachable: false });
+      await sleep(20);
+      await writeFile(join(ctx.paths.outputs, "out"), `from ${ctx.task.id}`);
+      if (leave !== undefined) await writeFile(join(ctx.paths.root, "work", leave), "");
+      return { exitCode: 0, leftNothingRunning: true };
+    };
+    for (const id of ["a", "b", "c", "d"]) scripts.set(id, hostTask(id === "b" ? "scratch.txt" : undefined));
+    const host = { execution_profile: { runtime: "host" } };
+    const engine = newEngine({ maxParallelTasks: 1, runtimes: { ...noRuntimes, host: new FakeRuntime("host") } });
+    const p = pipeline(["a", "b", "c", "d"], { b: ["a"], c: ["b"], d: ["c"] }, { a: host, b: host, c: host, d: host });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect(final.status).toBe("succeeded");
+    // c's folders were made while b ran, from a's; b left a file in its work folder, so d got new ones.
+    expect(seen.get("c")!.inode).toBe(seen.get("a")!.inode);
+    expect(seen.get("c")!.root).toBe(join(runDir(dataDir, final.uuid), "c@1"));
+    expect(seen.get("c")!.outputs).toEqual([]);
+    expect(new Set(["a", "b", "d"].map((id) => seen.get(id)!.inode)).size).toBe(3);
+    for (const id of ["a", "b", "c", "d"]) expect((await attempts(final.uuid, id))[0]!.outputs).toEqual({ out: `from ${id}` });
+  });
+
+  it("hands on no folders of a task whose process may have left something running, of a container task, or where working folders are kept", async () => {
+    const inodes = new Map<string, number>();
+    const record = (outcome: TaskOutcome) => async (ctx: TaskExecutionContext): Promise<TaskOutcome> => {
+      inodes.set(ctx.task.id, (await stat(ctx.paths.root)).ino);
+      return outcome;
+    };
+    const chainOf = (extra: object) => pipeline(["a", "b", "c"], { b: ["a"], c: ["b"] }, { a: extra, b: extra, c: extra });
+    const host = { execution_profile: { runtime: "host" } };
+    const cases: { name: string; outcome: TaskOutcome; extra: object; keep?: boolean }[] = [
+      { name: "something running", outcome: { exitCode: 0 }, extra: host },
+      { name: "container", outcome: { exitCode: 0, leftNothingRunning: true }, extra: {} },
+      { name: "kept", outcome: { exitCode: 0, leftNothingRunning: true }, extra: host, keep: true },
+    ];
+    for (const { name, outcome, extra, keep } of cases) {
+      inodes.clear();
+      for (const id of ["a", "b", "c"]) scripts.set(id, record(outcome));
+      if (keep) config = { ...config, keepWorkDirs: true };
+      const engine = newEngine({ maxParallelTasks: 1, runtimes: { ...noRuntimes, host: new FakeRuntime("host") } });
+      const final = await engine.waitForRun((await engine.startRun({ pipeline: chainOf(extra) })).uuid);
+      expect(final.status, name).toBe("succeeded");
+      expect(new Set(inodes.values()).size, name).toBe(3);
+    }
   });
 
   it("resolves value, env, params, secrets and upstream outputs", async () => {

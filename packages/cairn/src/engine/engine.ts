@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { CairnConfig } from "../config.js";
 import { CairnError, TaskFailure, ValidationError, describeError, type Issue } from "../errors.js";
 import { newExecutionId, newRunId, type ExecutionId, type RunId } from "../ids.js";
-import { resolveExecutionProfile } from "../spec/index.js";
+import { resolveExecutionProfile, usesHostRuntime } from "../spec/index.js";
 import type { ExecutionProfile, Pipeline, Task, TaskType } from "../spec/types.js";
 import {
   TERMINAL_EXECUTION_STATUSES,
@@ -16,7 +16,9 @@ import {
 import type { AttemptPaths, IdentityCredentials, Runtimes, TaskApiAccess, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
 import type { SeenLines } from "../runtimes/runtime.js";
 import { collectOutputs, existingAttemptRoot, handlerFolders, makeAttemptFolders, makeAttemptFoldersInPool, removeRunDir, writeInputs, type AttemptFolderOptions, type AttemptFolders } from "./attempt-files.js";
+import { FolderCost } from "./folder-cost.js";
 import { FoldersAhead } from "./folders-ahead.js";
+import { HandedOnFolders } from "./handed-on-folders.js";
 import { keepOutbox } from "./result-files.js";
 import { adoptAttachments, prepareInbox, runHasAttachments } from "./run-inbox.js";
 import { makeRunEmptyDir } from "./run-dir.js";
@@ -167,6 +169,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Ended runs' working folders being deleted: close() waits for them. */
   private readonly cleanups = new Set<Promise<void>>();
   private readonly foldersAhead: FoldersAhead<MadeFolders>;
+  private readonly folderCost = new FolderCost();
+  private readonly handedOn = new HandedOnFolders();
 
   constructor(options: EngineOptions) {
     super();
@@ -231,7 +235,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.emit("run", record);
       return record;
     }
-    if (pipeline.tasks.some((task) => resolveExecutionProfile(pipeline, task).runtime === "host")) this.runtimes.host.prepare?.();
+    if (usesHostRuntime(pipeline)) this.runtimes.host.prepare?.();
     const executions = pipeline.tasks.map((task) => newAttempt(record.uuid, task.id, 1, null));
     // In place before the run is recorded, so a task never starts without its attachments;
     // a crash in between leaves a folder no run owns, which the start-up sweep removes.
@@ -535,8 +539,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (masking) masking.addSecrets(values);
       else masking = new AttemptLogMasking(values, logPlain);
     };
+    let handOn: ReadonlySet<string> | undefined;
     try {
       const result = await this.runAttemptIn(run, slot, exec, signal, resume, inputs, paths, log, api, opened);
+      handOn = result.handOn;
       const m = masking;
       if (m) result.outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, m.maskText(v)]));
       return result;
@@ -555,6 +561,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       } catch (err) {
         log("system", `what the attempt wrote to its outbox could not be kept as its results: ${describeError(err)}`);
       }
+      if (handOn !== undefined && !this.config.keepWorkDirs) this.handedOn.offer(run.record.uuid, this.folderOptions(run, slot), paths, handOn);
     }
   }
 
@@ -571,11 +578,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     const { dataDir } = this.config;
     const options = this.folderOptions(run, slot);
     if (resume) options.root = existingAttemptRoot(dataDir, run.record.uuid, slot.task.id, exec.attempt);
-    return { ...makeAttemptFolders(dataDir, run.record.uuid, slot.task.id, exec.attempt, options), inbox: this.sharedInbox(run) };
+    const folders =
+      this.handedOn.take(dataDir, run.record.uuid, slot.task.id, exec.attempt, options) ??
+      this.folderCost.time(() => makeAttemptFolders(dataDir, run.record.uuid, slot.task.id, exec.attempt, options));
+    return { ...folders, inbox: this.sharedInbox(run) };
   }
 
+  /** Folders handed on by an ended attempt are taken at once (a rename); only new ones are made in the pool. */
   private async makeFoldersInPool(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord): Promise<MadeFolders> {
-    const folders = await makeAttemptFoldersInPool(this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt, this.folderOptions(run, slot));
+    const { dataDir } = this.config;
+    const options = this.folderOptions(run, slot);
+    const folders =
+      this.handedOn.take(dataDir, run.record.uuid, slot.task.id, exec.attempt, options) ??
+      (await makeAttemptFoldersInPool(dataDir, run.record.uuid, slot.task.id, exec.attempt, options));
     return { ...folders, inbox: this.sharedInbox(run) };
   }
 
@@ -606,11 +621,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     const want = (r: ActiveRun, slot: TaskSlot) => {
       if (r.cancelRequested || slot.current.status !== "queued") return;
       const exec = slot.current;
-      // With tasks waiting for a slot, the engine's thread is what they wait for (it handles
-      // every end and start), so the system calls go to the thread pool; otherwise the thread
-      // would be idle until a process ends, and a synchronous mkdir costs less CPU than a
-      // round trip through the pool (0.05 against 0.17 ms in a row of 2,000).
-      this.foldersAhead.want(exec.uuid, r.record.uuid, () => (this.ready.size > 0 ? this.makeFoldersInPool(r, slot, exec) : this.makeFolders(r, slot, exec)));
+      // A synchronous mkdir costs less CPU than a round trip through the thread pool. Only
+      // where new folders are slow (folder-cost.ts), and while tasks wait for a slot (the
+      // engine's thread, which handles every end and start, is then what they wait for),
+      // do the system calls go to the pool; otherwise the thread would be idle anyway.
+      const inPool = () => this.ready.size > 0 && this.folderCost.preferPool();
+      this.foldersAhead.want(exec.uuid, r.record.uuid, () => (inPool() ? this.makeFoldersInPool(r, slot, exec) : this.makeFolders(r, slot, exec)));
     };
     for (const next of this.ready.peek(this.config.maxParallelTasks * 2)) {
       if (this.foldersAhead.full) return;
@@ -688,7 +704,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const name of Object.keys(slot.task.output)) {
       if (!(name in outputs)) log("system", `declared output '${name}' was not written to /cairn/outputs/${name}`);
     }
-    return { status: "succeeded", exitCode: outcome.exitCode ?? null, message: null, outputs, retryable: false };
+    const result: AttemptResult = { status: "succeeded", exitCode: outcome.exitCode ?? null, message: null, outputs, retryable: false };
+    if (outcome.leftNothingRunning) result.handOn = new Set(Object.keys(files));
+    return result;
   }
 
   private async apiAccessFor(run: ActiveRun, task: Task): Promise<TaskApiAccess | undefined> {
@@ -751,6 +769,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const finals = new Map<string, ExecutionStatus>(slots.map((slot) => [slot.task.id, slot.current.status]));
     this.active.delete(run.record.uuid);
     const aheadSettled = this.foldersAhead.forget(run.record.uuid);
+    this.handedOn.forget(run.record.uuid);
     const outcome = runOutcome(run.pipeline, finals, run.cancelRequested);
     const patch = { status: outcome.status, endedAt: Date.now(), message: outcome.message };
     Object.assign(run.record, patch);
@@ -825,6 +844,8 @@ interface AttemptResult {
   message: string | null;
   outputs: Record<string, string>;
   retryable: boolean;
+  /** Set when the attempt's folders may go to a later attempt (handed-on-folders.ts): the output files whose content was read. */
+  handOn?: ReadonlySet<string>;
 }
 
 function interrupted(): AttemptResult {

@@ -70,6 +70,11 @@ export interface ProcessExit {
   killed: boolean;
   /** Absent when the runtime could not measure it (e.g. the process ended before the first reading). */
   usage?: ResourceUsage;
+  /**
+   * True when nothing the process started was left running at its end (a host process's
+   * group was empty), so nothing can still write to its folders. Unset when unknown.
+   */
+  leftNothingRunning?: boolean;
 }
 
 /** The image a container runs, as the engine described it when the container was made. */

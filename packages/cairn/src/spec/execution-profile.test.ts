@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolveExecutionProfile } from "./execution-profile.js";
+import { resolveExecutionProfile, usesHostRuntime } from "./execution-profile.js";
 import { parseMemory } from "./parse-memory.js";
 import { DEFAULT_EXECUTION_PROFILE } from "./types.js";
 
@@ -14,6 +14,16 @@ describe("resolveExecutionProfile", () => {
 
   it("ignores fields explicitly undefined", () => {
     expect(resolveExecutionProfile({ execution_profile: { max_retries: 2 } }, { execution_profile: { max_retries: undefined } }).max_retries).toBe(2);
+  });
+});
+
+describe("usesHostRuntime", () => {
+  it("is true when a task runs on the host, by its own profile or the pipeline's", () => {
+    const container = { execution_profile: {} };
+    expect(usesHostRuntime({ execution_profile: {}, tasks: [container, container] } as never)).toBe(false);
+    expect(usesHostRuntime({ execution_profile: {}, tasks: [container, { execution_profile: { runtime: "host" } }] } as never)).toBe(true);
+    expect(usesHostRuntime({ execution_profile: { runtime: "host" }, tasks: [container] } as never)).toBe(true);
+    expect(usesHostRuntime({ execution_profile: { runtime: "host" }, tasks: [{ execution_profile: { runtime: "container" } }] } as never)).toBe(false);
   });
 });
 

@@ -11,3 +11,8 @@ export function resolveExecutionProfile(pipeline: Pick<Pipeline, "execution_prof
 function definedFields(spec: ExecutionProfileSpec): ExecutionProfileSpec {
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
 }
+
+/** Whether any of the pipeline's tasks runs as a process on the server's host. */
+export function usesHostRuntime(pipeline: Pick<Pipeline, "execution_profile" | "tasks">): boolean {
+  return pipeline.tasks.some((task) => resolveExecutionProfile(pipeline, task).runtime === "host");
+}

@@ -3,7 +3,7 @@ export { validatePipeline, parsePipeline, type ValidationResult } from "./valida
 // What parsePipeline throws, so `cairn/spec` users (the SDK) can catch it without importing the engine.
 export { ValidationError, type Issue } from "../errors.js";
 export { parsePipelineText } from "./parse-text.js";
-export { resolveExecutionProfile } from "./execution-profile.js";
+export { resolveExecutionProfile, usesHostRuntime } from "./execution-profile.js";
 export { taskOrder, ancestorsOf, findCycle, type GraphNode } from "./dag.js";
 export { parseDirectives, validateDirectives, type Directives } from "./directives.js";
 export { parseMemory } from "./parse-memory.js";

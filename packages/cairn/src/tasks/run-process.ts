@@ -52,7 +52,7 @@ async function follow(ctx: TaskExecutionContext, proc: RunningProcess, reattacha
     if (exit.usage) await ctx.recordUsage(exit.usage);
     // The engine's reason (cancelled or timed out) matters more than the exit code a kill causes.
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (exit.exitCode === 0) return { exitCode: 0 };
+    if (exit.exitCode === 0) return exit.leftNothingRunning ? { exitCode: 0, leftNothingRunning: true } : { exitCode: 0 };
     throw new TaskFailure(`exited with code ${exit.exitCode}`, { exitCode: exit.exitCode, retryable: true });
   } finally {
     ctx.signal.removeEventListener("abort", kill);

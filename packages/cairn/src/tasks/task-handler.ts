@@ -89,6 +89,12 @@ export interface TaskOutcome {
   exitCode?: number;
   /** Outputs the handler produced itself (e.g. a request's status and body). Files in paths.outputs are added by the engine. */
   outputs?: Record<string, string>;
+  /**
+   * The attempt's process left nothing running that could still write to its folders
+   * (ProcessExit.leftNothingRunning): the engine may hand folders it left empty to a later
+   * attempt of the run.
+   */
+  leftNothingRunning?: boolean;
 }
 
 /**

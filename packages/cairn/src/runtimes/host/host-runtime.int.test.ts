@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -55,6 +56,18 @@ describe.each(["launcher", "node"] as const)("HostRuntime (spawner: %s)", (spawn
     expect(await proc.wait()).toMatchObject({ exitCode: 3, killed: false });
     expect(log.of("stdout")).toEqual(["one", "two"]);
     expect(log.of("stderr")).toEqual(["err1", "err2"]);
+  });
+
+  it("says whether the process left anything running in its group", async () => {
+    const alone = await runtime.start(spec(["sh", "-c", "echo done"]), collector().sink);
+    expect(await alone.wait()).toMatchObject({ exitCode: 0, leftNothingRunning: true });
+    // A background job with its output elsewhere: the pipes close, the group lives on.
+    const marker = join(dir, "background-done");
+    const leaving = await runtime.start(spec(["sh", "-c", `(sleep 0.5; touch ${marker}) >/dev/null 2>&1 &`]), collector().sink);
+    const exit = await leaving.wait();
+    expect(exit.exitCode).toBe(0);
+    expect(exit.leftNothingRunning).toBeUndefined();
+    await vi.waitFor(() => expect(existsSync(marker)).toBe(true), { timeout: 5000, interval: 50 });
   });
 
   it("joins a line written in pieces and sends a last line without a newline", async () => {

@@ -102,6 +102,8 @@ async function chooseSpawner(options: HostRuntimeOptions): Promise<Spawner> {
 class HostProcess implements RunningProcess {
   handle = "";
   private spawned: SpawnedProcess | undefined;
+  /** Set as the spawn is asked for: a process that exits at once can end before `spawned` is. */
+  private spawning: Promise<SpawnedProcess> | undefined;
   private readonly exit: Promise<ProcessExit>;
   private resolveExit!: (exit: ProcessExit) => void;
   private rejectExit!: (err: Error) => void;
@@ -123,10 +125,11 @@ class HostProcess implements RunningProcess {
   }
 
   async start(spawner: Spawner, request: Parameters<Spawner["spawn"]>[0]): Promise<void> {
-    this.spawned = await spawner.spawn(request, {
+    this.spawning = spawner.spawn(request, {
       output: (stream, chunk) => (stream === "stdout" ? this.stdout : this.stderr).push(chunk),
       end: (end) => this.ended(end),
     });
+    this.spawned = await this.spawning;
     this.handle = String(this.spawned.pid);
     const pid = this.spawned.pid;
     // Read from /proc while the process runs: it is reaped before its end is reported (see UsageSampler).
@@ -144,12 +147,15 @@ class HostProcess implements RunningProcess {
     this.stdout.end();
     this.stderr.end();
     const sampled = this.sampler ? this.sampler.stop() : Promise.resolve(undefined);
-    void sampled.then((usage) => {
+    // A spawn that failed reports no end of its own; `undefined` only guards the order of the two.
+    const spawned = this.spawning!.catch(() => undefined);
+    void Promise.all([sampled, spawned]).then(([usage, process]) => {
       if (end.kind === "lost") {
         this.rejectExit(new TaskFailure(`${end.reason}; the process was stopped`, { retryable: true }));
         return;
       }
       const exit: ProcessExit = { exitCode: end.exitCode, killed: this.killRequested };
+      if (process !== undefined && groupEnded(process.pid)) exit.leftNothingRunning = true;
       const all = combine(usage, end.usage);
       this.resolveExit(all ? { ...exit, usage: all } : exit);
     });
@@ -194,6 +200,20 @@ class HostProcess implements RunningProcess {
 function combine(sampled: ResourceUsage | undefined, atEnd: ResourceUsage | undefined): ResourceUsage | undefined {
   if (atEnd === undefined) return sampled;
   return merge(sampled, atEnd);
+}
+
+/**
+ * Whether the process group a task's process led is empty: each process starts as the
+ * leader of a group of its own, and what it left running in the background (`cmd &`)
+ * stays in it unless it moved out (setsid), which nothing on the host can follow.
+ */
+function groupEnded(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
 }
 
 function processEnv(env: Record<string, string>): Record<string, string> {

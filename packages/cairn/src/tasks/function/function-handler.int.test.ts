@@ -97,6 +97,10 @@ function context(task: FunctionTask, where: RuntimeKind, container?: Runtime): F
   return ctx;
 }
 
+/** A successful outcome: a host process is also known to have left nothing running (its group is empty). */
+const SUCCEEDED_ON_HOST = { exitCode: 0, leftNothingRunning: true };
+const succeeded = (where: RuntimeKind) => (where === "host" ? SUCCEEDED_ON_HOST : { exitCode: 0 });
+
 async function runIn(where: RuntimeKind, task: FunctionTask, container?: Runtime) {
   const ctx = context(task, where, container);
   try {
@@ -127,14 +131,14 @@ console.log("done");
 function sharedCases(where: RuntimeKind, container: () => Runtime | undefined) {
   it("python3: inputs from files and env, outputs as files (non-strings as JSON)", async () => {
     const { outcome, outputs, lines } = await runIn(where, fnTask({ code: b64(pythonCode) }), container());
-    expect(outcome).toEqual({ exitCode: 0 });
+    expect(outcome).toEqual(succeeded(where));
     expect(outputs).toEqual({ greeting: "hello ada-from-file", data: '{"n": 1}', missing: "default" });
     expect(lines).toContain("stdout: done");
   });
 
   it("node: an ES module importing cairn-context", async () => {
     const { outcome, outputs, lines } = await runIn(where, fnTask({ runtime: "node", code: b64(nodeCode) }), container());
-    expect(outcome).toEqual({ exitCode: 0 });
+    expect(outcome).toEqual(succeeded(where));
     expect(outputs).toEqual({ greeting: "hello ada-from-file", data: '{"n":1}' });
     expect(lines).toContain("stdout: done");
   });
@@ -142,7 +146,7 @@ function sharedCases(where: RuntimeKind, container: () => Runtime | undefined) {
   it("pip packages: installed from the wheelhouse on the first run, a cache hit on the second", async () => {
     const code = b64("import cairnshout\nfrom cairn_context import set_output\nset_output('out', cairnshout.shout('hi'))\n");
     const first = await runIn(where, fnTask({ code, packages: ["cairnshout"] }), container());
-    expect(first.outcome).toEqual({ exitCode: 0 });
+    expect(first.outcome).toEqual(succeeded(where));
     expect(first.outputs).toEqual({ out: "HI!" });
     expect(first.lines.some((l) => l.startsWith("system: packages: installing cairnshout with pip"))).toBe(true);
 
@@ -152,7 +156,7 @@ function sharedCases(where: RuntimeKind, container: () => Runtime | undefined) {
     const before = statSync(marker);
 
     const second = await runIn(where, fnTask({ code, packages: ["cairnshout"] }), container());
-    expect(second.outcome).toEqual({ exitCode: 0 });
+    expect(second.outcome).toEqual(succeeded(where));
     expect(second.outputs).toEqual({ out: "HI!" });
     expect(second.lines).toContain(`system: packages: cache hit ${key}`);
     expect(second.lines.some((l) => l.includes("install:"))).toBe(false);
@@ -167,7 +171,7 @@ describe("function tasks on the host", () => {
   it("bash", async () => {
     const code = 'echo "$GREETING" > "$CAIRN_OUTPUTS_DIR/said"; echo "bash says $(cat "$CAIRN_INPUTS_DIR/NAME")"';
     const { outcome, outputs, lines } = await runIn("host", fnTask({ runtime: "bash", code: b64(code) }));
-    expect(outcome).toEqual({ exitCode: 0 });
+    expect(outcome).toEqual(SUCCEEDED_ON_HOST);
     expect(outputs).toEqual({ said: "hello\n" });
     expect(lines).toContain("stdout: bash says ada-from-file");
   });
@@ -175,7 +179,7 @@ describe("function tasks on the host", () => {
   it("stdout() ends the task successfully, skipping the rest of the code", async () => {
     const code = "from cairn_context import stdout, set_output\nstdout('finished early')\nset_output('never', 'x')\n";
     const { outcome, outputs, lines } = await runIn("host", fnTask({ code: b64(code) }));
-    expect(outcome).toEqual({ exitCode: 0 });
+    expect(outcome).toEqual(SUCCEEDED_ON_HOST);
     expect(outputs).toEqual({});
     expect(lines).toContain("stdout: finished early");
   });
@@ -197,7 +201,7 @@ describe("function tasks on the host", () => {
   it("`command` runs first, in the same process as the code", async () => {
     const code = "import os\nfrom cairn_context import set_output\nset_output('prepared', open('prepared.txt').read().strip() + os.environ['EXTRA'])\n";
     const { outcome, outputs } = await runIn("host", fnTask({ code: b64(code), command: "echo from-command > prepared.txt; export EXTRA=+env" }));
-    expect(outcome).toEqual({ exitCode: 0 });
+    expect(outcome).toEqual(SUCCEEDED_ON_HOST);
     expect(outputs).toEqual({ prepared: "from-command+env" });
   });
 
@@ -210,7 +214,7 @@ describe("function tasks on the host", () => {
   it("Tapis Workflows code importing owe_python_sdk runs unchanged", async () => {
     const code = "from owe_python_sdk.runtime import execution_context as ctx\nctx.set_output('who', ctx.get_input('NAME'))\nctx.stdout('Hello stdout')\n";
     const { outcome, outputs, lines } = await runIn("host", fnTask({ runtime: "python3.9", code: b64(code) }));
-    expect(outcome).toEqual({ exitCode: 0 });
+    expect(outcome).toEqual(SUCCEEDED_ON_HOST);
     expect(outputs).toEqual({ who: "ada-from-file" });
     expect(lines).toContain("stdout: Hello stdout");
   });
@@ -225,7 +229,7 @@ describe("function tasks on the host", () => {
       'setOutput("cjs", require("cairn-shout").shout("yo"));',
     ].join("\n");
     const first = await runIn("host", fnTask({ runtime: "node", code: b64(code), packages: [npmPackage] }));
-    expect(first.outcome).toEqual({ exitCode: 0 });
+    expect(first.outcome).toEqual(SUCCEEDED_ON_HOST);
     expect(first.outputs).toEqual({ esm: "HI!", cjs: "YO!" });
     const second = await runIn("host", fnTask({ runtime: "node", code: b64(code), packages: [npmPackage] }));
     expect(second.outputs).toEqual({ esm: "HI!", cjs: "YO!" });
@@ -262,7 +266,7 @@ describe.skipIf(!existsSync("/usr/bin/python3"))("python function tasks on the h
 
   it("inputs and outputs through the context library, and stdout lines", async () => {
     const { outcome, outputs, lines } = await runIn("host", fnTask({ code: b64(WHICH_WAY + pythonCode) }));
-    expect(outcome).toEqual({ exitCode: 0 });
+    expect(outcome).toEqual(SUCCEEDED_ON_HOST);
     expect(outputs).toEqual({ greeting: "hello ada-from-file", data: '{"n": 1}', missing: "default" });
     expect(lines.filter((l) => l.startsWith("stdout:"))).toEqual(["stdout: forked", "stdout: done"]);
   });
@@ -294,7 +298,7 @@ describe.skipIf(!existsSync("/usr/bin/python3"))("python function tasks on the h
   it("pip packages from the package cache are importable in the fork", async () => {
     const code = b64(WHICH_WAY + "import cairnshout\nfrom cairn_context import set_output\nset_output('out', cairnshout.shout('hi'))\n");
     const { outcome, outputs, lines } = await runIn("host", fnTask({ code, packages: ["cairnshout"] }));
-    expect(outcome).toEqual({ exitCode: 0 });
+    expect(outcome).toEqual(SUCCEEDED_ON_HOST);
     expect(outputs).toEqual({ out: "HI!" });
     expect(lines).toContain("stdout: forked");
   });
@@ -304,7 +308,7 @@ describe.skipIf(!existsSync("/usr/bin/python3"))("python function tasks on the h
     buildWheel(wheelhouse, "struct", "MINE = 'the package'\n");
     const code = b64(WHICH_WAY + "import struct\nprint(struct.MINE)\n");
     const { outcome, lines } = await runIn("host", fnTask({ code, packages: ["struct"] }));
-    expect(outcome).toEqual({ exitCode: 0 });
+    expect(outcome).toEqual(SUCCEEDED_ON_HOST);
     expect(lines.filter((l) => l.startsWith("stdout:"))).toEqual(["stdout: exec", "stdout: the package"]);
   });
 });
