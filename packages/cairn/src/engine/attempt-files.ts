@@ -149,24 +149,37 @@ async function ensureDirInPool(path: string, mode?: number): Promise<void> {
   }
 }
 
+/** What a task left in its outputs folder. */
+export interface OutputFiles {
+  /** The content of each file, by name. */
+  values: Record<string, string>;
+  /** Whether every entry of the folder is in `values` (none too large, no folder). */
+  complete: boolean;
+}
+
 /** Reads the files a task wrote to its outputs folder, by name. */
-export function collectOutputs(outputsDir: string, warn: (message: string) => void): Record<string, string> {
-  const outputs: Record<string, string> = {};
+export function collectOutputs(outputsDir: string, warn: (message: string) => void): OutputFiles {
+  const values: Record<string, string> = {};
   let names: string[];
   try {
     names = readdirSync(outputsDir);
   } catch {
-    return outputs;
+    return { values, complete: false };
   }
+  let complete = true;
   for (const name of names.sort()) {
     const file = join(outputsDir, name);
     const info = statSync(file);
-    if (!info.isFile()) continue;
-    if (info.size > MAX_OUTPUT_VALUE_BYTES) {
-      warn(`output '${name}' is ${info.size} bytes, over the ${MAX_OUTPUT_VALUE_BYTES}-byte limit for values passed between tasks; it was not recorded`);
+    if (!info.isFile()) {
+      complete = false;
       continue;
     }
-    outputs[name] = readFileSync(file, "utf8");
+    if (info.size > MAX_OUTPUT_VALUE_BYTES) {
+      warn(`output '${name}' is ${info.size} bytes, over the ${MAX_OUTPUT_VALUE_BYTES}-byte limit for values passed between tasks; it was not recorded`);
+      complete = false;
+      continue;
+    }
+    values[name] = readFileSync(file, "utf8");
   }
-  return outputs;
+  return { values, complete };
 }

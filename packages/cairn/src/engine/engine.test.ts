@@ -442,10 +442,10 @@ describe("inputs and outputs", () => {
       await ctx.started(`pid-${ctx.task.id}`, { reattachable: false });
       await sleep(20);
       await writeFile(join(ctx.paths.outputs, "out"), `from ${ctx.task.id}`);
-      if (leave !== undefined) await writeFile(join(ctx.paths.root, "work", leave), "");
+      if (leave !== undefined) await writeFile(join(ctx.paths.root, leave), "");
       return { exitCode: 0, leftNothingRunning: true };
     };
-    for (const id of ["a", "b", "c", "d"]) scripts.set(id, hostTask(id === "b" ? "scratch.txt" : undefined));
+    for (const id of ["a", "b", "c", "d"]) scripts.set(id, hostTask(id === "b" ? "work/scratch.txt" : undefined));
     const host = { execution_profile: { runtime: "host" } };
     const engine = newEngine({ maxParallelTasks: 1, runtimes: { ...noRuntimes, host: new FakeRuntime("host") } });
     const p = pipeline(["a", "b", "c", "d"], { b: ["a"], c: ["b"], d: ["c"] }, { a: host, b: host, c: host, d: host });
@@ -459,23 +459,28 @@ describe("inputs and outputs", () => {
     for (const id of ["a", "b", "c", "d"]) expect((await attempts(final.uuid, id))[0]!.outputs).toEqual({ out: `from ${id}` });
   });
 
-  it("hands on no folders of a task whose process may have left something running, of a container task, or where working folders are kept", async () => {
+  it("hands on no folders of a task whose process may have left something running, of a container task, where working folders are kept, or with results or an unrecorded output", async () => {
     const inodes = new Map<string, number>();
-    const record = (outcome: TaskOutcome) => async (ctx: TaskExecutionContext): Promise<TaskOutcome> => {
+    const record = (outcome: TaskOutcome, leave?: string, size = 0) => async (ctx: TaskExecutionContext): Promise<TaskOutcome> => {
       inodes.set(ctx.task.id, (await stat(ctx.paths.root)).ino);
+      await ctx.started(`pid-${ctx.task.id}`, { reattachable: false });
+      await sleep(20);
+      if (leave !== undefined) await writeFile(join(ctx.paths.root, leave), Buffer.alloc(size));
       return outcome;
     };
     const chainOf = (extra: object) => pipeline(["a", "b", "c"], { b: ["a"], c: ["b"] }, { a: extra, b: extra, c: extra });
     const host = { execution_profile: { runtime: "host" } };
-    const cases: { name: string; outcome: TaskOutcome; extra: object; keep?: boolean }[] = [
+    const cases: { name: string; outcome: TaskOutcome; extra: object; keep?: boolean; leave?: string; size?: number }[] = [
       { name: "something running", outcome: { exitCode: 0 }, extra: host },
       { name: "container", outcome: { exitCode: 0, leftNothingRunning: true }, extra: {} },
       { name: "kept", outcome: { exitCode: 0, leftNothingRunning: true }, extra: host, keep: true },
+      { name: "results in the outbox", outcome: { exitCode: 0, leftNothingRunning: true }, extra: host, leave: "outbox/result.txt" },
+      { name: "an output too large to record", outcome: { exitCode: 0, leftNothingRunning: true }, extra: host, leave: "outputs/big", size: 1024 * 1024 + 1 },
     ];
-    for (const { name, outcome, extra, keep } of cases) {
+    for (const { name, outcome, extra, keep, leave, size } of cases) {
       inodes.clear();
-      for (const id of ["a", "b", "c"]) scripts.set(id, record(outcome));
-      if (keep) config = { ...config, keepWorkDirs: true };
+      for (const id of ["a", "b", "c"]) scripts.set(id, record(outcome, leave, size));
+      config = { ...config, keepWorkDirs: keep ?? false };
       const engine = newEngine({ maxParallelTasks: 1, runtimes: { ...noRuntimes, host: new FakeRuntime("host") } });
       const final = await engine.waitForRun((await engine.startRun({ pipeline: chainOf(extra) })).uuid);
       expect(final.status, name).toBe("succeeded");

@@ -539,7 +539,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (masking) masking.addSecrets(values);
       else masking = new AttemptLogMasking(values, logPlain);
     };
-    let handOn: ReadonlySet<string> | undefined;
+    let handOn: readonly string[] | undefined;
     try {
       const result = await this.runAttemptIn(run, slot, exec, signal, resume, inputs, paths, log, api, opened);
       handOn = result.handOn;
@@ -556,12 +556,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     } finally {
       masking?.flush();
       // Before the end is written: a restart then finds the results where the API and archives look.
+      let outbox: "empty" | "kept" | undefined;
       try {
-        keepOutbox(paths.outbox, this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt);
+        outbox = keepOutbox(paths.outbox, this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt);
       } catch (err) {
         log("system", `what the attempt wrote to its outbox could not be kept as its results: ${describeError(err)}`);
       }
-      if (handOn !== undefined && !this.config.keepWorkDirs) this.handedOn.offer(run.record.uuid, this.folderOptions(run, slot), paths, handOn);
+      if (handOn !== undefined && outbox === "empty" && !this.config.keepWorkDirs) {
+        this.handedOn.offer(run.record.uuid, this.folderOptions(run, slot), paths, handOn);
+      }
     }
   }
 
@@ -700,12 +703,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     const outcome = resume ? await handler.resume!(ctx) : await handler.run(ctx);
     if (outcome === undefined) return interrupted();
     const files = collectOutputs(paths.outputs, (m) => log("system", m));
-    const outputs = { ...files, ...outcome.outputs };
+    const outputs = { ...files.values, ...outcome.outputs };
     for (const name of Object.keys(slot.task.output)) {
       if (!(name in outputs)) log("system", `declared output '${name}' was not written to /cairn/outputs/${name}`);
     }
     const result: AttemptResult = { status: "succeeded", exitCode: outcome.exitCode ?? null, message: null, outputs, retryable: false };
-    if (outcome.leftNothingRunning) result.handOn = new Set(Object.keys(files));
+    if (outcome.leftNothingRunning && files.complete) result.handOn = Object.keys(files.values);
     return result;
   }
 
@@ -844,8 +847,8 @@ interface AttemptResult {
   message: string | null;
   outputs: Record<string, string>;
   retryable: boolean;
-  /** Set when the attempt's folders may go to a later attempt (handed-on-folders.ts): the output files whose content was read. */
-  handOn?: ReadonlySet<string>;
+  /** Set when the attempt's folders may go to a later attempt (handed-on-folders.ts): its output files, each recorded. */
+  handOn?: readonly string[];
 }
 
 function interrupted(): AttemptResult {

@@ -31,7 +31,7 @@ describe("HandedOnFolders", () => {
     const handedOn = new HandedOnFolders();
     const first = ended("a");
     const inode = statSync(first.root).ino;
-    expect(handedOn.offer(RUN, hostOptions, first, new Set(["out"]))).toBe(true);
+    expect(handedOn.offer(RUN, hostOptions, first, ["out"])).toBe(true);
     // The recorded output is deleted: its content is in the store.
     expect(readdirSync(first.outputs)).toEqual([]);
 
@@ -44,15 +44,11 @@ describe("HandedOnFolders", () => {
     expect(handedOn.take(dataDir, RUN, "c", 1, hostOptions)).toBeUndefined();
   });
 
-  it("keeps the folders of an attempt that left something behind, or an output it did not record", () => {
+  it("keeps the folders of an attempt that left something in its work folder", () => {
     const handedOn = new HandedOnFolders();
     const inWork = ended("a");
     writeFileSync(join(inWork.root, "work", "scratch.txt"), "");
-    const inOutbox = ended("b");
-    writeFileSync(join(inOutbox.outbox, "result.txt"), "");
-    const unrecorded = ended("c", hostOptions, "too-large");
-    for (const folders of [inWork, inOutbox, unrecorded]) expect(handedOn.offer(RUN, hostOptions, folders, new Set(["out"]))).toBe(false);
-    expect(readdirSync(unrecorded.outputs)).toEqual(["too-large"]);
+    expect(handedOn.offer(RUN, hostOptions, inWork, ["out"])).toBe(false);
     expect(readdirSync(inWork.outputs)).toEqual(["out"]);
     expect(handedOn.take(dataDir, RUN, "d", 1, hostOptions)).toBeUndefined();
   });
@@ -66,7 +62,7 @@ describe("HandedOnFolders", () => {
     chmodSync(locked.outputs, 0o500);
     const moved = ended("c");
     rmSync(moved.outbox, { recursive: true });
-    for (const folders of [linked, locked, moved]) expect(handedOn.offer(RUN, hostOptions, folders, new Set(["out"]))).toBe(false);
+    for (const folders of [linked, locked, moved]) expect(handedOn.offer(RUN, hostOptions, folders, ["out"])).toBe(false);
     chmodSync(locked.outputs, 0o700);
   });
 
@@ -74,9 +70,9 @@ describe("HandedOnFolders", () => {
     const handedOn = new HandedOnFolders();
     const container: AttemptFolderOptions = { ...hostOptions, forContainer: true };
     const withInputs: AttemptFolderOptions = { forContainer: false, extra: ["work"] };
-    expect(handedOn.offer(RUN, container, ended("a", container), new Set(["out"]))).toBe(false);
-    expect(handedOn.offer(RUN, withInputs, ended("b", withInputs), new Set(["out"]))).toBe(false);
-    expect(handedOn.offer(RUN, hostOptions, ended("c"), new Set(["out"]))).toBe(true);
+    expect(handedOn.offer(RUN, container, ended("a", container), ["out"])).toBe(false);
+    expect(handedOn.offer(RUN, withInputs, ended("b", withInputs), ["out"])).toBe(false);
+    expect(handedOn.offer(RUN, hostOptions, ended("c"), ["out"])).toBe(true);
     expect(handedOn.take(dataDir, RUN, "d", 1, { ...hostOptions, extra: [] })).toBeUndefined();
     expect(handedOn.take(dataDir, "another-run", "d", 1, hostOptions)).toBeUndefined();
     handedOn.forget(RUN);
@@ -85,14 +81,14 @@ describe("HandedOnFolders", () => {
 
   it("keeps at most perShape folders waiting per run and shape", () => {
     const handedOn = new HandedOnFolders(2);
-    const offered = ["a", "b", "c"].map((id) => handedOn.offer(RUN, hostOptions, ended(id), new Set(["out"])));
+    const offered = ["a", "b", "c"].map((id) => handedOn.offer(RUN, hostOptions, ended(id), ["out"]));
     expect(offered).toEqual([true, true, false]);
   });
 
   it("gives none when the folders it kept are gone, so that new ones are made", () => {
     const handedOn = new HandedOnFolders();
     const first = ended("a");
-    handedOn.offer(RUN, hostOptions, first, new Set(["out"]));
+    handedOn.offer(RUN, hostOptions, first, ["out"]);
     rmSync(first.root, { recursive: true });
     expect(handedOn.take(dataDir, RUN, "b", 1, hostOptions)).toBeUndefined();
   });

@@ -32,15 +32,16 @@ export class HandedOnFolders {
 
   /**
    * Offers the folders of an attempt that ended well to later attempts of alike shape,
-   * once they are checked and emptied. `recorded` names the output files whose content the
-   * engine kept. Returns whether they were taken.
+   * once they are checked and emptied. The caller read the outputs and outbox folders
+   * already: `outputFiles` is all the outputs folder holds, each file's content recorded,
+   * and the outbox was empty. Returns whether they were taken.
    */
-  offer(runUuid: string, options: AttemptFolderOptions, folders: AttemptFolders, recorded: ReadonlySet<string>): boolean {
+  offer(runUuid: string, options: AttemptFolderOptions, folders: AttemptFolders, outputFiles: readonly string[]): boolean {
     const shape = shapeOf(options);
     if (shape === undefined) return false;
     const waiting = this.byRun.get(runUuid)?.get(shape);
     if (waiting !== undefined && waiting.length >= this.perShape) return false;
-    if (!emptyForAnother(folders, options.extra, recorded)) return false;
+    if (!emptyForAnother(folders, options.extra, outputFiles)) return false;
     let shapes = this.byRun.get(runUuid);
     if (shapes === undefined) this.byRun.set(runUuid, (shapes = new Map()));
     const list = shapes.get(shape) ?? [];
@@ -86,20 +87,22 @@ function shapeOf(options: AttemptFolderOptions): string | undefined {
 /** The mode a folder made with mkdir's default has here. */
 let plainFolderMode: number | undefined;
 
-/** Checks that the folders hold nothing to keep and are as they were made, then deletes the recorded output files. */
-function emptyForAnother(folders: AttemptFolders, extra: readonly string[], recorded: ReadonlySet<string>): boolean {
+/**
+ * Checks that the folders the task had are as they were made and that the extra ones
+ * are empty, then deletes the output files. (The attempt's own folder is not the task's:
+ * nothing in it but these folders is read.)
+ */
+function emptyForAnother(folders: AttemptFolders, extra: readonly string[], outputFiles: readonly string[]): boolean {
   // Read once: a server sets its umask at start, before any attempt.
   plainFolderMode ??= 0o777 & ~process.umask();
-  const inside = [folders.outputs, folders.outbox, ...extra.map((name) => join(folders.root, name))];
+  const extraDirs = extra.map((name) => join(folders.root, name));
   try {
-    for (const dir of [folders.root, ...inside]) {
+    for (const dir of [folders.outputs, folders.outbox, ...extraDirs]) {
       const info = lstatSync(dir);
       if (!info.isDirectory() || info.uid !== process.getuid?.() || (info.mode & 0o7777) !== plainFolderMode) return false;
     }
-    for (const dir of inside.slice(1)) if (readdirSync(dir).length > 0) return false;
-    const outputs = readdirSync(folders.outputs);
-    if (!outputs.every((name) => recorded.has(name))) return false;
-    for (const name of outputs) unlinkSync(join(folders.outputs, name));
+    for (const dir of extraDirs) if (readdirSync(dir).length > 0) return false;
+    for (const name of outputFiles) unlinkSync(join(folders.outputs, name));
     return true;
   } catch {
     // Whatever could not be read or deleted stays as it is, with its attempt.

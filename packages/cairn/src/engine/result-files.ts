@@ -32,9 +32,9 @@ export function attemptResultsDir(dataDir: string, runUuid: string, taskId: stri
  * nothing to clean up when empty; results therefore appear when the attempt ends.
  * Synchronous, like the attempt's other folders (attempt-files.ts).
  */
-export function keepOutbox(outbox: string, dataDir: string, runUuid: string, taskId: string, attempt: number): void {
+export function keepOutbox(outbox: string, dataDir: string, runUuid: string, taskId: string, attempt: number): "empty" | "kept" {
   const names = folderNamesSync(outbox);
-  if (names.length === 0) return;
+  if (names.length === 0) return "empty";
   const target = attemptResultsDir(dataDir, runUuid, taskId, attempt);
   mkdirSync(dirname(target), { recursive: true });
   try {
@@ -48,6 +48,7 @@ export function keepOutbox(outbox: string, dataDir: string, runUuid: string, tas
       renameSync(join(outbox, name), join(target, name));
     }
   }
+  return "kept";
 }
 
 export async function removeRunResults(dataDir: string, runUuid: string): Promise<void> {

@@ -59,8 +59,10 @@ async function functionProcessSpec(ctx: TaskExecutionContext<FunctionTask>, runt
       : await ensurePackages(ctx, { family: language.family, installer: language.installer, packages: task.packages, where: image ?? "host" }, { runtime, image });
 
   const hostWork = join(ctx.paths.root, "work");
-  // Synchronous, like the attempt's other folders (engine/attempt-files.ts says why).
-  ensureDir(hostWork);
+  // The engine made it with the attempt's folders (handlerFolders), or handed it on empty;
+  // looked for first, since a failed mkdir costs an exception. Synchronous, like the
+  // attempt's other folders (engine/attempt-files.ts says why).
+  if (!existsSync(hostWork)) ensureDir(hostWork);
   const codeAt = inContainer ? CONTAINER_CODE_DIR : undefined;
   const library = inContainer ? CONTAINER_LIBRARY_DIR : CONTEXT_LIBRARY_DIR;
   const packages = inContainer ? packagesDir && CONTAINER_PACKAGES_DIR : packagesDir;
