@@ -287,7 +287,13 @@ def become_python_task(path, argv, env, out_w, err_w):
             os.execve(path, argv, env)
         finally:
             os._exit(127)
-    warm_python.run_as_main(argv[1], main)
+    try:
+        warm_python.run_as_main(argv[1], main)
+    except SystemExit as leaving:
+        # Ends the process itself, without tearing down the launcher's modules, unless
+        # python3's own end has more to do; then the interpreter's end does it all.
+        warm_python.end_as_python3(leaving)
+        raise
 
 
 def signal_group(msg):
