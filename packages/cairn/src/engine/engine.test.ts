@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -438,9 +439,11 @@ describe("inputs and outputs", () => {
     const seen = new Map<string, { root: string; inode: number; outputs: string[] }>();
     const hostTask = (leave?: string) => async (ctx: TaskExecutionContext): Promise<TaskOutcome> => {
       seen.set(ctx.task.id, { root: ctx.paths.root, inode: (await stat(ctx.paths.root)).ino, outputs: await readdir(ctx.paths.outputs) });
-      // As a process-based task does: the next task's folders are made ahead from here on.
+      // As a process-based task does: the next task's folders are made ahead from here on,
+      // and this one "runs" until they are there.
       await ctx.started(`pid-${ctx.task.id}`, { reattachable: false });
-      await sleep(20);
+      const next = { a: "b", b: "c", c: "d" }[ctx.task.id];
+      if (next !== undefined) await vi.waitFor(() => expect(existsSync(join(runDir(dataDir, ctx.runUuid), `${next}@1`))).toBe(true), { timeout: 10_000, interval: 5 });
       await writeFile(join(ctx.paths.outputs, "out"), `from ${ctx.task.id}`);
       if (leave !== undefined) await writeFile(join(ctx.paths.root, leave), "");
       return { exitCode: 0, leftNothingRunning: true };
