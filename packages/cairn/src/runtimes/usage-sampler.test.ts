@@ -32,6 +32,16 @@ describe("UsageSampler", () => {
     expect(await gone.stop({ lastReading: true })).toBeUndefined();
   });
 
+  it("ignores a reading without memory (taken before the cgroup was charged, or after the exit), alone or among others", async () => {
+    const empty = new UsageSampler(async () => reading(0, 0));
+    expect(await empty.stop({ lastReading: true })).toBeUndefined();
+    const readings = [reading(0, 0), reading(0.2, 4096), reading(0, 0)];
+    let calls = 0;
+    const sampler = new UsageSampler(async () => readings[Math.min(calls++, readings.length - 1)]);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await sampler.stop({ lastReading: true })).toEqual(reading(0.2, 4096));
+  });
+
   it("takes one more reading on stop when asked, for a source that still answers just after the end", async () => {
     let cpu = 0;
     const sampler = new UsageSampler(async () => reading((cpu += 1), 10));

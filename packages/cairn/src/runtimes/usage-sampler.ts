@@ -27,7 +27,7 @@ export class UsageSampler {
   /**
    * `read` gives cumulative CPU and I/O so far, and memory in use now (or the peak so far
    * where the source keeps one). It resolves undefined (or throws) once the process is gone;
-   * that reading is ignored.
+   * that reading is ignored, as is one with no memory at all.
    */
   constructor(private readonly read: () => Promise<ResourceUsage | undefined>) {
     this.tick();
@@ -49,7 +49,10 @@ export class UsageSampler {
   private take(): Promise<void> {
     return this.read().then(
       (reading) => {
-        if (reading !== undefined) this.usage = merge(this.usage, reading);
+        // A process always holds some memory: a reading of none was taken before its
+        // cgroup was charged, or after it was gone (Docker's stats, a zombie's /proc entry),
+        // and its other figures are as empty.
+        if (reading !== undefined && reading.peakMemoryBytes > 0) this.usage = merge(this.usage, reading);
       },
       () => {},
     );
