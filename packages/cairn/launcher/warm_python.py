@@ -289,8 +289,8 @@ def flush_strictly():
 
 def clear_task_modules():
     """Sets the globals of the task's `__main__`, then of the modules it imported, to None,
-    each followed by a collection, in the order the interpreter's end releases them in the
-    usual case: a module's globals are in a reference cycle with its functions, so they go
+    with a collection after `__main__`'s and after the last, in the order the interpreter's
+    end releases them in the usual case: a module's globals are in a reference cycle with its functions, so they go
     when the collector frees that cycle, oldest first (`__main__`, made before the task
     imported anything, then the modules in the order they were imported), each
     dictionary in the order of its keys."""

@@ -149,13 +149,13 @@ class HostProcess implements RunningProcess {
     const sampled = this.sampler ? this.sampler.stop() : Promise.resolve(undefined);
     // A spawn that failed reports no end of its own; `undefined` only guards the order of the two.
     const spawned = this.spawning!.catch(() => undefined);
-    void Promise.all([sampled, spawned]).then(([usage, process]) => {
+    void Promise.all([sampled, spawned]).then(([usage, child]) => {
       if (end.kind === "lost") {
         this.rejectExit(new TaskFailure(`${end.reason}; the process was stopped`, { retryable: true }));
         return;
       }
       const exit: ProcessExit = { exitCode: end.exitCode, killed: this.killRequested };
-      if (process !== undefined && groupEnded(process.pid)) exit.leftNothingRunning = true;
+      if (child !== undefined && groupEnded(child.pid)) exit.leftNothingRunning = true;
       const all = combine(usage, end.usage);
       this.resolveExit(all ? { ...exit, usage: all } : exit);
     });
