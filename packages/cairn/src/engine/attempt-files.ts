@@ -106,9 +106,14 @@ interface AttemptFolderPlan {
   openOutbox: boolean;
 }
 
+/** The folders of an attempt whose folder is `root`. */
+export function attemptFoldersAt(root: string, noInputs: string | undefined): AttemptFolders {
+  return { root, inputs: noInputs ?? join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox") };
+}
+
 function planAttemptFolders(dataDir: string, runUuid: string, taskId: string, attempt: number, options: AttemptFolderOptions): AttemptFolderPlan {
   const root = options.root ?? attemptRoot(dataDir, runUuid, taskId, attempt);
-  const folders = { root, inputs: options.noInputs ?? join(root, "inputs"), outputs: join(root, "outputs"), outbox: join(root, "outbox") };
+  const folders = attemptFoldersAt(root, options.noInputs);
   const dirs: AttemptFolderPlan["dirs"] = [{ path: root }];
   if (options.noInputs === undefined) dirs.push({ path: folders.inputs });
   dirs.push({ path: folders.outputs, mode: 0o777 }, { path: folders.outbox });

@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { attemptRoot, type AttemptFolderOptions, type AttemptFolders } from "./attempt-files.js";
+import { attemptFoldersAt, attemptRoot, type AttemptFolderOptions, type AttemptFolders } from "./attempt-files.js";
 
 /**
  * Attempt folders handed from an attempt that ended to a later attempt of the same run,
@@ -39,14 +39,12 @@ export class HandedOnFolders {
   offer(runUuid: string, options: AttemptFolderOptions, folders: AttemptFolders, outputFiles: readonly string[]): boolean {
     const shape = shapeOf(options);
     if (shape === undefined) return false;
-    const waiting = this.byRun.get(runUuid)?.get(shape);
-    if (waiting !== undefined && waiting.length >= this.perShape) return false;
-    if (!emptyForAnother(folders, options.extra, outputFiles)) return false;
     let shapes = this.byRun.get(runUuid);
     if (shapes === undefined) this.byRun.set(runUuid, (shapes = new Map()));
-    const list = shapes.get(shape) ?? [];
-    list.push(folders.root);
-    shapes.set(shape, list);
+    let waiting = shapes.get(shape);
+    if (waiting === undefined) shapes.set(shape, (waiting = []));
+    if (waiting.length >= this.perShape || !emptyForAnother(folders, options.extra, outputFiles)) return false;
+    waiting.push(folders.root);
     return true;
   }
 
@@ -65,7 +63,7 @@ export class HandedOnFolders {
     } catch {
       return undefined;
     }
-    return { root, inputs: options.noInputs!, outputs: join(root, "outputs"), outbox: join(root, "outbox") };
+    return attemptFoldersAt(root, options.noInputs);
   }
 
   /** Forgets an ended run's folders: they go with its working folder. */
