@@ -32,7 +32,7 @@ describe("UsageSampler", () => {
     expect(await gone.stop({ lastReading: true })).toBeUndefined();
   });
 
-  it("ignores a reading without memory (taken before the cgroup was charged, or after the exit), alone or among others", async () => {
+  it("ignores a reading of nothing but zeros (taken before the start, or after the exit), alone or among others", async () => {
     const empty = new UsageSampler(async () => reading(0, 0));
     expect(await empty.stop({ lastReading: true })).toBeUndefined();
     const readings = [reading(0, 0), reading(0.2, 4096), reading(0, 0)];
@@ -40,6 +40,11 @@ describe("UsageSampler", () => {
     const sampler = new UsageSampler(async () => readings[Math.min(calls++, readings.length - 1)]);
     await new Promise((r) => setTimeout(r, 150));
     expect(await sampler.stop({ lastReading: true })).toEqual(reading(0.2, 4096));
+  });
+
+  it("keeps a reading with CPU time but no memory: a container that ended at once, its memory cgroup never charged", async () => {
+    const sampler = new UsageSampler(async () => reading(0.07, 0));
+    expect(await sampler.stop({ lastReading: true })).toEqual(reading(0.07, 0));
   });
 
   it("takes one more reading on stop when asked, for a source that still answers just after the end", async () => {

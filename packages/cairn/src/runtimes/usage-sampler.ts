@@ -27,7 +27,7 @@ export class UsageSampler {
   /**
    * `read` gives cumulative CPU and I/O so far, and memory in use now (or the peak so far
    * where the source keeps one). It resolves undefined (or throws) once the process is gone;
-   * that reading is ignored, as is one with no memory at all.
+   * that reading is ignored, as is one of nothing but zeros.
    */
   constructor(private readonly read: () => Promise<ResourceUsage | undefined>) {
     this.tick();
@@ -49,10 +49,11 @@ export class UsageSampler {
   private take(): Promise<void> {
     return this.read().then(
       (reading) => {
-        // A process always holds some memory: a reading of none was taken before its
-        // cgroup was charged, or after it was gone (Docker's stats, a zombie's /proc entry),
-        // and its other figures are as empty.
-        if (reading !== undefined && reading.peakMemoryBytes > 0) this.usage = merge(this.usage, reading);
+        // All zeros: read before the process started, or after it was gone (Docker's stats
+        // of an exited container, a zombie's /proc entry). A reading with CPU time but no
+        // memory is kept: a container that ends at once can leave its memory cgroup
+        // uncharged (seen on cgroup v1 with Podman), and its CPU time is still its own.
+        if (reading !== undefined && !allZero(reading)) this.usage = merge(this.usage, reading);
       },
       () => {},
     );
@@ -67,6 +68,10 @@ export class UsageSampler {
         this.interval = Math.min(MAX_INTERVAL_MS, this.interval * GROWTH);
       });
   }
+}
+
+function allZero(usage: ResourceUsage): boolean {
+  return usage.cpuSeconds === 0 && usage.peakMemoryBytes === 0 && usage.readBytes === 0 && usage.writtenBytes === 0;
 }
 
 /**
