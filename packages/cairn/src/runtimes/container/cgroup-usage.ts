@@ -3,9 +3,9 @@ import type { ResourceUsage } from "../runtime.js";
 
 /**
  * Reads a container's usage straight from its cgroup, when the engine runs on this
- * machine (found through the container's main process in /proc, or by its name; an
- * engine elsewhere, or in a VM, has neither here, and the caller falls back to the
- * engine's stats).
+ * machine (found where the container before had its own, else through the container's
+ * main process in /proc, or by its name; an engine elsewhere, or in a VM, has none of
+ * them here, and the caller falls back to the engine's stats).
  *
  * Why not only the engine's stats: they end as the container exits (Podman answers an
  * empty body then), and Podman's give memory in use now but no peak, so sampling misses
@@ -87,7 +87,35 @@ export async function locateCgroup(pid: number | undefined, containerId: string)
   }
   const io = v1("blkio", "blkio.throttle.io_service_bytes_recursive") ?? (await v2("io.stat"));
   if (io && (await readable(io.file))) files.io = io;
-  return files.cpu || files.memory ? files : undefined;
+  if (!files.cpu && !files.memory) return undefined;
+  lastLocated = { containerId, files };
+  return files;
+}
+
+/** The files of the container located last: the layout the next one is looked for in first. */
+let lastLocated: { containerId: string; files: CgroupFiles } | undefined;
+
+/**
+ * Where the container's cgroup files are if it sits where the container located last did,
+ * with its own id in the path (an engine puts every container at the same place, named
+ * after it); undefined when it is not there, or none was located yet. One file read, where
+ * `locateCgroup` needs the container's pid from the engine first: a container that ends at
+ * once is often cleaned up, its cgroup with it, before the engine answers (Podman's
+ * inspect waits for the container's lock, which its cleanup holds).
+ */
+export async function guessCgroup(containerId: string): Promise<CgroupFiles | undefined> {
+  const last = lastLocated;
+  if (last === undefined) return undefined;
+  const moved = <T extends Source>(source: T | undefined): T | undefined =>
+    source === undefined ? undefined : { ...source, file: source.file.replaceAll(last.containerId, containerId) };
+  const files: CgroupFiles = {};
+  const cpu = moved(last.files.cpu);
+  const memory = moved(last.files.memory);
+  const io = moved(last.files.io);
+  if (cpu) files.cpu = cpu;
+  if (memory) files.memory = memory;
+  if (io) files.io = io;
+  return (await readable((cpu ?? memory)!.file)) ? files : undefined;
 }
 
 export interface Membership {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../config.js";
 import type { LogSink, ProcessSpec } from "../runtime.js";
-import { locateCgroup, readCgroupUsage } from "./cgroup-usage.js";
+import { guessCgroup, locateCgroup, readCgroupUsage } from "./cgroup-usage.js";
 import { ContainerRuntime, engineInfo, LABELS } from "./container-runtime.js";
 import { resolveEngine, stopPodmanService } from "./engine-endpoint.js";
 
@@ -158,6 +158,9 @@ describe("ContainerRuntime on Podman", () => {
   });
 
   it("measures a container that ends at once", async () => {
+    // Podman may clean such a container up, its cgroup with it, before its inspect answers:
+    // the cgroup is looked for first where the one before's was (guessCgroup).
+    await runToEnd(spec(["true"]));
     const r = await runToEnd(spec(["echo", "hi"]));
     expect(r.exit.usage).toMatchObject({ cpuSeconds: expect.any(Number), peakMemoryBytes: expect.any(Number) });
     expect(r.exit.usage!.cpuSeconds).toBeLessThan(0.5);
@@ -176,6 +179,18 @@ describe("ContainerRuntime on Podman", () => {
       expect(await locateCgroup(State.Pid, "f".repeat(64))).toBeUndefined();
       // Without a pid (the container ended before it was known), by the cgroup's name.
       expect(await locateCgroup(0, proc.handle)).toEqual(files);
+      // Without asking the engine: where the container located last had its own.
+      const other = spec(["sleep", "30"]);
+      const otherProc = await runtime.start(other, collector().sink);
+      try {
+        const otherFiles = await guessCgroup(otherProc.handle);
+        expect(otherFiles?.cpu?.file).toContain(otherProc.handle);
+        expect(otherFiles).toEqual(await locateCgroup((await docker.getContainer(otherProc.handle).inspect()).State.Pid, otherProc.handle));
+      } finally {
+        await otherProc.kill();
+        await runtime.release(other.labels.executionUuid);
+      }
+      expect(await guessCgroup("e".repeat(64))).toBeUndefined();
     } finally {
       await proc.kill();
       await runtime.release(s.labels.executionUuid);

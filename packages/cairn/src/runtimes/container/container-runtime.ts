@@ -4,7 +4,7 @@ import type { CairnConfig } from "../../config.js";
 import { CairnError, TaskFailure } from "../../errors.js";
 import type { ImageInUse, LogSink, ProcessExit, ProcessSpec, ResourceUsage, RunningProcess, Runtime, SeenLines } from "../runtime.js";
 import { UsageSampler } from "../usage-sampler.js";
-import { locateCgroup, readCgroupUsage, type CgroupFiles } from "./cgroup-usage.js";
+import { guessCgroup, locateCgroup, readCgroupUsage, type CgroupFiles } from "./cgroup-usage.js";
 import { DockerImageEngine } from "../../images/docker-image-engine.js";
 import { ImageCache } from "../../images/image-cache.js";
 import { engineMessage, statusOf } from "./engine-errors.js";
@@ -245,10 +245,14 @@ class ContainerProcess implements RunningProcess {
 function usageReader(container: Dockerode.Container): () => Promise<ResourceUsage | undefined> {
   let located: Promise<CgroupFiles | undefined> | undefined;
   return async () => {
-    located ??= container
-      .inspect()
-      .then((info) => locateCgroup(info.State.Pid, container.id))
-      .catch(() => undefined);
+    located ??= guessCgroup(container.id).then(
+      (guessed) =>
+        guessed ??
+        container
+          .inspect()
+          .then((info) => locateCgroup(info.State.Pid, container.id))
+          .catch(() => undefined),
+    );
     const files = await located;
     return files ? readCgroupUsage(files) : readStats(container);
   };
