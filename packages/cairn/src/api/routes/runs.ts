@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import { CairnError, isCairnError, NotFoundError, ValidationError } from "../../errors.js";
+import { isCairnError, NotFoundError, ValidationError } from "../../errors.js";
 import type { ExecutionId, RunId } from "../../ids.js";
 import { parseDirectives, validateDirectives, type Directives } from "../../spec/directives.js";
 import type { Pipeline } from "../../spec/types.js";
