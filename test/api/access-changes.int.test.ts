@@ -146,7 +146,7 @@ describe.each(STORES)("access changes on $name", (store) => {
     expect((await olga.get(path)).status).toBe(404);
   });
 
-  it("lets a run's token read its own run while it runs, nothing else, and refuses it once the run has ended", async () => {
+  it("lets a run's token read its group's runs while it runs, not another group, and refuses it once the run has ended", async () => {
     // The token is written reversed, which no masking recognises; `hold` keeps the run going until it is cancelled.
     const pipeline = {
       id: "tokened",
@@ -171,8 +171,10 @@ describe.each(STORES)("access changes on $name", (store) => {
     const taskElsewhere = new ApiClient(servers.other.url, token);
     expect((await task.get(path)).body.result).toMatchObject({ status: "running", started_by: "olga" });
     expect((await taskElsewhere.get(path)).status).toBe(200);
-    expect((await task.get(runPath)).status).toBe(404);
-    expect((await taskElsewhere.get(`${W}/groups/doomed`)).status).toBe(404);
+    // Another run of its group, yes (issue 21: it reads its group's runs); another group's, no.
+    expect((await task.get(runPath)).status).toBe(200);
+    expect((await taskElsewhere.get(`${W}/groups/doomed/pipelines/hello/runs`)).status).toBe(404);
+    expect((await taskElsewhere.get(`${W}/groups/lab/secrets`)).status).toBe(403);
 
     expect((await olga.post(`${path}/cancel`)).status).toBe(200);
     await waitForRun(olga, path);

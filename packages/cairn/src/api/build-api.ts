@@ -8,6 +8,7 @@ import type { ApiApp, ApiContext } from "./api-context.js";
 import { apiSchemas, errorEnvelopeSchema, failure, sendError } from "./envelope.js";
 import { tokenOf } from "./principal.js";
 import { responseSerializerCompiler } from "./response-serializer.js";
+import { limitRunTokens } from "./run-token-scope.js";
 import { leaveMultipartUnread } from "./upload-scope.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { archiveRoutes } from "./routes/archives.js";
@@ -64,6 +65,7 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
   app.decorateRequest("authError", null);
   const { checkSignature, authenticate } = tokenHooks(ctx);
 
+  app.addHook("onRoute", limitRunTokens);
   app.addHook("onRoute", (route) => {
     // Each route checks the token it was sent first, with the hook its config asks for,
     // chosen here once rather than from the route's config on every request.

@@ -63,7 +63,7 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
     apiAccess: {
       async grant(run) {
         if (!run.startedBy) throw new TaskFailure("inject_api_token: the run has no user to act for (it was not started through the API)", { retryable: false });
-        const { token } = await tokens!.issueRunToken(run.startedBy, run.groupId, run.uuid);
+        const { token } = await tokens!.issueRunToken({ ...run, startedBy: run.startedBy });
         return { url: `${await apiUrl}/v3/workflows`, token };
       },
     },

@@ -70,6 +70,8 @@ export interface StartRunRequest {
   groupId?: string;
   /** The user starting it through the API. */
   startedBy?: string;
+  /** Who last changed the definition being run (the pipeline's `updatedBy`, or the frozen run's `definedBy` on a re-run). */
+  definedBy?: string;
   /**
    * A staging folder of attachments (see run-inbox.ts), moved into the run's folder before
    * the run is recorded; the caller removes it if the run is not started.
@@ -229,6 +231,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       endedAt: dryRun ? now : null,
       message: dryRun ? "dry_run directive: no task was started" : null,
       startedBy: request.startedBy ?? null,
+      ...(request.definedBy !== undefined ? { definedBy: request.definedBy } : {}),
     };
     if (dryRun) {
       await this.writer.write({ newRuns: [record] });

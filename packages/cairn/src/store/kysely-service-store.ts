@@ -171,11 +171,11 @@ export class KyselyServiceStore implements ServiceStore {
     return rows.map(pipelineFromRow);
   }
 
-  updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number): Promise<void> {
+  updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number, updatedBy: string): Promise<void> {
     return this.write("updating a pipeline", async () => {
       const result = await this.db
         .updateTable("pipelines")
-        .set({ definition: JSON.stringify(definition), updated_at: updatedAt })
+        .set({ definition: JSON.stringify(definition), updated_at: updatedAt, updated_by: updatedBy })
         .where("group_id", "=", groupId)
         .where("id", "=", id)
         .executeTakeFirst();
@@ -418,6 +418,7 @@ function pipelineToRow(p: PipelineRecord): PipelinesTable {
     definition: JSON.stringify(p.definition),
     created_at: p.createdAt,
     updated_at: p.updatedAt,
+    updated_by: p.updatedBy,
   };
 }
 
@@ -430,6 +431,7 @@ function pipelineFromRow(r: PipelinesTable): PipelineRecord {
     definition: JSON.parse(r.definition) as unknown,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
+    updatedBy: r.updated_by ?? r.owner,
   };
 }
 

@@ -32,6 +32,7 @@ export function runToRow(run: RunRecord): RunsTable {
     ended_at: run.endedAt,
     message: run.message,
     started_by: run.startedBy,
+    defined_by: run.definedBy ?? null,
   };
 }
 
@@ -53,6 +54,7 @@ export function runSummaryFromRow(row: Omit<RunsTable, "pipeline">): RunSummary 
     endedAt: row.ended_at,
     message: row.message,
     startedBy: row.started_by,
+    ...(row.defined_by !== null ? { definedBy: row.defined_by } : {}),
   };
 }
 

@@ -14,7 +14,7 @@ CREATE TABLE "images" ("group_id" text not null, "digest" text not null, "origin
 
 CREATE TABLE "log_lines" ("id" integer primary key autoincrement, "execution_uuid" text not null references "task_executions" ("uuid") on delete cascade, "stream" text not null, "ts" bigint not null, "line" text not null);
 
-CREATE TABLE "pipelines" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "owner" text not null, "definition" text not null, "created_at" bigint not null, "updated_at" bigint not null, constraint "pipelines_pk" primary key ("group_id", "id"));
+CREATE TABLE "pipelines" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "owner" text not null, "definition" text not null, "created_at" bigint not null, "updated_at" bigint not null, "updated_by" text, constraint "pipelines_pk" primary key ("group_id", "id"));
 
 CREATE TABLE "revoked_tokens" ("jti" text primary key, "expires_at" bigint not null);
 
@@ -22,7 +22,7 @@ CREATE TABLE "run_archives" ("run_uuid" text not null references "runs" ("uuid")
 
 CREATE TABLE "run_supersessions" ("old_run_uuid" text not null references "runs" ("uuid") on delete cascade, "new_run_uuid" text not null references "runs" ("uuid") on delete cascade, "image_digest" text not null, "reason" text not null, "created_at" bigint not null, constraint "run_supersessions_pk" primary key ("old_run_uuid", "new_run_uuid"));
 
-CREATE TABLE "runs" ("uuid" text primary key, "pipeline_id" text not null, "group_id" text not null, "status" text not null, "pipeline" text not null, "params" text not null, "directives" text not null, "created_at" bigint not null, "started_at" bigint, "ended_at" bigint, "message" text, "started_by" text);
+CREATE TABLE "runs" ("uuid" text primary key, "pipeline_id" text not null, "group_id" text not null, "status" text not null, "pipeline" text not null, "params" text not null, "directives" text not null, "created_at" bigint not null, "started_at" bigint, "ended_at" bigint, "message" text, "started_by" text, "defined_by" text);
 
 CREATE TABLE "systems" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "type" text not null, "owner" text not null, "description" text, "settings" text not null, "created_at" bigint not null, constraint "systems_pk" primary key ("group_id", "id"));
 

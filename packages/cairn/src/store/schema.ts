@@ -19,6 +19,8 @@ export interface RunsTable {
   ended_at: number | null;
   message: string | null;
   started_by: string | null;
+  /** Who last changed the pipeline definition the run froze (migration 0009); null when unknown. */
+  defined_by: string | null;
 }
 
 export interface TaskExecutionsTable {
@@ -83,6 +85,8 @@ export interface PipelinesTable {
   definition: string;
   created_at: number;
   updated_at: number;
+  /** Who created or last changed the definition (migration 0009). */
+  updated_by: string | null;
 }
 
 export interface IdentitiesTable {

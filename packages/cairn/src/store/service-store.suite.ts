@@ -66,8 +66,8 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
       await store.service.createPipeline(p);
       expect(await store.service.getPipeline("lab", "hello")).toEqual(p);
       await expect(store.service.createPipeline(pipeline("lab", "hello"))).rejects.toMatchObject({ code: "conflict" });
-      await store.service.updatePipeline("lab", "hello", { id: "hello", tasks: [] }, p.updatedAt + 5);
-      expect(await store.service.getPipeline("lab", "hello")).toMatchObject({ definition: { id: "hello", tasks: [] }, updatedAt: p.updatedAt + 5 });
+      await store.service.updatePipeline("lab", "hello", { id: "hello", tasks: [] }, p.updatedAt + 5, "cy");
+      expect(await store.service.getPipeline("lab", "hello")).toMatchObject({ definition: { id: "hello", tasks: [] }, updatedAt: p.updatedAt + 5, updatedBy: "cy", owner: "ada" });
       expect((await store.service.listPipelines("lab")).map((x) => x.id)).toEqual(["hello"]);
       await store.service.deletePipeline("lab", "hello");
       expect(await store.service.getPipeline("lab", "hello")).toBeUndefined();
@@ -289,5 +289,5 @@ function member(groupId: string, username: string, role: MemberRecord["role"]): 
 }
 
 function pipeline(groupId: string, id: string): PipelineRecord {
-  return { uuid: randomUUID(), groupId, id, owner: "ada", definition: { id, tasks: [{ id: "a", type: "request" }] }, createdAt: 10, updatedAt: 10 };
+  return { uuid: randomUUID(), groupId, id, owner: "ada", definition: { id, tasks: [{ id: "a", type: "request" }] }, createdAt: 10, updatedAt: 10, updatedBy: "ada" };
 }

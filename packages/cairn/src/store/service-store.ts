@@ -62,6 +62,8 @@ export interface PipelineRecord {
   definition: unknown;
   createdAt: number;
   updatedAt: number;
+  /** Who created or last changed the definition: a run's token acts for no more than this user (api/run-token-actor.ts). */
+  updatedBy: string;
 }
 
 export interface IdentityRecord {
@@ -170,7 +172,7 @@ export interface ServiceStore {
   createPipeline(pipeline: PipelineRecord): Promise<void>;
   getPipeline(groupId: string, id: string): Promise<PipelineRecord | undefined>;
   listPipelines(groupId: string): Promise<PipelineRecord[]>;
-  updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number): Promise<void>;
+  updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number, updatedBy: string): Promise<void>;
   deletePipeline(groupId: string, id: string): Promise<void>;
 
   createIdentity(identity: IdentityRecord): Promise<void>;

@@ -27,6 +27,7 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
           endedAt: 1_700_000_009_999,
           message: "all done",
           startedBy: "ada",
+          definedBy: "cy",
         });
         await store.commit({ newRuns: [run] });
         expect(await store.getRun(run.uuid)).toEqual(run);
@@ -36,6 +37,7 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
         const run = makeRun({ pipeline: null, params: {}, directives: {}, startedAt: null, endedAt: null, message: null });
         await store.commit({ newRuns: [run] });
         expect(await store.getRun(run.uuid)).toEqual(run);
+        expect(await store.getRun(run.uuid)).not.toHaveProperty("definedBy");
       });
 
       it("keeps every field of an execution, and its nulls", async () => {

@@ -45,6 +45,12 @@ export interface RunRecord {
   message: string | null;
   /** The user who started the run through the API; null for local runs. */
   startedBy: string | null;
+  /**
+   * Who last changed the definition the run froze; absent when unknown (local runs, runs
+   * from before it was recorded). The run's token acts for the less privileged of this
+   * user and `startedBy`.
+   */
+  definedBy?: string;
 }
 
 export interface ExecutionRecord {

@@ -214,7 +214,8 @@ export function imageRoutes(app: ApiApp, ctx: ApiContext): void {
       }
       const started = [];
       for (const { run, plan } of plans) {
-        const rerun = await ctx.engine.startRun({ pipeline: plan.pipeline, params: run.params, directives: run.directives, groupId: access.group.id, startedBy: principal.login });
+        const definedBy = run.definedBy ?? run.startedBy ?? undefined; // the frozen code is still its author's
+        const rerun = await ctx.engine.startRun({ pipeline: plan.pipeline, params: run.params, directives: run.directives, groupId: access.group.id, startedBy: principal.login, ...(definedBy !== undefined ? { definedBy } : {}) });
         await images.recordSupersession({ oldRunUuid: run.uuid, newRunUuid: rerun.uuid, imageDigest: image.digest, reason: image.bad?.reason ?? "rerun", createdAt: Date.now() });
         started.push({ supersedes: run.uuid, run: presentRun(access, rerun), changes: plan.changes });
       }

@@ -21,7 +21,7 @@ import { executionParams, loadExecution, loadRun, runParams } from "./runs.js";
 const DEFLATE_UP_TO_BYTES = 16 * 1024 * 1024;
 
 export function resultRoutes(app: ApiApp, ctx: ApiContext): void {
-  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/results", { schema: { summary: "A run's outputs, logs and /outbox results as a zip", params: runParams } }, async (request, reply) => {
+  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/results", { config: { runToken: "allow" }, schema: { summary: "A run's outputs, logs and /outbox results as a zip", params: runParams } }, async (request, reply) => {
     const { run } = await loadRun(ctx, principalOf(request), request.params);
     const latest = new Map<string, ExecutionRecord>();
     for (const e of await ctx.store.listExecutions(run.uuid)) {
@@ -36,7 +36,7 @@ export function resultRoutes(app: ApiApp, ctx: ApiContext): void {
 
   app.get(
     "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions/:execution_uuid/results",
-    { schema: { summary: "One task execution's outputs, logs and /outbox results as a zip", params: executionParams } },
+    { config: { runToken: "allow" }, schema: { summary: "One task execution's outputs, logs and /outbox results as a zip", params: executionParams } },
     async (request, reply) => {
       const { execution } = await loadExecution(ctx, principalOf(request), request.params);
       const zip = newZip();
