@@ -1,5 +1,6 @@
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readSync, type Dirent, type Stats } from "node:fs";
 import { lstat, open, readdir, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { CairnError } from "../errors.js";
 
@@ -17,7 +18,12 @@ import { CairnError } from "../errors.js";
  * whether it is the last name or a folder on the way. Only regular files are read, and
  * no more bytes than the caller allows.
  *
- * Node has no openat(2), so a name is opened inside a folder through that folder's
+ * The first name is opened by its whole path, `base/NAME` with O_NOFOLLOW: what leads to
+ * `base` is the server's, and no task can change it. (It saves an open and a close per
+ * attempt, where the attempt's own file operations are counted in microseconds:
+ * attempt-files.ts.)
+ *
+ * Node has no openat(2), so a later name is opened inside a folder through that folder's
  * descriptor, as `/proc/self/fd/FD/NAME`: the kernel resolves `/proc/self/fd/FD` to the
  * very folder that was opened, not to a path that could since have been swapped for a
  * link, and O_NOFOLLOW holds for NAME. This is race-free where checking each name with
@@ -158,13 +164,13 @@ export class TaskFolder {
     const names = namesOf(path);
     let fd: number;
     try {
-      fd = openSync(base, BASE_FLAGS);
+      fd = openSync(names.length === 0 ? base : join(base, names[0]!), names.length === 0 ? BASE_FLAGS : FOLDER_FLAGS);
     } catch (err) {
       if (isMissing(err)) return undefined;
-      throw err;
+      throw folderRefusal(err, () => lstatOrNothing(join(base, names[0]!)), names[0]!);
     }
     try {
-      for (let i = 0; i < names.length; i++) {
+      for (let i = 1; i < names.length; i++) {
         let next: number;
         try {
           next = openSync(inside(fd, names[i]), FOLDER_FLAGS);
@@ -255,12 +261,12 @@ async function openFolder(base: string, path: string): Promise<FileHandle | unde
   const names = namesOf(path);
   let dir: FileHandle;
   try {
-    dir = await open(base, BASE_FLAGS);
+    dir = await open(names.length === 0 ? base : join(base, names[0]!), names.length === 0 ? BASE_FLAGS : FOLDER_FLAGS);
   } catch (err) {
     if (isMissing(err)) return undefined;
-    throw err;
+    throw folderRefusal(err, () => lstatOrNothing(join(base, names[0]!)), names[0]!);
   }
-  for (let i = 0; i < names.length; i++) {
+  for (let i = 1; i < names.length; i++) {
     let next: FileHandle;
     try {
       next = await open(inside(dir.fd, names[i]), FOLDER_FLAGS);
