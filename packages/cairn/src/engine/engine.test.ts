@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -409,6 +410,84 @@ describe("inputs and outputs", () => {
     const empty = join(runDir(dataDir, final.uuid), ".empty");
     expect([inbox, inputs]).toEqual([empty, empty]);
     expect(mode).toBe(0o555);
+  });
+
+  describe("a task's links are never followed", () => {
+    const SECRET = "server-only-secret-key-material";
+    let secretDir: string;
+    beforeEach(async () => {
+      // Outside the run's folders, as /etc or DATA_DIR/secret.key are.
+      secretDir = join(dataDir, "server-secret");
+      await mkdir(secretDir);
+      await writeFile(join(secretDir, "secret.key"), SECRET);
+    });
+
+    /** Everything the store holds about a run: outputs, messages, logs. */
+    async function everythingStored(runUuid: RunId): Promise<string> {
+      const execs = await store.listExecutions(runUuid);
+      const logs = await Promise.all(execs.map((e) => store.readLogs(e.uuid)));
+      return JSON.stringify([await store.getRun(runUuid), execs, logs]);
+    }
+
+    const cases: { name: string; output: string; message: string; plant: (outputs: string) => Promise<void> }[] = [
+      { name: "a link to a file", output: "x", message: "output 'x' is a symbolic link; outputs must be regular files", plant: (o) => symlink(join(secretDir, "secret.key"), join(o, "x")) },
+      { name: "a relative link", output: "x", message: "output 'x' is a symbolic link; outputs must be regular files", plant: (o) => symlink("../../../../server-secret/secret.key", join(o, "x")) },
+      { name: "a link to a folder", output: "x", message: "output 'x' is a symbolic link; outputs must be regular files", plant: (o) => symlink(secretDir, join(o, "x")) },
+      { name: "a named pipe", output: "x", message: "output 'x' is a named pipe; outputs must be regular files", plant: async (o) => void execFileSync("mkfifo", [join(o, "x")]) },
+      {
+        name: "an outputs folder replaced by a link to a folder",
+        output: "secret.key",
+        message: "the outputs folder is a symbolic link, not a folder; outputs must be regular files in it",
+        plant: async (o) => {
+          await rm(o, { recursive: true });
+          await symlink(secretDir, o);
+        },
+      },
+    ];
+    for (const { name, output, message, plant } of cases) {
+      it(`fails an attempt that hands back ${name} as an output, naming it, and passes the target to no one`, async () => {
+        scripts.set("produce", async (ctx) => {
+          await writeFile(join(ctx.paths.outputs, "fine"), "a regular output");
+          await plant(ctx.paths.outputs);
+          return { exitCode: 0 };
+        });
+        let consumed = false;
+        scripts.set("consume", async () => {
+          consumed = true;
+          return { exitCode: 0 };
+        });
+        const engine = newEngine();
+        const p = pipeline(["produce", "consume"], { consume: ["produce"] }, {
+          produce: { execution_profile: { max_retries: 2, retry_policy: "fixed", retry_delay: 0.01 }, output: { [output]: { type: "string" } } },
+          consume: { input: { IN: { type: "string", value_from: { task_output: { task_id: "produce", output_id: output } } } } },
+        });
+        const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+        expect(final.status).toBe("failed");
+        // Not retried: the task would hand back the same link.
+        const tries = await attempts(final.uuid, "produce");
+        expect(tries.map((e) => [e.status, e.message])).toEqual([["failed", message]]);
+        expect(consumed).toBe(false);
+        expect(await everythingStored(final.uuid)).not.toContain(SECRET);
+      });
+    }
+
+    it("does not keep an outbox replaced by a link as results, and says why in the attempt's log", async () => {
+      scripts.set("swap", async (ctx) => {
+        await rm(ctx.paths.outbox, { recursive: true });
+        await symlink(secretDir, ctx.paths.outbox);
+        return { exitCode: 0 };
+      });
+      const engine = newEngine();
+      const final = await engine.waitForRun((await engine.startRun({ pipeline: pipeline(["swap"]) })).uuid);
+      expect(final.status).toBe("succeeded");
+      expect(existsSync(runResultsDir(dataDir, final.uuid))).toBe(false);
+      const [exec] = await attempts(final.uuid, "swap");
+      const lines = (await store.readLogs(exec!.uuid)).map((l) => l.line);
+      expect(lines).toContainEqual(expect.stringContaining("'outbox' is a symbolic link; links are never followed"));
+      expect(await everythingStored(final.uuid)).not.toContain(SECRET);
+      // The target was neither emptied into results nor changed.
+      expect(await readFile(join(secretDir, "secret.key"), "utf8")).toBe(SECRET);
+    });
   });
 
   it("has the next task's folders made while the task before it runs, and hands them to it", async () => {
