@@ -23,6 +23,8 @@ export class MaskingStream extends Transform {
   private heldStart = 0;
   private seen = 0;
   private readonly ranges = new MaskedRanges();
+  /** How many passed-on pieces had something masked: 0 means the output equals the input. */
+  maskedCount = 0;
 
   constructor(masker: SecretMasker) {
     super();
@@ -53,8 +55,10 @@ export class MaskingStream extends Transform {
   private release(upTo: number): void {
     if (upTo <= this.heldStart) return;
     const cut = upTo - this.heldStart;
-    let masked = this.ranges.apply(this.held.slice(0, cut), this.heldStart);
+    const piece = this.held.slice(0, cut);
+    let masked = this.ranges.apply(piece, this.heldStart);
     if (this.masker.maskMaySpellSecrets) masked = this.masker.mask(masked);
+    if (masked !== piece) this.maskedCount++;
     this.ranges.dropBefore(upTo);
     this.held = this.held.slice(cut);
     this.heldStart = upTo;
