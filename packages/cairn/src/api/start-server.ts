@@ -14,6 +14,7 @@ import { readGroupSecret } from "../secrets/secret-access.js";
 import { open, seal } from "../secrets/sealed-box.js";
 import type { ApiApp, ApiContext, Sealer } from "./api-context.js";
 import { buildApi } from "./build-api.js";
+import { runSecretValues } from "./run-secret-values.js";
 import { identityBinding } from "./routes/identities.js";
 import { SignedTokenService } from "./token-service.js";
 
@@ -79,7 +80,14 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
     outputSealer: sealer,
   });
   const workDirs = cairn.workDirs;
-  archiver = new Archiver({ store: cairn.store, config, systems, warn: (message) => process.emitWarning(message, "CairnArchiving"), releaseWorkDir: (run) => workDirs.release(run) });
+  archiver = new Archiver({
+    store: cairn.store,
+    config,
+    systems,
+    warn: (message) => process.emitWarning(message, "CairnArchiving"),
+    releaseWorkDir: (run) => workDirs.release(run),
+    secretValues: (run) => runSecretValues(cairn!.store.service, sealer, run),
+  });
   try {
     const ctx: ApiContext = {
       config,
