@@ -150,6 +150,30 @@ describe("Archiver", () => {
     expect(await store.service.listRunArchives(run.uuid)).toEqual([expect.objectContaining({ status: "done" })]);
   });
 
+  it("masks the run's secrets in every file it copies: logs, outputs, large outputs and results, across chunks", async () => {
+    const secret = "hello-archive-secret";
+    const run = await finishedRun(["keep"]);
+    const outbox = attemptResultsDir(dataDir, run.uuid, "greet", 2);
+    await writeFile(join(outbox, "r.txt"), `plain ${secret} hex ${Buffer.from(secret).toString("hex")}\n`);
+    // Past the first 64 KiB chunk of the read stream, and across its end.
+    const huge = Buffer.alloc(2 * 1024 * 1024, "z");
+    huge.write(secret, 65_536 - 5);
+    await writeFile(join(attemptRoot(dataDir, run.uuid, "greet", 2), "outputs", "huge"), huge);
+    await store.commit({ logs: [{ executionUuid: (await store.listExecutions(run.uuid)).find((e) => e.attempt === 2)!.uuid, stream: "stdout", ts: 6, line: `old log ${secret}` }] });
+    const seen: string[] = [];
+    const a = new Archiver({ store, config: { dataDir, keepWorkDirs: false }, systems: local(), secretValues: async (r) => (seen.push(r.uuid), [secret]) });
+    a.takeRun(run);
+    await a.idle();
+    expect(seen).toEqual([run.uuid]);
+    const base = join(systemsRoot, "lab/lab/workflows/archive", run.uuid);
+    expect(await readFile(join(base, "greet/outbox/r.txt"), "utf8")).toBe("plain *** hex ***\n");
+    expect(await readFile(join(base, "greet/output/.stdout"), "utf8")).toBe("hello\nbye\nold log ***\n");
+    const copied = await readFile(join(base, "greet/output/huge"));
+    expect(copied.includes(secret)).toBe(false);
+    expect(copied.subarray(65_536 - 8, 65_536 - 2).toString()).toBe("zzz***");
+    expect(copied.length).toBe(huge.length - secret.length + 3);
+  });
+
   it("retries what may pass, and records done after a flaky start", async () => {
     const run = await finishedRun(["keep"]);
     let calls = 0;

@@ -2652,6 +2652,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        allowed_pipelines?: string[];
                         value: string;
                     };
                 };
@@ -2713,7 +2714,45 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change which pipelines may read a group secret (admins) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        allowed_pipelines: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v3/workflows/groups/{group_id}/systems": {

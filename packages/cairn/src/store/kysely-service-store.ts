@@ -5,6 +5,7 @@ import type {
   ArchivesTable,
   Database,
   GroupMembersTable,
+  GroupSecretsTable,
   GroupsTable,
   IdentitiesTable,
   PipelinesTable,
@@ -225,8 +226,11 @@ export class KyselyServiceStore implements ServiceStore {
           sealed_value: secret.sealedValue,
           created_at: secret.createdAt,
           updated_at: secret.updatedAt,
+          allowed_pipelines: JSON.stringify(secret.allowedPipelines),
         })
-        .onConflict((oc) => oc.columns(["group_id", "name"]).doUpdateSet({ sealed_value: secret.sealedValue, updated_at: secret.updatedAt }))
+        .onConflict((oc) =>
+          oc.columns(["group_id", "name"]).doUpdateSet({ sealed_value: secret.sealedValue, updated_at: secret.updatedAt, allowed_pipelines: JSON.stringify(secret.allowedPipelines) }),
+        )
         .execute();
     });
   }
@@ -235,20 +239,14 @@ export class KyselyServiceStore implements ServiceStore {
     const row = await this.read("reading a secret", () =>
       this.db.selectFrom("group_secrets").selectAll().where("group_id", "=", groupId).where("name", "=", name).executeTakeFirst(),
     );
-    return row && { groupId: row.group_id, name: row.name, sealedValue: row.sealed_value, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+    return row && secretFromRow(row);
   }
 
   async listSecrets(groupId: string): Promise<SecretRecord[]> {
     const rows = await this.read("listing secrets", () =>
       this.db.selectFrom("group_secrets").selectAll().where("group_id", "=", groupId).orderBy("name").execute(),
     );
-    return rows.map((row) => ({
-      groupId: row.group_id,
-      name: row.name,
-      sealedValue: row.sealed_value,
-      createdAt: Number(row.created_at),
-      updatedAt: Number(row.updated_at),
-    }));
+    return rows.map(secretFromRow);
   }
 
   deleteSecret(groupId: string, name: string): Promise<void> {
@@ -524,5 +522,16 @@ function runArchiveFromRow(r: RunArchivesTable): RunArchiveRecord {
     message: r.message,
     location: r.location,
     updatedAt: Number(r.updated_at),
+  };
+}
+
+function secretFromRow(row: GroupSecretsTable): SecretRecord {
+  return {
+    groupId: row.group_id,
+    name: row.name,
+    sealedValue: row.sealed_value,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    allowedPipelines: JSON.parse(row.allowed_pipelines) as string[],
   };
 }

@@ -85,6 +85,7 @@ export function executionToRow(execution: ExecutionRecord): TaskExecutionsTable 
     runtime_handle: execution.runtimeHandle,
     ...usageToRow(execution.usage ?? null),
     image_digest: execution.imageDigest ?? null,
+    sealed_outputs: execution.sealedOutputs ?? null,
   };
 }
 
@@ -105,6 +106,8 @@ export function executionFromRow(row: TaskExecutionsTable): ExecutionRecord {
     runtimeHandle: row.runtime_handle,
     usage: usageFromRow(row),
     imageDigest: row.image_digest,
+    // Absent unless set: most attempts had no secret in their outputs.
+    ...(row.sealed_outputs !== null ? { sealedOutputs: row.sealed_outputs } : {}),
   };
 }
 
@@ -120,6 +123,7 @@ export function executionPatchToRow(patch: ExecutionPatch): Partial<TaskExecutio
   if (patch.runtimeHandle !== undefined) row.runtime_handle = patch.runtimeHandle;
   if (patch.usage !== undefined) Object.assign(row, usageToRow(patch.usage));
   if (patch.imageDigest !== undefined) row.image_digest = patch.imageDigest;
+  if (patch.sealedOutputs !== undefined) row.sealed_outputs = patch.sealedOutputs;
   return row;
 }
 

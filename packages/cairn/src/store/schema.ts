@@ -42,6 +42,7 @@ export interface TaskExecutionsTable {
   read_bytes: number | null;
   written_bytes: number | null;
   image_digest: string | null;
+  sealed_outputs: string | null;
 }
 
 export interface LogLinesTable {
@@ -106,6 +107,8 @@ export interface GroupSecretsTable {
   sealed_value: string;
   created_at: number;
   updated_at: number;
+  /** JSON array of pipeline uuids and "*" (secrets/secret-access.ts). */
+  allowed_pipelines: string;
 }
 
 export interface RevokedTokensTable {

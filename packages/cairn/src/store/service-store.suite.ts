@@ -78,7 +78,7 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
       await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
       await store.service.createGroup(group("other"), [member("other", "ada", "owner")]);
       await store.service.createPipeline(pipeline("lab", "hello"));
-      await store.service.putSecret({ groupId: "lab", name: "TOKEN", sealedValue: "v1.x", createdAt: 1, updatedAt: 1 });
+      await store.service.putSecret({ groupId: "lab", name: "TOKEN", sealedValue: "v1.x", createdAt: 1, updatedAt: 1, allowedPipelines: ["*"] });
       const labRun = newRunId();
       const otherRun = newRunId();
       const run = (uuid: typeof labRun, groupId: string) => ({
@@ -135,9 +135,10 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
 
     it("creates and replaces secrets", async () => {
       await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
-      await store.service.putSecret({ groupId: "lab", name: "K", sealedValue: "one", createdAt: 1, updatedAt: 1 });
-      await store.service.putSecret({ groupId: "lab", name: "K", sealedValue: "two", createdAt: 9, updatedAt: 9 });
-      expect(await store.service.getSecret("lab", "K")).toEqual({ groupId: "lab", name: "K", sealedValue: "two", createdAt: 1, updatedAt: 9 });
+      await store.service.putSecret({ groupId: "lab", name: "K", sealedValue: "one", createdAt: 1, updatedAt: 1, allowedPipelines: ["*"] });
+      await store.service.putSecret({ groupId: "lab", name: "K", sealedValue: "two", createdAt: 9, updatedAt: 9, allowedPipelines: ["*", "p-uuid"] });
+      expect(await store.service.getSecret("lab", "K")).toEqual({ groupId: "lab", name: "K", sealedValue: "two", createdAt: 1, updatedAt: 9, allowedPipelines: ["*", "p-uuid"] });
+      expect(await store.service.listSecrets("lab")).toEqual([{ groupId: "lab", name: "K", sealedValue: "two", createdAt: 1, updatedAt: 9, allowedPipelines: ["*", "p-uuid"] }]);
       await store.service.deleteSecret("lab", "K");
       expect(await store.service.getSecret("lab", "K")).toBeUndefined();
     });

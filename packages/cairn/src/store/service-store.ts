@@ -83,6 +83,8 @@ export interface SecretRecord {
   sealedValue: string;
   createdAt: number;
   updatedAt: number;
+  /** Which pipelines may read it: uuids, and "*" for every pipeline a group admin owns (secrets/secret-access.ts). */
+  allowedPipelines: string[];
 }
 
 /** Where a system keeps its data. Paths are as given; the archives layer confines them. */

@@ -54,6 +54,7 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
           // Above 2^32 and with a fraction of a second, as a long task's figures are.
           usage: { cpuSeconds: 12.345678, peakMemoryBytes: 6 * 2 ** 30, readBytes: 5_000_000_123, writtenBytes: 0 },
           imageDigest: `sha256:${"ab".repeat(32)}`,
+          sealedOutputs: "v1.sealed-outputs",
         });
         const bare = makeExecution(run.uuid, { taskId: "b" });
         await store.commit({ newRuns: [run], newExecutions: [full, bare] });

@@ -5,6 +5,7 @@ import { runStarter } from "./0003-run-starter.js";
 import { systemsArchives } from "./0004-systems-archives.js";
 import { resourceUsage } from "./0005-resource-usage.js";
 import { imageCatalog } from "./0006-image-catalog.js";
+import { secretAccess } from "./0007-secret-access.js";
 import { changeAuthors } from "./0009-change-authors.js";
 import type { MigrationContext } from "./migration-context.js";
 
@@ -21,6 +22,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0004-systems-archives": systemsArchives(),
     "0005-resource-usage": resourceUsage(),
     "0006-image-catalog": imageCatalog(),
+    "0007-secret-access": secretAccess(),
     "0009-change-authors": changeAuthors(),
   };
   return { getMigrations: async () => migrations };
