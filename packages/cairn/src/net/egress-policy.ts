@@ -112,8 +112,9 @@ export class EgressPolicy {
   }
 
   /**
-   * Resolves `host` (once) and checks every address. `subject` starts the messages, e.g.
-   * "request to http://x/ (url of task 'call')": "SUBJECT refused: REASON" or "SUBJECT failed: DNS error".
+   * Resolves `host` (once) and checks every address. `subject` starts a refusal's message,
+   * e.g. "request to http://x/ (url of request task 'call') refused: REASON". A name that
+   * does not resolve rejects with the DNS error.
    */
   async check(host: string, port: number, subject: string): Promise<EgressDestination> {
     const normalized = normalizeHost(host.includes(":") && !host.startsWith("[") ? `[${host}]` : host);
@@ -123,12 +124,9 @@ export class EgressPolicy {
     if (literal !== 0) {
       addresses = [{ address: normalized, family: literal as 4 | 6 }];
     } else {
-      try {
-        addresses = (await lookup(normalized, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family as 4 | 6 }));
-      } catch (cause) {
-        throw new TaskFailure(`${subject} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { retryable: true, cause });
-      }
-      if (addresses.length === 0) throw new TaskFailure(`${subject} failed: ${normalized} resolves to no address`, { retryable: true });
+      // A look-up that fails rejects with DNS's own error (ENOTFOUND, EAI_AGAIN), for the caller to word like a failed connection.
+      addresses = (await lookup(normalized, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family as 4 | 6 }));
+      if (addresses.length === 0) throw Object.assign(new Error(`${normalized} resolves to no address`), { code: "ENOTFOUND" });
     }
     if (this.hostAllowed(normalized, port)) return { host: normalized, port, addresses };
     // Every address, not the first: a name with one public and one loopback address would otherwise pass.
@@ -183,12 +181,12 @@ export function defaultPort(protocol: string): number {
 /** Why an address is refused, or undefined for a public one. IPv6 forms that carry an IPv4 address are judged by it. */
 export function refusedReason(address: string, family: 4 | 6): string | undefined {
   const bare = address.replace(/%.*$/, "");
-  const direct = REFUSED_LISTS.find(({ list }) => list.check(bare, family === 4 ? "ipv4" : "ipv6"))?.reason;
-  if (direct !== undefined || family === 4) return direct;
-  const inner = embeddedIpv4(bare);
-  if (inner === undefined) return undefined;
-  const reason = refusedReason(inner, 4);
-  return reason === undefined ? undefined : `an IPv6 form of ${inner}, ${reason}`;
+  const inner = family === 6 ? embeddedIpv4(bare) : undefined;
+  if (inner !== undefined) {
+    const reason = refusedReason(inner, 4);
+    return reason === undefined ? undefined : `an IPv6 form of ${inner}, ${reason}`;
+  }
+  return REFUSED_LISTS.find(({ list }) => list.check(bare, family === 4 ? "ipv4" : "ipv6"))?.reason;
 }
 
 /** An IPv4 address as itself, an IPv6 one in its short form with an IPv4-mapped one (::ffff:a.b.c.d) as the IPv4 address. */
@@ -209,7 +207,8 @@ function embeddedIpv4(address: string): string | undefined {
   const w = ipv6Words(address);
   if (w === undefined) return undefined;
   const zeros = (from: number, to: number) => w.slice(from, to).every((x) => x === 0);
-  if (zeros(0, 5) && (w[5] === 0xffff || w[5] === 0)) return ipv4Of(w[6]!, w[7]!);
+  // ::/96 holds :: and ::1 too, which are IPv6's own unspecified and loopback addresses.
+  if (zeros(0, 5) && (w[5] === 0xffff || (w[5] === 0 && w[6] !== 0))) return ipv4Of(w[6]!, w[7]!);
   if (w[0] === 0x64 && w[1] === 0xff9b && zeros(2, 6)) return ipv4Of(w[6]!, w[7]!);
   if (w[0] === 0x2002) return ipv4Of(w[1]!, w[2]!);
   return undefined;
