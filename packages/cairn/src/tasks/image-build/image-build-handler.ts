@@ -106,7 +106,7 @@ async function buildWith(
         imageId = await engine.pull(pulledFrom, log, { ...loginOption(contextLogin, host), insecure: isInsecure(ctx, host), signal: ctx.signal });
       }
     } else {
-      const source = await prepareSource(sourceSpec(ctx, task.context, contextLogin), workDir, { signal: ctx.signal, onLine: note }).catch((err: unknown) => {
+      const source = await prepareSource(sourceSpec(ctx, task.context, contextLogin), workDir, { signal: ctx.signal, onLine: note, egress: ctx.egress }).catch((err: unknown) => {
         // A missing repository, branch or Dockerfile is the recipe's fault, like a failing RUN step.
         if (err instanceof TaskFailure && !err.retryable && !ctx.signal.aborted) throw new BuildFailure(err.message, { cause: err });
         throw err;
