@@ -321,6 +321,18 @@ describe("image_build contexts, cache and local destinations", () => {
     await expect(runBuild(task)).rejects.toMatchObject({ name: "BuildFailure", retryable: false, message: expect.stringContaining("the image build failed") });
   });
 
+  it("refuses registries on internal addresses (the egress policy) before the engine reaches them", async () => {
+    const pull = buildTask({ context: { type: "registry", host: "169.254.169.254", url: "lab/x" }, destination: { type: "local", url: "cairn-int-egress/pull" } });
+    await expect(runBuild(pull)).rejects.toMatchObject({
+      name: "EgressRefused",
+      message: "pull of 169.254.169.254/lab/x:latest (context) refused: 169.254.169.254 is a cloud metadata address; an operator may allow it with CAIRN_EGRESS_ALLOW",
+    });
+    const push = buildTask({ context: { type: "inline", dockerfile: `FROM ${BASE}\n` }, destination: { type: "registry", host: "10.0.0.1:5000", url: "lab/x" } });
+    await expect(runBuild(push)).rejects.toMatchObject({ name: "EgressRefused", message: expect.stringContaining("push to 10.0.0.1:5000 (destination) refused: 10.0.0.1 is a private address") });
+    const from = buildTask({ context: { type: "inline", dockerfile: "FROM 127.0.0.1:1/lab/missing:v1\n" }, destination: { type: "local", url: "cairn-int-egress/from" } });
+    await expect(runBuild(from)).rejects.toMatchObject({ name: "EgressRefused", message: expect.stringContaining("pull of the base image 127.0.0.1:1/lab/missing:v1 (FROM) refused: 127.0.0.1 is a loopback address") });
+  });
+
   it("says the singularity builder is not available here", async () => {
     const task = buildTask({ builder: "singularity", context: { type: "inline", dockerfile: `FROM ${BASE}\n` }, destination: { type: "local" } });
     await expect(runBuild(task)).rejects.toThrow(/builder 'singularity' is not available on this server/);
