@@ -7,6 +7,7 @@ import { fakeContext } from "../../../../../test/support/fake-context.js";
 import { startGitServer, type TestGitServer } from "../../../../../test/support/git-server.js";
 import { startRegistry, type TestRegistry } from "../../../../../test/support/registry.js";
 import { loadConfig, type CairnConfig } from "../../config.js";
+import { parseEgressAllow } from "../../net/egress-allow.js";
 import { archiveFormatOf } from "../../images/archive-format.js";
 import { DockerImageEngine } from "../../images/docker-image-engine.js";
 import { resolveEngine, stopPodmanService } from "../../runtimes/container/engine-endpoint.js";
@@ -224,7 +225,8 @@ describe("FROM images from plain-HTTP registries", () => {
     forget(openBase());
     const task = buildTask({ context: { type: "inline", dockerfile: `FROM ${openBase()}\n` }, destination: { type: "local", url: "cairn-int-from/unlisted" } });
     const listed = config;
-    config = { ...listed, insecureRegistries: [registry.host] };
+    // Reachable (CAIRN_EGRESS_ALLOW), only not listed as plain HTTP.
+    config = { ...listed, insecureRegistries: [registry.host], egressAllow: parseEgressAllow(openRegistry.host) };
     try {
       await expect(runBuild(task)).rejects.toMatchObject({
         name: "TaskFailure",
