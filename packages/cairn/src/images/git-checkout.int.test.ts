@@ -16,6 +16,14 @@ import { cloneRepository } from "./git-checkout.js";
  * Loopback is allowed here the way an operator would allow it (CAIRN_EGRESS_ALLOW).
  */
 
+/** `pinned.cairn.test` exists only in the policy's own look-up: git can reach it only at the address the policy handed it. */
+vi.mock("node:dns/promises", async (importOriginal) => {
+  const real = await importOriginal<typeof import("node:dns/promises")>();
+  const lookup = (async (host: string, options: unknown) =>
+    host === "pinned.cairn.test" ? [{ address: "127.0.0.1", family: 4 }] : (real.lookup as (h: string, o: unknown) => Promise<unknown>)(host, options)) as typeof real.lookup;
+  return { ...real, lookup, default: { ...real, lookup } };
+});
+
 let git: TestGitServer;
 let work: string;
 let n = 0;
@@ -74,6 +82,12 @@ describe("cloneRepository through the egress policy", () => {
   it("clones from a host CAIRN_EGRESS_ALLOW lists", async () => {
     const checkout = await cloneRepository(`${git.url}/lab/hello.git`, dir(), { egress: policy(new URL(git.url).host) });
     expect(checkout).toMatchObject({ branch: "main", commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
+  });
+
+  it("holds git to the address the policy checked (no second look-up of the name)", async () => {
+    const url = `${git.url.replace("127.0.0.1", "pinned.cairn.test")}/lab/hello.git`;
+    const checkout = await cloneRepository(url, dir(), { egress: policy("127.0.0.1/32") });
+    expect(checkout.branch).toBe("main");
   });
 
   it.each([
