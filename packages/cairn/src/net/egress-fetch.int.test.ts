@@ -22,10 +22,12 @@ vi.mock("node:dns/promises", async (importOriginal) => {
 let server: Server;
 let port: number;
 const hosts: string[] = [];
+const agents: string[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     hosts.push(req.headers.host ?? "");
+    agents.push(req.headers["user-agent"] ?? "");
     if (req.url === "/gzip") res.writeHead(200, { "content-encoding": "gzip" }).end(gzipSync("unzipped"));
     else if (req.url === "/empty") res.writeHead(204).end();
     else res.writeHead(200, { "set-cookie": ["a=1", "b=2"] }).end(`hello ${req.method}`);
@@ -61,6 +63,7 @@ describe("egressFetch", () => {
     const plain = await get(`http://127.0.0.1:${port}/`, policy);
     expect(plain.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
     expect(await plain.text()).toBe("hello GET");
+    expect(agents.at(-1)).toBe("cairn");
     const head = await get(`http://127.0.0.1:${port}/`, policy, "HEAD");
     expect([head.status, head.body]).toEqual([200, null]);
     const empty = await get(`http://127.0.0.1:${port}/empty`, policy);

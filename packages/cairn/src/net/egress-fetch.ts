@@ -30,7 +30,8 @@ export async function egressFetch(policy: EgressPolicy, url: URL, init: EgressRe
   const destination = await policy.checkUrl(url, init.subject);
   init.signal.throwIfAborted();
 
-  const headers: Record<string, string> = {};
+  // What fetch sends unless told otherwise: some APIs (GitHub's) refuse a request without a user agent.
+  const headers: Record<string, string> = { accept: "*/*", "user-agent": "cairn", "accept-encoding": "gzip, deflate, br" };
   init.headers.forEach((value, name) => (headers[name] = value));
   if (init.body !== undefined && headers["content-length"] === undefined) headers["content-length"] = String(Buffer.byteLength(init.body));
 
