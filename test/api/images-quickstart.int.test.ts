@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, newUser, startTestServer, waitForRun, type TestServer } from "../support/api-server.js";
+import { parseEgressAllow } from "../../packages/cairn/src/net/egress-allow.js";
 import { startGitServer, type TestGitServer } from "../support/git-server.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 
@@ -32,7 +33,8 @@ let commit: string;
 beforeAll(async () => {
   [git, registry] = await Promise.all([startGitServer({ username: "ada-on-github" }), startRegistry({ username: "ada-on-dockerhub" })]);
   commit = await git.createRepo("ada/tools", { "src/Dockerfile": `FROM ${BASE_IMAGE}\nRUN echo tool-v1 > /version\nCMD ["cat", "/version"]\n` }, { private: true });
-  server = await startTestServer({ overrides: { githubUrl: git.url, dockerhubRegistry: registry.host, insecureRegistries: [registry.host] } });
+  // The git server and registry count as allowed egress because they are configured; 127.0.0.1:9 (no one listens) is listed as an operator would.
+  server = await startTestServer({ overrides: { githubUrl: git.url, dockerhubRegistry: registry.host, insecureRegistries: [registry.host], egressAllow: parseEgressAllow("127.0.0.1:9") } });
   ada = await newUser(new ApiClient(server.url), "ada");
   dir = await mkdtemp(join(tmpdir(), "cairn-images-quickstart-"));
 });
@@ -323,6 +325,12 @@ describe("image builds outside pipelines (kabuto-api.txt)", () => {
     expect(await waitForBuild(failed.body.build_id)).toMatchObject({ state: "FAILED", error: expect.stringMatching(/exit/), output: expect.stringContaining("RUN exit 3") });
     const failure = await ada.post("/image", { name: "unreachable", repo_url: "http://127.0.0.1:9/nothing.git" });
     expect(await waitForBuild(failure.body.build_id)).toMatchObject({ state: "FAILURE", error: expect.stringContaining("could not clone") });
+    // The egress policy: a repo_url on an address nobody allowed is the request's fault, refused before git runs.
+    const internal = await ada.post("/image", { name: "internal", repo_url: "http://169.254.169.254/latest.git" });
+    expect(await waitForBuild(internal.body.build_id)).toMatchObject({
+      state: "FAILED",
+      error: expect.stringContaining("clone of http://169.254.169.254/latest.git (context.url) refused: 169.254.169.254 is a cloud metadata address; an operator may allow it with CAIRN_EGRESS_ALLOW"),
+    });
     const none = await ada.post("/image", { name: "empty" });
     expect(none.status).toBe(400);
     expect(none.body.message).toContain("give dockerfile");

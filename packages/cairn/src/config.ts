@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { CairnError } from "./errors.js";
 import { parseMemory } from "./spec/parse-memory.js";
+import { parseEgressAllow, type EgressAllowEntry } from "./net/egress-allow.js";
 
 /**
  * The only module that reads the environment. Options are compiled once (strings to
@@ -55,6 +56,16 @@ export interface CairnConfig {
   imageCacheDir: string;
   /** Offline mode (CAIRN_OFFLINE): nothing is pulled or pushed; images come from the engine or the cache only. */
   offline: boolean;
+  /**
+   * Hosts, host:port pairs and CIDR ranges that request tasks and git/registry fetches may
+   * reach although they are loopback, private, link-local or metadata addresses
+   * (CAIRN_EGRESS_ALLOW, comma-separated; default none).
+   */
+  egressAllow: readonly EgressAllowEntry[];
+  /** Longest wait for a server-side fetch's connection (CAIRN_EGRESS_CONNECT_TIMEOUT, default 30s). */
+  egressConnectTimeoutMs: number;
+  /** Longest a whole server-side fetch may take: a request task's call, a git clone (CAIRN_EGRESS_FETCH_TIMEOUT, default 10m). */
+  egressFetchTimeoutMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -90,6 +101,9 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     insecureRegistries: overrides.insecureRegistries ?? parseRegistryHosts("CAIRN_INSECURE_REGISTRIES", env.CAIRN_INSECURE_REGISTRIES),
     imageCacheDir: resolve(overrides.imageCacheDir ?? nonEmpty(env.CAIRN_IMAGE_CACHE) ?? join(dataDir, "images")),
     offline: overrides.offline ?? parseBool("CAIRN_OFFLINE", env.CAIRN_OFFLINE, false),
+    egressAllow: overrides.egressAllow ?? parseEgressAllowEnv(env.CAIRN_EGRESS_ALLOW),
+    egressConnectTimeoutMs: overrides.egressConnectTimeoutMs ?? parsePositiveDuration("CAIRN_EGRESS_CONNECT_TIMEOUT", env.CAIRN_EGRESS_CONNECT_TIMEOUT, 30_000),
+    egressFetchTimeoutMs: overrides.egressFetchTimeoutMs ?? parsePositiveDuration("CAIRN_EGRESS_FETCH_TIMEOUT", env.CAIRN_EGRESS_FETCH_TIMEOUT, 600_000),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new CairnError("config_invalid", `CAIRN_DATABASE_URL must be a postgres:// URL, got '${config.databaseUrl}'`);
@@ -104,6 +118,22 @@ function parseGrace(value: string | undefined): number {
   if (value === undefined || value.trim() === "") return 0;
   const ms = parseDuration(value);
   if (ms === undefined) throw new CairnError("config_invalid", `CAIRN_WORK_DIR_GRACE must be a duration such as 0, 90s, 10m or 2h, got '${value}'`);
+  return ms;
+}
+
+function parseEgressAllowEnv(value: string | undefined): EgressAllowEntry[] {
+  if (value === undefined) return [];
+  try {
+    return parseEgressAllow(value);
+  } catch (cause) {
+    throw new CairnError("config_invalid", `CAIRN_EGRESS_ALLOW: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+function parsePositiveDuration(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new CairnError("config_invalid", `${name} must be a duration above 0 such as 500ms, 30s or 10m, got '${value}'`);
   return ms;
 }
 

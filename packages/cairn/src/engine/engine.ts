@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { CairnConfig } from "../config.js";
 import { CairnError, TaskFailure, ValidationError, describeError, type Issue } from "../errors.js";
 import { newExecutionId, newRunId, type ExecutionId, type RunId } from "../ids.js";
+import { EgressPolicy } from "../net/egress-policy.js";
 import { resolveExecutionProfile, usesHostRuntime } from "../spec/index.js";
 import type { ExecutionProfile, Pipeline, Task, TaskType } from "../spec/types.js";
 import {
@@ -56,6 +57,8 @@ export interface EngineOptions {
   takeRun?: (run: RunRecord) => void;
   /** Deletes ended runs' working folders after the grace period; one is made from the config when absent. */
   workDirs?: WorkDirCleaner;
+  /** What tasks may connect to on the server's side; made from the config when absent. */
+  egress?: EgressPolicy;
 }
 
 export type IdentityLookup = (uuid: string, owner: string) => Promise<IdentityCredentials | undefined>;
@@ -163,6 +166,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly identities: IdentityLookup | undefined;
   private readonly outputSealer: ValueSealer | undefined;
   private readonly allowHostRuntime: boolean;
+  private readonly egress: EgressPolicy;
   private readonly apiAccess: RunApiAccess | undefined;
   private readonly takeRun: ((run: RunRecord) => void) | undefined;
   private readonly workDirs: WorkDirCleaner;
@@ -190,6 +194,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.takeRun = options.takeRun;
     this.workDirs = options.workDirs ?? new WorkDirCleaner({ dataDir: options.config.dataDir, graceMs: options.config.workDirGraceMs, keep: options.config.keepWorkDirs });
     this.allowHostRuntime = options.allowHostRuntime ?? options.config.allowHostRuntime;
+    this.egress = options.egress ?? EgressPolicy.fromConfig(options.config);
     this.writer = new BatchWriter(options.store);
     // A few per slot: enough for the next tasks of a chain, a fan or a layer, never a whole fan.
     this.foldersAhead = new FoldersAhead(Math.max(8, 4 * options.config.maxParallelTasks));
@@ -680,6 +685,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       paths,
       runtimes: this.runtimes,
       config: this.config,
+      egress: this.egress,
       log,
       started: async (handle, options) => {
         exec.runtimeHandle = handle;

@@ -6,6 +6,7 @@ import type { CairnConfig } from "../config.js";
 import type { ImageEngine } from "../images/image-engine.js";
 import type { Directives } from "../spec/directives.js";
 import type { NewImage } from "../store/image-catalog.js";
+import type { EgressPolicy } from "../net/egress-policy.js";
 
 /** Host paths of one attempt's working directory. */
 export interface AttemptPaths {
@@ -49,6 +50,8 @@ export interface TaskExecutionContext<T extends Task = Task> {
   paths: AttemptPaths;
   runtimes: Runtimes;
   config: CairnConfig;
+  /** Every connection the handler opens for the task (request, git clone) goes through it. */
+  egress: EgressPolicy;
   log(stream: LogStream, line: string): void;
   /**
    * Records where the attempt runs. Call it right after starting and before waiting.

@@ -216,7 +216,8 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
   // Uses the image pushed above.
   it("refuses a registry missing from CAIRN_INSECURE_REGISTRIES, though Docker itself would reach it without TLS", async () => {
     const strictDir = await mkdtemp(join(tmpdir(), "cairn-docker-strict-"));
-    const strict = await openCairn(loadConfig({ dataDir: strictDir }, { CAIRN_DOCKER_HOST: dockerd.host }));
+    // Reachable (CAIRN_EGRESS_ALLOW), only not listed as plain HTTP.
+    const strict = await openCairn(loadConfig({ dataDir: strictDir }, { CAIRN_DOCKER_HOST: dockerd.host, CAIRN_EGRESS_ALLOW: registry.host }));
     const refusal = (subject: string) => `${subject} is not in CAIRN_INSECURE_REGISTRIES, and Docker Engine ${dockerd.version} would reach it without TLS (its daemon's insecure-registries include it); list it in CAIRN_INSECURE_REGISTRIES to allow that`;
     try {
       const push = await runPipeline(

@@ -7,6 +7,7 @@ import { fakeContext } from "../../../../../test/support/fake-context.js";
 import { startGitServer, type TestGitServer } from "../../../../../test/support/git-server.js";
 import { startRegistry, type TestRegistry } from "../../../../../test/support/registry.js";
 import { loadConfig, type CairnConfig } from "../../config.js";
+import { parseEgressAllow } from "../../net/egress-allow.js";
 import { archiveFormatOf } from "../../images/archive-format.js";
 import { DockerImageEngine } from "../../images/docker-image-engine.js";
 import { resolveEngine, stopPodmanService } from "../../runtimes/container/engine-endpoint.js";
@@ -224,7 +225,8 @@ describe("FROM images from plain-HTTP registries", () => {
     forget(openBase());
     const task = buildTask({ context: { type: "inline", dockerfile: `FROM ${openBase()}\n` }, destination: { type: "local", url: "cairn-int-from/unlisted" } });
     const listed = config;
-    config = { ...listed, insecureRegistries: [registry.host] };
+    // Reachable (CAIRN_EGRESS_ALLOW), only not listed as plain HTTP.
+    config = { ...listed, insecureRegistries: [registry.host], egressAllow: parseEgressAllow(openRegistry.host) };
     try {
       await expect(runBuild(task)).rejects.toMatchObject({
         name: "TaskFailure",
@@ -319,6 +321,18 @@ describe("image_build contexts, cache and local destinations", () => {
   it("fails a broken recipe as a build failure that is not retried, with the engine's reason", async () => {
     const task = buildTask({ context: { type: "inline", dockerfile: `FROM ${BASE}\nRUN exit 3\n` }, destination: { type: "local", url: "cairn-int-broken/x" } });
     await expect(runBuild(task)).rejects.toMatchObject({ name: "BuildFailure", retryable: false, message: expect.stringContaining("the image build failed") });
+  });
+
+  it("refuses registries on internal addresses (the egress policy) before the engine reaches them", async () => {
+    const pull = buildTask({ context: { type: "registry", host: "169.254.169.254", url: "lab/x" }, destination: { type: "local", url: "cairn-int-egress/pull" } });
+    await expect(runBuild(pull)).rejects.toMatchObject({
+      name: "EgressRefused",
+      message: "pull of 169.254.169.254/lab/x:latest (context) refused: 169.254.169.254 is a cloud metadata address; an operator may allow it with CAIRN_EGRESS_ALLOW",
+    });
+    const push = buildTask({ context: { type: "inline", dockerfile: `FROM ${BASE}\n` }, destination: { type: "registry", host: "10.0.0.1:5000", url: "lab/x" } });
+    await expect(runBuild(push)).rejects.toMatchObject({ name: "EgressRefused", message: expect.stringContaining("push to 10.0.0.1:5000 (destination) refused: 10.0.0.1 is a private address") });
+    const from = buildTask({ context: { type: "inline", dockerfile: "FROM 127.0.0.1:1/lab/missing:v1\n" }, destination: { type: "local", url: "cairn-int-egress/from" } });
+    await expect(runBuild(from)).rejects.toMatchObject({ name: "EgressRefused", message: expect.stringContaining("pull of the base image 127.0.0.1:1/lab/missing:v1 (FROM) refused: 127.0.0.1 is a loopback address") });
   });
 
   it("says the singularity builder is not available here", async () => {

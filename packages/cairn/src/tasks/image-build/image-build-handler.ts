@@ -9,6 +9,7 @@ import { BuildFailure, isBuildFailure } from "../../images/build-failure.js";
 import { prepareSource, type RecipeRecord, type SourceSpec } from "../../images/build-source.js";
 import { ImageCache } from "../../images/image-cache.js";
 import { plainHttpAdvice, plainHttpRegistryIn } from "../../images/plain-http-registry.js";
+import { checkRegistryEgress } from "../../images/registry-egress.js";
 import { SecretMasker } from "../../secrets/secret-masker.js";
 import type { ImageBuildContext, ImageBuildDestination, ImageBuildTask, InlineCredentials } from "../../spec/types.js";
 import type { TaskExecutionContext, TaskHandler, TaskOutcome } from "../task-handler.js";
@@ -85,6 +86,7 @@ async function buildWith(
   // Said before anything is built: the push would be refused at the end anyway.
   if (task.destination.type !== "local" && directives.no_push === undefined) {
     const host = destinationHost(ctx, task.destination);
+    await checkRegistryEgress(ctx.egress, host, `push to ${host} (destination)`);
     await requireTls(ctx, engine, host, `the destination registry ${host}`);
   }
 
@@ -101,12 +103,13 @@ async function buildWith(
         imageId = await materialized(ctx, engine, pulledFrom);
         note(`offline mode: using ${pulledFrom} (${imageId}) from the engine or the image cache, not the registry`);
       } else {
+        await checkRegistryEgress(ctx.egress, host, `pull of ${pulledFrom} (context)`);
         await requireTls(ctx, engine, host, `the registry ${host}`);
         note(`pulling ${pulledFrom}`);
         imageId = await engine.pull(pulledFrom, log, { ...loginOption(contextLogin, host), insecure: isInsecure(ctx, host), signal: ctx.signal });
       }
     } else {
-      const source = await prepareSource(sourceSpec(ctx, task.context, contextLogin), workDir, { signal: ctx.signal, onLine: note }).catch((err: unknown) => {
+      const source = await prepareSource(sourceSpec(ctx, task.context, contextLogin), workDir, { signal: ctx.signal, onLine: note, egress: ctx.egress }).catch((err: unknown) => {
         // A missing repository, branch or Dockerfile is the recipe's fault, like a failing RUN step.
         if (err instanceof TaskFailure && !err.retryable && !ctx.signal.aborted) throw new BuildFailure(err.message, { cause: err });
         throw err;
@@ -201,6 +204,8 @@ async function pullBaseImagesAhead(
 ): Promise<void> {
   for (const base of bases) {
     const host = registryOf(base);
+    // Only a missing image is pulled (see above), so only then is its registry reached.
+    if (host !== "localhost" && !(await engine.inspect(base))) await checkRegistryEgress(ctx.egress, host, `pull of the base image ${base} (FROM)`);
     if (!isInsecure(ctx, host)) {
       // `localhost/…` names local images (Cairn's own among them), which no registry serves.
       if (host === "localhost") continue;
