@@ -83,6 +83,8 @@ export async function resolveRunnableImage(
   if (own !== undefined) {
     const details = await engine.inspect(own);
     if (details) return { image: own, id: details.id };
+    // Saved to the image cache under the group's own name: the runtime loads it from there.
+    if ((await cache?.digestOf(own)) !== undefined) return { image: own };
   }
   const made = await images.madeImage(reference);
   const present = await engine.inspect(reference);

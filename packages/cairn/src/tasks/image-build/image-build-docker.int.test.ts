@@ -113,7 +113,7 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
     ]);
     await expectSucceeded(finished);
     const { build, use } = finished.byTask;
-    expect(build!.outputs).toMatchObject({ image: "localhost/cairn-docker/inline:t1", tag: "t1", image_id: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(build!.outputs).toMatchObject({ image: "localhost/cairn/local/cairn-docker/inline:t1", tag: "t1", image_id: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
     expect(build!.outputs.digest).toBe(build!.outputs.image_id);
     // Docker's classic builder: "Step N/M" lines; the stage after the target is never built.
     const buildLog = await finished.log("build");
@@ -130,7 +130,7 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
     expect(finished.byTask.measure!.usage!.peakMemoryBytes).toBeGreaterThan(1_000_000);
     // The container ran exactly the image built, and the engine knows it by that id.
     expect(use!.imageDigest).toBe(build!.outputs.image_id);
-    expect((await docker.getImage("localhost/cairn-docker/inline:t1").inspect()).Id).toBe(build!.outputs.image_id);
+    expect((await docker.getImage("localhost/cairn/local/cairn-docker/inline:t1").inspect()).Id).toBe(build!.outputs.image_id);
 
     const [record] = await cairn.store.images.listImages("local", { name: "localhost/cairn-docker/inline:t1" });
     expect(record).toMatchObject({ digest: build!.outputs.image_id, origin: "built", builder: "docker", engine: `Docker Engine ${dockerd.version}`, architecture: "amd64", os: "linux" });
@@ -239,10 +239,11 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
   });
 
   it("runs a container whose image is only in the image cache, and stops one past its max_exec_time", async () => {
+    // Saved under the engine's name, in the group's namespace; the task names it by its short name.
     const image = "localhost/cairn-docker/inline:t1";
     const cache = new ImageCache(cairn.config.imageCacheDir);
-    const saved = await cache.save(await cairn.runtimes.images!(), image);
-    await docker.getImage(image).remove({ force: true });
+    const saved = await cache.save(await cairn.runtimes.images!(), "localhost/cairn/local/cairn-docker/inline:t1");
+    await docker.getImage(saved.digest).remove({ force: true });
     const finished = await runPipeline([
       { id: "cached", type: "container_run", image, command: ["cat", "/msg.txt"] },
       { id: "slow", type: "container_run", image: BASE, command: ["sleep", "60"], execution_profile: { max_exec_time: 1 } },

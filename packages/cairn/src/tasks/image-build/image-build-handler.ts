@@ -100,7 +100,8 @@ async function buildWith(
   if (task.destination.type !== "local" && destinationHost(ctx, task.destination) === "localhost") {
     throw new TaskFailure("destination.host: 'localhost' names the container engine's own images, not a registry; use a local destination, or give the registry's port (localhost:5000)", { retryable: false });
   }
-  if (task.context.type === "registry" && task.context.host === "localhost") {
+  // Offline, a context of `localhost/…` copies an image of the engine, checked like any other (materialized).
+  if (task.context.type === "registry" && task.context.host === "localhost" && !ctx.config.offline) {
     throw new TaskFailure("context.host: 'localhost' names the container engine's own images, not a registry; give the registry's port (localhost:5000)", { retryable: false });
   }
   const workDir = join(ctx.paths.root, "image-build");
@@ -115,7 +116,7 @@ async function buildWith(
       pulledFrom = sourceReference(ctx, task.context);
       const host = registryOf(pulledFrom);
       if (ctx.config.offline) {
-        imageId = await materialized(ctx, engine, pulledFrom);
+        imageId = await materialized(ctx, engine, images, pulledFrom);
         note(`offline mode: using ${pulledFrom} (${imageId}) from the engine or the image cache, not the registry`);
       } else {
         await requireTls(ctx, engine, host, `the registry ${host}`);
@@ -149,7 +150,7 @@ async function buildWith(
       if (ctx.config.offline) {
         // Each FROM image from the engine or the cache, or a clear refusal before the engine would pull it.
         for (const base of bases) {
-          const id = await materialized(ctx, engine, base, "the base image");
+          const id = await materialized(ctx, engine, images, base, "the base image");
           note(`offline mode: base image ${base} (${id}) from the engine or the image cache, nothing is pulled`);
         }
       } else {
@@ -296,16 +297,21 @@ function recordedBuildArgs(task: ImageBuildTask, buildArgs: Record<string, strin
   return recorded;
 }
 
-/** An image that is in the engine, or in the materialization cache (loaded then); never pulled. */
-async function materialized(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, reference: string, what = ""): Promise<string> {
+/** An image that is in the engine, or in the materialization cache (loaded then), that the group may run; never pulled. */
+async function materialized(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, images: GroupImages, reference: string, what = ""): Promise<string> {
   const present = await engine.inspect(reference);
-  if (present) return present.id;
+  if (present) {
+    await checkImageAccess(images, reference, present.id);
+    return present.id;
+  }
   const cache = new ImageCache(ctx.config.imageCacheDir);
   const file = await cache.find(reference);
   if (file === undefined) {
     throw new TaskFailure(`offline mode (CAIRN_OFFLINE): ${what ? `${what} ` : ""}${reference} is neither in the container engine nor in the image cache ${cache.dir}; load it with \`cairn images load\``, { retryable: false });
   }
-  return (await cache.load(engine, file)).digest;
+  const loaded = (await cache.load(engine, file)).digest;
+  await checkImageAccess(images, reference, loaded);
+  return loaded;
 }
 
 async function checkBuilder(builder: ImageBuildTask["builder"]): Promise<void> {
