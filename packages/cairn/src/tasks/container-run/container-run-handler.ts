@@ -42,8 +42,7 @@ async function runnableImage(ctx: TaskExecutionContext<ContainerRunTask>): Promi
   const reference = imageReference(ctx.task.image, ctx.task.image_tag);
   if (!ctx.runtimes.images) return reference;
   const images = ctx.images ?? uncataloguedImages();
-  const resolved = await resolveRunnableImage(await ctx.runtimes.images(), images, reference, new ImageCache(ctx.config.imageCacheDir));
-  if (resolved.image !== reference) ctx.log("system", `image '${reference}' is ${resolved.image} of group '${images.groupId}'`);
-  return resolved.image;
+  // The execution records the image id it ran, whichever name led to it.
+  return (await resolveRunnableImage(await ctx.runtimes.images(), images, reference, new ImageCache(ctx.config.imageCacheDir))).image;
 }
 

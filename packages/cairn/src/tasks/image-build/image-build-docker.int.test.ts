@@ -60,6 +60,11 @@ async function expectSucceeded(finished: Finished): Promise<void> {
   expect.fail(`run ${finished.run.status}: ${finished.run.message ?? ""}\n${details.join("\n")}`);
 }
 
+/** Where the engine keeps a pushed image of `cairn run`'s group "local" (images/image-namespace.ts). */
+function mirrorOf(reference: string): string {
+  return `localhost/cairn/local/${reference.replace(":", "-")}`;
+}
+
 function layersOf(info: Dockerode.ImageInspectInfo): string[] {
   return info.RootFS.Layers ?? [];
 }
@@ -174,8 +179,11 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
     const [record] = await cairn.store.images.listImages("local", { name: `${registry.host}/lab/hello@${build.outputs.digest}` });
     expect(record?.digest).toBe(build.outputs.image_id);
 
+    // The engine had the registry's name only while pushing; the group keeps it under its own namespaced name.
+    await expect(docker.getImage(`${registry.host}/lab/hello:v1`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect((await docker.getImage(mirrorOf(`${registry.host}/lab/hello:v1`)).inspect()).Id).toBe(build.outputs.image_id);
     // Gone from the engine, then pulled back by a registry context and retagged locally.
-    await docker.getImage(`${registry.host}/lab/hello:v1`).remove({ force: true });
+    await docker.getImage(build.outputs.image_id!).remove({ force: true });
     const mirrored = await runPipeline([
       {
         id: "mirror",
@@ -228,7 +236,8 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
       expect(await registry.manifestDigest("lab/strict", "latest")).toBeUndefined();
 
       const base = `${registry.host}/lab/hello:v1`;
-      await docker.getImage(base).remove({ force: true }).catch(() => undefined);
+      // Neither the registry's name nor the group's own copy of what it pushed there: the build must reach the registry.
+      for (const name of [base, mirrorOf(base)]) await docker.getImage(name).remove({ force: true }).catch(() => undefined);
       const from = await runPipeline([{ id: "build", type: "image_build", builder: "docker", context: { type: "inline", dockerfile: `FROM ${base}\n` }, destination: { type: "local" } }], undefined, strict);
       expect(from.byTask.build!.message).toBe(refusal(`the registry ${registry.host} of the base image ${base}`));
       await expect(docker.getImage(base).inspect()).rejects.toMatchObject({ statusCode: 404 });
