@@ -30,6 +30,7 @@ import { ReadyQueue } from "./ready-queue.js";
 import { resolveInputs, type SecretLookup } from "./input-resolver.js";
 import { retryDelayMs } from "./retry-policy.js";
 import { runOutcome } from "./run-outcome.js";
+import { groupImages } from "../images/image-access.js";
 
 /** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
 const CANCEL_REQUESTED = "cancel requested";
@@ -713,6 +714,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           runUuid: image.origin === "seen" ? null : run.record.uuid,
           taskId: image.origin === "seen" ? null : slot.task.id,
         }),
+      images: groupImages(this.store.images, run.record.groupId),
       signal,
       directives: run.record.directives,
       pipelineId: run.record.pipelineId,

@@ -10,7 +10,9 @@ CREATE TABLE "identities" ("uuid" text primary key, "owner" text not null, "type
 
 CREATE TABLE "image_names" ("group_id" text not null, "name" text not null, "digest" text not null, "recorded_at" bigint not null, constraint "image_names_pk" primary key ("group_id", "name", "digest"));
 
-CREATE TABLE "images" ("group_id" text not null, "digest" text not null, "origin" text not null, "created_at" bigint not null, "recorded_at" bigint not null, "architecture" text, "os" text, "size_bytes" bigint, "builder" text, "engine" text, "recipe" text, "git_url" text, "git_commit" text, "run_uuid" text, "task_id" text, "bad_reason" text, "marked_bad_at" bigint, "marked_bad_by" text, constraint "images_pk" primary key ("group_id", "digest"));
+CREATE TABLE "image_shares" ("group_id" text not null, "digest" text not null, "shared_with" text not null references "groups" ("id") on delete cascade, "shared_by" text not null, "created_at" bigint not null, constraint "image_shares_pk" primary key ("group_id", "digest", "shared_with"), constraint "image_shares_image" foreign key ("group_id", "digest") references "images" ("group_id", "digest") on delete cascade);
+
+CREATE TABLE "images" ("group_id" text not null, "digest" text not null, "origin" text not null, "created_at" bigint not null, "recorded_at" bigint not null, "architecture" text, "os" text, "size_bytes" bigint, "builder" text, "engine" text, "recipe" text, "git_url" text, "git_commit" text, "run_uuid" text, "task_id" text, "bad_reason" text, "marked_bad_at" bigint, "marked_bad_by" text, "owned" integer default 0 not null, constraint "images_pk" primary key ("group_id", "digest"));
 
 CREATE TABLE "log_lines" ("id" integer primary key autoincrement, "execution_uuid" text not null references "task_executions" ("uuid") on delete cascade, "stream" text not null, "ts" bigint not null, "line" text not null);
 
@@ -35,6 +37,10 @@ CREATE INDEX "group_members_username" on "group_members" ("username");
 CREATE INDEX "identities_owner" on "identities" ("owner");
 
 CREATE INDEX "image_names_digest" on "image_names" ("group_id", "digest");
+
+CREATE INDEX "image_shares_with" on "image_shares" ("shared_with", "digest");
+
+CREATE INDEX "images_digest_owned" on "images" ("digest", "owned");
 
 CREATE INDEX "images_git_commit" on "images" ("group_id", "git_commit");
 

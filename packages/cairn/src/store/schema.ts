@@ -167,6 +167,16 @@ export interface ImagesTable {
   bad_reason: string | null;
   marked_bad_at: number | null;
   marked_bad_by: string | null;
+  /** 0 or 1: the group made the image and may keep it to itself (migration 0008). */
+  owned: number;
+}
+
+export interface ImageSharesTable {
+  group_id: string;
+  digest: string;
+  shared_with: string;
+  shared_by: string;
+  created_at: number;
 }
 
 export interface ImageNamesTable {
@@ -200,5 +210,6 @@ export interface Database {
   run_archives: RunArchivesTable;
   images: ImagesTable;
   image_names: ImageNamesTable;
+  image_shares: ImageSharesTable;
   run_supersessions: RunSupersessionsTable;
 }

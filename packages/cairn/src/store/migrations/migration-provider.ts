@@ -6,6 +6,7 @@ import { systemsArchives } from "./0004-systems-archives.js";
 import { resourceUsage } from "./0005-resource-usage.js";
 import { imageCatalog } from "./0006-image-catalog.js";
 import { secretAccess } from "./0007-secret-access.js";
+import { imageNamespaces } from "./0008-image-namespaces.js";
 import { changeAuthors } from "./0009-change-authors.js";
 import type { MigrationContext } from "./migration-context.js";
 
@@ -23,6 +24,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0005-resource-usage": resourceUsage(),
     "0006-image-catalog": imageCatalog(),
     "0007-secret-access": secretAccess(),
+    "0008-image-namespaces": imageNamespaces(),
     "0009-change-authors": changeAuthors(),
   };
   return { getMigrations: async () => migrations };

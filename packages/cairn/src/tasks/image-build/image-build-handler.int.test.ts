@@ -62,7 +62,15 @@ beforeAll(async () => {
 afterAll(async () => {
   try {
     // Images this file made, by the names it gave them; the shared busybox stays.
-    const names = imageNames().filter((n) => n.startsWith(`${registry?.host}/`) || n.startsWith(`${openRegistry?.host}/`) || n.startsWith("localhost/cairn-int-"));
+    // Local images are in the namespace of the group "local" (images/image-namespace.ts), pushed ones mirrored there.
+    const names = imageNames().filter(
+      (n) =>
+        n.startsWith(`${registry?.host}/`) ||
+        n.startsWith(`${openRegistry?.host}/`) ||
+        n.startsWith("localhost/cairn/local/cairn-int-") ||
+        (registry && n.startsWith(`localhost/cairn/local/${registry.host.replace(":", "-")}/`)) ||
+        (openRegistry && n.startsWith(`localhost/cairn/local/${openRegistry.host.replace(":", "-")}/`)),
+    );
     if (names.length > 0) execFileSync("podman", ["rmi", "--force", "--ignore", ...names], { stdio: "ignore" });
   } finally {
     await stopPodmanService(socket);
@@ -125,7 +133,9 @@ describe("image_build from git to a registry", () => {
     expect(lines(logs)).not.toContain(registry.password);
 
     // Pulled back after removing the local copy: the same image.
-    execFileSync("podman", ["rmi", "--force", reference], { stdio: "ignore" });
+    // The engine held the registry's name only while pushing: it keeps the image under the group's own name.
+    expect(await engine.inspect(reference)).toBeUndefined();
+    expect((await engine.inspect(`localhost/cairn/local/${registry.host.replace(":", "-")}/lab/hello:v1`))?.id).toBe(outcome.outputs!.image_id);
     const pulled = await engine.pull(reference, () => {}, { login: { username: registry.username, secret: registry.password, registry: registry.host }, insecure: true });
     expect(pulled).toBe(outcome.outputs!.image_id);
     const run = execFileSync("podman", ["run", "--rm", reference], { encoding: "utf8" });
@@ -201,7 +211,7 @@ describe("FROM images from plain-HTTP registries", () => {
     const { outcome, logs } = await runBuild(task);
     expect(lines(logs)).toContain(`pulling the base image ${privateBase()} from ${registry.host} over plain HTTP (CAIRN_INSECURE_REGISTRIES) as '${registry.username}'`);
     expect(await registry.manifestDigest("lab/derived", "d1")).toBe(outcome.outputs!.digest);
-    expect(execFileSync("podman", ["run", "--rm", outcome.outputs!.image!, "cat", "/derived"], { encoding: "utf8" })).toBe("derived\n");
+    expect(execFileSync("podman", ["run", "--rm", outcome.outputs!.image_id!, "cat", "/derived"], { encoding: "utf8" })).toBe("derived\n");
   });
 
   it("builds FROM an image of a listed plain-HTTP registry that needs no login", async () => {
@@ -255,12 +265,12 @@ describe("image_build contexts, cache and local destinations", () => {
     ctx.runtimes.images = async () => engine;
     try {
       const outcome = await imageBuildHandler.run(ctx);
-      expect(outcome.outputs).toMatchObject({ image: "localhost/cairn-int-inline/tool:t1", tag: "t1" });
+      expect(outcome.outputs).toMatchObject({ image: "localhost/cairn/local/cairn-int-inline/tool:t1", tag: "t1" });
       expect(outcome.outputs!.digest).toBe(outcome.outputs!.image_id);
       expect((await stat(join(ctx.paths.outputs, "image.tar"))).size).toBeGreaterThan(100_000);
       // An OCI image layout unless archive_format says docker-archive.
       expect(await archiveFormatOf(join(ctx.paths.outputs, "image.tar"))).toBe("oci-archive");
-      expect(execFileSync("podman", ["run", "--rm", "localhost/cairn-int-inline/tool:t1"], { encoding: "utf8" })).toBe("attached\n");
+      expect(execFileSync("podman", ["run", "--rm", "localhost/cairn/local/cairn-int-inline/tool:t1"], { encoding: "utf8" })).toBe("attached\n");
     } finally {
       await ctx.cleanup();
     }
@@ -286,8 +296,8 @@ describe("image_build contexts, cache and local destinations", () => {
       destination: { type: "local", url: "cairn-int-pulled/hello" },
     });
     const { outcome } = await runBuild(task, { directives: { custom_tag: "mirror" } });
-    expect(outcome.outputs).toMatchObject({ image: "localhost/cairn-int-pulled/hello:mirror", tag: "mirror" });
-    expect(execFileSync("podman", ["run", "--rm", "localhost/cairn-int-pulled/hello:mirror"], { encoding: "utf8" }).trim()).toBe("hello from cairn");
+    expect(outcome.outputs).toMatchObject({ image: "localhost/cairn/local/cairn-int-pulled/hello:mirror", tag: "mirror" });
+    expect(execFileSync("podman", ["run", "--rm", "localhost/cairn/local/cairn-int-pulled/hello:mirror"], { encoding: "utf8" }).trim()).toBe("hello from cairn");
   });
 
   it("passes inputs as build args, and records the recipe in the catalog with a secret input masked", async () => {
