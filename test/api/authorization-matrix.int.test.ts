@@ -101,6 +101,7 @@ const MATRIX: Record<string, Row> = {
   // Secrets.
   "PUT /v3/workflows/groups/{group_id}/secrets/{name}": { expect: answers(401, 404, 403, 200, 200, 403), body: () => ({ value: "matrix-secret-value" }) },
   "GET /v3/workflows/groups/{group_id}/secrets": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "PATCH /v3/workflows/groups/{group_id}/secrets/{name}": { expect: answers(401, 404, 403, 200, 200, 403), body: () => ({ allowed_pipelines: ["*", "hello"] }) },
   "DELETE /v3/workflows/groups/{group_id}/secrets/{name}": { expect: answers(401, 404, 403, 200, 200, 403) },
 
   // Pipelines and tasks: `hello` and `edit-me` are the owner's.
@@ -146,17 +147,21 @@ const MATRIX: Record<string, Row> = {
   "GET /v3/workflows/groups/{group_id}/images/{digest}": { expect: answers(401, 404, 404, 404, 404, 403) },
   "POST /v3/workflows/groups/{group_id}/images/{digest}/bad": { expect: answers(401, 404, 403, 404, 404, 403), body: () => ({ reason: "matrix" }) },
   "POST /v3/workflows/groups/{group_id}/images/{digest}/rerun": { expect: answers(401, 404, 403, 404, 404, 403), body: () => ({ rebuild: true }) },
+  "GET /v3/workflows/groups/{group_id}/images/shared": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "GET /v3/workflows/groups/{group_id}/images/{digest}/shares": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "POST /v3/workflows/groups/{group_id}/images/{digest}/shares": { expect: answers(401, 404, 403, 404, 404, 403), body: () => ({ group_id: "mx-doomed" }) },
+  "DELETE /v3/workflows/groups/{group_id}/images/{digest}/shares/{shared_with}": { expect: answers(401, 404, 403, 404, 404, 403), params: { shared_with: () => "mx-doomed" } },
   "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/provenance": { expect: answers(401, 404, 200, 200, 200, 403) },
 };
 
 const METHOD_PHASE: Record<string, number> = { GET: 0, POST: 1, PUT: 2, PATCH: 3, DELETE: 4 };
 
-/** A pipeline whose first task leaks its token (reversed, which no masking recognises) and whose second holds the run open. */
+/** A pipeline whose first task leaks its token (a comma after each character, which no masking recognises) and whose second holds the run open. */
 const holder = {
   id: "holder",
   execution_profile: { runtime: "host", max_exec_time: 900 },
   tasks: [
-    { id: "leak", type: "function", runtime: "bash", inject_api_token: true, output: { reversed: { type: "string" } }, code: b64('printf %s "$CAIRN_API_TOKEN" | rev > "$CAIRN_OUTPUTS_DIR/reversed"') },
+    { id: "leak", type: "function", runtime: "bash", inject_api_token: true, output: { spread: { type: "string" } }, code: b64('printf %s "$CAIRN_API_TOKEN" | sed "s/./&,/g" > "$CAIRN_OUTPUTS_DIR/spread"') },
     { id: "hold", type: "function", runtime: "bash", depends_on: [{ id: "leak" }], code: b64("sleep 600") },
   ],
 };
@@ -208,11 +213,11 @@ describe.each(DATABASES)("authorization matrix on $name", (database) => {
     let leaked: string | undefined;
     for (let i = 0; i < 600 && leaked === undefined; i++) {
       const list = (await owner.get(`${holderPath}/executions`)).body.result as { task_id: string; status: string; outputs: Record<string, string> }[];
-      leaked = list.find((e) => e.task_id === "leak" && e.status === "succeeded")?.outputs.reversed;
+      leaked = list.find((e) => e.task_id === "leak" && e.status === "succeeded")?.outputs.spread;
       if (leaked === undefined) await new Promise((r) => setTimeout(r, 100));
     }
     expect(leaked, "the holder run's token").toBeDefined();
-    clients.run = anon.as([...leaked!.trim()].reverse().join(""));
+    clients.run = anon.as(leaked!.trim().replaceAll(",", ""));
   });
   afterAll(async () => {
     if (holderPath !== "" && clients.owner) await clients.owner.post(`${holderPath}/cancel`).catch(() => undefined);
