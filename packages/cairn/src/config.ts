@@ -55,7 +55,20 @@ export interface CairnConfig {
   imageCacheDir: string;
   /** Offline mode (CAIRN_OFFLINE): nothing is pulled or pushed; images come from the engine or the cache only. */
   offline: boolean;
+  /** Who may create accounts with POST /register (CAIRN_REGISTRATION): anyone (`open`, the default), server admins only (`admin`), or nobody (`closed`). */
+  registration: RegistrationMode;
+  /** Registration attempts one client address may make per hour (CAIRN_REGISTRATIONS_PER_HOUR, default 20); server admins are not counted. */
+  registrationsPerHour: number;
+  /** Failed log-ins on one account before it is locked for a while (CAIRN_LOGIN_FAILURES_PER_ACCOUNT, default 5). */
+  loginFailuresPerAccount: number;
+  /** Failed log-ins from one client address before it is locked for a while (CAIRN_LOGIN_FAILURES_PER_ADDRESS, default 20). */
+  loginFailuresPerAddress: number;
+  /** The longest a lock lasts; each failure beyond the limit doubles it from one second (CAIRN_LOGIN_LOCK_MAX, default 15m). */
+  loginLockMaxMs: number;
 }
+
+export const REGISTRATION_MODES = ["open", "admin", "closed"] as const;
+export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
 
 export type Env = Record<string, string | undefined>;
 
@@ -90,6 +103,11 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     insecureRegistries: overrides.insecureRegistries ?? parseRegistryHosts("CAIRN_INSECURE_REGISTRIES", env.CAIRN_INSECURE_REGISTRIES),
     imageCacheDir: resolve(overrides.imageCacheDir ?? nonEmpty(env.CAIRN_IMAGE_CACHE) ?? join(dataDir, "images")),
     offline: overrides.offline ?? parseBool("CAIRN_OFFLINE", env.CAIRN_OFFLINE, false),
+    registration: overrides.registration ?? parseRegistrationMode(env.CAIRN_REGISTRATION),
+    registrationsPerHour: overrides.registrationsPerHour ?? parsePositiveInt("CAIRN_REGISTRATIONS_PER_HOUR", env.CAIRN_REGISTRATIONS_PER_HOUR, 20),
+    loginFailuresPerAccount: overrides.loginFailuresPerAccount ?? parsePositiveInt("CAIRN_LOGIN_FAILURES_PER_ACCOUNT", env.CAIRN_LOGIN_FAILURES_PER_ACCOUNT, 5),
+    loginFailuresPerAddress: overrides.loginFailuresPerAddress ?? parsePositiveInt("CAIRN_LOGIN_FAILURES_PER_ADDRESS", env.CAIRN_LOGIN_FAILURES_PER_ADDRESS, 20),
+    loginLockMaxMs: overrides.loginLockMaxMs ?? parseLockMax(env.CAIRN_LOGIN_LOCK_MAX),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new CairnError("config_invalid", `CAIRN_DATABASE_URL must be a postgres:// URL, got '${config.databaseUrl}'`);
@@ -104,6 +122,23 @@ function parseGrace(value: string | undefined): number {
   if (value === undefined || value.trim() === "") return 0;
   const ms = parseDuration(value);
   if (ms === undefined) throw new CairnError("config_invalid", `CAIRN_WORK_DIR_GRACE must be a duration such as 0, 90s, 10m or 2h, got '${value}'`);
+  return ms;
+}
+
+function parseRegistrationMode(value: string | undefined): RegistrationMode {
+  if (value === undefined || value.trim() === "") return "open";
+  const mode = value.trim().toLowerCase();
+  if (!(REGISTRATION_MODES as readonly string[]).includes(mode)) {
+    throw new CairnError("config_invalid", `CAIRN_REGISTRATION must be open, admin or closed, got '${value}'`);
+  }
+  return mode as RegistrationMode;
+}
+
+/** At least a second: the first lock lasts one, and a shorter cap would make locks pointless. */
+function parseLockMax(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return 15 * 60_000;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms < 1000) throw new CairnError("config_invalid", `CAIRN_LOGIN_LOCK_MAX must be a duration of at least 1s, such as 30s, 15m or 1h, got '${value}'`);
   return ms;
 }
 

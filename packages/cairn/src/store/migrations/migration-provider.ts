@@ -5,6 +5,7 @@ import { runStarter } from "./0003-run-starter.js";
 import { systemsArchives } from "./0004-systems-archives.js";
 import { resourceUsage } from "./0005-resource-usage.js";
 import { imageCatalog } from "./0006-image-catalog.js";
+import { uniqueLogins } from "./0010-unique-logins.js";
 import type { MigrationContext } from "./migration-context.js";
 
 /**
@@ -20,6 +21,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0004-systems-archives": systemsArchives(),
     "0005-resource-usage": resourceUsage(),
     "0006-image-catalog": imageCatalog(),
+    "0010-unique-logins": uniqueLogins(),
   };
   return { getMigrations: async () => migrations };
 }
