@@ -255,7 +255,7 @@ describe("registration", () => {
     await start({ registration: "closed" });
     await addUser("root", { isAdmin: true });
     const token = (await ctx.tokens.issueSession("root")).token;
-    for (const headers of [{}, { "x-tapis-token": token }]) {
+    for (const headers of [{}, { "x-tapis-token": token }] as Record<string, string>[]) {
       const answer = await register({ login: "newbie", email: "newbie@example.org" }, "10.0.0.1", headers);
       expect(answer.statusCode).toBe(403);
       expect(answer.json().message).toBe("registration is closed on this server: it makes no new accounts");
