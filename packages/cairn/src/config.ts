@@ -65,6 +65,11 @@ export interface CairnConfig {
   loginFailuresPerAddress: number;
   /** The longest a lock lasts; each failure beyond the limit doubles it from one second (CAIRN_LOGIN_LOCK_MAX, default 15m). */
   loginLockMaxMs: number;
+  /**
+   * How long a refused (429) log-in or registration waits before it is answered (CAIRN_LOGIN_REFUSAL_DELAY, default 1s; 0: at once):
+   * a client that ignores Retry-After and asks again at once would otherwise keep a core busy with refusals.
+   */
+  loginRefusalDelayMs: number;
 }
 
 export const REGISTRATION_MODES = ["open", "admin", "closed"] as const;
@@ -108,6 +113,7 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     loginFailuresPerAccount: overrides.loginFailuresPerAccount ?? parsePositiveInt("CAIRN_LOGIN_FAILURES_PER_ACCOUNT", env.CAIRN_LOGIN_FAILURES_PER_ACCOUNT, 5),
     loginFailuresPerAddress: overrides.loginFailuresPerAddress ?? parsePositiveInt("CAIRN_LOGIN_FAILURES_PER_ADDRESS", env.CAIRN_LOGIN_FAILURES_PER_ADDRESS, 20),
     loginLockMaxMs: overrides.loginLockMaxMs ?? parseLockMax(env.CAIRN_LOGIN_LOCK_MAX),
+    loginRefusalDelayMs: overrides.loginRefusalDelayMs ?? parseRefusalDelay(env.CAIRN_LOGIN_REFUSAL_DELAY),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new CairnError("config_invalid", `CAIRN_DATABASE_URL must be a postgres:// URL, got '${config.databaseUrl}'`);
@@ -139,6 +145,14 @@ function parseLockMax(value: string | undefined): number {
   if (value === undefined || value.trim() === "") return 15 * 60_000;
   const ms = parseDuration(value);
   if (ms === undefined || ms < 1000) throw new CairnError("config_invalid", `CAIRN_LOGIN_LOCK_MAX must be a duration of at least 1s, such as 30s, 15m or 1h, got '${value}'`);
+  return ms;
+}
+
+/** At most 10 s: each refused request is held open that long, and a client's own timeout should not fire first. */
+function parseRefusalDelay(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return 1000;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms > 10_000) throw new CairnError("config_invalid", `CAIRN_LOGIN_REFUSAL_DELAY must be a duration of at most 10s, such as 0, 500ms or 1s, got '${value}'`);
   return ms;
 }
 

@@ -39,7 +39,8 @@ const fakeHasher: PasswordHasher = {
 };
 
 async function start(overrides: Partial<CairnConfig> = {}): Promise<void> {
-  const config = loadConfig({ dataDir: dir, ...overrides }, {});
+  // Refusals answered at once unless a test says otherwise: the delay has its own test.
+  const config = loadConfig({ dataDir: dir, loginRefusalDelayMs: 0, ...overrides }, {});
   store = await createStore({ sqlitePath: join(dir, "cairn.db") });
   ctx = {
     config,
@@ -173,6 +174,14 @@ describe("log-in failures", () => {
       expect((await logIn("ada", "wrong-password")).statusCode).toBe(401);
       expect((await logIn("ada", "wrong-password")).headers["retry-after"]).toBe(String(wait));
     }
+  });
+
+  it("are answered after CAIRN_LOGIN_REFUSAL_DELAY when refused, so a client ignoring Retry-After cannot ask at full speed", async () => {
+    await start({ loginRefusalDelayMs: 300, loginFailuresPerAccount: 1 });
+    expect((await logIn("ada", "wrong-password")).statusCode).toBe(401);
+    const started = performance.now();
+    expect((await logIn("ada", "wrong-password")).statusCode).toBe(429);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
   });
 
   it("apply to Tapis' token call as to /login", async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { clientAddressKey } from "../../auth/client-address.js";
@@ -33,6 +34,8 @@ interface AccountLimits {
   throttle: LoginThrottle;
   hashing: PasswordWorkQueue;
   registrations: RegistrationLimit;
+  /** How long a 429 is held before it is sent (CAIRN_LOGIN_REFUSAL_DELAY). */
+  refusalDelayMs: number;
 }
 
 export function accountRoutes(app: ApiApp, ctx: ApiContext): void {
@@ -45,6 +48,7 @@ export function accountRoutes(app: ApiApp, ctx: ApiContext): void {
     }),
     hashing: new PasswordWorkQueue(),
     registrations: new RegistrationLimit(ctx.config.registrationsPerHour),
+    refusalDelayMs: ctx.config.loginRefusalDelayMs,
   };
 
   app.post(
@@ -58,9 +62,9 @@ export function accountRoutes(app: ApiApp, ctx: ApiContext): void {
     async (request, reply) => {
       const { login, password, email } = request.body;
       const byAdmin = registeringAdmin(request, ctx.config.registration);
-      if (!byAdmin) limitedBy(reply, () => limits.registrations.take(clientAddressKey(request.ip)));
+      if (!byAdmin) await limitedBy(limits, reply, () => limits.registrations.take(clientAddressKey(request.ip)));
       // Behind waiting log-ins: a registration may wait, a person logging in should not.
-      const passwordHash = await limitedBy(reply, () => limits.hashing.run(false, () => ctx.passwords.hash(password)));
+      const passwordHash = await limitedBy(limits, reply, () => limits.hashing.run(false, () => ctx.passwords.hash(password)));
       const code = byAdmin ? null : ctx.newConfirmationCode();
       await service
         .createUser({ login, email, passwordHash, confirmed: byAdmin, confirmationCode: code, isAdmin: false, createdAt: Date.now() })
@@ -129,10 +133,10 @@ export function accountRoutes(app: ApiApp, ctx: ApiContext): void {
  * hashing, the hash waits its turn in the work queue, and the verdict is recorded.
  */
 async function logIn(ctx: ApiContext, limits: AccountLimits, request: FastifyRequest, reply: FastifyReply, login: string, password: string) {
-  const attempt = limitedBy(reply, () => limits.throttle.begin(login, clientAddressKey(request.ip)));
+  const attempt = await limitedBy(limits, reply, () => limits.throttle.begin(login, clientAddressKey(request.ip)));
   try {
     const user = await ctx.store.service.getUser(login);
-    const valid = await limitedBy(reply, () =>
+    const valid = await limitedBy(limits, reply, () =>
       limits.hashing.run(attempt.urgent, async () => {
         // A lock may have begun while this attempt waited; no hash for it then.
         attempt.recheck();
@@ -181,17 +185,21 @@ async function registrationConflict(ctx: ApiContext, login: string, email: strin
   return new CairnError("conflict", message, { cause, details: { issues: [{ path, message }] } });
 }
 
-/** Runs `limited`; a RateLimitedError it throws gets its `Retry-After` header on the way out. */
-function limitedBy<T>(reply: FastifyReply, limited: () => T): T {
-  const retryAfter = (err: unknown) => {
-    if (err instanceof RateLimitedError) void reply.header("retry-after", String(err.retryAfterSeconds));
-    throw err;
-  };
+/**
+ * Runs `limited`; a RateLimitedError it throws gets its `Retry-After` header, and is held
+ * `refusalDelayMs` before it is answered. Holding costs a timer, where answering at once
+ * let 100 clients that ignore Retry-After send ~3,000 refused log-ins a second, which
+ * kept the event loop busy and slowed everyone's log-in by seconds.
+ */
+async function limitedBy<T>(limits: AccountLimits, reply: FastifyReply, limited: () => T | Promise<T>): Promise<T> {
   try {
-    const result = limited();
-    return (result instanceof Promise ? result.catch(retryAfter) : result) as T;
+    return await limited();
   } catch (err) {
-    return retryAfter(err);
+    if (err instanceof RateLimitedError) {
+      void reply.header("retry-after", String(err.retryAfterSeconds));
+      if (limits.refusalDelayMs > 0) await sleep(limits.refusalDelayMs);
+    }
+    throw err;
   }
 }
 
