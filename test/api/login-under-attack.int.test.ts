@@ -1,4 +1,5 @@
-import { Worker } from "node:worker_threads";
+import { spawn } from "node:child_process";
+import { setPriority } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, newUser, startTestServer, type TestServer } from "../support/api-server.js";
 
@@ -11,7 +12,13 @@ import { ApiClient, newUser, startTestServer, type TestServer } from "../support
  * The machine running the tests is shared and its load varies a lot (one scrypt took
  * from 190 to 790 ms on the 2-core CI box), so the test compares a real log-in under
  * attack with the same log-in just before and just after it, and requires the attack to
- * add less than 200 ms (median of the samples). The figures are printed.
+ * add less than 200 ms (median of the samples), or a quarter of the quiet log-in time
+ * when that is more: at a load of 15 on 2 cores a quiet log-in took 650-950 ms and the
+ * medians of two quiet series differed by up to 150 ms. Before the limits, the attack
+ * added seconds. The figures are printed.
+ *
+ * The attackers run in a process of their own at nice 19: a real attacker's CPU is not
+ * the server's, and here both share two cores.
  */
 
 const ATTACKERS = 100;
@@ -58,7 +65,7 @@ async function expectLittleDelay(attack: { addresses: number; logins: string[] }
   );
   // The attack did happen, and was mostly refused without a hash.
   expect(statuses["429"] ?? 0).toBeGreaterThan(ATTACKERS);
-  expect(loaded - quiet).toBeLessThan(MAX_ADDED_MS);
+  expect(loaded - quiet).toBeLessThan(Math.max(MAX_ADDED_MS, quiet / 4));
 }
 
 /** Logs in as the real user `count` times, `gapMs` apart, from 127.0.0.1; the latency of each, in ms. */
@@ -75,17 +82,14 @@ async function timeLogIns(count: number, gapMs = 50): Promise<number[]> {
 }
 
 /**
- * 100 loops, each sending a bad log-in as soon as the last is answered, on a thread of
- * its own (so the test's own event loop measures the real user only), from
+ * 100 loops, each sending a bad log-in as soon as the last is answered, from
  * 127.0.1.1... (Linux answers the whole 127/8 on loopback). Ignores Retry-After, as an
  * attacker would.
  */
 function startAttack(url: string, attack: { addresses: number; logins: string[] }): { stop(): Promise<Record<string, number>> } {
-  const worker = new Worker(
-    `
+  const code = `
     const http = require("node:http");
-    const { workerData, parentPort } = require("node:worker_threads");
-    const { url, attackers, addresses, logins } = workerData;
+    const { url, attackers, addresses, logins } = JSON.parse(process.argv[1]);
     const target = new URL(url);
     const agents = Array.from({ length: addresses }, (_, i) => new http.Agent({ keepAlive: true, localAddress: "127.0.1." + (i + 1) }));
     const statuses = {};
@@ -103,25 +107,25 @@ function startAttack(url: string, attack: { addresses: number; logins: string[] 
       }).then(() => once(i));
     }
     const loops = Array.from({ length: attackers }, (_, i) => once(i));
-    parentPort.on("message", async () => {
+    process.on("message", async () => {
       running = false;
       await Promise.all(loops);
       for (const agent of agents) agent.destroy();
-      parentPort.postMessage(statuses);
+      process.send(statuses, () => process.exit(0));
     });
-    `,
-    { eval: true, workerData: { url, attackers: ATTACKERS, addresses: attack.addresses, logins: attack.logins } },
-  );
+  `;
+  const child = spawn(process.execPath, ["-e", code, JSON.stringify({ url, attackers: ATTACKERS, addresses: attack.addresses, logins: attack.logins })], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  setPriority(child.pid!, 19);
   return {
     async stop() {
       const statuses = new Promise<Record<string, number>>((resolve, reject) => {
-        worker.once("message", resolve);
-        worker.once("error", reject);
+        child.once("message", (m) => resolve(m as Record<string, number>));
+        child.once("exit", (code) => reject(new Error(`the attackers' process ended (${code}) without its figures`)));
       });
-      worker.postMessage("stop");
-      const result = await statuses;
-      await worker.terminate();
-      return result;
+      child.send("stop");
+      return statuses;
     },
   };
 }

@@ -64,7 +64,7 @@ export function accountRoutes(app: ApiApp, ctx: ApiContext): void {
       const byAdmin = registeringAdmin(request, ctx.config.registration);
       if (!byAdmin) await limitedBy(limits, reply, () => limits.registrations.take(clientAddressKey(request.ip)));
       // Behind waiting log-ins: a registration may wait, a person logging in should not.
-      const passwordHash = await limitedBy(limits, reply, () => limits.hashing.run(false, () => ctx.passwords.hash(password)));
+      const passwordHash = await limitedBy(limits, reply, () => limits.hashing.run(false, () => ctx.passwords.hash(password, { background: true })));
       const code = byAdmin ? null : ctx.newConfirmationCode();
       await service
         .createUser({ login, email, passwordHash, confirmed: byAdmin, confirmationCode: code, isAdmin: false, createdAt: Date.now() })
@@ -141,7 +141,9 @@ async function logIn(ctx: ApiContext, limits: AccountLimits, request: FastifyReq
         // A lock may have begun while this attempt waited; no hash for it then.
         attempt.recheck();
         // Hash even for an unknown login, so the answer's timing does not tell which logins exist.
-        return user ? ctx.passwords.verify(password, user.passwordHash).catch(() => false) : ctx.passwords.hash(password).then(() => false);
+        // Suspect attempts hash at the lowest CPU priority, so they take only what real users leave.
+        const background = { background: !attempt.urgent };
+        return user ? ctx.passwords.verify(password, user.passwordHash, background).catch(() => false) : ctx.passwords.hash(password, background).then(() => false);
       }),
     );
     if (!user || !valid) {
