@@ -34,8 +34,9 @@ export interface TokenService {
 }
 
 export interface PasswordHasher {
-  hash(password: string): Promise<string>;
-  verify(password: string, hash: string): Promise<boolean>;
+  /** `background`: at the lowest CPU priority, for work that may wait (auth/password-hash.ts). */
+  hash(password: string, options?: { background?: boolean }): Promise<string>;
+  verify(password: string, hash: string, options?: { background?: boolean }): Promise<boolean>;
 }
 
 /** Everything the routes use, built once by the server. */

@@ -281,7 +281,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register a user; the answer's token confirms the address */
+        /** Register a user; the answer's token confirms the address. With a server admin's token, the account is made confirmed */
         post: {
             parameters: {
                 query?: never;

@@ -53,7 +53,15 @@ export class KyselyServiceStore implements ServiceStore {
   }
 
   async getUser(login: string): Promise<UserRecord | undefined> {
-    const row = await this.read("reading a user", () => this.db.selectFrom("users").selectAll().where("login", "=", login).executeTakeFirst());
+    const rows = await this.read("reading a user", () =>
+      this.db
+        .selectFrom("users")
+        .selectAll()
+        .where((eb) => eb.or([eb("login", "=", login), eb("login_key", "=", login.toLowerCase())]))
+        .execute(),
+    );
+    // Two rows only for a younger twin from before migration 0010, named by its exact login.
+    const row = rows.find((r) => r.login === login) ?? rows[0];
     return row && userFromRow(row);
   }
 
@@ -376,6 +384,8 @@ function userToRow(u: UserRecord): UsersTable {
     confirmation_code: u.confirmationCode,
     is_admin: u.isAdmin ? 1 : 0,
     created_at: u.createdAt,
+    login_key: u.login.toLowerCase(),
+    email_key: u.email.toLowerCase(),
   };
 }
 

@@ -30,7 +30,7 @@ CREATE TABLE "systems" ("uuid" text not null unique, "group_id" text not null re
 
 CREATE TABLE "task_executions" ("uuid" text primary key, "run_uuid" text not null references "runs" ("uuid") on delete cascade, "task_id" text not null, "attempt" integer not null, "status" text not null, "created_at" bigint not null, "not_before" bigint, "started_at" bigint, "ended_at" bigint, "exit_code" integer, "message" text, "outputs" text not null, "runtime_handle" text, "used_cpu_us" bigint, "peak_memory_bytes" bigint, "read_bytes" bigint, "written_bytes" bigint, "image_digest" text, "sealed_outputs" text, constraint "task_executions_run_task_attempt" unique ("run_uuid", "task_id", "attempt"));
 
-CREATE TABLE "users" ("login" text primary key, "email" text not null, "password_hash" text not null, "confirmed" integer not null, "confirmation_code" text, "is_admin" integer not null, "created_at" bigint not null);
+CREATE TABLE "users" ("login" text primary key, "email" text not null, "password_hash" text not null, "confirmed" integer not null, "confirmation_code" text, "is_admin" integer not null, "created_at" bigint not null, "login_key" text, "email_key" text);
 
 CREATE INDEX "group_members_username" on "group_members" ("username");
 
@@ -55,3 +55,7 @@ CREATE INDEX "runs_group_pipeline_created" on "runs" ("group_id", "pipeline_id",
 CREATE INDEX "runs_status" on "runs" ("status");
 
 CREATE INDEX "task_executions_image_digest" on "task_executions" ("image_digest");
+
+CREATE UNIQUE INDEX "users_email_key" on "users" ("email_key");
+
+CREATE UNIQUE INDEX "users_login_key" on "users" ("login_key");

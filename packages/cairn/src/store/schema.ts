@@ -62,6 +62,10 @@ export interface UsersTable {
   confirmation_code: string | null;
   is_admin: number;
   created_at: number;
+  /** The login lower-cased, unique: logins differ by more than case (0010). Null only on a younger twin from before 0010. */
+  login_key: string | null;
+  /** The email lower-cased, unique: one account per address (0010). Null only on a younger twin from before 0010. */
+  email_key: string | null;
 }
 
 export interface GroupsTable {

@@ -34,6 +34,18 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
       expect(await store.service.countUsers()).toBe(1);
     });
 
+    it("keeps logins unique whatever their case, finds them in any case, and one account per email", async () => {
+      const user = (login: string, email: string): UserRecord => ({ login, email, passwordHash: "h", confirmed: true, confirmationCode: null, isAdmin: false, createdAt: 1 });
+      await store.service.createUser(user("alice", "Alice@Example.org"));
+      await expect(store.service.createUser(user("Alice", "other@example.org"))).rejects.toMatchObject({ code: "conflict" });
+      await expect(store.service.createUser(user("bob", "alice@EXAMPLE.org"))).rejects.toMatchObject({ code: "conflict" });
+      expect((await store.service.getUser("ALICE"))?.login).toBe("alice");
+      expect((await store.service.getUser("alice"))?.login).toBe("alice");
+      expect(await store.service.getUser("alic")).toBeUndefined();
+      await store.service.createUser(user("bob", "bob@example.org"));
+      expect(await store.service.countUsers()).toBe(2);
+    });
+
     it("creates a group with its members atomically, and refuses a taken id", async () => {
       const g = group("lab");
       await store.service.createGroup(g, [member("lab", "ada", "owner"), member("lab", "bob", "admin")]);

@@ -151,7 +151,9 @@ export interface RunArchiveRecord {
 }
 
 export interface ServiceStore {
+  /** `conflict` when the login or the email is taken, whatever their case. */
   createUser(user: UserRecord): Promise<void>;
+  /** The user with this login in any case (`ALICE` finds `alice`); its `login` is the one it registered with. */
   getUser(login: string): Promise<UserRecord | undefined>;
   confirmUser(login: string): Promise<void>;
   countUsers(): Promise<number>;

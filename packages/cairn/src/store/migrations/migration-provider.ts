@@ -8,6 +8,7 @@ import { imageCatalog } from "./0006-image-catalog.js";
 import { secretAccess } from "./0007-secret-access.js";
 import { imageNamespaces } from "./0008-image-namespaces.js";
 import { changeAuthors } from "./0009-change-authors.js";
+import { uniqueLogins } from "./0010-unique-logins.js";
 import type { MigrationContext } from "./migration-context.js";
 
 /**
@@ -26,6 +27,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0007-secret-access": secretAccess(),
     "0008-image-namespaces": imageNamespaces(),
     "0009-change-authors": changeAuthors(),
+    "0010-unique-logins": uniqueLogins(),
   };
   return { getMigrations: async () => migrations };
 }
