@@ -104,8 +104,11 @@ describe("loadConfig: accounts", () => {
         CAIRN_LOGIN_FAILURES_PER_ADDRESS: "50",
         CAIRN_LOGIN_LOCK_MAX: "1h",
         CAIRN_LOGIN_REFUSAL_DELAY: "0",
+        CAIRN_MIN_PASSWORD_LENGTH: "6",
       },
     );
+    expect(config.minPasswordLength).toBe(6);
+    expect(loadConfig({ dataDir: "/tmp/x" }, {}).minPasswordLength).toBe(8);
     expect([config.registration, config.registrationsPerHour, config.loginFailuresPerAccount, config.loginFailuresPerAddress, config.loginLockMaxMs, config.loginRefusalDelayMs]).toEqual([
       "admin",
       3,
@@ -121,5 +124,6 @@ describe("loadConfig: accounts", () => {
     expect(() => loadConfig({ dataDir: "/tmp/x" }, { CAIRN_LOGIN_LOCK_MAX: "500ms" })).toThrow(/CAIRN_LOGIN_LOCK_MAX must be a duration of at least 1s/);
     expect(() => loadConfig({ dataDir: "/tmp/x" }, { CAIRN_LOGIN_REFUSAL_DELAY: "1m" })).toThrow(/CAIRN_LOGIN_REFUSAL_DELAY must be a duration of at most 10s/);
     expect(() => loadConfig({ dataDir: "/tmp/x" }, { CAIRN_REGISTRATIONS_PER_HOUR: "0" })).toThrow(/CAIRN_REGISTRATIONS_PER_HOUR must be a whole number/);
+    expect(() => loadConfig({ dataDir: "/tmp/x" }, { CAIRN_MIN_PASSWORD_LENGTH: "six" })).toThrow(/CAIRN_MIN_PASSWORD_LENGTH must be a whole number/);
   });
 });

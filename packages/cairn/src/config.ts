@@ -81,6 +81,11 @@ export interface CairnConfig {
    * a client that ignores Retry-After and asks again at once would otherwise keep a core busy with refusals.
    */
   loginRefusalDelayMs: number;
+  /**
+   * The shortest password POST /register accepts (CAIRN_MIN_PASSWORD_LENGTH, default 8). Kabuto's
+   * README registers with the 6-character `SecreT`; a server for its clients may lower this.
+   */
+  minPasswordLength: number;
 }
 
 export const REGISTRATION_MODES = ["open", "admin", "closed"] as const;
@@ -128,6 +133,7 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     loginFailuresPerAddress: overrides.loginFailuresPerAddress ?? parsePositiveInt("CAIRN_LOGIN_FAILURES_PER_ADDRESS", env.CAIRN_LOGIN_FAILURES_PER_ADDRESS, 20),
     loginLockMaxMs: overrides.loginLockMaxMs ?? parseLockMax(env.CAIRN_LOGIN_LOCK_MAX),
     loginRefusalDelayMs: overrides.loginRefusalDelayMs ?? parseRefusalDelay(env.CAIRN_LOGIN_REFUSAL_DELAY),
+    minPasswordLength: overrides.minPasswordLength ?? parsePositiveInt("CAIRN_MIN_PASSWORD_LENGTH", env.CAIRN_MIN_PASSWORD_LENGTH, 8),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new CairnError("config_invalid", `CAIRN_DATABASE_URL must be a postgres:// URL, got '${config.databaseUrl}'`);

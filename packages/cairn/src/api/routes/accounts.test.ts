@@ -225,6 +225,24 @@ describe("logins regardless of case", () => {
 });
 
 describe("registration", () => {
+  it("refuses a password under 8 characters by default with 400 naming CAIRN_MIN_PASSWORD_LENGTH, hashing nothing", async () => {
+    await start();
+    const short = await register({ login: "me", email: "me@example.org", password: "SecreT" });
+    expect(short.statusCode).toBe(400);
+    expect(short.json().message).toBe("password must be at least 8 characters (CAIRN_MIN_PASSWORD_LENGTH)");
+    expect(short.json().result.issues).toEqual([{ path: "body.password", message: "must be at least 8 characters (CAIRN_MIN_PASSWORD_LENGTH)" }]);
+    expect(hashed).toBe(0);
+    expect(await store.service.getUser("me")).toBeUndefined();
+  });
+
+  it("accepts Kabuto's 6-character 'SecreT' with CAIRN_MIN_PASSWORD_LENGTH=6, and refuses 5", async () => {
+    await start({ minPasswordLength: 6 });
+    expect((await register({ login: "me", email: "me@example.org", password: "SecreT" })).statusCode).toBe(201);
+    const five = await register({ login: "me2", email: "me2@example.org", password: "Secre" });
+    expect(five.statusCode).toBe(400);
+    expect(five.json().message).toContain("at least 6 characters (CAIRN_MIN_PASSWORD_LENGTH)");
+  });
+
   it("allows one account per email, whatever its case, and the 409 names the email", async () => {
     await start();
     expect((await register({ login: "ada", email: "Ada@Example.org" })).statusCode).toBe(201);

@@ -26,7 +26,8 @@ import { principalOf, SESSION_COOKIE } from "../principal.js";
  */
 
 const login = z.string().min(1).max(64).regex(ID_PATTERN, ID_RULE);
-const password = z.string().min(8, "must be at least 8 characters").max(1024);
+/** The shortest allowed is a setting, checked in the handler (passwordTooShort). */
+const password = z.string().min(1).max(1024);
 const credentials = z.strictObject({ login, password: z.string().min(1).max(1024) });
 
 /** What limits the account routes, one set per API instance. */
@@ -61,6 +62,8 @@ export function accountRoutes(app: ApiApp, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const { login, password, email } = request.body;
+      const short = passwordTooShort(password, ctx.config.minPasswordLength);
+      if (short) throw short;
       const byAdmin = registeringAdmin(request, ctx.config.registration);
       if (!byAdmin) await limitedBy(limits, reply, () => limits.registrations.take(clientAddressKey(request.ip)));
       // Behind waiting log-ins: a registration may wait, a person logging in should not.
@@ -156,6 +159,14 @@ async function logIn(ctx: ApiContext, limits: AccountLimits, request: FastifyReq
   } finally {
     attempt.end();
   }
+}
+
+/** The 400 for a password under CAIRN_MIN_PASSWORD_LENGTH characters, naming the setting. */
+export function passwordTooShort(password: string, minLength: number): CairnError | undefined {
+  // Characters as a person counts them (code points), not UTF-16 units.
+  if ([...password].length >= minLength) return undefined;
+  const message = `must be at least ${minLength} characters (CAIRN_MIN_PASSWORD_LENGTH)`;
+  return new CairnError("invalid_input", `password ${message}`, { details: { issues: [{ path: "body.password", message }] } });
 }
 
 /**
