@@ -8,6 +8,7 @@ import type {
   GroupSecretsTable,
   GroupsTable,
   IdentitiesTable,
+  KabutoJobsTable,
   PipelinesTable,
   RunArchivesTable,
   SystemsTable,
@@ -19,6 +20,7 @@ import type {
   GroupAccessRecord,
   GroupRecord,
   IdentityRecord,
+  KabutoJobRecord,
   MemberRecord,
   MemberRole,
   PipelineRecord,
@@ -197,6 +199,41 @@ export class KyselyServiceStore implements ServiceStore {
       const result = await this.db.deleteFrom("pipelines").where("group_id", "=", groupId).where("id", "=", id).executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) throw new NotFoundError("pipeline", id);
     });
+  }
+
+  async addKabutoJob(job: Omit<KabutoJobRecord, "position" | "runUuid">): Promise<KabutoJobRecord> {
+    const last = await this.read("adding a job", () =>
+      this.db
+        .selectFrom("kabuto_jobs")
+        .select((eb) => eb.fn.max("position").as("last"))
+        .where("group_id", "=", job.groupId)
+        .where("pipeline_id", "=", job.pipelineId)
+        .executeTakeFirst(),
+    );
+    // Two jobs added at once may take the same position: the unique constraint refuses the second (conflict).
+    const record: KabutoJobRecord = { ...job, position: Number(last?.last ?? 0) + 1, runUuid: null };
+    await this.write("adding a job", () => this.db.insertInto("kabuto_jobs").values(kabutoJobToRow(record)).execute());
+    return record;
+  }
+
+  async getKabutoJob(uuid: string): Promise<KabutoJobRecord | undefined> {
+    const row = await this.read("reading a job", () => this.db.selectFrom("kabuto_jobs").selectAll().where("uuid", "=", uuid).executeTakeFirst());
+    return row && kabutoJobFromRow(row);
+  }
+
+  async listKabutoJobs(groupId: string, pipelineId: string): Promise<KabutoJobRecord[]> {
+    const rows = await this.read("listing jobs", () =>
+      this.db.selectFrom("kabuto_jobs").selectAll().where("group_id", "=", groupId).where("pipeline_id", "=", pipelineId).orderBy("position").execute(),
+    );
+    return rows.map(kabutoJobFromRow);
+  }
+
+  async markKabutoJobsSubmitted(uuids: readonly string[], runUuid: string): Promise<number> {
+    if (uuids.length === 0) return 0;
+    const result = await this.read("submitting jobs", () =>
+      this.db.updateTable("kabuto_jobs").set({ run_uuid: runUuid }).where("uuid", "in", [...uuids]).where("run_uuid", "is", null).executeTakeFirst(),
+    );
+    return Number(result.numUpdatedRows);
   }
 
   createIdentity(identity: IdentityRecord): Promise<void> {
@@ -543,5 +580,33 @@ function secretFromRow(row: GroupSecretsTable): SecretRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     allowedPipelines: JSON.parse(row.allowed_pipelines) as string[],
+  };
+}
+
+function kabutoJobToRow(j: KabutoJobRecord): KabutoJobsTable {
+  return {
+    uuid: j.uuid,
+    group_id: j.groupId,
+    pipeline_id: j.pipelineId,
+    position: j.position,
+    command: j.command,
+    image_digest: j.imageDigest,
+    has_attachments: j.hasAttachments ? 1 : 0,
+    created_at: j.createdAt,
+    run_uuid: j.runUuid,
+  };
+}
+
+function kabutoJobFromRow(r: KabutoJobsTable): KabutoJobRecord {
+  return {
+    uuid: r.uuid,
+    groupId: r.group_id,
+    pipelineId: r.pipeline_id,
+    position: Number(r.position),
+    command: r.command,
+    imageDigest: r.image_digest,
+    hasAttachments: Number(r.has_attachments) === 1,
+    createdAt: Number(r.created_at),
+    runUuid: r.run_uuid,
   };
 }

@@ -14,6 +14,8 @@ CREATE TABLE "image_shares" ("group_id" text not null, "digest" text not null, "
 
 CREATE TABLE "images" ("group_id" text not null, "digest" text not null, "origin" text not null, "created_at" bigint not null, "recorded_at" bigint not null, "architecture" text, "os" text, "size_bytes" bigint, "builder" text, "engine" text, "recipe" text, "git_url" text, "git_commit" text, "run_uuid" text, "task_id" text, "bad_reason" text, "marked_bad_at" bigint, "marked_bad_by" text, "owned" integer default 0 not null, constraint "images_pk" primary key ("group_id", "digest"));
 
+CREATE TABLE "kabuto_jobs" ("uuid" text primary key, "group_id" text not null, "pipeline_id" text not null, "position" integer not null, "command" text not null, "image_digest" text not null, "has_attachments" integer not null, "created_at" bigint not null, "run_uuid" text, constraint "kabuto_jobs_position" unique ("group_id", "pipeline_id", "position"), constraint "kabuto_jobs_pipeline" foreign key ("group_id", "pipeline_id") references "pipelines" ("group_id", "id") on delete cascade);
+
 CREATE TABLE "log_lines" ("id" integer primary key autoincrement, "execution_uuid" text not null references "task_executions" ("uuid") on delete cascade, "stream" text not null, "ts" bigint not null, "line" text not null);
 
 CREATE TABLE "pipelines" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "owner" text not null, "definition" text not null, "created_at" bigint not null, "updated_at" bigint not null, "updated_by" text, constraint "pipelines_pk" primary key ("group_id", "id"));

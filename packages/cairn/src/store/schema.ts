@@ -216,4 +216,18 @@ export interface Database {
   image_names: ImageNamesTable;
   image_shares: ImageSharesTable;
   run_supersessions: RunSupersessionsTable;
+  kabuto_jobs: KabutoJobsTable;
+}
+
+export interface KabutoJobsTable {
+  uuid: string;
+  group_id: string;
+  pipeline_id: string;
+  position: number;
+  command: string;
+  image_digest: string;
+  /** 0 or 1: the job's files wait in DATA_DIR/kabuto-jobs/UUID until a submit takes them. */
+  has_attachments: number;
+  created_at: number;
+  run_uuid: string | null;
 }

@@ -86,6 +86,23 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
       await expect(store.service.deletePipeline("lab", "hello")).rejects.toMatchObject({ code: "not_found" });
     });
 
+    it("keeps Kabuto jobs in the order added, submits each once, and deletes them with their pipeline", async () => {
+      await store.service.createGroup(group("~ada"), [member("~ada", "ada", "owner")]);
+      await store.service.createPipeline(pipeline("~ada", "p1"));
+      const job = (uuid: string) => ({ uuid, groupId: "~ada", pipelineId: "p1", command: "echo hi", imageDigest: `sha256:${"a".repeat(64)}`, hasAttachments: uuid === "j2", createdAt: 5 });
+      expect(await store.service.addKabutoJob(job("j2"))).toMatchObject({ position: 1, runUuid: null, hasAttachments: true });
+      expect((await store.service.addKabutoJob(job("j1"))).position).toBe(2);
+      expect(await store.service.getKabutoJob("j1")).toEqual({ ...job("j1"), position: 2, runUuid: null });
+      expect((await store.service.listKabutoJobs("~ada", "p1")).map((j) => j.uuid)).toEqual(["j2", "j1"]);
+      expect(await store.service.markKabutoJobsSubmitted(["j2"], "run-1")).toBe(1);
+      // Taken already: a second submit does not move it to another run.
+      expect(await store.service.markKabutoJobsSubmitted(["j2", "j1"], "run-2")).toBe(1);
+      expect((await store.service.listKabutoJobs("~ada", "p1")).map((j) => j.runUuid)).toEqual(["run-1", "run-2"]);
+      await expect(store.service.addKabutoJob({ ...job("j3"), pipelineId: "nope" })).rejects.toBeDefined();
+      await store.service.deletePipeline("~ada", "p1");
+      expect(await store.service.getKabutoJob("j1")).toBeUndefined();
+    });
+
     it("deletes a group with everything it owns, its runs included", async () => {
       await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
       await store.service.createGroup(group("other"), [member("other", "ada", "owner")]);

@@ -66,6 +66,23 @@ export interface PipelineRecord {
   updatedBy: string;
 }
 
+/** A Kabuto job (api/routes/kabuto-jobs.ts): added to a pipeline, run when it is submitted. */
+export interface KabutoJobRecord {
+  uuid: string;
+  groupId: string;
+  pipelineId: string;
+  /** 1 for the pipeline's first job: the order submits run them in. */
+  position: number;
+  command: string;
+  /** The image (`sha256:…`) the job runs in. */
+  imageDigest: string;
+  /** Its files wait in DATA_DIR/kabuto-jobs/UUID until a submit takes them. */
+  hasAttachments: boolean;
+  createdAt: number;
+  /** The run a submit put it in; null while it waits for one. */
+  runUuid: string | null;
+}
+
 export interface IdentityRecord {
   uuid: string;
   owner: string;
@@ -178,6 +195,14 @@ export interface ServiceStore {
   listPipelines(groupId: string): Promise<PipelineRecord[]>;
   updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number, updatedBy: string): Promise<void>;
   deletePipeline(groupId: string, id: string): Promise<void>;
+
+  /** Adds the job after the pipeline's last; the answer has its position. `conflict` when another was added at that instant (ask again). */
+  addKabutoJob(job: Omit<KabutoJobRecord, "position" | "runUuid">): Promise<KabutoJobRecord>;
+  getKabutoJob(uuid: string): Promise<KabutoJobRecord | undefined>;
+  /** The pipeline's jobs in the order they were added. */
+  listKabutoJobs(groupId: string, pipelineId: string): Promise<KabutoJobRecord[]>;
+  /** Puts the jobs, among those no run has taken yet, in the run; the answer is how many it took. */
+  markKabutoJobsSubmitted(uuids: readonly string[], runUuid: string): Promise<number>;
 
   createIdentity(identity: IdentityRecord): Promise<void>;
   getIdentity(uuid: string): Promise<IdentityRecord | undefined>;
