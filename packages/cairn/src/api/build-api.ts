@@ -16,6 +16,7 @@ import { groupRoutes } from "./routes/groups.js";
 import { identityRoutes } from "./routes/identities.js";
 import { imageBuildRoutes } from "./routes/image-builds.js";
 import { imageRoutes } from "./routes/images.js";
+import { kabutoJobRoutes } from "./routes/kabuto-jobs.js";
 import { logRoutes } from "./routes/logs.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
 import { resultRoutes } from "./routes/results.js";
@@ -83,6 +84,7 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
     accountRoutes(accounts, ctx);
   });
   await imageBuildRoutes(app, ctx);
+  await kabutoJobRoutes(app, ctx);
   await app.register(
     async (api) => {
       groupRoutes(api, ctx);

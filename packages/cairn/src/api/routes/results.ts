@@ -58,7 +58,7 @@ export function resultRoutes(app: ApiApp, ctx: ApiContext): void {
   );
 }
 
-async function zipMasker(ctx: ApiContext, run: Pick<RunSummary, "groupId" | "startedBy">): Promise<SecretMasker> {
+export async function zipMasker(ctx: ApiContext, run: Pick<RunSummary, "groupId" | "startedBy">): Promise<SecretMasker> {
   return new SecretMasker(await runSecretValues(ctx.store.service, ctx.sealer, run), "bytes");
 }
 
@@ -77,16 +77,21 @@ async function addExecution(zip: yazl.ZipFile, ctx: ApiContext, masker: SecretMa
   for (const [stream, lines] of Object.entries(streams)) {
     zip.addBuffer(masker.maskBytes(Buffer.from(lines.length > 0 ? lines.join("\n") + "\n" : "")), `${prefix}output/.${stream}`, { mtime });
   }
+  await addOutboxFiles(zip, ctx, masker, e, `${prefix}outbox/`);
+}
+
+/** The files the execution wrote under /outbox, each under `prefix`, masked, read from disk as the zip is sent. */
+export async function addOutboxFiles(zip: yazl.ZipFile, ctx: ApiContext, masker: SecretMasker, e: ExecutionRecord, prefix: string): Promise<void> {
   for (const file of await listResultFiles(attemptResultsDir(ctx.config.dataDir, e.runUuid, e.taskId, e.attempt))) {
     const options = { ...(masker.isEmpty ? { size: file.size } : {}), mtime: file.mtime, compress: file.size <= DEFLATE_UP_TO_BYTES };
-    zip.addReadStreamLazy(`${prefix}outbox/${file.path}`, options, (done) => {
+    zip.addReadStreamLazy(`${prefix}${file.path}`, options, (done) => {
       file.open().then((stream) => done(null, maskedReadable(stream, masker)), (err: Error) => done(err, undefined as never));
     });
   }
 }
 
 /** A zip that breaks off its answer if a file cannot be read (the client sees a cut-off download, not a valid zip without the file). */
-function newZip(): yazl.ZipFile {
+export function newZip(): yazl.ZipFile {
   const zip = new yazl.ZipFile();
   zip.on("error", (err: Error) => (zip.outputStream as unknown as { destroy(err: Error): void }).destroy(err));
   return zip;
