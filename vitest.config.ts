@@ -13,6 +13,7 @@ const IMAGE_BUILD_FILES = [
   "packages/cairn/src/tasks/image-build/image-build-docker.int.test.ts",
   "packages/cairn/src/images/image-cache.int.test.ts",
   "test/api/images-quickstart.int.test.ts",
+  "test/api/kabuto-jobs.int.test.ts",
 ];
 
 export default defineConfig({
