@@ -25,6 +25,8 @@ const CALLERS: readonly Caller[] = ["anonymous", "outsider", "member", "admin", 
 interface Fixture {
   runUuid: string;
   executionUuid: string;
+  /** A Kabuto pipeline of the owner's personal group, without jobs. */
+  kabutoPipeline: string;
   identities: Partial<Record<Caller, string>>;
 }
 
@@ -60,6 +62,8 @@ const DEFAULT_PARAMS: Record<string, (caller: Caller, f: Fixture) => string> = {
   build_id: () => "00000000-0000-4000-8000-000000000000",
   login: () => "nobody",
   token: () => "not-a-code",
+  job_id: () => "00000000-0000-4000-8000-000000000000",
+  log_id: () => "0",
 };
 
 const PASSWORD = (login: string) => `${login}-password-123`;
@@ -80,6 +84,16 @@ const MATRIX: Record<string, Row> = {
   "POST /image": { expect: answers(401, 400, 400, 400, 400, 403), body: () => ({ name: "mx-nothing" }) },
   "GET /image/build/{build_id}": { expect: answers(401, 404, 404, 404, 404, 403) },
   "GET /image/{image_id}": { expect: answers(401, 404, 404, 404, 404, 403) },
+
+  // Kabuto's pipelines and jobs, in the caller's own space: the owner's pipeline is "not found" to anyone else; no job of that id exists.
+  "POST /pipeline": { expect: answers(401, 201, 201, 201, 201, 403), body: (c) => ({ name: `made by ${c}` }) },
+  "GET /pipeline/{pipeline_id}": { expect: answers(401, 404, 404, 404, 200, 403), params: { pipeline_id: (_c, f) => f.kabutoPipeline } },
+  // The owner's answer is the body's: no image of that id was built.
+  "POST /pipeline/{pipeline_id}/job": { expect: answers(401, 404, 404, 404, 400, 403), params: { pipeline_id: (_c, f) => f.kabutoPipeline }, body: () => ({ command: "true", image_id: `sha256:${"0".repeat(64)}` }) },
+  "GET /pipeline/{pipeline_id}/job/{job_id}": { expect: answers(401, 404, 404, 404, 404, 403), params: { pipeline_id: (_c, f) => f.kabutoPipeline } },
+  "POST /pipeline/{pipeline_id}/submit": { expect: answers(401, 404, 404, 404, 200, 403), params: { pipeline_id: (_c, f) => f.kabutoPipeline } },
+  "GET /execution/{job_id}/logs": { expect: answers(401, 404, 404, 404, 404, 403) },
+  "GET /execution/{job_id}/logs/{log_id}": { expect: answers(401, 404, 404, 404, 404, 403) },
 
   // Groups and members.
   "POST /v3/workflows/groups": { expect: answers(401, 201, 201, 201, 201, 403), body: (c) => ({ id: `new-${c}` }) },
@@ -206,7 +220,9 @@ describe.each(DATABASES)("authorization matrix on $name", (database) => {
     const runPath = `${W}/groups/mx/pipelines/hello/runs/${started.body.result.uuid}`;
     expect(await waitForRun(owner, runPath)).toMatchObject({ status: "succeeded" });
     const executions = (await owner.get(`${runPath}/executions`)).body.result as { uuid: string; task_id: string }[];
-    fixture = { runUuid: started.body.result.uuid, executionUuid: executions.find((e) => e.task_id === "greet")!.uuid, identities };
+    const kabuto = await owner.post("/pipeline", { name: "the owner's" });
+    expect(kabuto.status).toBe(201);
+    fixture = { runUuid: started.body.result.uuid, executionUuid: executions.find((e) => e.task_id === "greet")!.uuid, kabutoPipeline: kabuto.body.id, identities };
 
     const held = await owner.post(`${W}/groups/mx/pipelines/holder/events`, {});
     holderPath = `${W}/groups/mx/pipelines/holder/runs/${held.body.result.uuid}`;

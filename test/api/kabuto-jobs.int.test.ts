@@ -135,8 +135,12 @@ describe("the Kabuto README's python flow", () => {
     // One run of the pipeline in the personal group; the second job started after the first ended.
     const db = new Database(join(server.dataDir, "cairn.db"), { readonly: true });
     try {
-      const runs = db.prepare("SELECT group_id, pipeline_id FROM runs WHERE pipeline_id = ?").all(pipelineId);
-      expect(runs).toEqual([{ group_id: `~${LOGIN}`, pipeline_id: pipelineId }]);
+      const runs = db.prepare("SELECT uuid, group_id, pipeline_id FROM runs WHERE pipeline_id = ?").all(pipelineId) as { uuid: string }[];
+      expect(runs).toEqual([{ uuid: expect.any(String), group_id: `~${LOGIN}`, pipeline_id: pipelineId }]);
+      // The same run through the Tapis API, and the personal group among the caller's groups.
+      const tapisRun = await until("the run", () => json("GET", `/v3/workflows/runs/${runs[0]!.uuid}`), (r) => r.result.status !== "running");
+      expect(tapisRun.result).toMatchObject({ uuid: runs[0]!.uuid, group_id: `~${LOGIN}`, pipeline_id: pipelineId, status: "succeeded" });
+      expect((await json("GET", "/v3/workflows/groups")).result.map((g: { id: string }) => g.id)).toContain(`~${LOGIN}`);
       const at = (task: string) => db.prepare("SELECT started_at, ended_at FROM task_executions WHERE task_id = ?").get(task) as { started_at: number; ended_at: number };
       expect(at(second).started_at).toBeGreaterThanOrEqual(at(first).ended_at);
     } finally {

@@ -197,6 +197,19 @@ describe("Kabuto pipelines and jobs", () => {
     expect((await call("me", "GET", `/execution/${a}/logs/${logs[1]!.id}`)).json()).toEqual([]);
   });
 
+  it("take jobs added at once one at a time: each in the order and in the definition, and submits that race run each job once", async () => {
+    const id = await newPipeline();
+    const adds = await Promise.all(Array.from({ length: 6 }, (_, i) => call("me", "POST", `/pipeline/${id}/job`, { command: `echo ${i}`, image_id: IMAGE })));
+    expect(adds.map((r) => r.statusCode)).toEqual(Array(6).fill(201));
+    const jobs = await store.service.listKabutoJobs("~me", id);
+    expect(jobs.map((j) => j.position)).toEqual([1, 2, 3, 4, 5, 6]);
+    const definition = (await store.service.getPipeline("~me", id))!.definition as { tasks: { id: string }[] };
+    expect(definition.tasks.map((t) => t.id)).toEqual(jobs.map((j) => j.uuid));
+    const submits = await Promise.all([1, 2, 3].map(() => call("me", "POST", `/pipeline/${id}/submit`)));
+    expect(submits.map((r) => Object.keys(r.json()).length).sort()).toEqual([0, 0, 6]);
+    expect(started).toHaveLength(1);
+  });
+
   it("refuse bad input with 400 naming the field", async () => {
     const id = await newPipeline();
     const noName = await call("me", "POST", "/pipeline", {});

@@ -124,8 +124,29 @@ function jobsDir(dataDir: string, jobUuid: string): string {
   return join(dataDir, "kabuto-jobs", jobUuid);
 }
 
+/**
+ * Runs `work` after any earlier work under the same key has ended. Adding a job (which
+ * rewrites the pipeline's definition) and submitting (which must hand each job to one run
+ * only) each read, then write: one pipeline's are taken one at a time, in this process.
+ */
+export class KeyedQueue {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const result = previous.then(work, work);
+    const tail = result.catch(() => undefined);
+    this.#tails.set(key, tail);
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return result;
+  }
+}
+
 export async function kabutoJobRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
   const service = ctx.store.service;
+  const perPipeline = new KeyedQueue();
 
   /** The caller's own pipeline; another's is "not found". */
   async function ownPipeline(principal: Principal, pipelineId: string): Promise<PipelineRecord> {
@@ -210,32 +231,40 @@ export async function kabutoJobRoutes(app: ApiApp, ctx: ApiContext): Promise<voi
           : undefined;
         try {
           const body = upload ? parseJobFields(upload.fields) : request.body;
-          if (!(await ctx.store.images.getImage(pipeline.groupId, body.image_id))) {
-            const message = `is not an image you built: build one with POST /image and give the id GET /image/build/BUILD_ID answers`;
-            throw new CairnError("invalid_input", `image_id ${message}`, { details: { issues: [{ path: "image_id", message }] } });
-          }
-          const job = { uuid: randomUUID(), groupId: pipeline.groupId, pipelineId: pipeline.id, command: body.command, imageDigest: body.image_id, hasAttachments: upload?.staging !== undefined, createdAt: Date.now() };
-          const definition = pipeline.definition as Pipeline;
-          const grown = parsePipeline({ ...definition, tasks: [...definition.tasks, kabutoJobTask(job)] }, "job");
-          if (upload?.staging !== undefined) {
-            await mkdir(join(ctx.config.dataDir, "kabuto-jobs"), { recursive: true });
-            await rename(upload.staging, jobsDir(ctx.config.dataDir, job.uuid));
-          }
-          try {
-            await service.addKabutoJob(job);
-          } catch (err) {
-            if (job.hasAttachments) await rm(jobsDir(ctx.config.dataDir, job.uuid), { recursive: true, force: true });
-            throw err;
-          }
-          // The task in the stored definition too, so the Tapis API shows the pipeline's jobs.
-          await service.updatePipeline(pipeline.groupId, pipeline.id, grown, Date.now(), principal.login);
-          return reply.status(201).send({ id: job.uuid });
+          const id = await perPipeline.run(`${pipeline.groupId}/${pipeline.id}`, () => addJob(principal, pipeline.id, body, upload?.staging));
+          return reply.status(201).send({ id });
         } finally {
           if (upload?.staging !== undefined) await rm(upload.staging, { recursive: true, force: true });
         }
       },
     ),
   );
+
+  /** Adds the job, its files moved out of `staging` to wait for a submit; answers its id. */
+  async function addJob(principal: Principal, pipelineId: string, body: z.infer<typeof jobFields>, staging: string | undefined): Promise<string> {
+    // Read in turn: a job added just before is in the definition now.
+    const pipeline = await ownPipeline(principal, pipelineId);
+    if (!(await ctx.store.images.getImage(pipeline.groupId, body.image_id))) {
+      const message = "is not an image you built: build one with POST /image and give the id GET /image/build/BUILD_ID answers";
+      throw new CairnError("invalid_input", `image_id ${message}`, { details: { issues: [{ path: "image_id", message }] } });
+    }
+    const job = { uuid: randomUUID(), groupId: pipeline.groupId, pipelineId: pipeline.id, command: body.command, imageDigest: body.image_id, hasAttachments: staging !== undefined, createdAt: Date.now() };
+    const definition = pipeline.definition as Pipeline;
+    const grown = parsePipeline({ ...definition, tasks: [...definition.tasks, kabutoJobTask(job)] }, "job");
+    if (staging !== undefined) {
+      await mkdir(join(ctx.config.dataDir, "kabuto-jobs"), { recursive: true });
+      await rename(staging, jobsDir(ctx.config.dataDir, job.uuid));
+    }
+    try {
+      await service.addKabutoJob(job);
+    } catch (err) {
+      if (job.hasAttachments) await rm(jobsDir(ctx.config.dataDir, job.uuid), { recursive: true, force: true });
+      throw err;
+    }
+    // The task in the stored definition too, so the Tapis API shows the pipeline's jobs.
+    await service.updatePipeline(pipeline.groupId, pipeline.id, grown, Date.now(), principal.login);
+    return job.uuid;
+  }
 
   app.get(
     "/pipeline/:pipeline_id/job/:job_id",
@@ -261,6 +290,11 @@ export async function kabutoJobRoutes(app: ApiApp, ctx: ApiContext): Promise<voi
   app.post("/pipeline/:pipeline_id/submit", { schema: { summary: "Run the jobs added since the last submit, first in, first out; answers {JOB_ID: state}", params: pipelineParams } }, async (request) => {
     const principal = principalOf(request);
     const pipeline = await ownPipeline(principal, request.params.pipeline_id);
+    return perPipeline.run(`${pipeline.groupId}/${pipeline.id}`, () => submit(principal, pipeline));
+  });
+
+  /** Starts the run of the jobs no run has taken yet; see the mapping above. */
+  async function submit(principal: Principal, pipeline: PipelineRecord): Promise<Record<string, KabutoJobState>> {
     const queued = (await service.listKabutoJobs(pipeline.groupId, pipeline.id)).filter((j) => j.runUuid === null);
     if (queued.length === 0) return {};
     const name = (pipeline.definition as Partial<Pipeline>).description ?? pipeline.id;
@@ -294,7 +328,7 @@ export async function kabutoJobRoutes(app: ApiApp, ctx: ApiContext): Promise<voi
       }
       throw err;
     }
-  });
+  }
 
   /** What the job printed after `sinceId`; Cairn's own notes (stream `system`) are the Tapis log's. */
   async function jobLogs(principal: Principal, jobId: string, sinceId: number): Promise<{ id: number; job: string; logline: string }[]> {
