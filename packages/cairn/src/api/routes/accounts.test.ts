@@ -229,7 +229,7 @@ describe("registration", () => {
     await start();
     const short = await register({ login: "me", email: "me@example.org", password: "SecreT" });
     expect(short.statusCode).toBe(400);
-    expect(short.json().message).toBe("password must be at least 8 characters (CAIRN_MIN_PASSWORD_LENGTH)");
+    expect(short.json().message).toBe("the body is invalid:\n  - body.password: must be at least 8 characters (CAIRN_MIN_PASSWORD_LENGTH)");
     expect(short.json().result.issues).toEqual([{ path: "body.password", message: "must be at least 8 characters (CAIRN_MIN_PASSWORD_LENGTH)" }]);
     expect(hashed).toBe(0);
     expect(await store.service.getUser("me")).toBeUndefined();

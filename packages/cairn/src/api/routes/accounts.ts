@@ -6,7 +6,7 @@ import { sameConfirmationCode } from "../../auth/confirmation-code.js";
 import { LoginThrottle } from "../../auth/login-throttle.js";
 import { PasswordWorkQueue } from "../../auth/password-work-queue.js";
 import { RegistrationLimit } from "../../auth/registration-limit.js";
-import { CairnError, RateLimitedError } from "../../errors.js";
+import { CairnError, RateLimitedError, ValidationError } from "../../errors.js";
 import { ID_PATTERN, ID_RULE } from "../../spec/schema.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, ok } from "../envelope.js";
@@ -162,11 +162,11 @@ async function logIn(ctx: ApiContext, limits: AccountLimits, request: FastifyReq
 }
 
 /** The 400 for a password under CAIRN_MIN_PASSWORD_LENGTH characters, naming the setting. */
-export function passwordTooShort(password: string, minLength: number): CairnError | undefined {
+export function passwordTooShort(password: string, minLength: number): ValidationError | undefined {
   // Characters as a person counts them (code points), not UTF-16 units.
   if ([...password].length >= minLength) return undefined;
-  const message = `must be at least ${minLength} characters (CAIRN_MIN_PASSWORD_LENGTH)`;
-  return new CairnError("invalid_input", `password ${message}`, { details: { issues: [{ path: "body.password", message }] } });
+  // Worded as the schema's own refusals are: "the body is invalid: - body.password: ...".
+  return new ValidationError("the body", [{ path: "body.password", message: `must be at least ${minLength} characters (CAIRN_MIN_PASSWORD_LENGTH)` }]);
 }
 
 /**
