@@ -253,12 +253,12 @@ describe("Kabuto pipelines and jobs", () => {
     expect(started).toHaveLength(0);
   });
 
-  it("answer 409 for the result of a job that has not run", async () => {
+  it("answer 409 for the result of a job that has not finished", async () => {
     const id = await newPipeline();
     const job = (await call("me", "POST", `/pipeline/${id}/job`, { command: "true", image_id: IMAGE })).json().id;
     const res = await call("me", "GET", `/pipeline/${id}/job/${job}?result`);
     expect(res.statusCode).toBe(409);
-    expect(res.json().message).toContain("has not run yet (ready)");
+    expect(res.json().message).toContain("has not finished (state ready)");
   });
 });
 

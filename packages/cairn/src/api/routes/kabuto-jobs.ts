@@ -279,7 +279,9 @@ export async function kabutoJobRoutes(app: ApiApp, ctx: ApiContext): Promise<voi
       const principal = principalOf(request);
       const { job, execution } = await ownJob(principal, request.params.job_id, request.params.pipeline_id);
       if (request.query.result === undefined) return presentKabutoJob(job, execution);
-      if (!execution) throw new CairnError("conflict", `job '${job.uuid}' has not run yet (${kabutoJobState(job, execution)}): submit its pipeline first`);
+      // Results are gathered when the job ends: before, a zip would be empty or partial.
+      const state = kabutoJobState(job, execution);
+      if (!execution || (state !== "done" && state !== "failed")) throw new CairnError("conflict", `job '${job.uuid}' has not finished (state ${state}): its result is ready once it is done or failed`);
       const zip = newZip();
       await addOutboxFiles(zip, ctx, await zipMasker(ctx, { groupId: job.groupId, startedBy: principal.login }), execution, "");
       zip.end();
