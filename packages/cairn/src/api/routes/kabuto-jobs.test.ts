@@ -25,6 +25,7 @@ const IMAGE = `sha256:${"a".repeat(64)}`;
 let dir: string;
 let store: Store;
 let app: ApiApp;
+let ctx: ApiContext;
 let started: { request: StartRunRequest; run: RunRecord; inbox: string[] }[];
 const cookies: Record<string, string> = {};
 
@@ -33,7 +34,7 @@ beforeEach(async () => {
   store = await createStore({ sqlitePath: join(dir, "cairn.db") });
   started = [];
   const config = loadConfig({ dataDir: dir }, {});
-  const ctx: ApiContext = {
+  ctx = {
     config,
     store,
     tokens: new SignedTokenService(randomBytes(32) as DataKey, store, 3600),
@@ -251,6 +252,20 @@ describe("Kabuto pipelines and jobs", () => {
     }
     expect((await call("eve", "POST", `/pipeline/${id}/job`, { command: "true", image_id: IMAGE })).statusCode).toBe(404);
     expect(started).toHaveLength(0);
+  });
+
+  it("refuse attachments over CAIRN_MAX_UPLOAD_BYTES with 413, keeping no file and no job", async () => {
+    const id = await newPipeline();
+    const small = await buildApi({ ...ctx, config: loadConfig({ dataDir: dir, maxUploadBytes: 64 }, {}) });
+    try {
+      const res = await small.inject({ method: "POST", url: `/pipeline/${id}/job`, ...withCookie(multipartJob({ command: "true", image_id: IMAGE }, { big: "x".repeat(200) })) });
+      expect(res.statusCode).toBe(413);
+      expect(res.json().message).toContain("CAIRN_MAX_UPLOAD_BYTES");
+    } finally {
+      await small.close();
+    }
+    expect(await store.service.listKabutoJobs("~me", id)).toEqual([]);
+    expect(await readdir(join(dir, "uploads")).catch(() => [])).toEqual([]);
   });
 
   it("answer 409 for the result of a job that has not finished", async () => {
