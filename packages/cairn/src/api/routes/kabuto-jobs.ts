@@ -41,7 +41,8 @@ import { addOutboxFiles, newZip, zipMasker } from "./results.js";
  *   /outbox files are that execution's.
  *
  * Everything is the caller's own: another user's pipeline or job is "not found", as one
- * that does not exist. A run's token is refused on every route (the default).
+ * that does not exist. A run's token is refused on every route (the default). One
+ * pipeline's job adds and submits are taken one at a time in this process (KeyedQueue).
  */
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
