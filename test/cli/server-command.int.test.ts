@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stopPodmanService } from "../../packages/cairn/src/runtimes/container/engine-endpoint.js";
+import { stopPodmanService } from "../../packages/cairn/src/docker-api/engine-endpoint.js";
 
 /** `cairn server` as a user starts it: prints its URL and the first admin's password, stops on SIGTERM. */
 

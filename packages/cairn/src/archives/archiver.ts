@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CairnConfig } from "../config.js";
 import { describeError } from "../errors.js";
-import { removeRunDir } from "../engine/attempt-files.js";
+import { removeRunDir } from "../workspace/attempt-files.js";
 import type { RunId } from "../ids.js";
 import type { Pipeline } from "../spec/types.js";
 import type { RunArchiveRecord } from "../store/service-store.js";

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
-import { existingAttemptRoot } from "../engine/attempt-files.js";
-import { attemptResultsDir, listResultFiles } from "../engine/result-files.js";
-import { listTaskFiles, openTaskFile, type TaskFileInfo } from "../engine/task-file-reader.js";
+import { existingAttemptRoot } from "../workspace/attempt-files.js";
+import { attemptResultsDir, listResultFiles } from "../workspace/result-files.js";
+import { listTaskFiles, openTaskFile, type TaskFileInfo } from "../workspace/task-file-reader.js";
 import type { ExecutionRecord, RunRecord, Store } from "../store/store.js";
 
 const LOG_NAMES = new Set([".stdout", ".stderr"]);

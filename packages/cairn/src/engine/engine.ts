@@ -16,13 +16,13 @@ import {
 } from "../store/store.js";
 import type { AttemptPaths, IdentityCredentials, Runtimes, TaskApiAccess, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
 import type { SeenLines } from "../runtimes/runtime.js";
-import { collectOutputs, existingAttemptRoot, handlerFolders, makeAttemptFolders, makeAttemptFoldersInPool, removeRunDir, writeInputs, type AttemptFolderOptions, type AttemptFolders } from "./attempt-files.js";
+import { collectOutputs, existingAttemptRoot, handlerFolders, makeAttemptFolders, makeAttemptFoldersInPool, removeRunDir, writeInputs, type AttemptFolderOptions, type AttemptFolders } from "../workspace/attempt-files.js";
 import { FolderCost } from "./folder-cost.js";
 import { FoldersAhead } from "./folders-ahead.js";
 import { HandedOnFolders } from "./handed-on-folders.js";
-import { attemptResultsDir, keepOutbox } from "./result-files.js";
-import { adoptAttachments, prepareInbox, runHasAttachments } from "./run-inbox.js";
-import { makeRunEmptyDir } from "./run-dir.js";
+import { attemptResultsDir, keepOutbox } from "../workspace/result-files.js";
+import { adoptAttachments, prepareInbox, runHasAttachments } from "../workspace/run-inbox.js";
+import { makeRunEmptyDir } from "../workspace/run-dir.js";
 import { WorkDirCleaner } from "./work-dir-cleaner.js";
 import { AttemptLogMasking, maskResultFiles, outputsForDependents, outputsToKeep, type ValueSealer } from "./log-masking.js";
 import { BatchWriter } from "./batch-writer.js";

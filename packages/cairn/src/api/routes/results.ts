@@ -1,5 +1,5 @@
 import yazl from "yazl";
-import { attemptResultsDir, listResultFiles } from "../../engine/result-files.js";
+import { attemptResultsDir, listResultFiles } from "../../workspace/result-files.js";
 import { maskedReadable } from "../../secrets/masking-stream.js";
 import { SecretMasker } from "../../secrets/secret-masker.js";
 import type { ExecutionRecord, RunSummary, Store } from "../../store/store.js";

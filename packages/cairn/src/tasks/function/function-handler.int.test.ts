@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeContext, type FakeContext } from "../../../../../test/support/fake-context.js";
 import { loadConfig } from "../../config.js";
-import { stopPodmanService } from "../../runtimes/container/engine-endpoint.js";
+import { stopPodmanService } from "../../docker-api/engine-endpoint.js";
 import { TaskFailure } from "../../errors.js";
 import type { Runtime } from "../../runtimes/runtime.js";
 import { DEFAULT_EXECUTION_PROFILE, type FunctionTask, type RuntimeKind } from "../../spec/types.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { quote } from "shell-quote";
 import type { Mount, ProcessSpec, Runtime } from "../../runtimes/runtime.js";
 import type { FunctionTask } from "../../spec/types.js";
-import { ensureDir } from "../../engine/attempt-files.js";
+import { ensureDir } from "../../workspace/attempt-files.js";
 import { resumeProcess, runProcess } from "../run-process.js";
 import { processEnvironment } from "../task-environment.js";
 import { codeKey, sharedCodeDir } from "./shared-code-dir.js";

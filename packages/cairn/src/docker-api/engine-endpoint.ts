@@ -3,8 +3,8 @@ import { constants as fsConstants, openSync, closeSync } from "node:fs";
 import { access, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import Dockerode from "dockerode";
-import type { CairnConfig } from "../../config.js";
-import { RuntimeUnavailableError } from "../../errors.js";
+import type { CairnConfig } from "../config.js";
+import { RuntimeUnavailableError } from "../errors.js";
 
 /**
  * Finds the Docker Engine API Cairn talks to: the one named by `dockerHost`, or a Podman
