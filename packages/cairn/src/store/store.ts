@@ -1,5 +1,5 @@
 import type { ExecutionId, RunId } from "../ids.js";
-import type { ResourceUsage } from "../runtimes/runtime.js";
+import type { ResourceUsage } from "../resource-usage.js";
 import type { ImageCatalog } from "./image-catalog.js";
 import type { GroupAccessRecord, ServiceStore, TokenRef, TokenStanding } from "./service-store.js";
 
