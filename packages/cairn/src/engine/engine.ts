@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { CairnConfig } from "../config.js";
-import { CairnError, TaskFailure, ValidationError, describeError, type Issue } from "../errors.js";
+import { CairnError, TaskFailure, ValidationError, describeError, isRetryable, type Issue } from "../errors.js";
 import { newExecutionId, newRunId, type ExecutionId, type RunId } from "../ids.js";
 import { EgressPolicy } from "../net/egress-policy.js";
 import { resolveExecutionProfile, usesHostRuntime } from "../spec/index.js";
@@ -896,10 +896,7 @@ function failureResult(err: unknown, signal: AbortSignal): AttemptResult {
     const timedOut = signal.reason.kind === "timeout";
     return { status: timedOut ? "timed_out" : "cancelled", exitCode: null, message: signal.reason.message, outputs: {}, retryable: timedOut };
   }
-  const retryable =
-    err instanceof TaskFailure
-      ? err.retryable
-      : !(err instanceof CairnError && (err.code === "image_not_found" || err.code === "invalid_input" || err.code === "config_invalid"));
+  const retryable = isRetryable(err);
   const exitCode = err instanceof TaskFailure && err.exitCode !== undefined ? err.exitCode : null;
   return { status: "failed", exitCode, message: describeError(err), outputs: {}, retryable };
 }
