@@ -835,13 +835,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async storedLineCounts(exec: ExecutionRecord): Promise<SeenLines> {
     await this.writer.flush();
     const seen = { stdout: 0, stderr: 0 };
-    let sinceId = 0;
-    for (;;) {
-      const page = await this.store.readLogs(exec.uuid, { sinceId, limit: 10_000 });
-      if (page.length === 0) return seen;
-      for (const line of page) if (line.stream !== "system") seen[line.stream]++;
-      sinceId = page[page.length - 1]!.id;
-    }
+    for await (const line of this.store.allLogs(exec.uuid)) if (line.stream !== "system") seen[line.stream]++;
+    return seen;
   }
 
   private emitExecution(run: ActiveRun, uuid: ExecutionId): void {
