@@ -5,6 +5,7 @@ import { CairnError } from "../../errors.js";
 import { ID_PATTERN, ID_RULE } from "../../spec/schema.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, ok } from "../envelope.js";
+import { clearCsrfCookie, setCsrfCookie } from "../csrf.js";
 import { principalOf, SESSION_COOKIE } from "../principal.js";
 
 /**
@@ -64,6 +65,7 @@ export function accountRoutes(app: ApiApp, ctx: ApiContext): void {
     const principal = principalOf(request);
     await ctx.tokens.revoke(principal);
     void reply.clearCookie(SESSION_COOKIE, { path: "/" });
+    clearCsrfCookie(reply);
     return ok(null, "Logged out");
   });
 
@@ -102,6 +104,7 @@ async function logIn(ctx: ApiContext, login: string, password: string) {
 
 function setSessionCookie(reply: FastifyReply, session: { token: string; expiresAt: number }): void {
   void reply.setCookie(SESSION_COOKIE, session.token, { path: "/", httpOnly: true, sameSite: "lax", expires: new Date(session.expiresAt) });
+  setCsrfCookie(reply, session.token, session.expiresAt);
 }
 
 function sameText(a: string, b: string): boolean {
