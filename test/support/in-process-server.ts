@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import type { LightMyRequestResponse } from "fastify";
+import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { startServer, type RunningServer } from "../../packages/cairn/src/api/start-server.js";
 import { loadConfig, type CairnConfig } from "../../packages/cairn/src/config.js";
 import { ADMIN_PASSWORD } from "./api-server.js";
@@ -25,7 +25,7 @@ export interface InProcessServer {
   logText(): string;
   /** Stops answering the engine's ping, as a container engine that died. */
   stopEngine(): Promise<void>;
-  inject(options: Parameters<RunningServer["app"]["inject"]>[0]): Promise<LightMyRequestResponse>;
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
   /** A session token for the user, made over the API. */
   logIn(login: string, password: string): Promise<string>;
   /** Registers and confirms a user; returns their token. */
