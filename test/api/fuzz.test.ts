@@ -2,6 +2,7 @@ import { runInNewContext } from "node:vm";
 import { setFlagsFromString } from "node:v8";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunId } from "../../packages/cairn/src/ids.js";
 import { startInProcessServer, type InProcessServer } from "../support/in-process-server.js";
 
 /**
@@ -84,7 +85,7 @@ describe("fuzzing the API", () => {
     const event = await as(member, "POST", `${W}/groups/lab/pipelines/p/events`, {});
     expect(event.statusCode).toBe(201);
     const runUuid = event.json().result.uuid as string;
-    await s.server.cairn.engine.waitForRun(runUuid);
+    await s.server.cairn.engine.waitForRun(runUuid as RunId);
     const executions = await as(member, "GET", `${W}/groups/lab/pipelines/p/runs/${runUuid}/executions`);
     const executionUuid = executions.json().result[0].uuid as string;
     // Real ids by the path parameter they fit, so most requests name things that exist.

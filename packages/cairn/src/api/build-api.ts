@@ -38,7 +38,7 @@ export const API_PREFIX = "/v3/workflows";
 export interface ApiOptions {
   /** JSON lines to standard output (or `destination`) from this level up; no log when absent (tests). */
   log?: { level: LogLevel; destination?: NodeJS.WritableStream };
-  /** The server's metrics, when it counts more than the API sees (engine errors: start-server.ts); else made here. */
+  /** The server's metrics, which also count the engine's work (start-server.ts); else made here, for the requests only. */
   metrics?: ServerMetrics;
 }
 
@@ -53,9 +53,8 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   answerWithRequestId(app);
   requireCsrfTokenWithCookies(app);
   parseJsonWithDepthLimit(app);
+  // Made here when not given (the OpenAPI document's app): it then counts requests only.
   const metrics = options.metrics ?? new ServerMetrics(ctx.store);
-  const stopWatching = metrics.watchEngine(ctx.engine);
-  app.addHook("onClose", async () => stopWatching());
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);
   app.setErrorHandler(sendError);

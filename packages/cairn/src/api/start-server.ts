@@ -98,6 +98,7 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
     // Before recovery, so that the engine's calls for recovered runs are counted too.
     const metrics = new ServerMetrics(cairn.store);
     metrics.countEngineErrors(cairn.runtimes);
+    const stopWatching = metrics.watchEngine(cairn.engine);
     await cairn.engine.recover();
     await archiver.recover();
     const app = await buildApi(ctx, { ...options, metrics });
@@ -113,6 +114,7 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
       ...(createdAdmin ? { createdAdmin } : {}),
       async close() {
         await app.close();
+        stopWatching();
         // Archiving stops between tries; what is unfinished is finished by the next start.
         await opened.engine.close();
         await openedArchiver.close();

@@ -3549,6 +3549,7 @@ export interface components {
         };
         Error: {
             message: string;
+            request_id?: string;
             result: {
                 code: string;
                 issues?: {
