@@ -13,8 +13,8 @@ import { open, seal } from "../secrets/sealed-box.js";
 import type { ApiApp, ApiContext, Sealer } from "./api-context.js";
 import { buildApi, type ApiOptions } from "./build-api.js";
 import { identityBinding } from "./routes/identities.js";
-import { ServerMetrics } from "./server-metrics.js";
 import { secretBinding } from "./routes/secrets.js";
+import { ServerMetrics } from "./server-metrics.js";
 import { SignedTokenService } from "./token-service.js";
 
 export interface RunningServer {
@@ -114,9 +114,9 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
       ...(createdAdmin ? { createdAdmin } : {}),
       async close() {
         await app.close();
-        stopWatching();
         // Archiving stops between tries; what is unfinished is finished by the next start.
         await opened.engine.close();
+        stopWatching();
         await openedArchiver.close();
         await opened.close();
       },
