@@ -13,7 +13,7 @@ import { startInProcessServer, type InProcessServer } from "../support/in-proces
  * its heap does not grow without bound.
  *
  * CAIRN_FUZZ_RUNS requests (5,000 in CI; `npm run fuzz` sends 50,000); CAIRN_FUZZ_SEED
- * replays a run.
+ * replays a run; FUZZ_DEBUG=1 prints the commonest 400 messages (to see where requests stop).
  */
 
 const RUNS = Number(process.env.CAIRN_FUZZ_RUNS ?? 5_000);
