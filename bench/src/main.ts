@@ -8,6 +8,7 @@ import { summariseProfile, type CpuProfile, type ProfileSummary } from "./cpu-pr
 import { describeMachine, measuredEnvironment, which } from "./environment.js";
 import { BenchError, measureCairn, type CairnMeasurement } from "./measure.js";
 import { startPodmanService, type PodmanService } from "./podman-service.js";
+import { runCrashLoop } from "./crash-loop.js";
 import { containerWorkloadBlocker, ensureHostTools } from "./preflight.js";
 import { postgresBlocker, startPostgres } from "./postgres.js";
 import { renderMarkdown, renderTextTable, type ApiRow, type BenchReport, type PendingRow, type ResultRow } from "./report.js";
@@ -30,6 +31,7 @@ const USAGE = `usage: node bench/run.mjs [options]
   --repeats N       runs per workload, overriding the defaults
   --parallel N      CAIRN_MAX_PARALLEL_TASKS and make -jN (default 2)
   --profile NAME    run NAME's Cairn side once under node --cpu-prof and summarise the profile
+  --crash-loop      kill -9 a real server 10 times while 50 runs go through it; count the runs lost
 `;
 
 interface Context {
@@ -49,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
         repeats: { type: "string" },
         parallel: { type: "string", default: "2" },
         profile: { type: "string" },
+        "crash-loop": { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
       strict: true,
@@ -75,6 +78,7 @@ interface Options {
   repeats?: string;
   parallel: string;
   profile?: string;
+  "crash-loop": boolean;
 }
 
 async function runCommand(args: Options): Promise<number> {
@@ -86,6 +90,14 @@ async function runCommand(args: Options): Promise<number> {
   const scratch = await mkdtemp(join(tmpdir(), "cairn-bench-"));
   const ctx: Context = { scratch, env, log: (line) => process.stdout.write(`${line}\n`) };
   try {
+    if (args["crash-loop"]) {
+      const result = await runCrashLoop({ runs: repeats ?? 50, kills: 10, log: ctx.log });
+      ctx.log(
+        `crash-loop: ${result.submitted} runs submitted, ${result.kills} kill -9, ${result.lost} lost; ` +
+          `the server lists ${result.listed} runs, ${result.succeeded} succeeded (${Math.round(result.seconds)} s)`,
+      );
+      return result.lost === 0 ? 0 : 1;
+    }
     if (args.profile !== undefined) {
       if (isApiWorkload(args.profile)) {
         await profileApiWorkload(args.profile, ctx);

@@ -146,13 +146,14 @@ describe.each(STORES)("access changes on $name", (store) => {
     expect((await olga.get(path)).status).toBe(404);
   });
 
-  it("lets a run's token read its own run while it runs, nothing else, and refuses it once the run has ended", async () => {
-    // The token is written reversed, which no masking recognises; `hold` keeps the run going until it is cancelled.
+  it("lets a run's token read its group's runs while it runs, not another group, and refuses it once the run has ended", async () => {
+    // The token is written with a comma after each character, which no masking recognises (reversed and
+    // spaced copies are masked: secret-forms.ts); `hold` keeps the run going until it is cancelled.
     const pipeline = {
       id: "tokened",
       execution_profile: { runtime: "host", max_exec_time: 60 },
       tasks: [
-        { id: "leak", type: "function", runtime: "bash", inject_api_token: true, output: { reversed: { type: "string" } }, code: b64('printf %s "$CAIRN_API_TOKEN" | rev > "$CAIRN_OUTPUTS_DIR/reversed"') },
+        { id: "leak", type: "function", runtime: "bash", inject_api_token: true, output: { spread: { type: "string" } }, code: b64('printf %s "$CAIRN_API_TOKEN" | sed "s/./&,/g" > "$CAIRN_OUTPUTS_DIR/spread"') },
         { id: "hold", type: "function", runtime: "bash", depends_on: [{ id: "leak" }], code: b64("sleep 30") },
       ],
     };
@@ -162,17 +163,19 @@ describe.each(STORES)("access changes on $name", (store) => {
     let leaked: string | undefined;
     for (let i = 0; i < 300 && leaked === undefined; i++) {
       const executions = (await olga.get(`${path}/executions`)).body.result as { task_id: string; status: string; outputs: Record<string, string> }[];
-      leaked = executions.find((e) => e.task_id === "leak" && e.status === "succeeded")?.outputs.reversed;
+      leaked = executions.find((e) => e.task_id === "leak" && e.status === "succeeded")?.outputs.spread;
       if (leaked === undefined) await new Promise((r) => setTimeout(r, 100));
     }
     expect(leaked).toBeDefined();
-    const token = [...leaked!.trim()].reverse().join("");
+    const token = leaked!.trim().replaceAll(",", "");
     const task = new ApiClient(servers.first.url, token);
     const taskElsewhere = new ApiClient(servers.other.url, token);
     expect((await task.get(path)).body.result).toMatchObject({ status: "running", started_by: "olga" });
     expect((await taskElsewhere.get(path)).status).toBe(200);
-    expect((await task.get(runPath)).status).toBe(404);
-    expect((await taskElsewhere.get(`${W}/groups/doomed`)).status).toBe(404);
+    // Another run of its group, yes (issue 21: it reads its group's runs); another group's, no.
+    expect((await task.get(runPath)).status).toBe(200);
+    expect((await taskElsewhere.get(`${W}/groups/doomed/pipelines/hello/runs`)).status).toBe(404);
+    expect((await taskElsewhere.get(`${W}/groups/lab/secrets`)).status).toBe(403);
 
     expect((await olga.post(`${path}/cancel`)).status).toBe(200);
     await waitForRun(olga, path);

@@ -7,8 +7,15 @@ import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, newUser, startTestServer, waitForRun, type TestServer } from "../support/api-server.js";
+import { parseEgressAllow } from "../../packages/cairn/src/net/egress-allow.js";
 import { startGitServer, type TestGitServer } from "../support/git-server.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
+
+/** Lowercase RFC 4648 base32 without padding: how images/image-namespace.ts spells an id that is not a plain path component, after `x--`. */
+function base32(id: string): string {
+  const bits = [...Buffer.from(id, "utf8")].map((b) => b.toString(2).padStart(8, "0")).join("");
+  return (bits.match(/.{1,5}/g) ?? []).map((chunk) => "abcdefghijklmnopqrstuvwxyz234567"[parseInt(chunk.padEnd(5, "0"), 2)]).join("");
+}
 
 /**
  * Acceptance of the "Images" issue: the Tapis Workflows quickstart with its curl
@@ -21,6 +28,8 @@ import { startRegistry, type TestRegistry } from "../support/registry.js";
 
 const run = promisify(execFile);
 const BASE_IMAGE = "localhost/busybox:test";
+/** The engine namespaces of this file's groups and personal spaces (images/image-namespace.ts), removed at the end. */
+const OUR_NAMESPACES = ["localhost/cairn/quickstart/", "localhost/cairn/iso-a/", "localhost/cairn/iso-b/", "localhost/cairn/u--ada/", "localhost/cairn/u--casefold/", `localhost/cairn/x--${base32("~Casefold")}/`];
 
 let git: TestGitServer;
 let registry: TestRegistry;
@@ -32,7 +41,8 @@ let commit: string;
 beforeAll(async () => {
   [git, registry] = await Promise.all([startGitServer({ username: "ada-on-github" }), startRegistry({ username: "ada-on-dockerhub" })]);
   commit = await git.createRepo("ada/tools", { "src/Dockerfile": `FROM ${BASE_IMAGE}\nRUN echo tool-v1 > /version\nCMD ["cat", "/version"]\n` }, { private: true });
-  server = await startTestServer({ overrides: { githubUrl: git.url, dockerhubRegistry: registry.host, insecureRegistries: [registry.host] } });
+  // The git server and registry count as allowed egress because they are configured; 127.0.0.1:9 (no one listens) is listed as an operator would.
+  server = await startTestServer({ overrides: { githubUrl: git.url, dockerhubRegistry: registry.host, insecureRegistries: [registry.host], egressAllow: parseEgressAllow("127.0.0.1:9") } });
   ada = await newUser(new ApiClient(server.url), "ada");
   dir = await mkdtemp(join(tmpdir(), "cairn-images-quickstart-"));
 });
@@ -41,7 +51,7 @@ afterAll(async () => {
   await server?.close();
   const names = execFileSync("podman", ["images", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" })
     .split("\n")
-    .filter((n) => (registry && n.startsWith(`${registry.host}/`)) || n.startsWith("localhost/ada/"));
+    .filter((n) => (registry && n.startsWith(`${registry.host}/`)) || OUR_NAMESPACES.some((prefix) => n.startsWith(prefix)));
   if (names.length > 0) execFileSync("podman", ["rmi", "--force", ...names], { stdio: "ignore" });
   await Promise.all([git?.close(), registry?.close(), dir && rm(dir, { recursive: true, force: true })]);
 });
@@ -296,9 +306,10 @@ describe("image builds outside pipelines (kabuto-api.txt)", () => {
     );
     expect(created).toEqual({ status: "PENDING", build_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     const state = await waitForBuild(created.build_id);
-    expect(state).toMatchObject({ state: "SUCCESS", image: "localhost/ada/uploaded:latest" });
-    expect(execFileSync("podman", ["run", "--rm", "localhost/ada/uploaded:latest"], { encoding: "utf8" })).toBe("from a folder\nat the top\n");
-    const copied = execFileSync("podman", ["run", "--rm", "localhost/ada/uploaded:latest", "sha256sum", "/big.bin"], { encoding: "utf8" });
+    // In ada's own space's namespace (images/image-namespace.ts).
+    expect(state).toMatchObject({ state: "SUCCESS", image: "localhost/cairn/u--ada/uploaded:latest" });
+    expect(execFileSync("podman", ["run", "--rm", "localhost/cairn/u--ada/uploaded:latest"], { encoding: "utf8" })).toBe("from a folder\nat the top\n");
+    const copied = execFileSync("podman", ["run", "--rm", "localhost/cairn/u--ada/uploaded:latest", "sha256sum", "/big.bin"], { encoding: "utf8" });
     expect(copied.split(" ")[0]).toBe(createHash("sha256").update(big).digest("hex"));
     // The files went to disk as the run's attachments: the stored pipeline holds the Dockerfile only.
     const stored = storedPipeline(created.build_id);
@@ -323,6 +334,12 @@ describe("image builds outside pipelines (kabuto-api.txt)", () => {
     expect(await waitForBuild(failed.body.build_id)).toMatchObject({ state: "FAILED", error: expect.stringMatching(/exit/), output: expect.stringContaining("RUN exit 3") });
     const failure = await ada.post("/image", { name: "unreachable", repo_url: "http://127.0.0.1:9/nothing.git" });
     expect(await waitForBuild(failure.body.build_id)).toMatchObject({ state: "FAILURE", error: expect.stringContaining("could not clone") });
+    // The egress policy: a repo_url on an address nobody allowed is the request's fault, refused before git runs.
+    const internal = await ada.post("/image", { name: "internal", repo_url: "http://169.254.169.254/latest.git" });
+    expect(await waitForBuild(internal.body.build_id)).toMatchObject({
+      state: "FAILED",
+      error: expect.stringContaining("clone of http://169.254.169.254/latest.git (context.url) refused: 169.254.169.254 is a cloud metadata address; an operator may allow it with CAIRN_EGRESS_ALLOW"),
+    });
     const none = await ada.post("/image", { name: "empty" });
     expect(none.status).toBe(400);
     expect(none.body.message).toContain("give dockerfile");
@@ -380,5 +397,130 @@ describe("the image commands of the CLI", () => {
       await waitForRun(ada, `/v3/workflows/groups/quickstart/pipelines/uses-busybox/runs/${uuid}`);
     }
     expect((await cli("rerun", "--affected-by", BASE_IMAGE, "--group", "quickstart")).code).toBe(2);
+  });
+});
+
+describe("image namespaces between groups (issue 21, finding 2)", () => {
+  let eve: ApiClient;
+  let aDigest: string;
+  const whoami = (who: string) => ({ type: "inline", dockerfile: `FROM ${BASE_IMAGE}\nRUN echo ${who} > /who\nCMD ["cat", "/who"]\n` });
+
+  /** Submits the pipeline to the group (under a new id each time) and runs it; answers the run and its last execution with its log. */
+  let submitted = 0;
+  async function runIn(client: ApiClient, group: string, given: { id: string; tasks: unknown[] }) {
+    const pipeline = { ...given, id: `${given.id}-${++submitted}` };
+    const created = await client.post(`/v3/workflows/groups/${group}/pipelines`, pipeline);
+    expect(created.status, created.text).toBe(201);
+    const event = await client.post(`/v3/workflows/groups/${group}/pipelines/${pipeline.id}/events`, {});
+    const path = `/v3/workflows/groups/${group}/pipelines/${pipeline.id}/runs/${event.body.result.uuid}`;
+    const finished = await waitForRun(client, path, 120_000);
+    const executions = (await client.get(`${path}/executions`)).body.result;
+    const last = executions.at(-1);
+    const log = (await client.get(`${path}/executions/${last.uuid}/logs`)).text;
+    return { run: finished, execution: last, log };
+  }
+  const show = (image: string) => ({ id: "show", tasks: [{ id: "show", type: "container_run", image }] });
+
+  beforeAll(async () => {
+    eve = await newUser(new ApiClient(server.url), "eve");
+    expect((await ada.post("/v3/workflows/groups", { id: "iso-a", users: [] })).status).toBe(201);
+    expect((await eve.post("/v3/workflows/groups", { id: "iso-b", users: [] })).status).toBe(201);
+  });
+
+  it("keeps group A's image when group B builds a local image of the same name, and each runs its own", async () => {
+    const built = await runIn(ada, "iso-a", { id: "build", tasks: [{ id: "build", type: "image_build", builder: "podman", context: whoami("made-by-a"), destination: { type: "local", url: "shared/tool", tag: "1" } }] });
+    expect(built.run.status, built.log).toBe("succeeded");
+    aDigest = built.execution.outputs.image_id;
+
+    // Group B gives its image the very same name.
+    const rival = await runIn(eve, "iso-b", { id: "build", tasks: [{ id: "build", type: "image_build", builder: "podman", context: whoami("made-by-b"), destination: { type: "local", url: "shared/tool", tag: "1" } }] });
+    expect(rival.run.status, rival.log).toBe("succeeded");
+    expect(rival.execution.outputs.image_id).not.toBe(aDigest);
+
+    const aRun = await runIn(ada, "iso-a", show("localhost/shared/tool:1"));
+    expect(aRun.run.status, aRun.log).toBe("succeeded");
+    expect(aRun.log).toContain("made-by-a");
+    expect(aRun.log).not.toContain("made-by-b");
+    expect(aRun.execution.image_digest).toBe(aDigest);
+    const bRun = await runIn(eve, "iso-b", show("shared/tool:1"));
+    expect(bRun.log).toContain("made-by-b");
+    expect(bRun.execution.image_digest).toBe(rival.execution.outputs.image_id);
+    expect(execFileSync("podman", ["image", "inspect", "--format", "{{.Id}}", "localhost/cairn/iso-a/shared/tool:1"], { encoding: "utf8" }).trim()).toBe(aDigest.slice("sha256:".length));
+    // The engine's name is in A's namespace; the catalog keeps the short name the task gave too.
+    expect(built.execution.outputs.image).toBe("localhost/cairn/iso-a/shared/tool:1");
+    expect((await ada.get(`/v3/workflows/groups/iso-a/images/${aDigest}`)).body.result).toMatchObject({ origin: "built", owned: true, names: expect.arrayContaining(["localhost/shared/tool:1"]) });
+  });
+
+  it("refuses group A's image in group B by digest and by its engine name, until an admin of A shares it", async () => {
+    for (const image of [aDigest, "localhost/cairn/iso-a/shared/tool:1"]) {
+      const refused = await runIn(eve, "iso-b", show(image));
+      expect(refused.run.status).toBe("failed");
+      expect(refused.execution.message).toContain(`belongs to group 'iso-a', which has not shared it with group 'iso-b'`);
+      expect(refused.log).not.toContain("made-by-a");
+    }
+    // Nor as the base image of a build.
+    const from = await runIn(eve, "iso-b", { id: "from", tasks: [{ id: "from", type: "image_build", builder: "podman", context: { type: "inline", dockerfile: "FROM localhost/cairn/iso-a/shared/tool:1\nRUN cat /who\n" }, destination: { type: "local", url: "stolen" } }] });
+    expect(from.run.status).toBe("failed");
+    expect(from.execution.message).toContain("belongs to group 'iso-a'");
+
+    // Only an admin of the image's group shares it.
+    expect((await eve.post(`/v3/workflows/groups/iso-a/images/${aDigest}/shares`, { group_id: "iso-b" })).status).toBe(404);
+    expect((await ada.post(`/v3/workflows/groups/iso-a/images/${aDigest}/shares`, { group_id: "no-such-group" })).status).toBe(404);
+    const notMade = await ada.post(`/v3/workflows/groups/iso-a/images/sha256:${"0".repeat(64)}/shares`, { group_id: "iso-b" });
+    expect(notMade.status).toBe(404);
+    expect(notMade.body.message).toContain("did not build, pull or load");
+    const shared = await ada.post(`/v3/workflows/groups/iso-a/images/${aDigest}/shares`, { group_id: "iso-b" });
+    expect(shared.status, shared.text).toBe(201);
+    expect(shared.body.result).toMatchObject({ group_id: "iso-a", digest: aDigest, shared_with: "iso-b", shared_by: "ada" });
+    expect((await ada.get(`/v3/workflows/groups/iso-a/images/${aDigest}/shares`)).body.result).toEqual([expect.objectContaining({ shared_with: "iso-b" })]);
+    expect((await eve.get("/v3/workflows/groups/iso-b/images/shared")).body.result).toEqual([expect.objectContaining({ group_id: "iso-a", digest: aDigest, image: expect.objectContaining({ digest: aDigest }) })]);
+
+    const allowed = await runIn(eve, "iso-b", show(aDigest));
+    expect(allowed.run.status, allowed.execution.message).toBe("succeeded");
+    expect(allowed.log).toContain("made-by-a");
+
+    expect((await ada.request("DELETE", `/v3/workflows/groups/iso-a/images/${aDigest}/shares/iso-b`)).status).toBe(200);
+    expect((await ada.request("DELETE", `/v3/workflows/groups/iso-a/images/${aDigest}/shares/iso-b`)).status).toBe(404);
+    const again = await runIn(eve, "iso-b", show(aDigest));
+    expect(again.run.status).toBe("failed");
+  });
+
+  it("still runs the operator's images, which no group made, in every group", async () => {
+    for (const [client, group] of [[ada, "iso-a"], [eve, "iso-b"]] as const) {
+      const run = await runIn(client, group, { id: "base", tasks: [{ id: "base", type: "container_run", image: BASE_IMAGE, command: ["echo", "operator-image-ran"] }] });
+      expect(run.run.status, run.execution.message).toBe("succeeded");
+      expect(run.log).toContain("operator-image-ran");
+    }
+    // A build that only names the operator's image makes nothing of its own, and takes nothing away.
+    const copy = await runIn(eve, "iso-b", { id: "copy", tasks: [{ id: "copy", type: "image_build", builder: "podman", context: { type: "inline", dockerfile: `FROM ${BASE_IMAGE}\n` }, destination: { type: "local", url: "copy" } }] });
+    expect(copy.run.status, copy.log).toBe("succeeded");
+    const run = await runIn(ada, "iso-a", { id: "base", tasks: [{ id: "base", type: "container_run", image: BASE_IMAGE, command: ["echo", "still-runs"] }] });
+    expect(run.log).toContain("still-runs");
+  });
+
+  it("never lets a POST /image user overwrite the image of a login that differs only by case", async () => {
+    const lower = await newUser(new ApiClient(server.url), "casefold");
+    const upper = await newUser(new ApiClient(server.url), "Casefold").catch((err: Error) => err);
+    // With logins unique regardless of case the second account cannot exist at all, which is as good.
+    if (upper instanceof Error) {
+      expect(upper.message).toMatch(/register Casefold: 409/);
+      return;
+    }
+    async function build(client: ApiClient, text: string): Promise<any> {
+      const created = await client.post("/image", { name: "casetool", dockerfile: `FROM ${BASE_IMAGE}\nRUN echo ${text} > /who\nCMD ["cat", "/who"]\n` });
+      expect(created.status, created.text).toBe(201);
+      for (const deadline = Date.now() + 60_000; ; ) {
+        const state = (await client.get(`/image/build/${created.body.build_id}`)).body;
+        if (state.state !== "PENDING") return state;
+        if (Date.now() > deadline) throw new Error("build still PENDING");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const first = await build(lower, "lower-case-login");
+    const second = await build(upper, "upper-case-login");
+    expect([first.state, second.state]).toEqual(["SUCCESS", "SUCCESS"]);
+    expect(first.image).not.toBe(second.image);
+    expect(execFileSync("podman", ["run", "--rm", first.image], { encoding: "utf8" })).toBe("lower-case-login\n");
+    expect(execFileSync("podman", ["run", "--rm", second.image], { encoding: "utf8" })).toBe("upper-case-login\n");
   });
 });

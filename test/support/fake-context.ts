@@ -4,6 +4,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../packages/cairn/src/config.js";
+import { EgressPolicy } from "../../packages/cairn/src/net/egress-policy.js";
 import type { ExecutionId, RunId } from "../../packages/cairn/src/ids.js";
 import { HostRuntime } from "../../packages/cairn/src/runtimes/host/host-runtime.js";
 import type { ResourceUsage, Runtime } from "../../packages/cairn/src/runtimes/runtime.js";
@@ -60,6 +61,7 @@ export function fakeContext<T extends Task>(task: T, overrides: FakeContextOverr
   const controller = new AbortController();
   const host = new HostRuntime();
   const { container, ...rest } = overrides;
+  const config = overrides.config ?? loadConfig({ dataDir: join(tmp, "data") });
 
   return {
     // Random, not fixed: containers are found and removed by these labels, and test files
@@ -78,7 +80,9 @@ export function fakeContext<T extends Task>(task: T, overrides: FakeContextOverr
       },
       host,
     },
-    config: loadConfig({ dataDir: join(tmp, "data") }),
+    config,
+    // The server's policy for this config: a test that calls a local server allows it (egressAllow), as an operator would.
+    egress: EgressPolicy.fromConfig(config),
     log: (stream, line) => void logs.push({ stream, line }),
     started: async (handle) => void startedHandles.push(handle),
     recordUsage: async (usage) => void usages.push(usage),

@@ -80,3 +80,46 @@ describe("loadConfig: the host runtime", () => {
     expect(() => loadConfig({}, { CAIRN_PYTHON_FORK: "maybe" })).toThrow(/CAIRN_PYTHON_FORK must be 1\/0, true\/false, yes\/no or on\/off, got 'maybe'/);
   });
 });
+
+describe("loadConfig: accounts", () => {
+  it("defaults to open registration, 20 registrations an hour, 5 and 20 failures, a 15-minute lock cap and a 1 s refusal delay", () => {
+    const config = loadConfig({ dataDir: "/tmp/x" }, {});
+    expect([config.registration, config.registrationsPerHour, config.loginFailuresPerAccount, config.loginFailuresPerAddress, config.loginLockMaxMs, config.loginRefusalDelayMs]).toEqual([
+      "open",
+      20,
+      5,
+      20,
+      900_000,
+      1000,
+    ]);
+  });
+
+  it("reads each from the environment", () => {
+    const config = loadConfig(
+      { dataDir: "/tmp/x" },
+      {
+        CAIRN_REGISTRATION: "Admin",
+        CAIRN_REGISTRATIONS_PER_HOUR: "3",
+        CAIRN_LOGIN_FAILURES_PER_ACCOUNT: "4",
+        CAIRN_LOGIN_FAILURES_PER_ADDRESS: "50",
+        CAIRN_LOGIN_LOCK_MAX: "1h",
+        CAIRN_LOGIN_REFUSAL_DELAY: "0",
+      },
+    );
+    expect([config.registration, config.registrationsPerHour, config.loginFailuresPerAccount, config.loginFailuresPerAddress, config.loginLockMaxMs, config.loginRefusalDelayMs]).toEqual([
+      "admin",
+      3,
+      4,
+      50,
+      3_600_000,
+      0,
+    ]);
+  });
+
+  it("names the variable and the bad value", () => {
+    expect(() => loadConfig({ dataDir: "/tmp/x" }, { CAIRN_REGISTRATION: "invite" })).toThrow("CAIRN_REGISTRATION must be open, admin or closed, got 'invite'");
+    expect(() => loadConfig({ dataDir: "/tmp/x" }, { CAIRN_LOGIN_LOCK_MAX: "500ms" })).toThrow(/CAIRN_LOGIN_LOCK_MAX must be a duration of at least 1s/);
+    expect(() => loadConfig({ dataDir: "/tmp/x" }, { CAIRN_LOGIN_REFUSAL_DELAY: "1m" })).toThrow(/CAIRN_LOGIN_REFUSAL_DELAY must be a duration of at most 10s/);
+    expect(() => loadConfig({ dataDir: "/tmp/x" }, { CAIRN_REGISTRATIONS_PER_HOUR: "0" })).toThrow(/CAIRN_REGISTRATIONS_PER_HOUR must be a whole number/);
+  });
+});

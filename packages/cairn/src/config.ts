@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { CairnError } from "./errors.js";
 import { parseMemory } from "./spec/parse-memory.js";
+import { parseEgressAllow, type EgressAllowEntry } from "./net/egress-allow.js";
 
 /**
  * The only module that reads the environment. Options are compiled once (strings to
@@ -55,11 +56,39 @@ export interface CairnConfig {
   imageCacheDir: string;
   /** Offline mode (CAIRN_OFFLINE): nothing is pulled or pushed; images come from the engine or the cache only. */
   offline: boolean;
+  /**
+   * Hosts, host:port pairs and CIDR ranges that request tasks and git/registry fetches may
+   * reach although they are loopback, private, link-local or metadata addresses
+   * (CAIRN_EGRESS_ALLOW, comma-separated; default none).
+   */
+  egressAllow: readonly EgressAllowEntry[];
+  /** Longest wait for a server-side fetch's connection (CAIRN_EGRESS_CONNECT_TIMEOUT, default 30s). */
+  egressConnectTimeoutMs: number;
+  /** Longest a whole server-side fetch may take: a request task's call, a git clone (CAIRN_EGRESS_FETCH_TIMEOUT, default 10m). */
+  egressFetchTimeoutMs: number;
+  /** Who may create accounts with POST /register (CAIRN_REGISTRATION): anyone (`open`, the default), server admins only (`admin`), or nobody (`closed`). */
+  registration: RegistrationMode;
+  /** Registration attempts one client address may make per hour (CAIRN_REGISTRATIONS_PER_HOUR, default 20); server admins are not counted. */
+  registrationsPerHour: number;
+  /** Failed log-ins on one account before it is locked for a while (CAIRN_LOGIN_FAILURES_PER_ACCOUNT, default 5). */
+  loginFailuresPerAccount: number;
+  /** Failed log-ins from one client address before it is locked for a while (CAIRN_LOGIN_FAILURES_PER_ADDRESS, default 20). */
+  loginFailuresPerAddress: number;
+  /** The longest a lock lasts; each failure beyond the limit doubles it from one second (CAIRN_LOGIN_LOCK_MAX, default 15m). */
+  loginLockMaxMs: number;
+  /**
+   * How long a refused (429) log-in or registration waits before it is answered (CAIRN_LOGIN_REFUSAL_DELAY, default 1s; 0: at once):
+   * a client that ignores Retry-After and asks again at once would otherwise keep a core busy with refusals.
+   */
+  loginRefusalDelayMs: number;
   /** How much `cairn server` logs, as JSON lines on standard output (CAIRN_LOG_LEVEL: fatal, error, warn, info (default), debug, trace or silent). */
   logLevel: LogLevel;
   /** When set, GET /metrics asks for `Authorization: Bearer TOKEN` (CAIRN_METRICS_TOKEN); unset, it is open like /healthz. */
   metricsToken: string | undefined;
 }
+
+export const REGISTRATION_MODES = ["open", "admin", "closed"] as const;
+export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -99,6 +128,15 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     offline: overrides.offline ?? parseBool("CAIRN_OFFLINE", env.CAIRN_OFFLINE, false),
     logLevel: overrides.logLevel ?? parseLogLevel(env.CAIRN_LOG_LEVEL),
     metricsToken: overrides.metricsToken ?? nonEmpty(env.CAIRN_METRICS_TOKEN),
+    egressAllow: overrides.egressAllow ?? parseEgressAllowEnv(env.CAIRN_EGRESS_ALLOW),
+    egressConnectTimeoutMs: overrides.egressConnectTimeoutMs ?? parsePositiveDuration("CAIRN_EGRESS_CONNECT_TIMEOUT", env.CAIRN_EGRESS_CONNECT_TIMEOUT, 30_000),
+    egressFetchTimeoutMs: overrides.egressFetchTimeoutMs ?? parsePositiveDuration("CAIRN_EGRESS_FETCH_TIMEOUT", env.CAIRN_EGRESS_FETCH_TIMEOUT, 600_000),
+    registration: overrides.registration ?? parseRegistrationMode(env.CAIRN_REGISTRATION),
+    registrationsPerHour: overrides.registrationsPerHour ?? parsePositiveInt("CAIRN_REGISTRATIONS_PER_HOUR", env.CAIRN_REGISTRATIONS_PER_HOUR, 20),
+    loginFailuresPerAccount: overrides.loginFailuresPerAccount ?? parsePositiveInt("CAIRN_LOGIN_FAILURES_PER_ACCOUNT", env.CAIRN_LOGIN_FAILURES_PER_ACCOUNT, 5),
+    loginFailuresPerAddress: overrides.loginFailuresPerAddress ?? parsePositiveInt("CAIRN_LOGIN_FAILURES_PER_ADDRESS", env.CAIRN_LOGIN_FAILURES_PER_ADDRESS, 20),
+    loginLockMaxMs: overrides.loginLockMaxMs ?? parseLockMax(env.CAIRN_LOGIN_LOCK_MAX),
+    loginRefusalDelayMs: overrides.loginRefusalDelayMs ?? parseRefusalDelay(env.CAIRN_LOGIN_REFUSAL_DELAY),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new CairnError("config_invalid", `CAIRN_DATABASE_URL must be a postgres:// URL, got '${config.databaseUrl}'`);
@@ -120,6 +158,47 @@ function parseGrace(value: string | undefined): number {
   if (value === undefined || value.trim() === "") return 0;
   const ms = parseDuration(value);
   if (ms === undefined) throw new CairnError("config_invalid", `CAIRN_WORK_DIR_GRACE must be a duration such as 0, 90s, 10m or 2h, got '${value}'`);
+  return ms;
+}
+
+function parseEgressAllowEnv(value: string | undefined): EgressAllowEntry[] {
+  if (value === undefined) return [];
+  try {
+    return parseEgressAllow(value);
+  } catch (cause) {
+    throw new CairnError("config_invalid", `CAIRN_EGRESS_ALLOW: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+function parsePositiveDuration(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new CairnError("config_invalid", `${name} must be a duration above 0 such as 500ms, 30s or 10m, got '${value}'`);
+  return ms;
+}
+
+function parseRegistrationMode(value: string | undefined): RegistrationMode {
+  if (value === undefined || value.trim() === "") return "open";
+  const mode = value.trim().toLowerCase();
+  if (!(REGISTRATION_MODES as readonly string[]).includes(mode)) {
+    throw new CairnError("config_invalid", `CAIRN_REGISTRATION must be open, admin or closed, got '${value}'`);
+  }
+  return mode as RegistrationMode;
+}
+
+/** At least a second: the first lock lasts one, and a shorter cap would make locks pointless. */
+function parseLockMax(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return 15 * 60_000;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms < 1000) throw new CairnError("config_invalid", `CAIRN_LOGIN_LOCK_MAX must be a duration of at least 1s, such as 30s, 15m or 1h, got '${value}'`);
+  return ms;
+}
+
+/** At most 10 s: each refused request is held open that long, and a client's own timeout should not fire first. */
+function parseRefusalDelay(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return 1000;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms > 10_000) throw new CairnError("config_invalid", `CAIRN_LOGIN_REFUSAL_DELAY must be a duration of at most 10s, such as 0, 500ms or 1s, got '${value}'`);
   return ms;
 }
 

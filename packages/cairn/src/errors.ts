@@ -12,6 +12,7 @@ export type ErrorCode =
   | "not_found"
   | "conflict"
   | "too_large"
+  | "rate_limited"
   | "task_failed"
   | "runtime_unavailable"
   | "image_not_found"
@@ -70,6 +71,20 @@ export class TaskFailure extends CairnError {
     super("task_failed", message, { cause: options?.cause });
     this.retryable = options?.retryable ?? true;
     this.exitCode = options?.exitCode;
+  }
+}
+
+/**
+ * Too many attempts (failed log-ins, registrations): try again after `retryAfterSeconds`,
+ * which the API repeats in the `Retry-After` header.
+ */
+export class RateLimitedError extends CairnError {
+  override name = "RateLimitedError";
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super("rate_limited", message, { details: { retry_after_seconds: retryAfterSeconds } });
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

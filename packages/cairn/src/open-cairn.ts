@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { CairnConfig } from "./config.js";
 import { Engine, type IdentityLookup, type RunApiAccess } from "./engine/engine.js";
+import type { ValueSealer } from "./engine/log-masking.js";
 import type { ImageEngine } from "./images/image-engine.js";
 import type { SecretLookup } from "./engine/input-resolver.js";
 import { WorkDirCleaner } from "./engine/work-dir-cleaner.js";
@@ -25,6 +26,8 @@ export interface OpenOptions {
   allowHostRuntime?: boolean;
   secrets?: SecretLookup;
   identities?: IdentityLookup;
+  /** Seals outputs that held a secret (see EngineOptions.outputSealer). */
+  outputSealer?: ValueSealer;
   apiAccess?: RunApiAccess;
   /** Takes each ended run and its working folder (see EngineOptions.takeRun). */
   takeRun?: (run: RunRecord) => void;
@@ -89,6 +92,7 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     handlers: defaultTaskHandlers(),
     secrets: options.secrets,
     identities: options.identities,
+    outputSealer: options.outputSealer,
     allowHostRuntime: options.allowHostRuntime,
     apiAccess: options.apiAccess,
     takeRun: options.takeRun,

@@ -38,7 +38,7 @@ export class ContainerRunTaskBuilder<Unset extends "image" = "image"> extends Ta
   }
 
   /**
-   * Gives the task CAIRN_API_URL and a CAIRN_API_TOKEN that reaches only its group and run, and dies with the run.
+   * Gives the task CAIRN_API_URL and a CAIRN_API_TOKEN that reads its group's pipelines, runs, logs and results and starts runs, nothing else, and dies with the run.
    * @example task("report", "container_run").image("busybox").injectApiToken()
    */
   injectApiToken(inject = true): this {

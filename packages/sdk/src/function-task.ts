@@ -37,8 +37,8 @@ export class FunctionTaskBuilder<Unset extends "runtime" | "code" = "runtime" | 
   }
 
   /**
-   * Gives the task CAIRN_API_URL and a CAIRN_API_TOKEN that reaches only its group and run, and dies with the run.
-   * @example task("report", "function").runtime("bash").code("curl -H \"X-Tapis-Token: $CAIRN_API_TOKEN\" $CAIRN_API_URL/groups").injectApiToken()
+   * Gives the task CAIRN_API_URL and a CAIRN_API_TOKEN that reads its group's pipelines, runs, logs and results and starts runs, nothing else, and dies with the run.
+   * @example task("report", "function").runtime("bash").code("curl -H \"X-Tapis-Token: $CAIRN_API_TOKEN\" $CAIRN_API_URL/runs/$CAIRN_RUN_UUID").injectApiToken()
    */
   injectApiToken(inject = true): this {
     return this.with({ inject_api_token: inject });

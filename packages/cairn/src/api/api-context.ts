@@ -8,6 +8,7 @@ import type { TokenClaims } from "../auth/tokens.js";
 import type { TokenStanding } from "../store/service-store.js";
 import type { Store } from "../store/store.js";
 import type { Principal } from "./principal.js";
+import type { RunActors } from "./run-token-actor.js";
 
 /** The Fastify instance the routes are registered on: requests and replies typed from zod schemas. */
 export type ApiApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
@@ -21,7 +22,8 @@ export interface Sealer {
 /** Issues and checks the API's bearer tokens. */
 export interface TokenService {
   issueSession(login: string): Promise<{ token: string; expiresAt: number }>;
-  issueRunToken(login: string, groupId: string, runUuid: string): Promise<{ token: string; expiresAt: number }>;
+  /** A token for the run's tasks: see SignedTokenService.issueRunToken. */
+  issueRunToken(run: RunActors & { uuid: string; startedBy: string }): Promise<{ token: string; expiresAt: number }>;
   /** The caller the token names; throws `unauthenticated` for a bad, expired or revoked token. */
   authenticate(token: string): Promise<Principal>;
   /** authenticate in two steps, for a caller that reads the token's standing with other rows: the signature and expiry... */
@@ -32,8 +34,9 @@ export interface TokenService {
 }
 
 export interface PasswordHasher {
-  hash(password: string): Promise<string>;
-  verify(password: string, hash: string): Promise<boolean>;
+  /** `background`: at the lowest CPU priority, for work that may wait (auth/password-hash.ts). */
+  hash(password: string, options?: { background?: boolean }): Promise<string>;
+  verify(password: string, hash: string, options?: { background?: boolean }): Promise<boolean>;
 }
 
 /** Everything the routes use, built once by the server. */

@@ -15,6 +15,7 @@ import { answerWithRequestId, loggingOptions } from "./request-logging.js";
 import { responseSerializerCompiler } from "./response-serializer.js";
 import { addSecurityHeaders } from "./security-headers.js";
 import { ServerMetrics } from "./server-metrics.js";
+import { limitRunTokens } from "./run-token-scope.js";
 import { leaveMultipartUnread } from "./upload-scope.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { archiveRoutes } from "./routes/archives.js";
@@ -85,6 +86,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   app.decorateRequest("authError", null);
   const { checkSignature, authenticate } = tokenHooks(ctx);
 
+  app.addHook("onRoute", limitRunTokens);
   app.addHook("onRoute", (route) => {
     // Each route checks the token it was sent first, with the hook its config asks for,
     // chosen here once rather than from the route's config on every request.

@@ -58,6 +58,7 @@ const STATUS_OF: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  rate_limited: 429,
   cancelled: 409,
   task_failed: 500,
   internal: 500,

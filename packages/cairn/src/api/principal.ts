@@ -7,7 +7,11 @@ import { CairnError } from "../errors.js";
 export interface Principal {
   login: string;
   isAdmin: boolean;
-  /** Set for a run-scoped token: it may only touch this group (and its run's resources). */
+  /**
+   * Set for a run's token: it reaches only this group (group-access.ts), only the routes
+   * that allow run tokens (run-token-scope.ts), and acts for the less privileged of the
+   * run's starter and its definition's author (run-token-actor.ts).
+   */
   scope?: { groupId: string; runUuid: string };
   tokenId: string;
   expiresAt: number;

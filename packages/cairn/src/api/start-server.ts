@@ -9,11 +9,12 @@ import type { CairnConfig } from "../config.js";
 import { TaskFailure } from "../errors.js";
 import { openCairn, type Cairn } from "../open-cairn.js";
 import { loadOrCreateKey, type DataKey } from "../secrets/key-ring.js";
+import { readGroupSecret } from "../secrets/secret-access.js";
 import { open, seal } from "../secrets/sealed-box.js";
 import type { ApiApp, ApiContext, Sealer } from "./api-context.js";
 import { buildApi, type ApiOptions } from "./build-api.js";
+import { runSecretValues } from "./run-secret-values.js";
 import { identityBinding } from "./routes/identities.js";
-import { secretBinding } from "./routes/secrets.js";
 import { ServerMetrics } from "./server-metrics.js";
 import { SignedTokenService } from "./token-service.js";
 
@@ -63,7 +64,7 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
     apiAccess: {
       async grant(run) {
         if (!run.startedBy) throw new TaskFailure("inject_api_token: the run has no user to act for (it was not started through the API)", { retryable: false });
-        const { token } = await tokens!.issueRunToken(run.startedBy, run.groupId, run.uuid);
+        const { token } = await tokens!.issueRunToken({ ...run, startedBy: run.startedBy });
         return { url: `${await apiUrl}/v3/workflows`, token };
       },
     },
@@ -75,13 +76,18 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
       const credentials = JSON.parse(sealer.open(identity.sealedCredentials, identityBinding(identity.uuid))) as Record<string, string>;
       return { type: identity.type, host: identity.host, credentials };
     },
-    secrets: async (name, groupId) => {
-      const secret = await cairn!.store.service.getSecret(groupId, name);
-      return secret && sealer.open(secret.sealedValue, secretBinding(groupId, name));
-    },
+    secrets: (name, groupId, pipelineId) => readGroupSecret(cairn!.store.service, sealer.open, { name, groupId, pipelineId }),
+    outputSealer: sealer,
   });
   const workDirs = cairn.workDirs;
-  archiver = new Archiver({ store: cairn.store, config, systems, warn: (message) => process.emitWarning(message, "CairnArchiving"), releaseWorkDir: (run) => workDirs.release(run) });
+  archiver = new Archiver({
+    store: cairn.store,
+    config,
+    systems,
+    warn: (message) => process.emitWarning(message, "CairnArchiving"),
+    releaseWorkDir: (run) => workDirs.release(run),
+    secretValues: (run) => runSecretValues(cairn!.store.service, sealer, run),
+  });
   try {
     const ctx: ApiContext = {
       config,

@@ -7,6 +7,7 @@ import type { TokenRef, TokenStanding } from "../store/service-store.js";
 import { TERMINAL_RUN_STATUSES, type RunStatus, type Store } from "../store/store.js";
 import type { TokenService } from "./api-context.js";
 import type { Principal } from "./principal.js";
+import { actingLogin, type RunActors } from "./run-token-actor.js";
 
 /** How long a token injected into a run lasts at most; it is revoked when the run ends anyway. */
 const RUN_TOKEN_TTL_SECONDS = 24 * 3600;
@@ -35,8 +36,14 @@ export class SignedTokenService implements TokenService {
     return this.issue({ sub: login, kind: "session", jti: randomUUID() }, this.sessionTtlSeconds);
   }
 
-  async issueRunToken(login: string, groupId: string, runUuid: string): Promise<{ token: string; expiresAt: number }> {
-    return this.issue({ sub: login, kind: "run", grp: groupId, run: runUuid, jti: randomUUID() }, RUN_TOKEN_TTL_SECONDS);
+  /**
+   * A token for a run's tasks, acting for the less privileged of the run's starter and
+   * the author of its definition (run-token-actor.ts); what it may do is limited further
+   * by route (run-token-scope.ts) and to the run's group (group-access.ts).
+   */
+  async issueRunToken(run: RunActors & { uuid: string; startedBy: string }): Promise<{ token: string; expiresAt: number }> {
+    const login = await actingLogin(this.store.service, run);
+    return this.issue({ sub: login, kind: "run", grp: run.groupId, run: run.uuid, jti: randomUUID() }, RUN_TOKEN_TTL_SECONDS);
   }
 
   async authenticate(token: string): Promise<Principal> {
@@ -59,13 +66,12 @@ export class SignedTokenService implements TokenService {
       throw new CairnError("unauthenticated", "the token belonged to a run that has ended");
     }
     if (!user) throw new CairnError("unauthenticated", "the token's user no longer exists");
-    return {
-      login: user.login,
-      isAdmin: user.isAdmin,
-      tokenId: claims.jti,
-      expiresAt: claims.exp * 1000,
-      ...(claims.kind === "run" && claims.grp && claims.run ? { scope: { groupId: claims.grp, runUuid: claims.run } } : {}),
-    };
+    const principal = { login: user.login, isAdmin: user.isAdmin, tokenId: claims.jti, expiresAt: claims.exp * 1000 };
+    if (claims.kind !== "run") return principal;
+    // Fail closed: a run's token without its group and run would otherwise pass for a session.
+    if (!claims.grp || !claims.run) throw new CairnError("unauthenticated", "the run's token names no group or run");
+    // A run's token never carries its user's server-wide admin rights.
+    return { ...principal, isAdmin: false, scope: { groupId: claims.grp, runUuid: claims.run } };
   }
 
   async revoke(principal: Principal): Promise<void> {

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { attemptRoot, runDir } from "../engine/attempt-files.js";
 import { attemptResultsDir } from "../engine/result-files.js";
@@ -122,6 +122,56 @@ describe("Archiver", () => {
     // Results outlive the working folder.
     expect(await readFile(join(attemptResultsDir(dataDir, run.uuid, "greet", 2), "r.txt"), "utf8")).toBe("result\n");
     expect((await store.getRun(run.uuid))?.status).toBe("failed");
+  });
+
+  it("copies no link a task left, where its outputs or results folder is a link too, and never the target", async () => {
+    const SECRET = "server-only-secret-key-material";
+    const secretDir = join(dir, "server-secret");
+    await mkdir(secretDir);
+    await writeFile(join(secretDir, "secret.key"), SECRET);
+    // Large enough that it would be copied from the attempt's folder, not from the store.
+    await writeFile(join(secretDir, "big.key"), `${SECRET}${"k".repeat(2 * 1024 * 1024)}`);
+    const run = await finishedRun(["keep"]);
+    const outputs = join(attemptRoot(dataDir, run.uuid, "greet", 2), "outputs");
+    await symlink(join(secretDir, "big.key"), join(outputs, "stolen"));
+    await symlink("../../../../../server-secret/big.key", join(outputs, "stolen-relative"));
+    // `later` replaced its outputs folder with a link, and (on a server before this check) had its outbox kept as one.
+    await mkdir(attemptRoot(dataDir, run.uuid, "later", 1), { recursive: true });
+    await symlink(secretDir, join(attemptRoot(dataDir, run.uuid, "later", 1), "outputs"));
+    await mkdir(dirname(attemptResultsDir(dataDir, run.uuid, "later", 1)), { recursive: true });
+    await symlink(secretDir, attemptResultsDir(dataDir, run.uuid, "later", 1));
+    const a = archiver(local());
+    a.takeRun(run);
+    await a.idle();
+    const base = join(systemsRoot, "lab/lab/workflows/archive", run.uuid);
+    const files = await listTree(base);
+    expect(files).toEqual(["greet/outbox/r.txt", "greet/outbox/sub/s.txt", "greet/output/.stderr", "greet/output/.stdout", "greet/output/huge", "greet/output/message", "later/output/.stderr", "later/output/.stdout"]);
+    for (const file of files) expect(await readFile(join(base, file), "utf8")).not.toContain(SECRET);
+    expect(await store.service.listRunArchives(run.uuid)).toEqual([expect.objectContaining({ status: "done" })]);
+  });
+
+  it("masks the run's secrets in every file it copies: logs, outputs, large outputs and results, across chunks", async () => {
+    const secret = "hello-archive-secret";
+    const run = await finishedRun(["keep"]);
+    const outbox = attemptResultsDir(dataDir, run.uuid, "greet", 2);
+    await writeFile(join(outbox, "r.txt"), `plain ${secret} hex ${Buffer.from(secret).toString("hex")}\n`);
+    // Past the first 64 KiB chunk of the read stream, and across its end.
+    const huge = Buffer.alloc(2 * 1024 * 1024, "z");
+    huge.write(secret, 65_536 - 5);
+    await writeFile(join(attemptRoot(dataDir, run.uuid, "greet", 2), "outputs", "huge"), huge);
+    await store.commit({ logs: [{ executionUuid: (await store.listExecutions(run.uuid)).find((e) => e.attempt === 2)!.uuid, stream: "stdout", ts: 6, line: `old log ${secret}` }] });
+    const seen: string[] = [];
+    const a = new Archiver({ store, config: { dataDir, keepWorkDirs: false }, systems: local(), secretValues: async (r) => (seen.push(r.uuid), [secret]) });
+    a.takeRun(run);
+    await a.idle();
+    expect(seen).toEqual([run.uuid]);
+    const base = join(systemsRoot, "lab/lab/workflows/archive", run.uuid);
+    expect(await readFile(join(base, "greet/outbox/r.txt"), "utf8")).toBe("plain *** hex ***\n");
+    expect(await readFile(join(base, "greet/output/.stdout"), "utf8")).toBe("hello\nbye\nold log ***\n");
+    const copied = await readFile(join(base, "greet/output/huge"));
+    expect(copied.includes(secret)).toBe(false);
+    expect(copied.subarray(65_536 - 8, 65_536 - 2).toString()).toBe("zzz***");
+    expect(copied.length).toBe(huge.length - secret.length + 3);
   });
 
   it("retries what may pass, and records done after a flaky start", async () => {

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CairnConfig } from "../config.js";
 import { describeError } from "../errors.js";
@@ -5,6 +6,8 @@ import { removeRunDir } from "../engine/attempt-files.js";
 import type { RunId } from "../ids.js";
 import type { Pipeline } from "../spec/types.js";
 import type { RunArchiveRecord } from "../store/service-store.js";
+import { maskedReadable } from "../secrets/masking-stream.js";
+import { SecretMasker } from "../secrets/secret-masker.js";
 import type { RunRecord, Store } from "../store/store.js";
 import { archiveSystem } from "./archive-system.js";
 import { ArchivingError, checkWritable } from "./archive-target.js";
@@ -21,6 +24,11 @@ export interface ArchiverOptions {
   warn?: (message: string) => void;
   /** Takes a run's working folder once archiving is done with it (after the grace period, see WorkDirCleaner); default: deleted at once. */
   releaseWorkDir?: (run: RunRecord) => void | Promise<void>;
+  /**
+   * The values masked in every file copied (api/run-secret-values.ts): an archive is
+   * shown to whoever reads the archive's folder, bucket or host. Default: none.
+   */
+  secretValues?: (run: RunRecord) => Promise<string[]>;
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000];
@@ -38,6 +46,7 @@ export class Archiver {
   private readonly delays: readonly number[];
   private readonly warn: (message: string) => void;
   private readonly releaseWorkDir: (run: RunRecord) => void | Promise<void>;
+  private readonly secretValues: (run: RunRecord) => Promise<string[]>;
   private readonly inFlight = new Map<RunId, Promise<void>>();
   private readonly stopping = new AbortController();
 
@@ -48,6 +57,7 @@ export class Archiver {
     this.delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.warn = options.warn ?? (() => {});
     this.releaseWorkDir = options.releaseWorkDir ?? (async (run) => (this.config.keepWorkDirs ? undefined : removeRunDir(this.config.dataDir, run.uuid)));
+    this.secretValues = options.secretValues ?? (async () => []);
   }
 
   /** The engine's hand-over of an ended run and its working folder. Returns at once. */
@@ -142,9 +152,14 @@ export class Archiver {
       // Checked before every archiving, as Tapis does.
       await checkWritable(target, run.uuid);
       const files = await runFiles(this.store, this.config.dataDir, run);
+      const masker = new SecretMasker(await this.secretValues(run), "bytes");
       const folders = new Set(files.map((f) => f.path.slice(0, f.path.lastIndexOf("/"))));
       for (const folder of folders) await target.mkdir(folder);
-      for (const file of files) await target.writeFile(file.path, await file.open());
+      for (const file of files) {
+        const content = await file.open();
+        // Copies are masked like the results zip: logs and outputs again, result files and large outputs as they stream.
+        await target.writeFile(file.path, content instanceof Readable ? maskedReadable(content, masker) : masker.maskBytes(content));
+      }
       return { location: `${target.location}/${run.uuid}`, count: files.length };
     } finally {
       await target.close();

@@ -1,9 +1,7 @@
-import { createReadStream } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
-import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { existingAttemptRoot } from "../engine/attempt-files.js";
 import { attemptResultsDir, listResultFiles } from "../engine/result-files.js";
+import { listTaskFiles, openTaskFile, type TaskFileInfo } from "../engine/task-file-reader.js";
 import type { ExecutionRecord, RunRecord, Store } from "../store/store.js";
 
 const LOG_NAMES = new Set([".stdout", ".stderr"]);
@@ -34,9 +32,9 @@ export async function runFiles(store: Store, dataDir: string, run: RunRecord): P
     const streams = await readStreams(store, e);
     files.push({ path: `${folder}/.stdout`, open: () => streams.stdout }, { path: `${folder}/.stderr`, open: () => streams.stderr });
     for (const [name, value] of Object.entries(e.outputs)) if (!LOG_NAMES.has(name)) files.push({ path: `${folder}/${name}`, open: () => Buffer.from(value) });
-    const outputsDir = join(existingAttemptRoot(dataDir, run.uuid, e.taskId, e.attempt), "outputs");
-    for (const name of await largeOutputs(outputsDir, e.outputs)) {
-      files.push({ path: `${folder}/${name}`, open: () => createReadStream(join(outputsDir, name)) });
+    const root = existingAttemptRoot(dataDir, run.uuid, e.taskId, e.attempt);
+    for (const { path: name, size } of await largeOutputs(root, e.outputs)) {
+      files.push({ path: `${folder}/${name}`, open: () => openTaskFile(root, `outputs/${name}`, size) });
     }
     for (const result of await listResultFiles(attemptResultsDir(dataDir, run.uuid, e.taskId, e.attempt))) {
       files.push({ path: `${run.uuid}/${e.taskId}/outbox/${result.path}`, open: () => result.open() });
@@ -59,20 +57,12 @@ async function readStreams(store: Store, e: ExecutionRecord): Promise<{ stdout: 
 }
 
 /**
- * Regular files the store did not keep (over its size limit). Symbolic links are left
- * out: a task could point one at a file of the server's.
+ * Regular files the store did not keep (over its size limit), in the outputs folder of
+ * the attempt's folder `root`. Nothing is followed (task-file-reader.ts): a link there,
+ * or an outputs folder that is one, is left out, since a task could point one at a file
+ * of the server's.
  */
-async function largeOutputs(outputsDir: string, kept: Record<string, string>): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(outputsDir);
-  } catch {
-    return [];
-  }
-  const found: string[] = [];
-  for (const name of names.sort()) {
-    if (name in kept || name.startsWith(".")) continue;
-    if ((await lstat(join(outputsDir, name))).isFile()) found.push(name);
-  }
-  return found;
+async function largeOutputs(root: string, kept: Record<string, string>): Promise<TaskFileInfo[]> {
+  const files = await listTaskFiles(root, "outputs", { depth: 0 });
+  return files.filter((f) => !(f.path in kept) && !f.path.startsWith("."));
 }

@@ -21,3 +21,13 @@ describe("password hashes", () => {
     }
   });
 });
+
+describe("password hashes in the background", () => {
+  it("hash and verify in the low-priority helper exactly as here", async () => {
+    const here = await hashPassword("correct horse é");
+    const there = await hashPassword("correct horse é", { background: true });
+    expect(await verifyPassword("correct horse é", there)).toBe(true);
+    expect(await verifyPassword("correct horse é", here, { background: true })).toBe(true);
+    expect(await verifyPassword("correct horse e", here, { background: true })).toBe(false);
+  });
+});

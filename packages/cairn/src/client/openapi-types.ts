@@ -281,7 +281,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register a user; the answer's token confirms the address */
+        /** Register a user; the answer's token confirms the address. With a server admin's token, the account is made confirmed */
         post: {
             parameters: {
                 query?: never;
@@ -1106,6 +1106,7 @@ export interface paths {
                                 /** @enum {string} */
                                 origin: "built" | "pulled" | "loaded" | "seen";
                                 os: string | null;
+                                owned: boolean;
                                 recipe: {
                                     branch: string | null;
                                     build_args: {
@@ -1305,6 +1306,184 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/workflows/groups/{group_id}/images/{digest}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The groups this group's image is shared with */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    digest: string;
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: components["schemas"]["ImageShare"][];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Share an image this group built or pulled with another group (admins): that group's tasks may then run it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    digest: string;
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        group_id: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: components["schemas"]["ImageShare"];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/groups/{group_id}/images/{digest}/shares/{shared_with}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Stop sharing an image with a group (admins): that group's tasks can no longer start with it */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    digest: string;
+                    group_id: string;
+                    shared_with: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            /** @enum {string|null} */
+                            result: null;
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v3/workflows/groups/{group_id}/images/resolve": {
         parameters: {
             query?: never;
@@ -1353,6 +1532,74 @@ export interface paths {
                         "application/json": {
                             message: string;
                             result: components["schemas"]["Image"];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/groups/{group_id}/images/shared": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Images other groups shared with this group, newest share first: its tasks may run them by name or digest */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: {
+                                digest: string;
+                                group_id: string;
+                                image: components["schemas"]["Image"] | null;
+                                shared_at: string;
+                                shared_by: string;
+                                shared_with: string;
+                            }[];
                             status: number;
                             success: boolean;
                         };
@@ -2652,6 +2899,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        allowed_pipelines?: string[];
                         value: string;
                     };
                 };
@@ -2713,7 +2961,45 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change which pipelines may read a group secret (admins) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        allowed_pipelines: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v3/workflows/groups/{group_id}/systems": {
@@ -3598,6 +3884,7 @@ export interface components {
             /** @enum {string} */
             origin: "built" | "pulled" | "loaded" | "seen";
             os: string | null;
+            owned: boolean;
             recipe: {
                 branch: string | null;
                 build_args: {
@@ -3632,6 +3919,7 @@ export interface components {
             /** @enum {string} */
             origin: "built" | "pulled" | "loaded" | "seen";
             os: string | null;
+            owned: boolean;
             recipe: {
                 branch: string | null;
                 build_args: {
@@ -3650,6 +3938,13 @@ export interface components {
             run_uuid: string | null;
             size: number | null;
             task_id: string | null;
+        };
+        ImageShare: {
+            digest: string;
+            group_id: string;
+            shared_at: string;
+            shared_by: string;
+            shared_with: string;
         };
         LogLine: {
             id: number;

@@ -1,8 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { TaskFailure } from "../errors.js";
 import type { TaskType } from "../spec/types.js";
 import { removeRunDir, runDir } from "./run-dir.js";
+import { isTaskFileRefused, kindOf, TaskFolder } from "./task-file-reader.js";
 
 /*
  * The per-attempt file operations are synchronous on purpose: each is a small metadata
@@ -122,9 +124,22 @@ function planAttemptFolders(dataDir: string, runUuid: string, taskId: string, at
   return { folders, dirs, openOutbox: options.forContainer };
 }
 
+/**
+ * Opens an input's file for writing without following a link at its name: a resumed
+ * attempt writes its inputs again into the folder its task has had.
+ */
+const INPUT_FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+
 /** One file per input, named after it. */
 export function writeInputs(inputsDir: string, inputs: Record<string, string>): void {
-  for (const [name, value] of Object.entries(inputs)) writeFileSync(join(inputsDir, name), value);
+  for (const [name, value] of Object.entries(inputs)) {
+    const fd = openSync(join(inputsDir, name), INPUT_FILE_FLAGS, 0o666);
+    try {
+      writeFileSync(fd, value);
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
 /**
@@ -162,29 +177,54 @@ export interface OutputFiles {
   complete: boolean;
 }
 
-/** Reads the files a task wrote to its outputs folder, by name. */
+/**
+ * Reads the files a task wrote to its outputs folder, by name. Nothing is followed
+ * (task-file-reader.ts): an output that is a symbolic link, to a file or a folder, or
+ * that is a pipe, socket or device, fails the attempt with a message naming it, and so
+ * does an outputs folder that is itself a link. A folder in it is no output and is left
+ * as it is. No output is read past MAX_OUTPUT_VALUE_BYTES.
+ */
 export function collectOutputs(outputsDir: string, warn: (message: string) => void): OutputFiles {
   const values: Record<string, string> = {};
-  let names: string[];
+  let folder: TaskFolder | undefined;
   try {
-    names = readdirSync(outputsDir);
-  } catch {
+    folder = TaskFolder.openSync(dirname(outputsDir), basename(outputsDir));
+  } catch (err) {
+    if (isTaskFileRefused(err)) throw new TaskFailure(`the outputs folder is a ${err.kind}, not a folder; outputs must be regular files in it`, { retryable: false });
     return { values, complete: false };
   }
-  let complete = true;
-  for (const name of names.sort()) {
-    const file = join(outputsDir, name);
-    const info = statSync(file);
-    if (!info.isFile()) {
-      complete = false;
-      continue;
+  if (folder === undefined) return { values, complete: false };
+  try {
+    let complete = true;
+    for (const entry of folder.entriesSync().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const { name } = entry;
+      if (entry.isDirectory()) {
+        complete = false;
+        continue;
+      }
+      if (!entry.isFile()) throw notAnOutput(name, kindOf(entry));
+      let read: ReturnType<TaskFolder["readFileSync"]>;
+      try {
+        read = folder.readFileSync(name, MAX_OUTPUT_VALUE_BYTES);
+      } catch (err) {
+        // Swapped for a link or a pipe since it was listed.
+        if (isTaskFileRefused(err)) throw notAnOutput(name, err.kind);
+        throw err;
+      }
+      if ("tooLarge" in read) {
+        warn(`output '${name}' is ${read.tooLarge} bytes, over the ${MAX_OUTPUT_VALUE_BYTES}-byte limit for values passed between tasks; it was not recorded`);
+        complete = false;
+        continue;
+      }
+      values[name] = read.content.toString("utf8");
     }
-    if (info.size > MAX_OUTPUT_VALUE_BYTES) {
-      warn(`output '${name}' is ${info.size} bytes, over the ${MAX_OUTPUT_VALUE_BYTES}-byte limit for values passed between tasks; it was not recorded`);
-      complete = false;
-      continue;
-    }
-    values[name] = readFileSync(file, "utf8");
+    return { values, complete };
+  } finally {
+    folder.closeSync();
   }
-  return { values, complete };
+}
+
+/** Not retried: a task that hands back a link would hand it back again. */
+function notAnOutput(name: string, kind: string): TaskFailure {
+  return new TaskFailure(`output '${name}' is a ${kind}; outputs must be regular files`, { retryable: false });
 }

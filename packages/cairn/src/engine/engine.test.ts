@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -15,6 +16,9 @@ import { attemptResultsDir, runResultsDir } from "./result-files.js";
 import { runDir } from "./run-dir.js";
 import { FakeRuntime } from "../../../../test/support/fake-runtime.js";
 import { Engine, type RunApiAccess } from "./engine.js";
+import { generateDataKey } from "../secrets/key-ring.js";
+import { open, seal } from "../secrets/sealed-box.js";
+import type { ValueSealer } from "./log-masking.js";
 
 /**
  * Engine behaviour with a real SQLite store and scripted task handlers: each task's
@@ -64,14 +68,23 @@ function makeHandlers(withResume = true): Map<TaskType, TaskHandler> {
   ]);
 }
 
-function newEngine(options: { maxParallelTasks?: number; withResume?: boolean; secrets?: Record<string, string>; apiAccess?: RunApiAccess; runtimes?: Runtimes } = {}) {
+const dataKey = generateDataKey();
+const outputSealer: ValueSealer = { seal: (text, boundTo) => seal(dataKey, text, boundTo), open: (sealed, boundTo) => open(dataKey, sealed, boundTo) };
+
+function newEngine(
+  options: { maxParallelTasks?: number; withResume?: boolean; secrets?: Record<string, string>; apiAccess?: RunApiAccess; runtimes?: Runtimes; outputSealer?: ValueSealer; secretLookups?: string[][] } = {},
+) {
   const engine = new Engine({
     store,
     config: { ...config, maxParallelTasks: options.maxParallelTasks ?? 4 },
     runtimes: options.runtimes ?? noRuntimes,
     handlers: makeHandlers(options.withResume ?? true),
-    secrets: async (name) => options.secrets?.[name],
+    secrets: async (name, groupId, pipelineId) => {
+      options.secretLookups?.push([name, groupId, pipelineId]);
+      return options.secrets?.[name];
+    },
     allowHostRuntime: true,
+    ...(options.outputSealer ? { outputSealer: options.outputSealer } : {}),
     apiAccess: options.apiAccess,
   });
   engines.push(engine);
@@ -411,6 +424,84 @@ describe("inputs and outputs", () => {
     expect(mode).toBe(0o555);
   });
 
+  describe("a task's links are never followed", () => {
+    const SECRET = "server-only-secret-key-material";
+    let secretDir: string;
+    beforeEach(async () => {
+      // Outside the run's folders, as /etc or DATA_DIR/secret.key are.
+      secretDir = join(dataDir, "server-secret");
+      await mkdir(secretDir);
+      await writeFile(join(secretDir, "secret.key"), SECRET);
+    });
+
+    /** Everything the store holds about a run: outputs, messages, logs. */
+    async function everythingStored(runUuid: RunId): Promise<string> {
+      const execs = await store.listExecutions(runUuid);
+      const logs = await Promise.all(execs.map((e) => store.readLogs(e.uuid)));
+      return JSON.stringify([await store.getRun(runUuid), execs, logs]);
+    }
+
+    const cases: { name: string; output: string; message: string; plant: (outputs: string) => Promise<void> }[] = [
+      { name: "a link to a file", output: "x", message: "output 'x' is a symbolic link; outputs must be regular files", plant: (o) => symlink(join(secretDir, "secret.key"), join(o, "x")) },
+      { name: "a relative link", output: "x", message: "output 'x' is a symbolic link; outputs must be regular files", plant: (o) => symlink("../../../../server-secret/secret.key", join(o, "x")) },
+      { name: "a link to a folder", output: "x", message: "output 'x' is a symbolic link; outputs must be regular files", plant: (o) => symlink(secretDir, join(o, "x")) },
+      { name: "a named pipe", output: "x", message: "output 'x' is a named pipe; outputs must be regular files", plant: async (o) => void execFileSync("mkfifo", [join(o, "x")]) },
+      {
+        name: "an outputs folder replaced by a link to a folder",
+        output: "secret.key",
+        message: "the outputs folder is a symbolic link, not a folder; outputs must be regular files in it",
+        plant: async (o) => {
+          await rm(o, { recursive: true });
+          await symlink(secretDir, o);
+        },
+      },
+    ];
+    for (const { name, output, message, plant } of cases) {
+      it(`fails an attempt that hands back ${name} as an output, naming it, and passes the target to no one`, async () => {
+        scripts.set("produce", async (ctx) => {
+          await writeFile(join(ctx.paths.outputs, "fine"), "a regular output");
+          await plant(ctx.paths.outputs);
+          return { exitCode: 0 };
+        });
+        let consumed = false;
+        scripts.set("consume", async () => {
+          consumed = true;
+          return { exitCode: 0 };
+        });
+        const engine = newEngine();
+        const p = pipeline(["produce", "consume"], { consume: ["produce"] }, {
+          produce: { execution_profile: { max_retries: 2, retry_policy: "fixed", retry_delay: 0.01 }, output: { [output]: { type: "string" } } },
+          consume: { input: { IN: { type: "string", value_from: { task_output: { task_id: "produce", output_id: output } } } } },
+        });
+        const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+        expect(final.status).toBe("failed");
+        // Not retried: the task would hand back the same link.
+        const tries = await attempts(final.uuid, "produce");
+        expect(tries.map((e) => [e.status, e.message])).toEqual([["failed", message]]);
+        expect(consumed).toBe(false);
+        expect(await everythingStored(final.uuid)).not.toContain(SECRET);
+      });
+    }
+
+    it("does not keep an outbox replaced by a link as results, and says why in the attempt's log", async () => {
+      scripts.set("swap", async (ctx) => {
+        await rm(ctx.paths.outbox, { recursive: true });
+        await symlink(secretDir, ctx.paths.outbox);
+        return { exitCode: 0 };
+      });
+      const engine = newEngine();
+      const final = await engine.waitForRun((await engine.startRun({ pipeline: pipeline(["swap"]) })).uuid);
+      expect(final.status).toBe("succeeded");
+      expect(existsSync(runResultsDir(dataDir, final.uuid))).toBe(false);
+      const [exec] = await attempts(final.uuid, "swap");
+      const lines = (await store.readLogs(exec!.uuid)).map((l) => l.line);
+      expect(lines).toContainEqual(expect.stringContaining("'outbox' is a symbolic link; links are never followed"));
+      expect(await everythingStored(final.uuid)).not.toContain(SECRET);
+      // The target was neither emptied into results nor changed.
+      expect(await readFile(join(secretDir, "secret.key"), "utf8")).toBe(SECRET);
+    });
+  });
+
   it("has the next task's folders made while the task before it runs, and hands them to it", async () => {
     let madeWhileRunning: string[] = [];
     scripts.set("first", async (ctx) => {
@@ -556,6 +647,64 @@ describe("inputs and outputs", () => {
     expect(everything).not.toContain(secret.slice(9));
     expect(everything).not.toContain(secret.slice(0, 9));
     expect(exec!.outputs).toEqual({ echo: "got ***" });
+  });
+
+  it("hands a dependent the output's real value while the output is shown and stored masked (sealed for a restart)", async () => {
+    const secret = "hunter2-very-secret";
+    let received: string | undefined;
+    scripts.set("make", async (ctx) => ({ exitCode: 0, outputs: { auth: `Bearer ${ctx.inputs.PW}`, plain: "nothing secret" } }));
+    scripts.set("use", async (ctx) => {
+      received = ctx.inputs.AUTH;
+      return { exitCode: 0 };
+    });
+    const lookups: string[][] = [];
+    const engine = newEngine({ secrets: { pw: secret }, outputSealer, secretLookups: lookups });
+    const p = pipeline(["make", "use"], { use: ["make"] }, {
+      make: { input: { PW: { type: "string", value_from: { secret: "pw" } } }, output: { auth: { type: "string" } } },
+      use: { input: { AUTH: { type: "string", value_from: { task_output: { task_id: "make", output_id: "auth" } } } } },
+    });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect(final.status).toBe("succeeded");
+    expect(received).toBe(`Bearer ${secret}`);
+    expect(lookups).toEqual([["pw", "local", "test-pipeline"]]);
+    const [made] = await attempts(final.uuid, "make");
+    expect(made!.outputs).toEqual({ auth: "Bearer ***", plain: "nothing secret" });
+    expect(made!.sealedOutputs).toMatch(/^v1\./);
+    expect(made!.sealedOutputs).not.toContain(secret);
+    // What a restarted engine hands the dependents (engine.activate reads it so)
+    expect(JSON.parse(open(dataKey, made!.sealedOutputs!, `outputs:${made!.uuid}`))).toEqual({ auth: `Bearer ${secret}`, plain: "nothing secret" });
+  });
+
+  it("keeps no sealed copy when masking changed no output", async () => {
+    scripts.set("make", async () => ({ exitCode: 0, outputs: { plain: "nothing secret" } }));
+    const engine = newEngine({ secrets: { pw: "hunter2-very-secret" }, outputSealer });
+    const p = pipeline(["make"], {}, { make: { input: { PW: { type: "string", value_from: { secret: "pw" } } } } });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    const [made] = await attempts(final.uuid, "make");
+    expect(made!.outputs).toEqual({ plain: "nothing secret" });
+    expect(made!.sealedOutputs ?? null).toBeNull();
+  });
+
+  it("masks a secret in the results an attempt keeps from its outbox, in every form, leaving other files as they were", async () => {
+    const secret = "hunter2-very-secret";
+    const binary = Buffer.from([0, 1, 2, 255, 254, 10, 13]);
+    scripts.set("write", async (ctx) => {
+      const pw = ctx.inputs.PW!;
+      await mkdir(join(ctx.paths.outbox, "sub"), { recursive: true });
+      await writeFile(join(ctx.paths.outbox, "report.txt"), `plain ${pw}\nhex ${Buffer.from(pw).toString("hex")}\nrev ${[...pw].reverse().join("")}\n`);
+      await writeFile(join(ctx.paths.outbox, "sub", "b64.txt"), Buffer.from(`user:${pw}`).toString("base64"));
+      await writeFile(join(ctx.paths.outbox, "data.bin"), binary);
+      return { exitCode: 0 };
+    });
+    const engine = newEngine({ secrets: { pw: secret } });
+    const p = pipeline(["write"], {}, { write: { input: { PW: { type: "string", value_from: { secret: "pw" } } } } });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect(final.status).toBe("succeeded");
+    const dir = attemptResultsDir(dataDir, final.uuid, "write", 1);
+    expect(await readFile(join(dir, "report.txt"), "utf8")).toBe("plain ***\nhex ***\nrev ***\n");
+    expect(await readFile(join(dir, "sub", "b64.txt"), "utf8")).toMatch(/^dXNlcj[A-Za-z0-9+/]?\*\*\*[A-Za-z0-9+/=]{0,3}$/); // "user:" and a boundary character stay
+    expect((await readFile(join(dir, "data.bin"))).equals(binary)).toBe(true);
+    expect(await readdir(dir)).toEqual(["data.bin", "report.txt", "sub"]);
   });
 
   it("gives a task that asks for it an API token for its run, masked in its logs", async () => {

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { CairnConfig } from "../config.js";
 import { CairnError, TaskFailure, ValidationError, describeError, type Issue } from "../errors.js";
 import { newExecutionId, newRunId, type ExecutionId, type RunId } from "../ids.js";
+import { EgressPolicy } from "../net/egress-policy.js";
 import { resolveExecutionProfile, usesHostRuntime } from "../spec/index.js";
 import type { ExecutionProfile, Pipeline, Task, TaskType } from "../spec/types.js";
 import {
@@ -19,16 +20,17 @@ import { collectOutputs, existingAttemptRoot, handlerFolders, makeAttemptFolders
 import { FolderCost } from "./folder-cost.js";
 import { FoldersAhead } from "./folders-ahead.js";
 import { HandedOnFolders } from "./handed-on-folders.js";
-import { keepOutbox } from "./result-files.js";
+import { attemptResultsDir, keepOutbox } from "./result-files.js";
 import { adoptAttachments, prepareInbox, runHasAttachments } from "./run-inbox.js";
 import { makeRunEmptyDir } from "./run-dir.js";
 import { WorkDirCleaner } from "./work-dir-cleaner.js";
-import { AttemptLogMasking } from "./log-masking.js";
+import { AttemptLogMasking, maskResultFiles, outputsForDependents, outputsToKeep, type ValueSealer } from "./log-masking.js";
 import { BatchWriter } from "./batch-writer.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { resolveInputs, type SecretLookup } from "./input-resolver.js";
 import { retryDelayMs } from "./retry-policy.js";
 import { runOutcome } from "./run-outcome.js";
+import { groupImages } from "../images/image-access.js";
 
 /** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
 const CANCEL_REQUESTED = "cancel requested";
@@ -43,6 +45,8 @@ export interface EngineOptions {
   secrets?: SecretLookup;
   /** Set by a server: opens an identity (by uuid) if it belongs to the given user. */
   identities?: IdentityLookup;
+  /** Set by a server: seals the values of outputs that masking changed, so dependents get them after a restart too. */
+  outputSealer?: ValueSealer;
   /** Overrides config.allowHostRuntime (the local CLI allows it: it runs as the invoking user anyway). */
   allowHostRuntime?: boolean;
   /** Set by a server: gives tokens to tasks with inject_api_token. */
@@ -54,6 +58,8 @@ export interface EngineOptions {
   takeRun?: (run: RunRecord) => void;
   /** Deletes ended runs' working folders after the grace period; one is made from the config when absent. */
   workDirs?: WorkDirCleaner;
+  /** What tasks may connect to on the server's side; made from the config when absent. */
+  egress?: EgressPolicy;
 }
 
 export type IdentityLookup = (uuid: string, owner: string) => Promise<IdentityCredentials | undefined>;
@@ -70,6 +76,8 @@ export interface StartRunRequest {
   groupId?: string;
   /** The user starting it through the API. */
   startedBy?: string;
+  /** Who last changed the definition being run (the pipeline's `updatedBy`, or the frozen run's `definedBy` on a re-run). */
+  definedBy?: string;
   /**
    * A staging folder of attachments (see run-inbox.ts), moved into the run's folder before
    * the run is recorded; the caller removes it if the run is not started.
@@ -157,7 +165,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly runtimes: Runtimes;
   private readonly secrets: SecretLookup;
   private readonly identities: IdentityLookup | undefined;
+  private readonly outputSealer: ValueSealer | undefined;
   private readonly allowHostRuntime: boolean;
+  private readonly egress: EgressPolicy;
   private readonly apiAccess: RunApiAccess | undefined;
   private readonly takeRun: ((run: RunRecord) => void) | undefined;
   private readonly workDirs: WorkDirCleaner;
@@ -180,10 +190,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.runtimes = options.runtimes;
     this.secrets = options.secrets ?? (async () => undefined);
     this.identities = options.identities;
+    this.outputSealer = options.outputSealer;
     this.apiAccess = options.apiAccess;
     this.takeRun = options.takeRun;
     this.workDirs = options.workDirs ?? new WorkDirCleaner({ dataDir: options.config.dataDir, graceMs: options.config.workDirGraceMs, keep: options.config.keepWorkDirs });
     this.allowHostRuntime = options.allowHostRuntime ?? options.config.allowHostRuntime;
+    this.egress = options.egress ?? EgressPolicy.fromConfig(options.config);
     this.writer = new BatchWriter(options.store);
     // A few per slot: enough for the next tasks of a chain, a fan or a layer, never a whole fan.
     this.foldersAhead = new FoldersAhead(Math.max(8, 4 * options.config.maxParallelTasks));
@@ -229,6 +241,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       endedAt: dryRun ? now : null,
       message: dryRun ? "dry_run directive: no task was started" : null,
       startedBy: request.startedBy ?? null,
+      ...(request.definedBy !== undefined ? { definedBy: request.definedBy } : {}),
     };
     if (dryRun) {
       await this.writer.write({ newRuns: [record] });
@@ -377,7 +390,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       };
       run.slots.set(task.id, slot);
       run.slotList.push(slot);
-      if (current.status === "succeeded") run.outputs.set(task.id, current.outputs);
+      if (current.status === "succeeded") run.outputs.set(task.id, outputsForDependents(current, this.outputSealer));
     }
     for (const slot of run.slotList) {
       for (const dep of slot.task.depends_on) {
@@ -514,8 +527,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       pipeline: run.pipeline,
       params: run.record.params,
       taskOutputs: run.outputs,
-      secrets: async (name, groupId) => {
-        const value = await this.secrets(name, groupId);
+      secrets: async (name, groupId, pipelineId) => {
+        const value = await this.secrets(name, groupId, pipelineId);
         if (value !== undefined) secretValues.push(value);
         return value;
       },
@@ -543,8 +556,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     try {
       const result = await this.runAttemptIn(run, slot, exec, signal, resume, inputs, paths, log, api, opened);
       handOn = result.handOn;
-      const m = masking;
-      if (m) result.outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, m.maskText(v)]));
+      // Dependents get result.outputs as the task wrote them; people see them masked.
+      const kept = outputsToKeep(masking, result.outputs, this.outputSealer, exec.uuid);
+      result.shownOutputs = kept.shown;
+      result.sealedOutputs = kept.sealed;
       return result;
     } catch (err) {
       // The failure's message is stored and answered by the API: masked like the log.
@@ -561,6 +576,13 @@ export class Engine extends EventEmitter<EngineEvents> {
         outbox = keepOutbox(paths.outbox, this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt);
       } catch (err) {
         log("system", `what the attempt wrote to its outbox could not be kept as its results: ${describeError(err)}`);
+      }
+      // Results are shown (zips, archives): kept masked, so no secret stays in clear on disk.
+      if (outbox === "kept" && masking) {
+        const resultsDir = attemptResultsDir(this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt);
+        await maskResultFiles(resultsDir, masking.bytesMasker()).catch((err: unknown) => {
+          log("system", `masking secrets in the attempt's results failed: ${describeError(err)}`);
+        });
       }
       if (handOn !== undefined && outbox === "empty" && !this.config.keepWorkDirs) {
         this.handedOn.offer(run.record.uuid, this.folderOptions(run, slot), paths, handOn);
@@ -664,6 +686,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       paths,
       runtimes: this.runtimes,
       config: this.config,
+      egress: this.egress,
       log,
       started: async (handle, options) => {
         exec.runtimeHandle = handle;
@@ -691,6 +714,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           runUuid: image.origin === "seen" ? null : run.record.uuid,
           taskId: image.origin === "seen" ? null : slot.task.id,
         }),
+      images: groupImages(this.store.images, run.record.groupId),
       signal,
       directives: run.record.directives,
       pipelineId: run.record.pipelineId,
@@ -727,7 +751,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       endedAt: Date.now(),
       exitCode: result.exitCode,
       message: result.message,
-      outputs: result.outputs,
+      outputs: result.shownOutputs ?? result.outputs,
+      ...(result.sealedOutputs ? { sealedOutputs: result.sealedOutputs } : {}),
       ...(exec.usage ? { usage: exec.usage } : {}),
       ...(exec.imageDigest ? { imageDigest: exec.imageDigest } : {}),
     };
@@ -845,7 +870,12 @@ interface AttemptResult {
   status: Extract<ExecutionStatus, "succeeded" | "failed" | "timed_out" | "cancelled">;
   exitCode: number | null;
   message: string | null;
+  /** As the task wrote them: what dependents get. */
   outputs: Record<string, string>;
+  /** What is shown and stored as the outputs, when masking changed any (log-masking.ts outputsToKeep). */
+  shownOutputs?: Record<string, string>;
+  /** The outputs sealed, when shownOutputs differ from them. */
+  sealedOutputs?: string | null;
   retryable: boolean;
   /** Set when the attempt's folders may go to a later attempt (handed-on-folders.ts): its output files, each recorded. */
   handOn?: readonly string[];

@@ -1,9 +1,12 @@
 import { TaskFailure } from "../errors.js";
 import type { EnvValue, Pipeline, Task, ValueFrom } from "../spec/types.js";
 
-/** Looks up a named secret; undefined when there is none by that name. */
-/** Finds a secret by name for a run of the given group (the local CLI has one group, "local"). */
-export type SecretLookup = (name: string, groupId: string) => Promise<string | undefined>;
+/**
+ * Finds a secret by name for a run of the given group and pipeline (the local CLI has one
+ * group, "local"); undefined when there is none by that name. Throws when the pipeline
+ * may not read it (secrets/secret-access.ts).
+ */
+export type SecretLookup = (name: string, groupId: string, pipelineId: string) => Promise<string | undefined>;
 
 export interface InputSources {
   pipeline: Pipeline;
@@ -50,7 +53,7 @@ async function resolveValueFrom(from: ValueFrom, sources: InputSources, subject:
     if (value === undefined) throw missing(`${subject}: task '${task_id}' did not produce output '${output_id}'`);
     return value;
   }
-  const value = await sources.secrets(from.secret, sources.groupId);
+  const value = await sources.secrets(from.secret, sources.groupId, sources.pipeline.id);
   if (value === undefined) throw missing(`${subject}: there is no secret named '${from.secret}'`);
   return value;
 }

@@ -1,5 +1,12 @@
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { MaskingStream } from "../secrets/masking-stream.js";
 import { SecretMasker, StreamMasker } from "../secrets/secret-masker.js";
-import type { LogStream } from "../store/store.js";
+import type { ExecutionRecord, LogStream } from "../store/store.js";
+import { listResultFiles } from "./result-files.js";
 
 /** A line held back (it may end with the start of a secret) is shown after this long without a next line. */
 const IDLE_FLUSH_MS = 300;
@@ -58,6 +65,11 @@ export class AttemptLogMasking {
     return this.masker.mask(text);
   }
 
+  /** A masker over the same secrets for files (their bytes). */
+  bytesMasker(): SecretMasker {
+    return new SecretMasker(this.secrets, "bytes");
+  }
+
   /** Sends every held line; call when the attempt ends. */
   flush(): void {
     for (const [stream, entry] of this.streams) {
@@ -69,4 +81,75 @@ export class AttemptLogMasking {
   private flushStream(stream: LogStream, masker: StreamMasker): void {
     for (const safe of masker.flush()) this.emit(stream, safe);
   }
+}
+
+/** Seals a value so that only this server (its data key) can read it again; api Sealer has this shape. */
+export interface ValueSealer {
+  seal(plaintext: string, boundTo: string): string;
+  open(sealed: string, boundTo: string): string;
+}
+
+/**
+ * Outputs are shown masked, and passed to dependents as they are: a dependent that gets
+ * `***` instead of a token it must use is broken, and the issue's rule is "masked where
+ * shown, never where used". When masking changed an output, `shown` is what the store
+ * keeps as the outputs (the API, zips and archives read it), and `sealed` holds the values
+ * themselves, sealed with the data key, for dependents that start after a restart. Without
+ * a sealer (a local `cairn run`) nothing is sealed: dependents after a restart get `shown`.
+ */
+export function outputsToKeep(
+  masking: AttemptLogMasking | undefined,
+  outputs: Record<string, string>,
+  sealer: ValueSealer | undefined,
+  executionUuid: string,
+): { shown: Record<string, string>; sealed: string | null } {
+  if (!masking) return { shown: outputs, sealed: null };
+  let changed = false;
+  const shown: Record<string, string> = {};
+  for (const [name, value] of Object.entries(outputs)) {
+    shown[name] = masking.maskText(value);
+    if (shown[name] !== value) changed = true;
+  }
+  if (!changed) return { shown: outputs, sealed: null };
+  return { shown, sealed: sealer ? sealer.seal(JSON.stringify(outputs), outputsBinding(executionUuid)) : null };
+}
+
+/** The outputs a succeeded attempt hands its dependents: the sealed values when masking changed what is shown. */
+export function outputsForDependents(execution: ExecutionRecord, sealer: ValueSealer | undefined): Record<string, string> {
+  if (!execution.sealedOutputs || !sealer) return execution.outputs;
+  return JSON.parse(sealer.open(execution.sealedOutputs, outputsBinding(execution.uuid))) as Record<string, string>;
+}
+
+function outputsBinding(executionUuid: string): string {
+  return `outputs:${executionUuid}`;
+}
+
+/**
+ * Masks, in place, the results an attempt that had secrets kept (what it wrote to
+ * /outbox, now under DATA_DIR/results): results are shown (zips, archives), and a
+ * secret must not stay in clear on disk either. Each file is rewritten through the
+ * masker into a new file beside it, which replaces it only when something was masked.
+ * Links are never followed (listResultFiles opens with O_NOFOLLOW). Returns how many
+ * files changed.
+ */
+export async function maskResultFiles(resultsDir: string, masker: SecretMasker): Promise<number> {
+  if (masker.isEmpty) return 0;
+  let changed = 0;
+  for (const file of await listResultFiles(resultsDir)) {
+    const path = join(resultsDir, ...file.path.split("/"));
+    const temporary = join(dirname(path), `.cairn-masking-${randomBytes(6).toString("hex")}`);
+    const masking = new MaskingStream(masker);
+    const target = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      await pipeline(await file.open(), masking, target.createWriteStream());
+    } catch (err) {
+      await rm(temporary, { force: true });
+      throw err;
+    }
+    if (masking.maskedCount > 0) {
+      await rename(temporary, path);
+      changed++;
+    } else await rm(temporary, { force: true });
+  }
+  return changed;
 }

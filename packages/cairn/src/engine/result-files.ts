@@ -1,8 +1,9 @@
-import { constants, mkdirSync, renameSync, rmSync } from "node:fs";
-import { lstat, open, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { lstatSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { basename, dirname, join, relative } from "node:path";
 import type { Readable } from "node:stream";
-import { folderEntries, folderNamesSync } from "../folder-entries.js";
+import { folderNamesSync } from "../folder-entries.js";
+import { kindOf, listTaskFiles, openTaskFile, TaskFileRefused } from "./task-file-reader.js";
 
 /**
  * A task's results: whatever an attempt writes under `/outbox` (kabuto-api.txt: "job
@@ -33,6 +34,11 @@ export function attemptResultsDir(dataDir: string, runUuid: string, taskId: stri
  * Synchronous, like the attempt's other folders (attempt-files.ts).
  */
 export function keepOutbox(outbox: string, dataDir: string, runUuid: string, taskId: string, attempt: number): "empty" | "kept" {
+  // The outbox is the task's: a host process can replace it with a link (a container
+  // cannot, it is a mount point). A link to / must neither be listed nor, below, have its
+  // entries moved into the results; a link moved as it is would be followed by whatever
+  // reads the results later.
+  if (!isRealFolder(outbox, "outbox")) return "empty";
   const names = folderNamesSync(outbox);
   if (names.length === 0) return "empty";
   const target = attemptResultsDir(dataDir, runUuid, taskId, attempt);
@@ -43,12 +49,27 @@ export function keepOutbox(outbox: string, dataDir: string, runUuid: string, tas
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
     // Results kept already, by a resumed attempt's earlier server: what the process wrote since wins.
+    // They were an outbox too, and are emptied into only if they are a folder.
+    isRealFolder(target, relative(dataDir, target));
     for (const name of names) {
       rmSync(join(target, name), { recursive: true, force: true });
       renameSync(join(outbox, name), join(target, name));
     }
   }
   return "kept";
+}
+
+/** Whether `path` is a folder (false when it is not there); a link or anything else there is refused, named `what`. */
+function isRealFolder(path: string, what: string): boolean {
+  let info;
+  try {
+    info = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
+  }
+  if (info.isDirectory()) return true;
+  throw new TaskFileRefused(what, info.isSymbolicLink() ? "link" : "not_folder", kindOf(info));
 }
 
 export async function removeRunResults(dataDir: string, runUuid: string): Promise<void> {
@@ -60,42 +81,19 @@ export interface ResultFile {
   path: string;
   size: number;
   mtime: Date;
-  /** Opens it for reading, refusing a symbolic link put at its name since it was listed. */
+  /** Opens it for reading, no link followed on its way, and reads no more than `size` bytes. */
   open(): Promise<Readable>;
 }
 
 /**
- * The regular files under an outbox, in name order. Symbolic links are never followed,
- * to files or folders: a task could point one at the server's own files, and results
- * are read by the server. Sockets, devices and pipes are left out too.
+ * The regular files under an attempt's results folder, in name order. Symbolic links are
+ * never followed, to files or folders, and neither is the results folder itself should it
+ * be one (it was the task's outbox): a task could point one at the server's own files,
+ * and results are read by the server. Sockets, devices and pipes are left out too.
  */
 export async function listResultFiles(dir: string): Promise<ResultFile[]> {
-  const found: ResultFile[] = [];
-  await walk(dir, "", found);
-  return found;
-}
-
-async function walk(dir: string, prefix: string, found: ResultFile[]): Promise<void> {
-  const entries = await folderEntries(dir);
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const full = join(dir, entry.name);
-    const path = prefix + entry.name;
-    // A Dirent describes the entry itself, never what a link points to.
-    if (entry.isDirectory()) await walk(full, `${path}/`, found);
-    else if (entry.isFile()) {
-      const info = await lstat(full);
-      if (!info.isFile()) continue;
-      found.push({ path, size: info.size, mtime: info.mtime, open: () => openRegularFile(full) });
-    }
-  }
-}
-
-async function openRegularFile(path: string): Promise<Readable> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  if (!(await handle.stat()).isFile()) {
-    await handle.close();
-    throw new Error(`${path} is no longer a regular file`);
-  }
-  return handle.createReadStream();
+  const base = dirname(dir);
+  const folder = basename(dir);
+  const files = await listTaskFiles(base, folder);
+  return files.map(({ path, size, mtime }) => ({ path, size, mtime, open: () => openTaskFile(base, `${folder}/${path}`, size) }));
 }

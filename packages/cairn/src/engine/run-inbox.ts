@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { TaskFailure } from "../errors.js";
 import { linkTree } from "../link-tree.js";
 import { makeRunEmptyDir, runDir } from "./run-dir.js";
+import { kindOf } from "./task-file-reader.js";
 
 /**
  * A run's attachments and each task's view of them. Uploads arrive in a staging folder
@@ -61,7 +63,11 @@ export async function prepareInbox(dataDir: string, runUuid: string, taskId: str
   if (!runHasAttachments(dataDir, runUuid)) return makeRunEmptyDir(dataDir, runUuid);
   const run = runDir(dataDir, runUuid);
   const inbox = join(run, "inbox", taskId);
-  if (await exists(inbox)) return inbox;
+  // Not followed: a link put in the inbox's place (a host task runs as the server's
+  // user) must not become what a container mounts at /inbox.
+  const there = await lstat(inbox).catch(() => undefined);
+  if (there?.isDirectory()) return inbox;
+  if (there !== undefined) throw new TaskFailure(`the inbox of task '${taskId}' is a ${kindOf(there)}, not a folder; links are never followed`, { retryable: false });
   const sources = [join(run, "attachments", ATTACHMENTS_FOR_ALL), join(run, "attachments", ATTACHMENTS_FOR_TASKS, taskId)];
   // Built aside and renamed, so a crash never leaves a half inbox that looks whole. A
   // task id starts with a letter or digit, so this name is no task's.
@@ -71,11 +77,4 @@ export async function prepareInbox(dataDir: string, runUuid: string, taskId: str
   for (const source of sources) await linkTree(source, building);
   await rename(building, inbox);
   return inbox;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { baseImagesOf } from "./base-images.js";
+import { baseImagesOf, renameBaseImages } from "./base-images.js";
 
 describe("baseImagesOf", () => {
   it("names each base image once, skipping stages, scratch and flags", () => {
@@ -11,5 +11,11 @@ describe("baseImagesOf", () => {
     const dockerfile = 'ARG BASE=localhost/busybox:test\nARG TAG\nFROM ${BASE}\nFROM lab/tool:$TAG\nFROM ${OTHER:-localhost/other:1}\nFROM $UNSET\n';
     expect(baseImagesOf(dockerfile, {})).toEqual(["localhost/busybox:test", "localhost/other:1"]);
     expect(baseImagesOf(dockerfile, { BASE: "localhost/b:2", TAG: "3" })).toEqual(["localhost/b:2", "lab/tool:3", "localhost/other:1"]);
+  });
+
+  it("renames FROM images, after ARG substitution, and leaves stages, scratch and flags alone", () => {
+    const dockerfile = "ARG BASE=mine:1\nFROM --platform=linux/amd64 ${BASE} AS build\nRUN make\nFROM build\nFROM scratch\nfrom localhost/busybox:test as final\n";
+    const renamed = renameBaseImages(dockerfile, {}, (image) => ({ "mine:1": "localhost/cairn/lab/mine:1", build: "localhost/cairn/lab/build:latest", "localhost/busybox:test": undefined })[image]);
+    expect(renamed).toBe("ARG BASE=mine:1\nFROM --platform=linux/amd64 localhost/cairn/lab/mine:1 AS build\nRUN make\nFROM build\nFROM scratch\nfrom localhost/busybox:test as final\n");
   });
 });

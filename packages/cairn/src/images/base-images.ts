@@ -41,3 +41,37 @@ function substitute(text: string, args: Record<string, string>): string {
     return fallback ?? whole;
   });
 }
+
+/**
+ * The Dockerfile with the image of each FROM line renamed where `rename` gives a new
+ * name (a group's own image, which the engine holds under its namespaced name): the
+ * reference after ARG substitution is replaced whole. Stage names and `scratch` are kept.
+ */
+export function renameBaseImages(dockerfile: string, buildArgs: Record<string, string>, rename: (image: string) => string | undefined): string {
+  const args: Record<string, string> = {};
+  const stages = new Set<string>();
+  let seenFrom = false;
+  return dockerfile
+    .split("\n")
+    .map((line) => {
+      const [instruction, ...rest] = line.trim().split(/\s+/);
+      const keyword = (instruction ?? "").toUpperCase();
+      if (keyword === "ARG" && !seenFrom) {
+        for (const declaration of rest) {
+          const [name, ...value] = declaration.split("=");
+          args[name!] = buildArgs[name!] ?? (value.length > 0 ? value.join("=").replace(/^"(.*)"$/, "$1") : "");
+        }
+      }
+      if (keyword !== "FROM") return line;
+      seenFrom = true;
+      const match = /^(\s*FROM\s+(?:--\S+\s+)*)(\S+)(.*)$/i.exec(line);
+      if (!match) return line;
+      const [, head, word, tail] = match as unknown as [string, string, string, string];
+      const stage = /^\s+AS\s+(\S+)/i.exec(tail)?.[1];
+      const image = substitute(word, args);
+      const renamed = stages.has(image.toLowerCase()) || image.toLowerCase() === "scratch" ? undefined : rename(image);
+      if (stage !== undefined) stages.add(stage.toLowerCase());
+      return renamed === undefined ? line : `${head}${renamed}${tail}`;
+    })
+    .join("\n");
+}

@@ -4,6 +4,7 @@ import { dirname, join, relative, sep } from "node:path";
 import { TaskFailure } from "../errors.js";
 import { linkTree } from "../link-tree.js";
 import { cloneRepository, type GitCredentials } from "./git-checkout.js";
+import type { EgressPolicy } from "../net/egress-policy.js";
 
 /**
  * Puts a build's recipe in a folder: a clone of a git repository, or an inline
@@ -36,13 +37,21 @@ export type SourceSpec =
   | { kind: "git"; url: string; branch?: string; subPath?: string; dockerfile?: string; credentials?: GitCredentials }
   | { kind: "inline"; dockerfile: string; attachments: Record<string, string>; /** A folder of files to take in first (the task's inbox). */ inbox?: string };
 
-export async function prepareSource(spec: SourceSpec, workDir: string, options: { signal?: AbortSignal; onLine?: (line: string) => void } = {}): Promise<PreparedSource> {
+export async function prepareSource(
+  spec: SourceSpec,
+  workDir: string,
+  options: { signal?: AbortSignal; onLine?: (line: string) => void; /** Needed for a git source: what the clone may connect to. */ egress?: EgressPolicy } = {},
+): Promise<PreparedSource> {
   if (spec.kind === "inline") return writeInline(spec, join(workDir, "inline"));
+  const { egress, ...rest } = options;
+  if (egress === undefined) throw new Error("prepareSource: a git source is cloned through the egress policy, and none was given");
   const checkout = join(workDir, "checkout");
   const { commit, branch } = await cloneRepository(spec.url, checkout, {
     ...(spec.branch ? { branch: spec.branch } : {}),
     ...(spec.credentials ? { credentials: spec.credentials } : {}),
-    ...options,
+    ...rest,
+    egress,
+    field: "context.url",
   });
   const subPath = spec.subPath?.replace(/^\.?\/+/, "").replace(/\/+$/, "") || undefined;
   const contextDir = subPath ? join(checkout, subPath) : checkout;

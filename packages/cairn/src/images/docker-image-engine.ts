@@ -198,6 +198,11 @@ export class DockerImageEngine implements ImageEngine {
     await this.docker.getImage(image).tag({ repo: repository, tag });
   }
 
+  async untag(reference: string): Promise<void> {
+    // DELETE /images/NAME of an image with other names takes off this one only; noprune keeps untagged parents.
+    await this.docker.getImage(reference).remove({ noprune: true });
+  }
+
   async push(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string> {
     // The name without its tag, and the tag as a parameter: Podman reads `name:tag` plus `tag` as two tags.
     const { repository, tag } = splitTag(reference);

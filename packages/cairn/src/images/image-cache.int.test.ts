@@ -23,7 +23,8 @@ import { ImageCache } from "./image-cache.js";
  */
 
 const BASE = "localhost/busybox:test";
-const NAME = `localhost/cairn-int-cache/tool:${process.pid}`;
+/** The engine's name for what the build below makes: in the namespace of `cairn run`'s group "local". */
+const NAME = `localhost/cairn/local/cairn-int-cache/tool:${process.pid}`;
 let dataDir: string;
 let config: CairnConfig;
 let engine: DockerImageEngine;
@@ -82,16 +83,16 @@ describe("the image cache", () => {
       await ctx.cleanup();
     }
     // NAME, given as a registry context: present in the engine (the first test loaded it back), so no pull is tried.
-    const local = buildTask({ type: "registry", host: "localhost", url: "cairn-int-cache/tool", tag: String(process.pid) }, { type: "local", url: "cairn-int-cache/offline", tag: "copy" });
+    const local = buildTask({ type: "registry", host: "localhost", url: "cairn/local/cairn-int-cache/tool", tag: String(process.pid) }, { type: "local", url: "cairn-int-cache/offline", tag: "copy" });
     const localCtx = fakeContext(local, { config: offline });
     localCtx.runtimes.images = async () => engine;
     try {
       const outcome = await imageBuildHandler.run(localCtx);
-      expect(outcome.outputs).toMatchObject({ image: "localhost/cairn-int-cache/offline:copy", image_id: (await engine.inspect(NAME))!.id });
+      expect(outcome.outputs).toMatchObject({ image: "localhost/cairn/local/cairn-int-cache/offline:copy", image_id: (await engine.inspect(NAME))!.id });
       expect(localCtx.logs.map((l) => l.line)).toContainEqual(expect.stringContaining("offline mode: using"));
     } finally {
       await localCtx.cleanup();
-      execFileSync("podman", ["rmi", "localhost/cairn-int-cache/offline:copy"], { stdio: "ignore" });
+      execFileSync("podman", ["rmi", "localhost/cairn/local/cairn-int-cache/offline:copy"], { stdio: "ignore" });
     }
     const push = buildTask({ type: "inline", dockerfile: `FROM ${BASE}\n` }, { type: "registry", host: "registry.invalid:5000", url: "lab/tool" });
     const pushCtx = fakeContext(push, { config: offline });
@@ -141,7 +142,7 @@ describe("the image cache", () => {
     expect(built.logs).toContainEqual(expect.stringMatching(new RegExp(`^offline mode: base image ${NAME.replace(/[.]/g, "\\.")} \\(sha256:`)));
     expect(built.logs.join("\n")).not.toMatch(/Trying to pull/);
     expect(await engine.inspect(NAME)).toBeDefined();
-    execFileSync("podman", ["rmi", "localhost/cairn-int-cache/offline-build:c"], { stdio: "ignore" });
+    execFileSync("podman", ["rmi", "localhost/cairn/local/cairn-int-cache/offline-build:c"], { stdio: "ignore" });
   });
 
   it("cairn images save / load and cairn doctor", async () => {

@@ -73,6 +73,12 @@ export class ImageCache {
     return { digest: details.id, file, names: details.repoTags, details };
   }
 
+  /** The id of the image saved under this name (or this digest, if saved), if any: what a container would load. */
+  async digestOf(image: string): Promise<string | undefined> {
+    const digest = image.startsWith("sha256:") ? image : (await this.readIndex())[image];
+    return digest !== undefined && (await this.find(digest)) !== undefined ? digest : undefined;
+  }
+
   /** The cached archive saved under this name or digest, if any. */
   async find(image: string): Promise<string | undefined> {
     const digest = image.startsWith("sha256:") ? image : (await this.readIndex())[image];

@@ -78,6 +78,8 @@ export interface ImageEngine {
   /** Resolves with the pulled image's id. */
   pull(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string>;
   tag(image: string, reference: string): Promise<void>;
+  /** Takes a name off its image; the image stays while another name or a container holds it. */
+  untag(reference: string): Promise<void>;
   /** Resolves with the manifest digest the registry now holds (`sha256:…`). */
   push(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string>;
   /** Undefined when the engine has no such image. */

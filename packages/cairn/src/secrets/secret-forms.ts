@@ -11,9 +11,17 @@
  *   lower-case hex, and with a space as `%20` or `+` (forms).
  * - the body of a JSON string, as `JSON.stringify` writes it and with non-ASCII as
  *   `\uXXXX` (Python's `json.dumps` default).
+ * - hex of its UTF-8 bytes (`xxd -p`, `od`, `hexdump -C`, Python's `.hex()`), lower and
+ *   upper case, plain and with a space or `:` between bytes.
+ * - reversed (`rev`), and spaced: a space between characters (`sed 's/./& /g'`), the
+ *   cheap ways to get a value past a masker that looks for it as is.
  * - each line of a multi-line value (a PEM key) on its own, since logs come line by line.
  *
- * Not covered: hex, double encodings, encodings applied to part of a value only.
+ * Not covered: double encodings, encodings applied to part of a value only, hex grouped
+ * by two bytes or more (`xxd` without `-p`), other separators, or any transformation a
+ * program makes on purpose: masking protects against accidents, not against a task
+ * that wants to leak a value (which is why who may read a secret is decided too:
+ * `allowed_pipelines`).
  */
 
 /**
@@ -36,7 +44,24 @@ export function maskableForms(secrets: Iterable<string>): string[] {
 }
 
 function formsOf(value: string): string[] {
-  return [value, ...jsonForms(value), ...percentForms(value), ...base64Forms(Buffer.from(value, "utf8"))];
+  const bytes = Buffer.from(value, "utf8");
+  return [value, ...jsonForms(value), ...percentForms(value), ...base64Forms(bytes), ...hexForms(bytes), ...rearrangedForms(value)];
+}
+
+function hexForms(bytes: Buffer): string[] {
+  const lower = bytes.toString("hex");
+  const forms: string[] = [];
+  for (const hex of [lower, lower.toUpperCase()]) {
+    const pairs = hex.match(/../g) ?? [];
+    forms.push(hex, pairs.join(" "), pairs.join(":"));
+  }
+  return forms;
+}
+
+/** Reversed and spaced, by characters (code points), so a reversed emoji stays an emoji. */
+function rearrangedForms(value: string): string[] {
+  const characters = [...value];
+  return [characters.slice().reverse().join(""), characters.join(" ")];
 }
 
 function jsonForms(value: string): string[] {

@@ -96,6 +96,40 @@ describe("SecretMasker", () => {
     expect(masker.mask(`{"password": ${pythonStyle}}`)).toBe(`{"password": "${MASK}"}`);
   });
 
+  it("masks hex of a secret's bytes, lower and upper case, plain, spaced and with colons", () => {
+    const secret = "pässw0rd-Zebra"; // non-ASCII: hex is of the UTF-8 bytes
+    const masker = new SecretMasker([secret]);
+    const hex = Buffer.from(secret).toString("hex");
+    const pairs = hex.match(/../g)!;
+    for (const encoded of [hex, hex.toUpperCase(), pairs.join(" "), pairs.join(":"), pairs.join(" ").toUpperCase(), pairs.join(":").toUpperCase()]) {
+      expect(masker.mask(`dump: ${encoded} .`)).toBe(`dump: ${MASK} .`);
+    }
+    // inside a longer hex dump (`xxd -p` of a file that holds it), bytes stay aligned
+    expect(masker.mask(`0a0b${hex}0c0d`)).toBe(`0a0b${MASK}0c0d`);
+  });
+
+  it("masks a secret reversed and spaced out", () => {
+    const secret = "Tr0ub4dor&3🔑";
+    const masker = new SecretMasker([secret]);
+    const reversed = [...secret].reverse().join("");
+    const spaced = [...secret].join(" ");
+    expect(masker.mask(`rev: ${reversed}!`)).toBe(`rev: ${MASK}!`);
+    expect(masker.mask(`spaced: ${spaced}!`)).toBe(`spaced: ${MASK}!`);
+  });
+
+  it("masks every form in bytes as it does in text, for files (maskBytes)", () => {
+    const secret = "pässw0rd-Zebra";
+    const bytes = new SecretMasker([secret], "bytes");
+    const hex = Buffer.from(secret).toString("hex");
+    for (const form of [secret, hex, [...secret].reverse().join(""), [...secret].join(" "), b64(secret), encodeURIComponent(secret)]) {
+      const file = Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from(`x${form}y`), Buffer.from([0x80])]);
+      const masked = bytes.maskBytes(file);
+      expect(masked.equals(Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from(`x${MASK}y`), Buffer.from([0x80])]))).toBe(true);
+    }
+    const binary = randomBytes(4096);
+    expect(bytes.maskBytes(binary)).toBe(binary);
+  });
+
   it("masks each line of a multi-line secret, since logs arrive line by line", () => {
     const key = "-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END KEY-----";
     const masker = new SecretMasker([key]);

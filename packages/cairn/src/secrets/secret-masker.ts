@@ -13,6 +13,13 @@ import { maskableForms } from "./secret-forms.js";
 
 export const MASK = "***";
 
+/**
+ * What the masker reads: JavaScript text (log lines, output values), or bytes decoded as
+ * latin1, one character per byte (files: see masking-stream.ts). Bytes are never decoded
+ * as UTF-8, which would change a binary file; the forms are encoded to UTF-8 instead.
+ */
+export type MaskedMaterial = "text" | "bytes";
+
 export class SecretMasker {
   /** @internal The automaton over every form of every secret; StreamMasker scans with it. */
   readonly automaton: PatternAutomaton | undefined;
@@ -23,8 +30,9 @@ export class SecretMasker {
   readonly maskMaySpellSecrets: boolean;
   private readonly ranges = new MaskedRanges();
 
-  constructor(secrets: Iterable<string>) {
-    const forms = maskableForms(secrets);
+  constructor(secrets: Iterable<string>, material: MaskedMaterial = "text") {
+    const textForms = maskableForms(secrets);
+    const forms = material === "bytes" ? textForms.map((form) => Buffer.from(form, "utf8").toString("latin1")) : textForms;
     this.automaton = forms.length > 0 ? new PatternAutomaton(forms) : undefined;
     this.maskMaySpellSecrets = forms.some((form) => form.includes("*"));
   }
@@ -43,6 +51,14 @@ export class SecretMasker {
       text = this.ranges.apply(text, 0);
       if (!this.maskMaySpellSecrets) return text;
     }
+  }
+
+  /** Masks a whole buffer; for a masker made for "bytes". Returns the same buffer when nothing was masked. */
+  maskBytes(bytes: Buffer): Buffer {
+    if (this.automaton === undefined) return bytes;
+    const text = bytes.toString("latin1");
+    const masked = this.mask(text);
+    return masked === text ? bytes : Buffer.from(masked, "latin1");
   }
 }
 
@@ -125,12 +141,21 @@ export class StreamMasker {
  * Ranges [start, end) to mask, merged when they overlap, kept in order. Matches arrive
  * by increasing end, so a new range can only swallow the last ones.
  */
-class MaskedRanges implements MatchSink {
+export class MaskedRanges implements MatchSink {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
 
   get isEmpty(): boolean {
     return this.starts.length === 0;
+  }
+
+  /** The start of the range that covers `offset`, or undefined when none does. */
+  startOfRangeAround(offset: number): number | undefined {
+    for (let i = this.starts.length - 1; i >= 0; i--) {
+      if (this.ends[i]! <= offset) return undefined;
+      if (this.starts[i]! < offset) return this.starts[i];
+    }
+    return undefined;
   }
 
   add(start: number, end: number): void {

@@ -124,7 +124,7 @@ export const taskOutputSchema = z.strictObject({ type: z.string(), description: 
 
 export const dependencySchema = z.strictObject({ id: z.string(), can_fail: z.boolean().default(false) });
 
-/** Gofer's injected token: the task gets CAIRN_API_URL and a CAIRN_API_TOKEN limited to its group and run. Process tasks only. */
+/** Gofer's injected token: the task gets CAIRN_API_URL and a CAIRN_API_TOKEN that reads its group's pipelines, runs, logs and results and starts runs, nothing else. Process tasks only. */
 const injectApiToken = z.boolean().default(false);
 
 const taskBase = {

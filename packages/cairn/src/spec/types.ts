@@ -73,7 +73,7 @@ interface TaskBase {
 
 export interface ContainerRunTask extends TaskBase {
   type: "container_run";
-  /** Gives the task CAIRN_API_URL and a CAIRN_API_TOKEN limited to its group and run (default false). */
+  /** Gives the task CAIRN_API_URL and a CAIRN_API_TOKEN that reads its group's pipelines, runs, logs and results and starts runs, nothing else (default false). */
   inject_api_token: boolean;
   image: string;
   image_tag?: string;
@@ -91,7 +91,7 @@ export type FunctionInstaller = "pip" | "npm";
 
 export interface FunctionTask extends TaskBase {
   type: "function";
-  /** Gives the task CAIRN_API_URL and a CAIRN_API_TOKEN limited to its group and run (default false). */
+  /** Gives the task CAIRN_API_URL and a CAIRN_API_TOKEN that reads its group's pipelines, runs, logs and results and starts runs, nothing else (default false). */
   inject_api_token: boolean;
   runtime: FunctionRuntime;
   /** Base64-encoded source. */

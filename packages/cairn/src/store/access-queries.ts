@@ -155,6 +155,7 @@ const SUMMARY_COLUMNS = [
   "runs.ended_at",
   "runs.message",
   "runs.started_by",
+  "runs.defined_by",
 ] as const;
 
 type SummaryColumn = Exclude<RunColumn, "pipeline">;
@@ -173,6 +174,7 @@ function summaryColumnsOf(row: Row, at: Record<SummaryColumn, number>): Omit<Run
     ended_at: row[at.ended_at] as number | null,
     message: row[at.message] as string | null,
     started_by: row[at.started_by] as string | null,
+    defined_by: row[at.defined_by] as string | null,
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newRunId } from "../ids.js";
 import type { NewImage } from "./image-catalog.js";
@@ -18,7 +19,7 @@ export function describeImageCatalogSuite(name: string, makeStore: () => Promise
     it("keeps an image with its names and recipe, and adds what a later record knows", async () => {
       const built = image("a", { origin: "built", names: ["reg:5000/lab/tool:v1"], recipe: { source: "git", gitUrl: "http://git/lab/tool.git", commit: "c".repeat(40), dockerfile: "Dockerfile", dockerfileSha256: digest("f"), buildArgs: { X: "1" } } });
       await store.images.recordImage(built);
-      expect(await store.images.getImage("lab", built.digest)).toEqual({ ...built, bad: null });
+      expect(await store.images.getImage("lab", built.digest)).toEqual({ ...built, bad: null, owned: false });
       // A push adds a registry digest; a later sighting by a run adds a name and changes nothing else.
       await store.images.recordImage({ ...built, names: ["reg:5000/lab/tool@" + digest("m")] });
       await store.images.recordImage(image("a", { origin: "seen", names: ["reg:5000/lab/tool:latest"], recipe: null, builder: null }));
@@ -84,6 +85,37 @@ export function describeImageCatalogSuite(name: string, makeStore: () => Promise
       expect(await store.images.listSupersessions(old.uuid)).toEqual([s]);
       expect(await store.images.listSupersessions(replacement.uuid)).toEqual([s]);
       await expect(store.images.recordSupersession({ ...s, newRunUuid: newRunId() })).rejects.toMatchObject({ code: "not_found" });
+    });
+
+    it("keeps an image's ownership once claimed, and tells who owns an image and who made it", async () => {
+      await store.images.recordImage(image("own", { owned: true }));
+      await store.images.recordImage(image("own", { origin: "seen", recipe: null }));
+      expect(await store.images.getImage("lab", digest("own"))).toMatchObject({ owned: true, origin: "built" });
+      await store.images.recordImage(image("own", { groupId: "other", origin: "seen", recipe: null, builder: null }));
+      await store.images.recordImage(image("free", { origin: "pulled" }));
+      expect(await store.images.accessFacts("lab", digest("own"))).toEqual({ madeHere: true, owners: ["lab"], sharedBy: [] });
+      expect(await store.images.accessFacts("other", digest("own"))).toEqual({ madeHere: false, owners: ["lab"], sharedBy: [] });
+      expect(await store.images.accessFacts("other", digest("free"))).toEqual({ madeHere: false, owners: [], sharedBy: [] });
+      expect(await store.images.accessFacts("other", digest("unknown"))).toEqual({ madeHere: false, owners: [], sharedBy: [] });
+    });
+
+    it("shares a group's image with another group and takes the share back; only what the group made can be shared", async () => {
+      for (const id of ["lab", "other", "third"]) await store.service.createGroup({ id, uuid: randomUUID(), owner: "ada", createdAt: 1 }, []);
+      await store.images.recordImage(image("own", { owned: true }));
+      await store.images.recordImage(image("seen", { origin: "seen", recipe: null }));
+      const share = { groupId: "lab", digest: digest("own"), sharedWith: "other", sharedBy: "ada", createdAt: 5 };
+      await store.images.shareImage(share);
+      await store.images.shareImage({ ...share, sharedBy: "bob", createdAt: 6 });
+      expect(await store.images.listShares("lab", digest("own"))).toEqual([{ ...share, sharedBy: "bob", createdAt: 6 }]);
+      expect(await store.images.listSharedWith("other")).toEqual([{ ...share, sharedBy: "bob", createdAt: 6 }]);
+      expect(await store.images.accessFacts("other", digest("own"))).toEqual({ madeHere: false, owners: ["lab"], sharedBy: ["lab"] });
+      expect(await store.images.accessFacts("third", digest("own"))).toEqual({ madeHere: false, owners: ["lab"], sharedBy: [] });
+      await expect(store.images.shareImage({ ...share, digest: digest("seen") })).rejects.toMatchObject({ code: "not_found", message: expect.stringContaining("did not build, pull or load") });
+      await expect(store.images.shareImage({ ...share, groupId: "other" })).rejects.toMatchObject({ code: "not_found" });
+      await expect(store.images.shareImage({ ...share, sharedWith: "no-such-group" })).rejects.toMatchObject({ code: "not_found" });
+      expect(await store.images.unshareImage("lab", digest("own"), "other")).toBe(true);
+      expect(await store.images.unshareImage("lab", digest("own"), "other")).toBe(false);
+      expect(await store.images.accessFacts("other", digest("own"))).toMatchObject({ sharedBy: [] });
     });
   });
 }

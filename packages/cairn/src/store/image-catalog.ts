@@ -53,9 +53,37 @@ export interface ImageRecord {
   runUuid: string | null;
   taskId: string | null;
   bad: BadMark | null;
+  /**
+   * The group made this image (built it, or pulled it with credentials) and the engine
+   * held it under no one else's name before: other groups may run it only once an admin
+   * of the group shares it (images/image-access.ts). Never undone by a later record.
+   */
+  owned: boolean;
 }
 
-export type NewImage = Omit<ImageRecord, "bad">;
+/** `owned` defaults to false: a sighting, a public pull or a load claims nothing. */
+export type NewImage = Omit<ImageRecord, "bad" | "owned"> & { owned?: boolean };
+
+/** An image a group made, opened to another group by one of its admins. */
+export interface ImageShare {
+  /** The group that made the image. */
+  groupId: string;
+  digest: string;
+  sharedWith: string;
+  /** The admin's login. */
+  sharedBy: string;
+  createdAt: number;
+}
+
+/** What the catalog knows that decides whether a group may run an image (images/image-access.ts). */
+export interface ImageAccessFacts {
+  /** The group itself built, pulled or loaded the image. */
+  madeHere: boolean;
+  /** Groups that own the image (ImageRecord.owned). */
+  owners: string[];
+  /** Owners that shared it with the group. */
+  sharedBy: string[];
+}
 
 export interface ImageFilter {
   /** A `repository:tag` (or `repository@sha256:…`) name the image carries. */
@@ -108,6 +136,16 @@ export interface ImageCatalog {
   /** Executions of the group's runs that recorded this image, oldest first. */
   listUses(groupId: string, digest: string): Promise<ImageUse[]>;
   recordSupersession(supersession: Supersession): Promise<void>;
+  /** Whether the group made the image, who owns it, and which owners shared it with the group. */
+  accessFacts(groupId: string, digest: string): Promise<ImageAccessFacts>;
+  /** Adds or renews a share. @throws NotFoundError when the group made no such image, or the other group does not exist */
+  shareImage(share: ImageShare): Promise<void>;
+  /** Resolves false when there was no such share. */
+  unshareImage(groupId: string, digest: string, sharedWith: string): Promise<boolean>;
+  /** The groups the group's image is shared with, oldest share first. */
+  listShares(groupId: string, digest: string): Promise<ImageShare[]>;
+  /** Shares other groups made with this one, newest first. */
+  listSharedWith(groupId: string): Promise<ImageShare[]>;
   /** Where the run is the old or the new one, oldest first. */
   listSupersessions(runUuid: string): Promise<Supersession[]>;
 }

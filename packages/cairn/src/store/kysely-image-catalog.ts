@@ -1,7 +1,7 @@
 import type { ExpressionBuilder, Kysely } from "kysely";
-import { NotFoundError } from "../errors.js";
-import { IMAGE_ORIGIN_RANK, type BadMark, type ImageCatalog, type ImageFilter, type ImageOrigin, type ImageRecipe, type ImageRecord, type ImageUse, type NewImage, type Supersession } from "./image-catalog.js";
-import type { Database, ImagesTable } from "./schema.js";
+import { CairnError, NotFoundError } from "../errors.js";
+import { IMAGE_ORIGIN_RANK, type BadMark, type ImageAccessFacts, type ImageCatalog, type ImageFilter, type ImageOrigin, type ImageRecipe, type ImageRecord, type ImageShare, type ImageUse, type NewImage, type Supersession } from "./image-catalog.js";
+import type { Database, ImageSharesTable, ImagesTable } from "./schema.js";
 import { toStorageError } from "./storage-error.js";
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -135,6 +135,56 @@ export class KyselyImageCatalog implements ImageCatalog {
     return rows.map((r) => ({ oldRunUuid: r.old_run_uuid, newRunUuid: r.new_run_uuid, imageDigest: r.image_digest, reason: r.reason, createdAt: Number(r.created_at) }));
   }
 
+  async accessFacts(groupId: string, digest: string): Promise<ImageAccessFacts> {
+    return this.guard("reading who may run an image", async () => {
+      const records = await this.db.selectFrom("images").select(["group_id", "origin", "owned"]).where("digest", "=", digest).execute();
+      const owners = records.filter((r) => Number(r.owned) === 1).map((r) => r.group_id);
+      const shares =
+        owners.length === 0
+          ? []
+          : await this.db.selectFrom("image_shares").select("group_id").where("shared_with", "=", groupId).where("digest", "=", digest).where("group_id", "in", owners).execute();
+      return {
+        madeHere: records.some((r) => r.group_id === groupId && r.origin !== "seen"),
+        owners: owners.sort(),
+        sharedBy: shares.map((s) => s.group_id).sort(),
+      };
+    });
+  }
+
+  shareImage(share: ImageShare): Promise<void> {
+    return this.guard("sharing an image", async () => {
+      const made = await this.db.selectFrom("images").select("origin").where("group_id", "=", share.groupId).where("digest", "=", share.digest).executeTakeFirst();
+      // A group shares only what it made: a sighting may be another group's image.
+      if (!made || made.origin === "seen") throw new CairnError("not_found", `group '${share.groupId}' did not build, pull or load image ${share.digest}, so it cannot share it`);
+      await this.db
+        .insertInto("image_shares")
+        .values(shareToRow(share))
+        .onConflict((oc) => oc.columns(["group_id", "digest", "shared_with"]).doUpdateSet({ shared_by: share.sharedBy, created_at: share.createdAt }))
+        .execute();
+    });
+  }
+
+  unshareImage(groupId: string, digest: string, sharedWith: string): Promise<boolean> {
+    return this.guard("unsharing an image", async () => {
+      const result = await this.db.deleteFrom("image_shares").where("group_id", "=", groupId).where("digest", "=", digest).where("shared_with", "=", sharedWith).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
+  }
+
+  async listShares(groupId: string, digest: string): Promise<ImageShare[]> {
+    const rows = await this.guard("listing an image's shares", () =>
+      this.db.selectFrom("image_shares").selectAll().where("group_id", "=", groupId).where("digest", "=", digest).orderBy("created_at").orderBy("shared_with").execute(),
+    );
+    return rows.map(shareFromRow);
+  }
+
+  async listSharedWith(groupId: string): Promise<ImageShare[]> {
+    const rows = await this.guard("listing images shared with a group", () =>
+      this.db.selectFrom("image_shares").selectAll().where("shared_with", "=", groupId).orderBy("created_at", "desc").orderBy("group_id").orderBy("digest").execute(),
+    );
+    return rows.map(shareFromRow);
+  }
+
   /** Images of the group with their names, newest first; `where` narrows the images. */
   private async select(
     groupId: string,
@@ -213,7 +263,16 @@ function imageToRow(image: NewImage): ImagesTable {
     bad_reason: null,
     marked_bad_at: null,
     marked_bad_by: null,
+    owned: image.owned ? 1 : 0,
   };
+}
+
+function shareToRow(share: ImageShare): ImageSharesTable {
+  return { group_id: share.groupId, digest: share.digest, shared_with: share.sharedWith, shared_by: share.sharedBy, created_at: share.createdAt };
+}
+
+function shareFromRow(row: ImageSharesTable): ImageShare {
+  return { groupId: row.group_id, digest: row.digest, sharedWith: row.shared_with, sharedBy: row.shared_by, createdAt: Number(row.created_at) };
 }
 
 /** What to change in a stored row to add what `incoming` knows; undefined when nothing. */
@@ -233,6 +292,8 @@ function mergeRow(stored: ImagesTable, incoming: ImagesTable): Partial<ImagesTab
       task_id: incoming.task_id,
     });
   }
+  // Ownership, once claimed, stays: a later sighting or public pull of the same image gives nothing away.
+  if (incoming.owned === 1 && Number(stored.owned) !== 1) patch.owned = 1;
   for (const key of ["architecture", "os", "size_bytes", "engine"] as const) {
     if (stored[key] === null && incoming[key] !== null && patch[key] === undefined) (patch as Record<string, unknown>)[key] = incoming[key];
   }
@@ -256,5 +317,6 @@ function imageFromRow(row: ImagesTable, names: string[]): ImageRecord {
     runUuid: row.run_uuid,
     taskId: row.task_id,
     bad: row.bad_reason === null ? null : { reason: row.bad_reason, at: Number(row.marked_bad_at), by: row.marked_bad_by ?? "" },
+    owned: Number(row.owned) === 1,
   };
 }

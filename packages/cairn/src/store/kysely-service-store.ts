@@ -5,6 +5,7 @@ import type {
   ArchivesTable,
   Database,
   GroupMembersTable,
+  GroupSecretsTable,
   GroupsTable,
   IdentitiesTable,
   PipelinesTable,
@@ -52,7 +53,15 @@ export class KyselyServiceStore implements ServiceStore {
   }
 
   async getUser(login: string): Promise<UserRecord | undefined> {
-    const row = await this.read("reading a user", () => this.db.selectFrom("users").selectAll().where("login", "=", login).executeTakeFirst());
+    const rows = await this.read("reading a user", () =>
+      this.db
+        .selectFrom("users")
+        .selectAll()
+        .where((eb) => eb.or([eb("login", "=", login), eb("login_key", "=", login.toLowerCase())]))
+        .execute(),
+    );
+    // Two rows only for a younger twin from before migration 0010, named by its exact login.
+    const row = rows.find((r) => r.login === login) ?? rows[0];
     return row && userFromRow(row);
   }
 
@@ -171,11 +180,11 @@ export class KyselyServiceStore implements ServiceStore {
     return rows.map(pipelineFromRow);
   }
 
-  updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number): Promise<void> {
+  updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number, updatedBy: string): Promise<void> {
     return this.write("updating a pipeline", async () => {
       const result = await this.db
         .updateTable("pipelines")
-        .set({ definition: JSON.stringify(definition), updated_at: updatedAt })
+        .set({ definition: JSON.stringify(definition), updated_at: updatedAt, updated_by: updatedBy })
         .where("group_id", "=", groupId)
         .where("id", "=", id)
         .executeTakeFirst();
@@ -225,8 +234,11 @@ export class KyselyServiceStore implements ServiceStore {
           sealed_value: secret.sealedValue,
           created_at: secret.createdAt,
           updated_at: secret.updatedAt,
+          allowed_pipelines: JSON.stringify(secret.allowedPipelines),
         })
-        .onConflict((oc) => oc.columns(["group_id", "name"]).doUpdateSet({ sealed_value: secret.sealedValue, updated_at: secret.updatedAt }))
+        .onConflict((oc) =>
+          oc.columns(["group_id", "name"]).doUpdateSet({ sealed_value: secret.sealedValue, updated_at: secret.updatedAt, allowed_pipelines: JSON.stringify(secret.allowedPipelines) }),
+        )
         .execute();
     });
   }
@@ -235,20 +247,14 @@ export class KyselyServiceStore implements ServiceStore {
     const row = await this.read("reading a secret", () =>
       this.db.selectFrom("group_secrets").selectAll().where("group_id", "=", groupId).where("name", "=", name).executeTakeFirst(),
     );
-    return row && { groupId: row.group_id, name: row.name, sealedValue: row.sealed_value, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+    return row && secretFromRow(row);
   }
 
   async listSecrets(groupId: string): Promise<SecretRecord[]> {
     const rows = await this.read("listing secrets", () =>
       this.db.selectFrom("group_secrets").selectAll().where("group_id", "=", groupId).orderBy("name").execute(),
     );
-    return rows.map((row) => ({
-      groupId: row.group_id,
-      name: row.name,
-      sealedValue: row.sealed_value,
-      createdAt: Number(row.created_at),
-      updatedAt: Number(row.updated_at),
-    }));
+    return rows.map(secretFromRow);
   }
 
   deleteSecret(groupId: string, name: string): Promise<void> {
@@ -378,6 +384,8 @@ function userToRow(u: UserRecord): UsersTable {
     confirmation_code: u.confirmationCode,
     is_admin: u.isAdmin ? 1 : 0,
     created_at: u.createdAt,
+    login_key: u.login.toLowerCase(),
+    email_key: u.email.toLowerCase(),
   };
 }
 
@@ -418,6 +426,7 @@ function pipelineToRow(p: PipelineRecord): PipelinesTable {
     definition: JSON.stringify(p.definition),
     created_at: p.createdAt,
     updated_at: p.updatedAt,
+    updated_by: p.updatedBy,
   };
 }
 
@@ -430,6 +439,7 @@ function pipelineFromRow(r: PipelinesTable): PipelineRecord {
     definition: JSON.parse(r.definition) as unknown,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
+    updatedBy: r.updated_by ?? r.owner,
   };
 }
 
@@ -522,5 +532,16 @@ function runArchiveFromRow(r: RunArchivesTable): RunArchiveRecord {
     message: r.message,
     location: r.location,
     updatedAt: Number(r.updated_at),
+  };
+}
+
+function secretFromRow(row: GroupSecretsTable): SecretRecord {
+  return {
+    groupId: row.group_id,
+    name: row.name,
+    sealedValue: row.sealed_value,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    allowedPipelines: JSON.parse(row.allowed_pipelines) as string[],
   };
 }

@@ -6,6 +6,7 @@ import { postgresDialect } from "./postgres-dialect.js";
 import { describePreparedReadsSuite } from "./prepared-reads.suite.js";
 import { describeServiceStoreSuite } from "./service-store.suite.js";
 import { describeStoreSuite } from "./store.suite.js";
+import { describeUniqueLoginsMigration } from "./unique-logins-migration.suite.js";
 
 let server: PostgresServer;
 let count = 0;
@@ -29,6 +30,11 @@ describePreparedReadsSuite("PostgreSQL", async () => postgresDialect(await creat
 describeImageCatalogSuite("PostgreSQL", async () =>
   createStore({ databaseUrl: await createDatabase(server.url, `store_${++count}`) }),
 );
+
+describeUniqueLoginsMigration("PostgreSQL", async () => {
+  const url = await createDatabase(server.url, `store_${++count}`);
+  return () => postgresDialect(url);
+});
 
 describe("createStore on PostgreSQL", () => {
   it("reports several writers", async () => {

@@ -32,6 +32,7 @@ export function runToRow(run: RunRecord): RunsTable {
     ended_at: run.endedAt,
     message: run.message,
     started_by: run.startedBy,
+    defined_by: run.definedBy ?? null,
   };
 }
 
@@ -53,6 +54,7 @@ export function runSummaryFromRow(row: Omit<RunsTable, "pipeline">): RunSummary 
     endedAt: row.ended_at,
     message: row.message,
     startedBy: row.started_by,
+    ...(row.defined_by !== null ? { definedBy: row.defined_by } : {}),
   };
 }
 
@@ -83,6 +85,7 @@ export function executionToRow(execution: ExecutionRecord): TaskExecutionsTable 
     runtime_handle: execution.runtimeHandle,
     ...usageToRow(execution.usage ?? null),
     image_digest: execution.imageDigest ?? null,
+    sealed_outputs: execution.sealedOutputs ?? null,
   };
 }
 
@@ -103,6 +106,8 @@ export function executionFromRow(row: TaskExecutionsTable): ExecutionRecord {
     runtimeHandle: row.runtime_handle,
     usage: usageFromRow(row),
     imageDigest: row.image_digest,
+    // Absent unless set: most attempts had no secret in their outputs.
+    ...(row.sealed_outputs !== null ? { sealedOutputs: row.sealed_outputs } : {}),
   };
 }
 
@@ -118,6 +123,7 @@ export function executionPatchToRow(patch: ExecutionPatch): Partial<TaskExecutio
   if (patch.runtimeHandle !== undefined) row.runtime_handle = patch.runtimeHandle;
   if (patch.usage !== undefined) Object.assign(row, usageToRow(patch.usage));
   if (patch.imageDigest !== undefined) row.image_digest = patch.imageDigest;
+  if (patch.sealedOutputs !== undefined) row.sealed_outputs = patch.sealedOutputs;
   return row;
 }
 

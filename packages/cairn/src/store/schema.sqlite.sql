@@ -2,7 +2,7 @@ CREATE TABLE "archives" ("uuid" text not null unique, "group_id" text not null r
 
 CREATE TABLE "group_members" ("uuid" text primary key, "group_id" text not null references "groups" ("id") on delete cascade, "username" text not null, "role" text not null, constraint "group_members_group_user" unique ("group_id", "username"));
 
-CREATE TABLE "group_secrets" ("group_id" text not null references "groups" ("id") on delete cascade, "name" text not null, "sealed_value" text not null, "created_at" bigint not null, "updated_at" bigint not null, constraint "group_secrets_pk" primary key ("group_id", "name"));
+CREATE TABLE "group_secrets" ("group_id" text not null references "groups" ("id") on delete cascade, "name" text not null, "sealed_value" text not null, "created_at" bigint not null, "updated_at" bigint not null, "allowed_pipelines" text default '["*"]' not null, constraint "group_secrets_pk" primary key ("group_id", "name"));
 
 CREATE TABLE "groups" ("id" text primary key, "uuid" text not null unique, "owner" text not null, "created_at" bigint not null);
 
@@ -10,11 +10,13 @@ CREATE TABLE "identities" ("uuid" text primary key, "owner" text not null, "type
 
 CREATE TABLE "image_names" ("group_id" text not null, "name" text not null, "digest" text not null, "recorded_at" bigint not null, constraint "image_names_pk" primary key ("group_id", "name", "digest"));
 
-CREATE TABLE "images" ("group_id" text not null, "digest" text not null, "origin" text not null, "created_at" bigint not null, "recorded_at" bigint not null, "architecture" text, "os" text, "size_bytes" bigint, "builder" text, "engine" text, "recipe" text, "git_url" text, "git_commit" text, "run_uuid" text, "task_id" text, "bad_reason" text, "marked_bad_at" bigint, "marked_bad_by" text, constraint "images_pk" primary key ("group_id", "digest"));
+CREATE TABLE "image_shares" ("group_id" text not null, "digest" text not null, "shared_with" text not null references "groups" ("id") on delete cascade, "shared_by" text not null, "created_at" bigint not null, constraint "image_shares_pk" primary key ("group_id", "digest", "shared_with"), constraint "image_shares_image" foreign key ("group_id", "digest") references "images" ("group_id", "digest") on delete cascade);
+
+CREATE TABLE "images" ("group_id" text not null, "digest" text not null, "origin" text not null, "created_at" bigint not null, "recorded_at" bigint not null, "architecture" text, "os" text, "size_bytes" bigint, "builder" text, "engine" text, "recipe" text, "git_url" text, "git_commit" text, "run_uuid" text, "task_id" text, "bad_reason" text, "marked_bad_at" bigint, "marked_bad_by" text, "owned" integer default 0 not null, constraint "images_pk" primary key ("group_id", "digest"));
 
 CREATE TABLE "log_lines" ("id" integer primary key autoincrement, "execution_uuid" text not null references "task_executions" ("uuid") on delete cascade, "stream" text not null, "ts" bigint not null, "line" text not null);
 
-CREATE TABLE "pipelines" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "owner" text not null, "definition" text not null, "created_at" bigint not null, "updated_at" bigint not null, constraint "pipelines_pk" primary key ("group_id", "id"));
+CREATE TABLE "pipelines" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "owner" text not null, "definition" text not null, "created_at" bigint not null, "updated_at" bigint not null, "updated_by" text, constraint "pipelines_pk" primary key ("group_id", "id"));
 
 CREATE TABLE "revoked_tokens" ("jti" text primary key, "expires_at" bigint not null);
 
@@ -22,19 +24,23 @@ CREATE TABLE "run_archives" ("run_uuid" text not null references "runs" ("uuid")
 
 CREATE TABLE "run_supersessions" ("old_run_uuid" text not null references "runs" ("uuid") on delete cascade, "new_run_uuid" text not null references "runs" ("uuid") on delete cascade, "image_digest" text not null, "reason" text not null, "created_at" bigint not null, constraint "run_supersessions_pk" primary key ("old_run_uuid", "new_run_uuid"));
 
-CREATE TABLE "runs" ("uuid" text primary key, "pipeline_id" text not null, "group_id" text not null, "status" text not null, "pipeline" text not null, "params" text not null, "directives" text not null, "created_at" bigint not null, "started_at" bigint, "ended_at" bigint, "message" text, "started_by" text);
+CREATE TABLE "runs" ("uuid" text primary key, "pipeline_id" text not null, "group_id" text not null, "status" text not null, "pipeline" text not null, "params" text not null, "directives" text not null, "created_at" bigint not null, "started_at" bigint, "ended_at" bigint, "message" text, "started_by" text, "defined_by" text);
 
 CREATE TABLE "systems" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "type" text not null, "owner" text not null, "description" text, "settings" text not null, "created_at" bigint not null, constraint "systems_pk" primary key ("group_id", "id"));
 
-CREATE TABLE "task_executions" ("uuid" text primary key, "run_uuid" text not null references "runs" ("uuid") on delete cascade, "task_id" text not null, "attempt" integer not null, "status" text not null, "created_at" bigint not null, "not_before" bigint, "started_at" bigint, "ended_at" bigint, "exit_code" integer, "message" text, "outputs" text not null, "runtime_handle" text, "used_cpu_us" bigint, "peak_memory_bytes" bigint, "read_bytes" bigint, "written_bytes" bigint, "image_digest" text, constraint "task_executions_run_task_attempt" unique ("run_uuid", "task_id", "attempt"));
+CREATE TABLE "task_executions" ("uuid" text primary key, "run_uuid" text not null references "runs" ("uuid") on delete cascade, "task_id" text not null, "attempt" integer not null, "status" text not null, "created_at" bigint not null, "not_before" bigint, "started_at" bigint, "ended_at" bigint, "exit_code" integer, "message" text, "outputs" text not null, "runtime_handle" text, "used_cpu_us" bigint, "peak_memory_bytes" bigint, "read_bytes" bigint, "written_bytes" bigint, "image_digest" text, "sealed_outputs" text, constraint "task_executions_run_task_attempt" unique ("run_uuid", "task_id", "attempt"));
 
-CREATE TABLE "users" ("login" text primary key, "email" text not null, "password_hash" text not null, "confirmed" integer not null, "confirmation_code" text, "is_admin" integer not null, "created_at" bigint not null);
+CREATE TABLE "users" ("login" text primary key, "email" text not null, "password_hash" text not null, "confirmed" integer not null, "confirmation_code" text, "is_admin" integer not null, "created_at" bigint not null, "login_key" text, "email_key" text);
 
 CREATE INDEX "group_members_username" on "group_members" ("username");
 
 CREATE INDEX "identities_owner" on "identities" ("owner");
 
 CREATE INDEX "image_names_digest" on "image_names" ("group_id", "digest");
+
+CREATE INDEX "image_shares_with" on "image_shares" ("shared_with", "digest");
+
+CREATE INDEX "images_digest_owned" on "images" ("digest", "owned");
 
 CREATE INDEX "images_git_commit" on "images" ("group_id", "git_commit");
 
@@ -49,3 +55,7 @@ CREATE INDEX "runs_group_pipeline_created" on "runs" ("group_id", "pipeline_id",
 CREATE INDEX "runs_status" on "runs" ("status");
 
 CREATE INDEX "task_executions_image_digest" on "task_executions" ("image_digest");
+
+CREATE UNIQUE INDEX "users_email_key" on "users" ("email_key");
+
+CREATE UNIQUE INDEX "users_login_key" on "users" ("login_key");

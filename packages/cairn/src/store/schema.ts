@@ -19,6 +19,8 @@ export interface RunsTable {
   ended_at: number | null;
   message: string | null;
   started_by: string | null;
+  /** Who last changed the pipeline definition the run froze (migration 0009); null when unknown. */
+  defined_by: string | null;
 }
 
 export interface TaskExecutionsTable {
@@ -40,6 +42,7 @@ export interface TaskExecutionsTable {
   read_bytes: number | null;
   written_bytes: number | null;
   image_digest: string | null;
+  sealed_outputs: string | null;
 }
 
 export interface LogLinesTable {
@@ -59,6 +62,10 @@ export interface UsersTable {
   confirmation_code: string | null;
   is_admin: number;
   created_at: number;
+  /** The login lower-cased, unique: logins differ by more than case (0010). Null only on a younger twin from before 0010. */
+  login_key: string | null;
+  /** The email lower-cased, unique: one account per address (0010). Null only on a younger twin from before 0010. */
+  email_key: string | null;
 }
 
 export interface GroupsTable {
@@ -83,6 +90,8 @@ export interface PipelinesTable {
   definition: string;
   created_at: number;
   updated_at: number;
+  /** Who created or last changed the definition (migration 0009). */
+  updated_by: string | null;
 }
 
 export interface IdentitiesTable {
@@ -102,6 +111,8 @@ export interface GroupSecretsTable {
   sealed_value: string;
   created_at: number;
   updated_at: number;
+  /** JSON array of pipeline uuids and "*" (secrets/secret-access.ts). */
+  allowed_pipelines: string;
 }
 
 export interface RevokedTokensTable {
@@ -160,6 +171,16 @@ export interface ImagesTable {
   bad_reason: string | null;
   marked_bad_at: number | null;
   marked_bad_by: string | null;
+  /** 0 or 1: the group made the image and may keep it to itself (migration 0008). */
+  owned: number;
+}
+
+export interface ImageSharesTable {
+  group_id: string;
+  digest: string;
+  shared_with: string;
+  shared_by: string;
+  created_at: number;
 }
 
 export interface ImageNamesTable {
@@ -193,5 +214,6 @@ export interface Database {
   run_archives: RunArchivesTable;
   images: ImagesTable;
   image_names: ImageNamesTable;
+  image_shares: ImageSharesTable;
   run_supersessions: RunSupersessionsTable;
 }

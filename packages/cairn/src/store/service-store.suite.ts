@@ -34,6 +34,18 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
       expect(await store.service.countUsers()).toBe(1);
     });
 
+    it("keeps logins unique whatever their case, finds them in any case, and one account per email", async () => {
+      const user = (login: string, email: string): UserRecord => ({ login, email, passwordHash: "h", confirmed: true, confirmationCode: null, isAdmin: false, createdAt: 1 });
+      await store.service.createUser(user("alice", "Alice@Example.org"));
+      await expect(store.service.createUser(user("Alice", "other@example.org"))).rejects.toMatchObject({ code: "conflict" });
+      await expect(store.service.createUser(user("bob", "alice@EXAMPLE.org"))).rejects.toMatchObject({ code: "conflict" });
+      expect((await store.service.getUser("ALICE"))?.login).toBe("alice");
+      expect((await store.service.getUser("alice"))?.login).toBe("alice");
+      expect(await store.service.getUser("alic")).toBeUndefined();
+      await store.service.createUser(user("bob", "bob@example.org"));
+      expect(await store.service.countUsers()).toBe(2);
+    });
+
     it("creates a group with its members atomically, and refuses a taken id", async () => {
       const g = group("lab");
       await store.service.createGroup(g, [member("lab", "ada", "owner"), member("lab", "bob", "admin")]);
@@ -66,8 +78,8 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
       await store.service.createPipeline(p);
       expect(await store.service.getPipeline("lab", "hello")).toEqual(p);
       await expect(store.service.createPipeline(pipeline("lab", "hello"))).rejects.toMatchObject({ code: "conflict" });
-      await store.service.updatePipeline("lab", "hello", { id: "hello", tasks: [] }, p.updatedAt + 5);
-      expect(await store.service.getPipeline("lab", "hello")).toMatchObject({ definition: { id: "hello", tasks: [] }, updatedAt: p.updatedAt + 5 });
+      await store.service.updatePipeline("lab", "hello", { id: "hello", tasks: [] }, p.updatedAt + 5, "cy");
+      expect(await store.service.getPipeline("lab", "hello")).toMatchObject({ definition: { id: "hello", tasks: [] }, updatedAt: p.updatedAt + 5, updatedBy: "cy", owner: "ada" });
       expect((await store.service.listPipelines("lab")).map((x) => x.id)).toEqual(["hello"]);
       await store.service.deletePipeline("lab", "hello");
       expect(await store.service.getPipeline("lab", "hello")).toBeUndefined();
@@ -78,7 +90,7 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
       await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
       await store.service.createGroup(group("other"), [member("other", "ada", "owner")]);
       await store.service.createPipeline(pipeline("lab", "hello"));
-      await store.service.putSecret({ groupId: "lab", name: "TOKEN", sealedValue: "v1.x", createdAt: 1, updatedAt: 1 });
+      await store.service.putSecret({ groupId: "lab", name: "TOKEN", sealedValue: "v1.x", createdAt: 1, updatedAt: 1, allowedPipelines: ["*"] });
       const labRun = newRunId();
       const otherRun = newRunId();
       const run = (uuid: typeof labRun, groupId: string) => ({
@@ -135,9 +147,10 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
 
     it("creates and replaces secrets", async () => {
       await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
-      await store.service.putSecret({ groupId: "lab", name: "K", sealedValue: "one", createdAt: 1, updatedAt: 1 });
-      await store.service.putSecret({ groupId: "lab", name: "K", sealedValue: "two", createdAt: 9, updatedAt: 9 });
-      expect(await store.service.getSecret("lab", "K")).toEqual({ groupId: "lab", name: "K", sealedValue: "two", createdAt: 1, updatedAt: 9 });
+      await store.service.putSecret({ groupId: "lab", name: "K", sealedValue: "one", createdAt: 1, updatedAt: 1, allowedPipelines: ["*"] });
+      await store.service.putSecret({ groupId: "lab", name: "K", sealedValue: "two", createdAt: 9, updatedAt: 9, allowedPipelines: ["*", "p-uuid"] });
+      expect(await store.service.getSecret("lab", "K")).toEqual({ groupId: "lab", name: "K", sealedValue: "two", createdAt: 1, updatedAt: 9, allowedPipelines: ["*", "p-uuid"] });
+      expect(await store.service.listSecrets("lab")).toEqual([{ groupId: "lab", name: "K", sealedValue: "two", createdAt: 1, updatedAt: 9, allowedPipelines: ["*", "p-uuid"] }]);
       await store.service.deleteSecret("lab", "K");
       expect(await store.service.getSecret("lab", "K")).toBeUndefined();
     });
@@ -289,5 +302,5 @@ function member(groupId: string, username: string, role: MemberRecord["role"]): 
 }
 
 function pipeline(groupId: string, id: string): PipelineRecord {
-  return { uuid: randomUUID(), groupId, id, owner: "ada", definition: { id, tasks: [{ id: "a", type: "request" }] }, createdAt: 10, updatedAt: 10 };
+  return { uuid: randomUUID(), groupId, id, owner: "ada", definition: { id, tasks: [{ id: "a", type: "request" }] }, createdAt: 10, updatedAt: 10, updatedBy: "ada" };
 }

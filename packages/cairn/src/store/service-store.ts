@@ -62,6 +62,8 @@ export interface PipelineRecord {
   definition: unknown;
   createdAt: number;
   updatedAt: number;
+  /** Who created or last changed the definition: a run's token acts for no more than this user (api/run-token-actor.ts). */
+  updatedBy: string;
 }
 
 export interface IdentityRecord {
@@ -81,6 +83,8 @@ export interface SecretRecord {
   sealedValue: string;
   createdAt: number;
   updatedAt: number;
+  /** Which pipelines may read it: uuids, and "*" for every pipeline a group admin owns (secrets/secret-access.ts). */
+  allowedPipelines: string[];
 }
 
 /** Where a system keeps its data. Paths are as given; the archives layer confines them. */
@@ -147,7 +151,9 @@ export interface RunArchiveRecord {
 }
 
 export interface ServiceStore {
+  /** `conflict` when the login or the email is taken, whatever their case. */
   createUser(user: UserRecord): Promise<void>;
+  /** The user with this login in any case (`ALICE` finds `alice`); its `login` is the one it registered with. */
   getUser(login: string): Promise<UserRecord | undefined>;
   confirmUser(login: string): Promise<void>;
   countUsers(): Promise<number>;
@@ -170,7 +176,7 @@ export interface ServiceStore {
   createPipeline(pipeline: PipelineRecord): Promise<void>;
   getPipeline(groupId: string, id: string): Promise<PipelineRecord | undefined>;
   listPipelines(groupId: string): Promise<PipelineRecord[]>;
-  updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number): Promise<void>;
+  updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number, updatedBy: string): Promise<void>;
   deletePipeline(groupId: string, id: string): Promise<void>;
 
   createIdentity(identity: IdentityRecord): Promise<void>;

@@ -9,6 +9,7 @@ import { describePreparedReadsSuite } from "./prepared-reads.suite.js";
 import { describeServiceStoreSuite } from "./service-store.suite.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
 import { describeStoreSuite } from "./store.suite.js";
+import { describeUniqueLoginsMigration } from "./unique-logins-migration.suite.js";
 
 let dir: string;
 let count = 0;
@@ -26,6 +27,11 @@ describeServiceStoreSuite("SQLite", () => createStore({ sqlitePath: join(dir, `d
 describePreparedReadsSuite("SQLite", async () => sqliteDialect(join(dir, `db-${++count}`, "cairn.db")));
 
 describeImageCatalogSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
+
+describeUniqueLoginsMigration("SQLite", async () => {
+  const path = join(dir, `db-${++count}`, "cairn.db");
+  return () => sqliteDialect(path);
+});
 
 describe("createStore on SQLite", () => {
   it("reports a single writer", async () => {

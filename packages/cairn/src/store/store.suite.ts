@@ -27,6 +27,7 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
           endedAt: 1_700_000_009_999,
           message: "all done",
           startedBy: "ada",
+          definedBy: "cy",
         });
         await store.commit({ newRuns: [run] });
         expect(await store.getRun(run.uuid)).toEqual(run);
@@ -36,6 +37,7 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
         const run = makeRun({ pipeline: null, params: {}, directives: {}, startedAt: null, endedAt: null, message: null });
         await store.commit({ newRuns: [run] });
         expect(await store.getRun(run.uuid)).toEqual(run);
+        expect(await store.getRun(run.uuid)).not.toHaveProperty("definedBy");
       });
 
       it("keeps every field of an execution, and its nulls", async () => {
@@ -52,6 +54,7 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
           // Above 2^32 and with a fraction of a second, as a long task's figures are.
           usage: { cpuSeconds: 12.345678, peakMemoryBytes: 6 * 2 ** 30, readBytes: 5_000_000_123, writtenBytes: 0 },
           imageDigest: `sha256:${"ab".repeat(32)}`,
+          sealedOutputs: "v1.sealed-outputs",
         });
         const bare = makeExecution(run.uuid, { taskId: "b" });
         await store.commit({ newRuns: [run], newExecutions: [full, bare] });

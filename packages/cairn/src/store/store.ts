@@ -45,6 +45,12 @@ export interface RunRecord {
   message: string | null;
   /** The user who started the run through the API; null for local runs. */
   startedBy: string | null;
+  /**
+   * Who last changed the definition the run froze; absent when unknown (local runs, runs
+   * from before it was recorded). The run's token acts for the less privileged of this
+   * user and `startedBy`.
+   */
+  definedBy?: string;
 }
 
 export interface ExecutionRecord {
@@ -71,6 +77,12 @@ export interface ExecutionRecord {
   usage?: ResourceUsage | null;
   /** The id (`sha256:…`) of the image the attempt ran in, or built; null when none (or absent in older records). */
   imageDigest?: string | null;
+  /**
+   * The outputs as the task wrote them, sealed (JSON), when masking a secret changed
+   * them: `outputs` is what is shown, these are what dependents get. Null or absent when
+   * `outputs` are the values themselves.
+   */
+  sealedOutputs?: string | null;
 }
 
 export type LogStream = "stdout" | "stderr" | "system";
@@ -88,7 +100,7 @@ export type NewLogLine = Omit<LogLine, "id">;
 
 export type RunPatch = Partial<Pick<RunRecord, "status" | "startedAt" | "endedAt" | "message">>;
 export type ExecutionPatch = Partial<
-  Pick<ExecutionRecord, "status" | "notBefore" | "startedAt" | "endedAt" | "exitCode" | "message" | "outputs" | "runtimeHandle" | "usage" | "imageDigest">
+  Pick<ExecutionRecord, "status" | "notBefore" | "startedAt" | "endedAt" | "exitCode" | "message" | "outputs" | "runtimeHandle" | "usage" | "imageDigest" | "sealedOutputs">
 >;
 
 /** One atomic set of changes. Applied in the order: new runs, new executions, updates, logs. */

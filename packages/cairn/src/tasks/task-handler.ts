@@ -6,6 +6,8 @@ import type { CairnConfig } from "../config.js";
 import type { ImageEngine } from "../images/image-engine.js";
 import type { Directives } from "../spec/directives.js";
 import type { NewImage } from "../store/image-catalog.js";
+import type { EgressPolicy } from "../net/egress-policy.js";
+import type { GroupImages } from "../images/image-access.js";
 
 /** Host paths of one attempt's working directory. */
 export interface AttemptPaths {
@@ -49,6 +51,8 @@ export interface TaskExecutionContext<T extends Task = Task> {
   paths: AttemptPaths;
   runtimes: Runtimes;
   config: CairnConfig;
+  /** Every connection the handler opens for the task (request, git clone) goes through it. */
+  egress: EgressPolicy;
   log(stream: LogStream, line: string): void;
   /**
    * Records where the attempt runs. Call it right after starting and before waiting.
@@ -63,6 +67,12 @@ export interface TaskExecutionContext<T extends Task = Task> {
   usedImage?(digest: string): void;
   /** Adds an image to the run's group's image catalog (the run and task are filled in). */
   recordImage?(image: ObservedImage): Promise<void>;
+  /**
+   * The run's group's view of the image catalog: which images it may run (its own, free
+   * ones, shared ones). Images a build makes are named in this group's namespace
+   * (images/image-namespace.ts). Without it (a handler tested alone), the group is "local".
+   */
+  images?: GroupImages;
   /** Aborted on cancel or timeout; the handler stops its process and rethrows. */
   signal: AbortSignal;
   /** Set when the task asked for an API token (inject_api_token) and the engine serves an API. */

@@ -18,7 +18,9 @@ import { withUploads } from "../upload-scope.js";
  * recipe failed: error, output) or FAILURE (Cairn failed: error, trace). A build is a run
  * of a one-task pipeline in the user's own space (group `~LOGIN`, which no real group id
  * can spell), so it is as durable as any run, its log is kept, and the image goes to
- * the catalog.
+ * the catalog. The image is named in that space's own namespace, made from the exact
+ * login (images/image-namespace.ts): `Alice` and `alice` can never name each other's
+ * images, whatever logins the accounts allow.
  */
 
 const IMAGE_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -81,7 +83,7 @@ export async function imageBuildRoutes(app: ApiApp, ctx: ApiContext): Promise<vo
         const pipeline = parsePipeline(
           {
             id: `image-${body.name}`,
-            tasks: [{ id: "build", type: "image_build", builder: "podman", cache: !body.nocache, context, destination: { type: "local", url: `${principal.login.toLowerCase()}/${body.name}`, tag: "latest" } }],
+            tasks: [{ id: "build", type: "image_build", builder: "podman", cache: !body.nocache, context, destination: { type: "local", url: body.name, tag: "latest" } }],
           },
           "image build",
         );

@@ -3,7 +3,7 @@ import { CairnError, NotFoundError, ValidationError } from "../../errors.js";
 import type { RunId } from "../../ids.js";
 import { planRerun, type Replacement } from "../../images/rerun-plan.js";
 import type { Pipeline } from "../../spec/types.js";
-import type { ImageRecord, ImageUse } from "../../store/image-catalog.js";
+import type { ImageRecord, ImageShare, ImageUse } from "../../store/image-catalog.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { accessGroup } from "../group-access.js";
@@ -15,6 +15,8 @@ import { loadRun, presentRun, runParams, runSchema } from "./runs.js";
  * The image catalog and provenance (arvados, wfexs): a group's images by digest or
  * name, the executions that used one, the chain from a run's results to the commits
  * its images were built from, and marking an image bad and running again what it made.
+ * And shares: an image a group made runs in another group's tasks only once an admin of
+ * the group shares it with that group (images/image-access.ts).
  */
 
 const digestSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be an image digest: sha256: and 64 hex digits");
@@ -50,6 +52,7 @@ export const imageSchema = named(
     run_uuid: z.string().nullable().describe("the run that built or pulled it"),
     task_id: z.string().nullable(),
     bad: z.object({ reason: z.string(), marked_at: isoTime, marked_by: z.string() }).nullable(),
+    owned: z.boolean().describe("the group made it: other groups' tasks run it only once an admin shares it"),
   }),
 );
 
@@ -80,6 +83,17 @@ const provenanceSchema = named(
     ),
     superseded_by: z.array(z.string()).describe("runs made again from this one because an image was marked bad"),
     supersedes: z.array(z.string()),
+  }),
+);
+
+const shareSchema = named(
+  "ImageShare",
+  z.object({
+    group_id: z.string().describe("the group that made the image"),
+    digest: z.string(),
+    shared_with: z.string().describe("the group whose tasks may run it"),
+    shared_by: z.string().describe("the admin who shared it"),
+    shared_at: isoTime,
   }),
 );
 
@@ -156,6 +170,78 @@ export function imageRoutes(app: ApiApp, ctx: ApiContext): void {
   );
 
   app.get(
+    "/groups/:group_id/images/shared",
+    {
+      schema: {
+        summary: "Images other groups shared with this group, newest share first: its tasks may run them by name or digest",
+        params: z.strictObject({ group_id: idSchema }),
+        response: { 200: envelopeSchema(z.array(shareSchema.extend({ image: imageSchema.nullable() }))) },
+      },
+    },
+    async (request) => {
+      const access = await accessGroup(ctx.store.service, principalOf(request), request.params.group_id);
+      const shares = await images.listSharedWith(access.group.id);
+      const answer = [];
+      for (const share of shares) {
+        const image = await images.getImage(share.groupId, share.digest);
+        answer.push({ ...presentShare(share), image: image ? presentImage(image) : null });
+      }
+      return ok(answer);
+    },
+  );
+
+  app.get(
+    "/groups/:group_id/images/:digest/shares",
+    { schema: { summary: "The groups this group's image is shared with", params: imageParams, response: { 200: envelopeSchema(z.array(shareSchema)) } } },
+    async (request) => {
+      const access = await accessGroup(ctx.store.service, principalOf(request), request.params.group_id);
+      return ok((await images.listShares(access.group.id, request.params.digest)).map(presentShare));
+    },
+  );
+
+  app.post(
+    "/groups/:group_id/images/:digest/shares",
+    {
+      schema: {
+        summary: "Share an image this group built or pulled with another group (admins): that group's tasks may then run it",
+        params: imageParams,
+        body: z.strictObject({ group_id: idSchema.describe("the group to share the image with") }),
+        response: { 201: envelopeSchema(shareSchema) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.scope) throw new CairnError("forbidden", "a run's token cannot share images");
+      const access = await accessGroup(ctx.store.service, principal, request.params.group_id, "admin");
+      const target = request.body.group_id;
+      if (target === access.group.id) throw new ValidationError("image share", [{ path: "group_id", message: "is the image's own group, which may run it already" }]);
+      if (!(await ctx.store.service.getGroup(target))) throw new NotFoundError("group", target);
+      const share: ImageShare = { groupId: access.group.id, digest: request.params.digest, sharedWith: target, sharedBy: principal.login, createdAt: Date.now() };
+      await images.shareImage(share);
+      return reply.status(201).send(ok(presentShare(share), `Image shared with group '${target}'`, 201));
+    },
+  );
+
+  app.delete(
+    "/groups/:group_id/images/:digest/shares/:shared_with",
+    {
+      schema: {
+        summary: "Stop sharing an image with a group (admins): that group's tasks can no longer start with it",
+        params: imageParams.extend({ shared_with: idSchema }),
+        response: { 200: envelopeSchema(z.null()) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (principal.scope) throw new CairnError("forbidden", "a run's token cannot unshare images");
+      const access = await accessGroup(ctx.store.service, principal, request.params.group_id, "admin");
+      const removed = await images.unshareImage(access.group.id, request.params.digest, request.params.shared_with);
+      if (!removed) throw new NotFoundError("image share", `${request.params.digest} with ${request.params.shared_with}`);
+      return ok(null, "Image no longer shared");
+    },
+  );
+
+  app.get(
     "/groups/:group_id/images/:digest",
     { schema: { summary: "One image of the catalog, with the task executions that used it", params: imageParams, response: { 200: envelopeSchema(imageSchema.extend({ uses: z.array(useSchema) })) } } },
     async (request) => {
@@ -214,7 +300,8 @@ export function imageRoutes(app: ApiApp, ctx: ApiContext): void {
       }
       const started = [];
       for (const { run, plan } of plans) {
-        const rerun = await ctx.engine.startRun({ pipeline: plan.pipeline, params: run.params, directives: run.directives, groupId: access.group.id, startedBy: principal.login });
+        const definedBy = run.definedBy ?? run.startedBy ?? undefined; // the frozen code is still its author's
+        const rerun = await ctx.engine.startRun({ pipeline: plan.pipeline, params: run.params, directives: run.directives, groupId: access.group.id, startedBy: principal.login, ...(definedBy !== undefined ? { definedBy } : {}) });
         await images.recordSupersession({ oldRunUuid: run.uuid, newRunUuid: rerun.uuid, imageDigest: image.digest, reason: image.bad?.reason ?? "rerun", createdAt: Date.now() });
         started.push({ supersedes: run.uuid, run: presentRun(access, rerun), changes: plan.changes });
       }
@@ -278,7 +365,12 @@ export function presentImage(i: ImageRecord): z.infer<typeof imageSchema> {
     run_uuid: i.runUuid,
     task_id: i.taskId,
     bad: i.bad ? { reason: i.bad.reason, marked_at: new Date(i.bad.at).toISOString(), marked_by: i.bad.by } : null,
+    owned: i.owned,
   };
+}
+
+function presentShare(s: ImageShare): z.infer<typeof shareSchema> {
+  return { group_id: s.groupId, digest: s.digest, shared_with: s.sharedWith, shared_by: s.sharedBy, shared_at: new Date(s.createdAt).toISOString() };
 }
 
 function presentUse(u: ImageUse): z.infer<typeof useSchema> {

@@ -30,6 +30,7 @@ export function logRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get(
     "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions/:execution_uuid/logs",
     {
+      config: { runToken: "allow" },
       schema: {
         summary: "A task execution's log: text, incremental JSON with ?since=ID, or live with Accept: text/event-stream",
         params: executionParams,

@@ -53,7 +53,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
       ctx.engine.checkRunnable(pipeline);
       await checkArchiveReferences(service, group.id, pipeline);
       const now = Date.now();
-      const record: PipelineRecord = { uuid: randomUUID(), groupId: group.id, id: pipeline.id, owner: principal.login, definition: pipeline, createdAt: now, updatedAt: now };
+      const record: PipelineRecord = { uuid: randomUUID(), groupId: group.id, id: pipeline.id, owner: principal.login, definition: pipeline, createdAt: now, updatedAt: now, updatedBy: principal.login };
       await service.createPipeline(record).catch((err: unknown) => {
         throw conflictAs(err, `group '${group.id}' already has a pipeline with id '${pipeline.id}'`);
       });
@@ -61,13 +61,13 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
     },
   );
 
-  app.get("/groups/:group_id/pipelines", { schema: { params: z.strictObject({ group_id: idSchema }), response: { 200: envelopeSchema(z.array(pipelineSchema)) } } }, async (request) => {
+  app.get("/groups/:group_id/pipelines", { config: { runToken: "allow" }, schema: { params: z.strictObject({ group_id: idSchema }), response: { 200: envelopeSchema(z.array(pipelineSchema)) } } }, async (request) => {
     const { group } = await accessGroup(service, principalOf(request), request.params.group_id);
     const records = await service.listPipelines(group.id);
     return ok(await Promise.all(records.map((r) => presentPipeline(ctx, group.uuid, r))));
   });
 
-  app.get("/groups/:group_id/pipelines/:pipeline_id", { schema: { params: pipelineParams, response: { 200: envelopeSchema(pipelineSchema) } } }, async (request) => {
+  app.get("/groups/:group_id/pipelines/:pipeline_id", { config: { runToken: "allow" }, schema: { params: pipelineParams, response: { 200: envelopeSchema(pipelineSchema) } } }, async (request) => {
     const { access, record } = await loadPipeline(service, principalOf(request), request.params);
     return ok(await presentPipeline(ctx, access.group.uuid, record));
   });
@@ -85,7 +85,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
       }
       ctx.engine.checkRunnable(pipeline);
       await checkArchiveReferences(service, access.group.id, pipeline);
-      return ok(await replaceDefinition(ctx, access, record, pipeline), "Pipeline updated");
+      return ok(await replaceDefinition(ctx, principal, access, record, pipeline), "Pipeline updated");
     },
   );
 
@@ -97,12 +97,12 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
     return ok(null, `Pipeline '${record.id}' deleted`);
   });
 
-  app.get("/groups/:group_id/pipelines/:pipeline_id/tasks", { schema: { params: pipelineParams } }, async (request) => {
+  app.get("/groups/:group_id/pipelines/:pipeline_id/tasks", { config: { runToken: "allow" }, schema: { params: pipelineParams } }, async (request) => {
     const { access, record } = await loadPipeline(service, principalOf(request), request.params);
     return ok(tasksOf(record).map((t) => presentTask(access, record, t)));
   });
 
-  app.get("/groups/:group_id/pipelines/:pipeline_id/tasks/:task_id", { schema: { params: taskParams } }, async (request) => {
+  app.get("/groups/:group_id/pipelines/:pipeline_id/tasks/:task_id", { config: { runToken: "allow" }, schema: { params: taskParams } }, async (request) => {
     const { access, record } = await loadPipeline(service, principalOf(request), request.params);
     return ok(presentTask(access, record, findTask(record, request.params.task_id)));
   });
@@ -120,7 +120,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
         throw new CairnError("conflict", `pipeline '${record.id}' already has a task with id '${id}'`);
       }
       const pipeline = checkDefinition(ctx, { ...definition, tasks: [...tasksOf(record), request.body] });
-      await replaceDefinition(ctx, access, record, pipeline);
+      await replaceDefinition(ctx, principal, access, record, pipeline);
       return reply.status(201).send(ok(presentTask(access, record, pipeline.tasks[pipeline.tasks.length - 1]!), "Task created", 201));
     },
   );
@@ -138,7 +138,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
       }
       const next = { ...definitionOf(record), tasks: tasksOf(record).map((t) => (t.id === request.params.task_id ? request.body : t)) };
       const pipeline = checkDefinition(ctx, next);
-      await replaceDefinition(ctx, access, record, pipeline);
+      await replaceDefinition(ctx, principal, access, record, pipeline);
       return ok(presentTask(access, record, pipeline.tasks.find((t) => t.id === request.params.task_id)!), "Task updated");
     },
   );
@@ -150,7 +150,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
     findTask(record, request.params.task_id);
     const remaining = tasksOf(record).filter((t) => t.id !== request.params.task_id);
     // As documented, tasks that depended on it make the pipeline fail when run; the stored definition keeps them.
-    await service.updatePipeline(record.groupId, record.id, { ...definitionOf(record), tasks: remaining }, Date.now());
+    await service.updatePipeline(record.groupId, record.id, { ...definitionOf(record), tasks: remaining }, Date.now(), principal.login);
     return ok(null, `Task '${request.params.task_id}' deleted`);
   });
 }
@@ -177,10 +177,11 @@ function checkDefinition(ctx: ApiContext, definition: unknown): Pipeline {
   return pipeline;
 }
 
-async function replaceDefinition(ctx: ApiContext, access: GroupAccess, record: PipelineRecord, definition: unknown) {
+/** Stores the new definition and who made it: a run's token acts for no more than them (api/run-token-actor.ts). */
+async function replaceDefinition(ctx: ApiContext, principal: Principal, access: GroupAccess, record: PipelineRecord, definition: unknown) {
   const updatedAt = Date.now();
-  await ctx.store.service.updatePipeline(record.groupId, record.id, definition, updatedAt);
-  return presentPipeline(ctx, access.group.uuid, { ...record, definition, updatedAt });
+  await ctx.store.service.updatePipeline(record.groupId, record.id, definition, updatedAt, principal.login);
+  return presentPipeline(ctx, access.group.uuid, { ...record, definition, updatedAt, updatedBy: principal.login });
 }
 
 function definitionOf(record: PipelineRecord): Record<string, unknown> {

@@ -1,8 +1,11 @@
 import yazl from "yazl";
 import { attemptResultsDir, listResultFiles } from "../../engine/result-files.js";
-import type { ExecutionRecord, Store } from "../../store/store.js";
+import { maskedReadable } from "../../secrets/masking-stream.js";
+import { SecretMasker } from "../../secrets/secret-masker.js";
+import type { ExecutionRecord, RunSummary, Store } from "../../store/store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { principalOf } from "../principal.js";
+import { runSecretValues } from "../run-secret-values.js";
 import { executionParams, loadExecution, loadRun, runParams } from "./runs.js";
 
 /**
@@ -11,6 +14,10 @@ import { executionParams, loadExecution, loadRun, runParams } from "./runs.js";
  * task wrote under /outbox. A run's zip has the latest attempt of each task; an
  * execution's zip has that attempt alone, without the task folder. The zip is written as
  * it is sent, and each result file is read from disk as it goes in, one at a time.
+ *
+ * Every entry is masked, bytes and all (secrets/masking-stream.ts), with the values the
+ * run's tasks could have had as secrets (run-secret-values.ts): a zip is shown to people.
+ * A masked file's size is not known ahead, so result files are zipped without it.
  */
 
 /**
@@ -21,7 +28,7 @@ import { executionParams, loadExecution, loadRun, runParams } from "./runs.js";
 const DEFLATE_UP_TO_BYTES = 16 * 1024 * 1024;
 
 export function resultRoutes(app: ApiApp, ctx: ApiContext): void {
-  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/results", { schema: { summary: "A run's outputs, logs and /outbox results as a zip", params: runParams } }, async (request, reply) => {
+  app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/results", { config: { runToken: "allow" }, schema: { summary: "A run's outputs, logs and /outbox results as a zip", params: runParams } }, async (request, reply) => {
     const { run } = await loadRun(ctx, principalOf(request), request.params);
     const latest = new Map<string, ExecutionRecord>();
     for (const e of await ctx.store.listExecutions(run.uuid)) {
@@ -29,18 +36,19 @@ export function resultRoutes(app: ApiApp, ctx: ApiContext): void {
       if (!seen || seen.attempt < e.attempt) latest.set(e.taskId, e);
     }
     const zip = newZip();
-    for (const e of latest.values()) await addExecution(zip, ctx, e, `${e.taskId}/`);
+    const masker = await zipMasker(ctx, run);
+    for (const e of latest.values()) await addExecution(zip, ctx, masker, e, `${e.taskId}/`);
     zip.end();
     return reply.type("application/zip").header("content-disposition", `attachment; filename="run-${run.uuid}.zip"`).send(zip.outputStream);
   });
 
   app.get(
     "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions/:execution_uuid/results",
-    { schema: { summary: "One task execution's outputs, logs and /outbox results as a zip", params: executionParams } },
+    { config: { runToken: "allow" }, schema: { summary: "One task execution's outputs, logs and /outbox results as a zip", params: executionParams } },
     async (request, reply) => {
-      const { execution } = await loadExecution(ctx, principalOf(request), request.params);
+      const { run, execution } = await loadExecution(ctx, principalOf(request), request.params);
       const zip = newZip();
-      await addExecution(zip, ctx, execution, "");
+      await addExecution(zip, ctx, await zipMasker(ctx, run), execution, "");
       zip.end();
       return reply
         .type("application/zip")
@@ -50,10 +58,14 @@ export function resultRoutes(app: ApiApp, ctx: ApiContext): void {
   );
 }
 
-async function addExecution(zip: yazl.ZipFile, ctx: ApiContext, e: ExecutionRecord, prefix: string): Promise<void> {
+async function zipMasker(ctx: ApiContext, run: Pick<RunSummary, "groupId" | "startedBy">): Promise<SecretMasker> {
+  return new SecretMasker(await runSecretValues(ctx.store.service, ctx.sealer, run), "bytes");
+}
+
+async function addExecution(zip: yazl.ZipFile, ctx: ApiContext, masker: SecretMasker, e: ExecutionRecord, prefix: string): Promise<void> {
   const store: Store = ctx.store;
   const mtime = new Date(e.endedAt ?? e.startedAt ?? e.createdAt);
-  for (const [name, value] of Object.entries(e.outputs)) zip.addBuffer(Buffer.from(value), `${prefix}output/${name}`, { mtime });
+  for (const [name, value] of Object.entries(e.outputs)) zip.addBuffer(masker.maskBytes(Buffer.from(value)), `${prefix}output/${name}`, { mtime });
   const streams = { stdout: [] as string[], stderr: [] as string[] };
   let sinceId = 0;
   for (;;) {
@@ -63,12 +75,12 @@ async function addExecution(zip: yazl.ZipFile, ctx: ApiContext, e: ExecutionReco
     sinceId = page[page.length - 1]!.id;
   }
   for (const [stream, lines] of Object.entries(streams)) {
-    zip.addBuffer(Buffer.from(lines.length > 0 ? lines.join("\n") + "\n" : ""), `${prefix}output/.${stream}`, { mtime });
+    zip.addBuffer(masker.maskBytes(Buffer.from(lines.length > 0 ? lines.join("\n") + "\n" : "")), `${prefix}output/.${stream}`, { mtime });
   }
   for (const file of await listResultFiles(attemptResultsDir(ctx.config.dataDir, e.runUuid, e.taskId, e.attempt))) {
-    const options = { size: file.size, mtime: file.mtime, compress: file.size <= DEFLATE_UP_TO_BYTES };
+    const options = { ...(masker.isEmpty ? { size: file.size } : {}), mtime: file.mtime, compress: file.size <= DEFLATE_UP_TO_BYTES };
     zip.addReadStreamLazy(`${prefix}outbox/${file.path}`, options, (done) => {
-      file.open().then((stream) => done(null, stream), (err: Error) => done(err, undefined as never));
+      file.open().then((stream) => done(null, maskedReadable(stream, masker)), (err: Error) => done(err, undefined as never));
     });
   }
 }

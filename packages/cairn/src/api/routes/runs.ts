@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import { CairnError, isCairnError, NotFoundError, ValidationError } from "../../errors.js";
+import { isCairnError, NotFoundError, ValidationError } from "../../errors.js";
 import type { ExecutionId, RunId } from "../../ids.js";
 import { parseDirectives, validateDirectives, type Directives } from "../../spec/directives.js";
 import type { Pipeline } from "../../spec/types.js";
@@ -99,11 +99,11 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
       preValidation: async (request) => {
         if (request.isMultipart()) request.body = { params: {} };
       },
+      config: { runToken: "allow" },
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const { access, record } = await loadPipeline(service, principal, request.params);
-      if (principal.scope) throw new CairnError("forbidden", "a run's token cannot start runs");
       const pipeline = parsePipeline(record.definition, `pipeline '${record.id}'`);
       const upload = request.isMultipart()
         ? await receiveEventUpload(request, { dataDir: ctx.config.dataDir, maxBytes: ctx.config.maxUploadBytes, taskIds: new Set(pipeline.tasks.map((t) => t.id)) }).catch(
@@ -124,6 +124,7 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
           directives,
           groupId: access.group.id,
           startedBy: principal.login,
+          definedBy: record.updatedBy,
           ...(upload?.staging !== undefined ? { attachments: upload.staging } : {}),
         });
         const message = upload && upload.files > 0 ? `Run started with ${upload.files} attachment(s), ${upload.bytes} bytes` : "Run started";
@@ -139,6 +140,7 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
   app.get(
     "/groups/:group_id/pipelines/:pipeline_id/runs",
     {
+      config: { runToken: "allow" },
       schema: {
         params: z.strictObject({ group_id: idSchema, pipeline_id: idSchema }),
         querystring: z.strictObject({ status: z.enum(RUN_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
@@ -156,7 +158,7 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
   // Clients poll this one to follow a run: one query answers it, token included.
   app.get(
     "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid",
-    { config: { standingInHandler: true }, schema: { params: runParams, response: { 200: envelopeSchema(runSchema) } } },
+    { config: { standingInHandler: true, runToken: "allow" }, schema: { params: runParams, response: { 200: envelopeSchema(runSchema) } } },
     async (request) => {
       const { access, run } = await loadRunOfRequest(ctx, request, request.params);
       return ok(presentRun(access, run));
@@ -166,6 +168,7 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
   app.get(
     "/runs/:run_uuid",
     {
+      config: { runToken: "allow" },
       schema: {
         summary: "A run found by its uuid alone, with its group and pipeline ids (a Cairn extension, for clients that know only the uuid)",
         params: z.strictObject({ run_uuid: z.uuid() }),
@@ -180,7 +183,7 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
 
   app.get(
     "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions",
-    { schema: { params: runParams, response: { 200: envelopeSchema(z.array(executionSchema)) } } },
+    { config: { runToken: "allow" }, schema: { params: runParams, response: { 200: envelopeSchema(z.array(executionSchema)) } } },
     async (request) => {
       const { run } = await loadRun(ctx, principalOf(request), request.params);
       return ok((await ctx.store.listExecutions(run.uuid)).map(presentExecution));
@@ -189,7 +192,7 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
 
   app.get(
     "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/executions/:execution_uuid",
-    { schema: { params: executionParams, response: { 200: envelopeSchema(executionSchema) } } },
+    { config: { runToken: "allow" }, schema: { params: executionParams, response: { 200: envelopeSchema(executionSchema) } } },
     async (request) => {
       const { execution } = await loadExecution(ctx, principalOf(request), request.params);
       return ok(presentExecution(execution));
@@ -209,12 +212,20 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
 
   app.post(
     "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/rerun",
-    { schema: { summary: "Start a new run of the same frozen pipeline with the same params and directives", params: runParams, response: { 201: envelopeSchema(runSchema) } } },
+    { config: { runToken: "allow" }, schema: { summary: "Start a new run of the same frozen pipeline with the same params and directives", params: runParams, response: { 201: envelopeSchema(runSchema) } } },
     async (request, reply) => {
       const principal = principalOf(request);
       const { access, run } = await loadRun(ctx, principal, request.params);
-      if (principal.scope) throw new CairnError("forbidden", "a run's token cannot start runs");
-      const rerun = await ctx.engine.startRun({ pipeline: run.pipeline as Pipeline, params: run.params, directives: run.directives, groupId: access.group.id, startedBy: principal.login });
+      // The frozen definition is still its author's code, whoever re-runs it.
+      const definedBy = run.definedBy ?? run.startedBy ?? undefined;
+      const rerun = await ctx.engine.startRun({
+        pipeline: run.pipeline as Pipeline,
+        params: run.params,
+        directives: run.directives,
+        groupId: access.group.id,
+        startedBy: principal.login,
+        ...(definedBy !== undefined ? { definedBy } : {}),
+      });
       return reply.status(201).send(ok(presentRun(access, rerun), "Run started", 201));
     },
   );
@@ -224,7 +235,7 @@ type RunParams = { group_id: string; pipeline_id: string; run_uuid: string };
 
 export async function loadRun(ctx: ApiContext, principal: Principal, params: RunParams): Promise<{ access: GroupAccess; run: RunRecord }> {
   const { run, ...access } = await accessGroupRun(ctx.store, principal, params.group_id, params.run_uuid);
-  return { access, run: visibleRun(principal, access, run, params) };
+  return { access, run: visibleRun(access, run, params) };
 }
 
 /**
@@ -238,13 +249,16 @@ export async function loadRunOfRequest(ctx: ApiContext, request: FastifyRequest,
   const found = await ctx.store.getTokenRunAccess(tokenRefOf(claims), params.group_id, params.run_uuid);
   const principal = (request.principal = ctx.tokens.admit(claims, found.standing));
   const access = admitToGroup(principal, params.group_id, found.access);
-  return { access, run: visibleRun(principal, access, found.run, params) };
+  return { access, run: visibleRun(access, found.run, params) };
 }
 
-/** A run of another group or pipeline is "not found" here, like one that does not exist, and so is another run to a run's token. */
-function visibleRun<R extends RunSummary>(principal: Principal, access: GroupAccess, run: R | undefined, params: RunParams): R {
+/**
+ * A run of another group or pipeline is "not found" here, like one that does not exist.
+ * A run's token sees every run of its group (group-access.ts keeps it there), the runs it
+ * started itself included.
+ */
+function visibleRun<R extends RunSummary>(access: GroupAccess, run: R | undefined, params: RunParams): R {
   if (!run || run.groupId !== access.group.id || run.pipelineId !== params.pipeline_id) throw new NotFoundError("run", params.run_uuid);
-  if (principal.scope && principal.scope.runUuid !== run.uuid) throw new NotFoundError("run", params.run_uuid);
   return run;
 }
 

@@ -9,7 +9,7 @@ import { DockerImageEngine } from "../../images/docker-image-engine.js";
 import { ImageCache } from "../../images/image-cache.js";
 import { engineMessage, statusOf } from "./engine-errors.js";
 import { resolveEngine } from "./engine-endpoint.js";
-import { LineSplitter } from "./line-splitter.js";
+import { LineSplitter } from "../line-splitter.js";
 
 /**
  * Runs a task as a container through the Docker Engine API (Docker, or Podman's

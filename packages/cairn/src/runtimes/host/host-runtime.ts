@@ -3,7 +3,7 @@ import { TaskFailure } from "../../errors.js";
 import type { LogSink, ProcessExit, ProcessSpec, ResourceUsage, RunningProcess, Runtime, SeenLines } from "../runtime.js";
 import { UsageSampler, merge } from "../usage-sampler.js";
 import { LauncherSpawner, type LauncherOptions } from "./launcher-spawner.js";
-import { LineSplitter } from "./line-splitter.js";
+import { LineSplitter } from "../line-splitter.js";
 import { NodeSpawner } from "./node-spawner.js";
 import { readProcessTreeUsage } from "./proc-usage.js";
 import type { SpawnEnd, SpawnedProcess, Spawner } from "./spawner.js";

@@ -5,6 +5,10 @@ import { runStarter } from "./0003-run-starter.js";
 import { systemsArchives } from "./0004-systems-archives.js";
 import { resourceUsage } from "./0005-resource-usage.js";
 import { imageCatalog } from "./0006-image-catalog.js";
+import { secretAccess } from "./0007-secret-access.js";
+import { imageNamespaces } from "./0008-image-namespaces.js";
+import { changeAuthors } from "./0009-change-authors.js";
+import { uniqueLogins } from "./0010-unique-logins.js";
 import type { MigrationContext } from "./migration-context.js";
 
 /**
@@ -20,6 +24,10 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0004-systems-archives": systemsArchives(),
     "0005-resource-usage": resourceUsage(),
     "0006-image-catalog": imageCatalog(),
+    "0007-secret-access": secretAccess(),
+    "0008-image-namespaces": imageNamespaces(),
+    "0009-change-authors": changeAuthors(),
+    "0010-unique-logins": uniqueLogins(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,8 +1,10 @@
+import { resolveRunnableImage, uncataloguedImages } from "../../images/image-access.js";
+import { ImageCache } from "../../images/image-cache.js";
 import { parseMemory } from "../../spec/index.js";
 import type { ContainerRunTask } from "../../spec/types.js";
 import { resumeProcess, runProcess } from "../run-process.js";
 import { processEnvironment } from "../task-environment.js";
-import type { TaskHandler } from "../task-handler.js";
+import type { TaskExecutionContext, TaskHandler } from "../task-handler.js";
 import { commandArgv, imageReference } from "./command-line.js";
 
 /** Runs an image with a command, env, inputs and outputs mounted, and resource limits. Always in a container. */
@@ -15,7 +17,7 @@ export const containerRunHandler: TaskHandler<ContainerRunTask> = {
     const { task } = ctx;
     return runProcess(ctx, runtime, {
       labels: { runUuid: ctx.runUuid, taskId: task.id, executionUuid: ctx.executionUuid, attempt: ctx.attempt },
-      image: imageReference(task.image, task.image_tag),
+      image: await runnableImage(ctx),
       command: task.command === undefined ? undefined : commandArgv(task.command),
       env: { ...env, ...task.env },
       workingDir: task.working_dir,
@@ -30,3 +32,17 @@ export const containerRunHandler: TaskHandler<ContainerRunTask> = {
     return resumeProcess(ctx, await ctx.runtimes.container());
   },
 };
+
+/**
+ * The image the task names, as its group may run it (images/image-access.ts): its own
+ * image of that name first, else an image no group owns or one shared with the group.
+ * Without an image engine (a runtime tested alone) the name goes to the runtime as given.
+ */
+async function runnableImage(ctx: TaskExecutionContext<ContainerRunTask>): Promise<string> {
+  const reference = imageReference(ctx.task.image, ctx.task.image_tag);
+  if (!ctx.runtimes.images) return reference;
+  const images = ctx.images ?? uncataloguedImages();
+  // The execution records the image id it ran, whichever name led to it.
+  return (await resolveRunnableImage(await ctx.runtimes.images(), images, reference, new ImageCache(ctx.config.imageCacheDir))).image;
+}
+

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -203,6 +204,42 @@ describe("functionHandler: packages", () => {
     await expect(running).rejects.toBe(reason);
     expect(runtime.processes[0]!.killCalls).toBe(1);
     expect(readdirSync(packageCacheRoot(ctx.config.dataDir))).toEqual([]);
+  });
+
+  it("writes through no link an installer left at the marker's name, and lists no node_modules that is a link", async () => {
+    const victim = join(tmpdir(), `cairn-victim-${process.pid}-${Date.now()}`);
+    writeFileSync(victim, "the server's own file");
+    try {
+      const marking: FakeBehaviour = (spec) => {
+        if (!isInstall(spec)) return 0;
+        const cmd = spec.command!;
+        symlinkSync(victim, join(cmd[cmd.indexOf("--target") + 1]!, ".complete"));
+        return 0;
+      };
+      const { ctx } = setup(fnTask({ packages: ["evil"] }), "host", marking);
+      await expect(functionHandler.run(ctx)).rejects.toMatchObject({ name: "TaskFailure", retryable: false, message: expect.stringContaining("left a file named '.complete'") });
+      expect(readFileSync(victim, "utf8")).toBe("the server's own file");
+      expect(readdirSync(packageCacheRoot(ctx.config.dataDir))).toEqual([]);
+    } finally {
+      rmSync(victim, { force: true });
+    }
+
+    const secretDir = mkdtempSync(join(tmpdir(), "cairn-secret-names-"));
+    try {
+      writeFileSync(join(secretDir, "secret-name-of-the-server"), "");
+      const linking: FakeBehaviour = (spec) => {
+        if (!isInstall(spec)) return 0;
+        const cmd = spec.command!;
+        symlinkSync(secretDir, join(cmd[cmd.indexOf("--prefix") + 1]!, "node_modules"));
+        return 0;
+      };
+      const { ctx, runtime } = setup(fnTask({ runtime: "node", packages: ["leftpad"] }), "host", linking);
+      await functionHandler.run(ctx);
+      const run = runtime.started.find((s) => !isInstall(s))!;
+      expect(readdirSync(join(hostCodeDir(run), "node_modules"))).toEqual(["cairn-context"]);
+    } finally {
+      rmSync(secretDir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a package that looks like an installer option", async () => {

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { quote } from "shell-quote";
@@ -131,7 +131,8 @@ async function linkNodeModules(hostCode: string, at: Omit<Layout, "work">, hostP
   const modules = join(hostCode, "node_modules");
   await mkdir(modules, { recursive: true });
   const links = new Map<string, string>();
-  if (hostPackages !== undefined && at.packages !== undefined && existsSync(join(hostPackages, "node_modules"))) {
+  // The installer made node_modules: listed only if it is a folder, not a link to one of the server's.
+  if (hostPackages !== undefined && at.packages !== undefined && lstatSync(join(hostPackages, "node_modules"), { throwIfNoEntry: false })?.isDirectory()) {
     for (const name of await readdir(join(hostPackages, "node_modules"))) {
       // A scope dir (@org) is linked whole; .bin and npm's lock file are not packages.
       if (!name.startsWith(".")) links.set(name, `${at.packages}/node_modules/${name}`);

@@ -111,7 +111,12 @@ async function installSet(ctx: TaskExecutionContext, set: PackageSet, key: strin
   try {
     ctx.log("system", `packages: installing ${set.packages.join(", ")} with ${set.installer} (cache ${key})`);
     await runInstaller(ctx, set, temp, options);
-    await writeFile(join(temp, COMPLETE_MARKER), `${JSON.stringify({ packages: set.packages, installer: set.installer, where: set.where })}\n`);
+    // "wx": the folder was the installer's, whose packages' scripts are a task's code; a
+    // link left at the marker's name must not have the server write through it.
+    await writeFile(join(temp, COMPLETE_MARKER), `${JSON.stringify({ packages: set.packages, installer: set.installer, where: set.where })}\n`, { flag: "wx" }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "EEXIST") throw err;
+      throw new TaskFailure(`installing packages [${set.packages.join(", ")}] left a file named '${COMPLETE_MARKER}', the name Cairn marks a finished install with; the install was not kept`, { retryable: false });
+    });
     await moveIntoPlace(temp, dir);
   } finally {
     await rm(temp, { recursive: true, force: true });

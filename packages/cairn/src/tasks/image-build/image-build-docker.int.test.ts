@@ -60,6 +60,11 @@ async function expectSucceeded(finished: Finished): Promise<void> {
   expect.fail(`run ${finished.run.status}: ${finished.run.message ?? ""}\n${details.join("\n")}`);
 }
 
+/** Where the engine keeps a pushed image of `cairn run`'s group "local" (images/image-namespace.ts). */
+function mirrorOf(reference: string): string {
+  return `localhost/cairn/local/${reference.replace(":", "-")}`;
+}
+
 function layersOf(info: Dockerode.ImageInspectInfo): string[] {
   return info.RootFS.Layers ?? [];
 }
@@ -113,7 +118,7 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
     ]);
     await expectSucceeded(finished);
     const { build, use } = finished.byTask;
-    expect(build!.outputs).toMatchObject({ image: "localhost/cairn-docker/inline:t1", tag: "t1", image_id: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(build!.outputs).toMatchObject({ image: "localhost/cairn/local/cairn-docker/inline:t1", tag: "t1", image_id: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
     expect(build!.outputs.digest).toBe(build!.outputs.image_id);
     // Docker's classic builder: "Step N/M" lines; the stage after the target is never built.
     const buildLog = await finished.log("build");
@@ -130,7 +135,7 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
     expect(finished.byTask.measure!.usage!.peakMemoryBytes).toBeGreaterThan(1_000_000);
     // The container ran exactly the image built, and the engine knows it by that id.
     expect(use!.imageDigest).toBe(build!.outputs.image_id);
-    expect((await docker.getImage("localhost/cairn-docker/inline:t1").inspect()).Id).toBe(build!.outputs.image_id);
+    expect((await docker.getImage("localhost/cairn/local/cairn-docker/inline:t1").inspect()).Id).toBe(build!.outputs.image_id);
 
     const [record] = await cairn.store.images.listImages("local", { name: "localhost/cairn-docker/inline:t1" });
     expect(record).toMatchObject({ digest: build!.outputs.image_id, origin: "built", builder: "docker", engine: `Docker Engine ${dockerd.version}`, architecture: "amd64", os: "linux" });
@@ -174,8 +179,11 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
     const [record] = await cairn.store.images.listImages("local", { name: `${registry.host}/lab/hello@${build.outputs.digest}` });
     expect(record?.digest).toBe(build.outputs.image_id);
 
+    // The engine had the registry's name only while pushing; the group keeps it under its own namespaced name.
+    await expect(docker.getImage(`${registry.host}/lab/hello:v1`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect((await docker.getImage(mirrorOf(`${registry.host}/lab/hello:v1`)).inspect()).Id).toBe(build.outputs.image_id);
     // Gone from the engine, then pulled back by a registry context and retagged locally.
-    await docker.getImage(`${registry.host}/lab/hello:v1`).remove({ force: true });
+    await docker.getImage(build.outputs.image_id!).remove({ force: true });
     const mirrored = await runPipeline([
       {
         id: "mirror",
@@ -216,7 +224,8 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
   // Uses the image pushed above.
   it("refuses a registry missing from CAIRN_INSECURE_REGISTRIES, though Docker itself would reach it without TLS", async () => {
     const strictDir = await mkdtemp(join(tmpdir(), "cairn-docker-strict-"));
-    const strict = await openCairn(loadConfig({ dataDir: strictDir }, { CAIRN_DOCKER_HOST: dockerd.host }));
+    // Reachable (CAIRN_EGRESS_ALLOW), only not listed as plain HTTP.
+    const strict = await openCairn(loadConfig({ dataDir: strictDir }, { CAIRN_DOCKER_HOST: dockerd.host, CAIRN_EGRESS_ALLOW: registry.host }));
     const refusal = (subject: string) => `${subject} is not in CAIRN_INSECURE_REGISTRIES, and Docker Engine ${dockerd.version} would reach it without TLS (its daemon's insecure-registries include it); list it in CAIRN_INSECURE_REGISTRIES to allow that`;
     try {
       const push = await runPipeline(
@@ -228,7 +237,8 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
       expect(await registry.manifestDigest("lab/strict", "latest")).toBeUndefined();
 
       const base = `${registry.host}/lab/hello:v1`;
-      await docker.getImage(base).remove({ force: true }).catch(() => undefined);
+      // Neither the registry's name nor the group's own copy of what it pushed there: the build must reach the registry.
+      for (const name of [base, mirrorOf(base)]) await docker.getImage(name).remove({ force: true }).catch(() => undefined);
       const from = await runPipeline([{ id: "build", type: "image_build", builder: "docker", context: { type: "inline", dockerfile: `FROM ${base}\n` }, destination: { type: "local" } }], undefined, strict);
       expect(from.byTask.build!.message).toBe(refusal(`the registry ${registry.host} of the base image ${base}`));
       await expect(docker.getImage(base).inspect()).rejects.toMatchObject({ statusCode: 404 });
@@ -239,10 +249,11 @@ describe.skipIf(skipped !== undefined)(`image_build and container_run on a real 
   });
 
   it("runs a container whose image is only in the image cache, and stops one past its max_exec_time", async () => {
+    // Saved under the engine's name, in the group's namespace; the task names it by its short name.
     const image = "localhost/cairn-docker/inline:t1";
     const cache = new ImageCache(cairn.config.imageCacheDir);
-    const saved = await cache.save(await cairn.runtimes.images!(), image);
-    await docker.getImage(image).remove({ force: true });
+    const saved = await cache.save(await cairn.runtimes.images!(), "localhost/cairn/local/cairn-docker/inline:t1");
+    await docker.getImage(saved.digest).remove({ force: true });
     const finished = await runPipeline([
       { id: "cached", type: "container_run", image, command: ["cat", "/msg.txt"] },
       { id: "slow", type: "container_run", image: BASE, command: ["sleep", "60"], execution_profile: { max_exec_time: 1 } },

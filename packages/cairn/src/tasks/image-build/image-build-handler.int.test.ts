@@ -7,6 +7,7 @@ import { fakeContext } from "../../../../../test/support/fake-context.js";
 import { startGitServer, type TestGitServer } from "../../../../../test/support/git-server.js";
 import { startRegistry, type TestRegistry } from "../../../../../test/support/registry.js";
 import { loadConfig, type CairnConfig } from "../../config.js";
+import { parseEgressAllow } from "../../net/egress-allow.js";
 import { archiveFormatOf } from "../../images/archive-format.js";
 import { DockerImageEngine } from "../../images/docker-image-engine.js";
 import { resolveEngine, stopPodmanService } from "../../runtimes/container/engine-endpoint.js";
@@ -61,7 +62,15 @@ beforeAll(async () => {
 afterAll(async () => {
   try {
     // Images this file made, by the names it gave them; the shared busybox stays.
-    const names = imageNames().filter((n) => n.startsWith(`${registry?.host}/`) || n.startsWith(`${openRegistry?.host}/`) || n.startsWith("localhost/cairn-int-"));
+    // Local images are in the namespace of the group "local" (images/image-namespace.ts), pushed ones mirrored there.
+    const names = imageNames().filter(
+      (n) =>
+        n.startsWith(`${registry?.host}/`) ||
+        n.startsWith(`${openRegistry?.host}/`) ||
+        n.startsWith("localhost/cairn/local/cairn-int-") ||
+        (registry && n.startsWith(`localhost/cairn/local/${registry.host.replace(":", "-")}/`)) ||
+        (openRegistry && n.startsWith(`localhost/cairn/local/${openRegistry.host.replace(":", "-")}/`)),
+    );
     if (names.length > 0) execFileSync("podman", ["rmi", "--force", "--ignore", ...names], { stdio: "ignore" });
   } finally {
     await stopPodmanService(socket);
@@ -124,7 +133,9 @@ describe("image_build from git to a registry", () => {
     expect(lines(logs)).not.toContain(registry.password);
 
     // Pulled back after removing the local copy: the same image.
-    execFileSync("podman", ["rmi", "--force", reference], { stdio: "ignore" });
+    // The engine held the registry's name only while pushing: it keeps the image under the group's own name.
+    expect(await engine.inspect(reference)).toBeUndefined();
+    expect((await engine.inspect(`localhost/cairn/local/${registry.host.replace(":", "-")}/lab/hello:v1`))?.id).toBe(outcome.outputs!.image_id);
     const pulled = await engine.pull(reference, () => {}, { login: { username: registry.username, secret: registry.password, registry: registry.host }, insecure: true });
     expect(pulled).toBe(outcome.outputs!.image_id);
     const run = execFileSync("podman", ["run", "--rm", reference], { encoding: "utf8" });
@@ -200,7 +211,7 @@ describe("FROM images from plain-HTTP registries", () => {
     const { outcome, logs } = await runBuild(task);
     expect(lines(logs)).toContain(`pulling the base image ${privateBase()} from ${registry.host} over plain HTTP (CAIRN_INSECURE_REGISTRIES) as '${registry.username}'`);
     expect(await registry.manifestDigest("lab/derived", "d1")).toBe(outcome.outputs!.digest);
-    expect(execFileSync("podman", ["run", "--rm", outcome.outputs!.image!, "cat", "/derived"], { encoding: "utf8" })).toBe("derived\n");
+    expect(execFileSync("podman", ["run", "--rm", outcome.outputs!.image_id!, "cat", "/derived"], { encoding: "utf8" })).toBe("derived\n");
   });
 
   it("builds FROM an image of a listed plain-HTTP registry that needs no login", async () => {
@@ -224,7 +235,8 @@ describe("FROM images from plain-HTTP registries", () => {
     forget(openBase());
     const task = buildTask({ context: { type: "inline", dockerfile: `FROM ${openBase()}\n` }, destination: { type: "local", url: "cairn-int-from/unlisted" } });
     const listed = config;
-    config = { ...listed, insecureRegistries: [registry.host] };
+    // Reachable (CAIRN_EGRESS_ALLOW), only not listed as plain HTTP.
+    config = { ...listed, insecureRegistries: [registry.host], egressAllow: parseEgressAllow(openRegistry.host) };
     try {
       await expect(runBuild(task)).rejects.toMatchObject({
         name: "TaskFailure",
@@ -253,12 +265,12 @@ describe("image_build contexts, cache and local destinations", () => {
     ctx.runtimes.images = async () => engine;
     try {
       const outcome = await imageBuildHandler.run(ctx);
-      expect(outcome.outputs).toMatchObject({ image: "localhost/cairn-int-inline/tool:t1", tag: "t1" });
+      expect(outcome.outputs).toMatchObject({ image: "localhost/cairn/local/cairn-int-inline/tool:t1", tag: "t1" });
       expect(outcome.outputs!.digest).toBe(outcome.outputs!.image_id);
       expect((await stat(join(ctx.paths.outputs, "image.tar"))).size).toBeGreaterThan(100_000);
       // An OCI image layout unless archive_format says docker-archive.
       expect(await archiveFormatOf(join(ctx.paths.outputs, "image.tar"))).toBe("oci-archive");
-      expect(execFileSync("podman", ["run", "--rm", "localhost/cairn-int-inline/tool:t1"], { encoding: "utf8" })).toBe("attached\n");
+      expect(execFileSync("podman", ["run", "--rm", "localhost/cairn/local/cairn-int-inline/tool:t1"], { encoding: "utf8" })).toBe("attached\n");
     } finally {
       await ctx.cleanup();
     }
@@ -284,8 +296,8 @@ describe("image_build contexts, cache and local destinations", () => {
       destination: { type: "local", url: "cairn-int-pulled/hello" },
     });
     const { outcome } = await runBuild(task, { directives: { custom_tag: "mirror" } });
-    expect(outcome.outputs).toMatchObject({ image: "localhost/cairn-int-pulled/hello:mirror", tag: "mirror" });
-    expect(execFileSync("podman", ["run", "--rm", "localhost/cairn-int-pulled/hello:mirror"], { encoding: "utf8" }).trim()).toBe("hello from cairn");
+    expect(outcome.outputs).toMatchObject({ image: "localhost/cairn/local/cairn-int-pulled/hello:mirror", tag: "mirror" });
+    expect(execFileSync("podman", ["run", "--rm", "localhost/cairn/local/cairn-int-pulled/hello:mirror"], { encoding: "utf8" }).trim()).toBe("hello from cairn");
   });
 
   it("passes inputs as build args, and records the recipe in the catalog with a secret input masked", async () => {
@@ -319,6 +331,18 @@ describe("image_build contexts, cache and local destinations", () => {
   it("fails a broken recipe as a build failure that is not retried, with the engine's reason", async () => {
     const task = buildTask({ context: { type: "inline", dockerfile: `FROM ${BASE}\nRUN exit 3\n` }, destination: { type: "local", url: "cairn-int-broken/x" } });
     await expect(runBuild(task)).rejects.toMatchObject({ name: "BuildFailure", retryable: false, message: expect.stringContaining("the image build failed") });
+  });
+
+  it("refuses registries on internal addresses (the egress policy) before the engine reaches them", async () => {
+    const pull = buildTask({ context: { type: "registry", host: "169.254.169.254", url: "lab/x" }, destination: { type: "local", url: "cairn-int-egress/pull" } });
+    await expect(runBuild(pull)).rejects.toMatchObject({
+      name: "EgressRefused",
+      message: "pull of 169.254.169.254/lab/x:latest (context) refused: 169.254.169.254 is a cloud metadata address; an operator may allow it with CAIRN_EGRESS_ALLOW",
+    });
+    const push = buildTask({ context: { type: "inline", dockerfile: `FROM ${BASE}\n` }, destination: { type: "registry", host: "10.0.0.1:5000", url: "lab/x" } });
+    await expect(runBuild(push)).rejects.toMatchObject({ name: "EgressRefused", message: expect.stringContaining("push to 10.0.0.1:5000 (destination) refused: 10.0.0.1 is a private address") });
+    const from = buildTask({ context: { type: "inline", dockerfile: "FROM 127.0.0.1:1/lab/missing:v1\n" }, destination: { type: "local", url: "cairn-int-egress/from" } });
+    await expect(runBuild(from)).rejects.toMatchObject({ name: "EgressRefused", message: expect.stringContaining("pull of the base image 127.0.0.1:1/lab/missing:v1 (FROM) refused: 127.0.0.1 is a loopback address") });
   });
 
   it("says the singularity builder is not available here", async () => {

@@ -1,14 +1,17 @@
 import { constants as fsConstants } from "node:fs";
-import { access, mkdir, readFile, rm } from "node:fs/promises";
+import { access, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import tarFs from "tar-fs";
 import { TaskFailure } from "../../errors.js";
 import type { ImageEngine, RegistryLogin } from "../../images/image-engine.js";
-import { baseImagesOf } from "../../images/base-images.js";
+import { baseImagesOf, renameBaseImages } from "../../images/base-images.js";
+import { checkImageAccess, uncataloguedImages, type GroupImages } from "../../images/image-access.js";
+import { isInNamespace, localName, namespacePrefix, ownEngineName } from "../../images/image-namespace.js";
 import { BuildFailure, isBuildFailure } from "../../images/build-failure.js";
 import { prepareSource, type RecipeRecord, type SourceSpec } from "../../images/build-source.js";
 import { ImageCache } from "../../images/image-cache.js";
 import { plainHttpAdvice, plainHttpRegistryIn } from "../../images/plain-http-registry.js";
+import { checkRegistryEgress } from "../../images/registry-egress.js";
 import { SecretMasker } from "../../secrets/secret-masker.js";
 import type { ImageBuildContext, ImageBuildDestination, ImageBuildTask, InlineCredentials } from "../../spec/types.js";
 import type { TaskExecutionContext, TaskHandler, TaskOutcome } from "../task-handler.js";
@@ -27,7 +30,12 @@ const REGISTRY_IDENTITIES = ["dockerhub", "registry"];
 
 export interface BuiltImage {
   imageId: string;
+  /** The name the task's output gives: the engine's namespaced name for a local image, the registry's name for a pushed one. */
   reference: string;
+  /** Every name the group knows the image by, for the catalog. */
+  names: string[];
+  /** The group made the image and the engine held it under no one else's name (ImageRecord.owned). */
+  owned: boolean;
   tag: string;
   /** The manifest digest in the registry; absent for an image kept locally. */
   pushedDigest?: string;
@@ -85,28 +93,44 @@ async function buildWith(
   // Said before anything is built: the push would be refused at the end anyway.
   if (task.destination.type !== "local" && directives.no_push === undefined) {
     const host = destinationHost(ctx, task.destination);
+    await checkRegistryEgress(ctx.egress, host, `push to ${host} (destination)`);
     await requireTls(ctx, engine, host, `the destination registry ${host}`);
   }
 
+  const images = ctx.images ?? uncataloguedImages();
+  // `localhost/…` is the engine's own images (the operator's among them), which no registry serves.
+  if (task.destination.type !== "local" && destinationHost(ctx, task.destination) === "localhost") {
+    throw new TaskFailure("destination.host: 'localhost' names the container engine's own images, not a registry; use a local destination, or give the registry's port (localhost:5000)", { retryable: false });
+  }
+  // Offline, a context of `localhost/…` copies an image of the engine, checked like any other (materialized).
+  if (task.context.type === "registry" && task.context.host === "localhost" && !ctx.config.offline) {
+    throw new TaskFailure("context.host: 'localhost' names the container engine's own images, not a registry; give the registry's port (localhost:5000)", { retryable: false });
+  }
   const workDir = join(ctx.paths.root, "image-build");
   await mkdir(workDir, { recursive: true });
   try {
     let imageId: string;
+    /** Whether what this task made may be the group's own (a build, a pull with credentials). */
+    let claimable = false;
     let recipe: BuiltImage["recipe"];
     let pulledFrom: string | undefined;
     if (task.context.type === "dockerhub" || task.context.type === "registry") {
       pulledFrom = sourceReference(ctx, task.context);
       const host = registryOf(pulledFrom);
       if (ctx.config.offline) {
-        imageId = await materialized(ctx, engine, pulledFrom);
+        imageId = await materialized(ctx, engine, images, pulledFrom);
         note(`offline mode: using ${pulledFrom} (${imageId}) from the engine or the image cache, not the registry`);
       } else {
+        await checkRegistryEgress(ctx.egress, host, `pull of ${pulledFrom} (context)`);
         await requireTls(ctx, engine, host, `the registry ${host}`);
         note(`pulling ${pulledFrom}`);
+        const before = await engine.inspect(pulledFrom);
         imageId = await engine.pull(pulledFrom, log, { ...loginOption(contextLogin, host), insecure: isInsecure(ctx, host), signal: ctx.signal });
+        // A private image (pulled with credentials) is the group's to keep, unless the engine held it already.
+        claimable = contextLogin !== undefined && before?.id !== imageId;
       }
     } else {
-      const source = await prepareSource(sourceSpec(ctx, task.context, contextLogin), workDir, { signal: ctx.signal, onLine: note }).catch((err: unknown) => {
+      const source = await prepareSource(sourceSpec(ctx, task.context, contextLogin), workDir, { signal: ctx.signal, onLine: note, egress: ctx.egress }).catch((err: unknown) => {
         // A missing repository, branch or Dockerfile is the recipe's fault, like a failing RUN step.
         if (err instanceof TaskFailure && !err.retryable && !ctx.signal.aborted) throw new BuildFailure(err.message, { cause: err });
         throw err;
@@ -115,13 +139,21 @@ async function buildWith(
       const buildArgs = { ...ctx.inputs, ...(task.build_args ?? {}) };
       const noCache = directives.nocache !== undefined ? true : directives.cache !== undefined ? false : task.cache === false;
       recipe = { ...source.recipe, buildArgs: recordedBuildArgs(task, buildArgs) };
-      const bases = baseImagesOf(await readFile(join(source.contextDir, source.dockerfile), "utf8"), buildArgs);
+      const dockerfilePath = join(source.contextDir, source.dockerfile);
+      const dockerfile = await readFile(dockerfilePath, "utf8");
+      // The group's own images by the names it gave them; anyone else's only if it may run them.
+      const renames = await baseImageNames(engine, images, baseImagesOf(dockerfile, buildArgs));
+      if (renames.size > 0) {
+        await writeFile(dockerfilePath, renameBaseImages(dockerfile, buildArgs, (image) => renames.get(image)));
+        for (const [base, own] of renames) note(`FROM ${base}: the group's own image ${own}`);
+      }
+      const bases = baseImagesOf(await readFile(dockerfilePath, "utf8"), buildArgs);
       // A FROM line may name an image of the destination registry, private like the push.
       const fromLogins = destinationLogin && task.destination.type !== "local" ? [{ ...destinationLogin, registry: destinationHost(ctx, task.destination) }] : [];
       if (ctx.config.offline) {
         // Each FROM image from the engine or the cache, or a clear refusal before the engine would pull it.
         for (const base of bases) {
-          const id = await materialized(ctx, engine, base, "the base image");
+          const id = await materialized(ctx, engine, images, base, "the base image");
           note(`offline mode: base image ${base} (${id}) from the engine or the image cache, nothing is pulled`);
         }
       } else {
@@ -154,26 +186,32 @@ async function buildWith(
         }
         throw err;
       });
+      claimable = true;
     }
 
+    // Asked before the image gets the group's names: an image the engine already knew
+    // by another group's or the operator's name is not this group's to keep.
+    const owned = claimable && (await madeFresh(engine, images, imageId, pulledFrom));
     const tag = tagFor(ctx, recipe?.commit);
-    const reference = destinationReference(ctx, task.destination, tag);
-    await engine.tag(imageId, reference);
-    note(`tagged ${imageId} as ${reference}`);
-    const built: BuiltImage = { imageId, reference, tag, ...(recipe ? { recipe } : {}), ...(pulledFrom ? { pulledFrom } : {}) };
+    const names = destinationNames(ctx, images, task.destination, tag);
+    await engine.tag(imageId, names.engine);
+    note(`tagged ${imageId} as ${names.engine}`);
+    const built: BuiltImage = { imageId, reference: names.output, names: names.catalog, owned, tag, ...(recipe ? { recipe } : {}), ...(pulledFrom ? { pulledFrom } : {}) };
 
-    const pushTo = task.destination.type === "local" ? undefined : registryOf(reference);
+    const pushTo = task.destination.type === "local" ? undefined : registryOf(names.output);
     if (pushTo !== undefined && directives.no_push !== undefined) {
-      note(`no_push directive: ${reference} is kept in the engine and not pushed`);
+      note(`no_push directive: kept in the engine as ${names.engine}, not pushed to ${names.output}`);
     } else if (pushTo !== undefined) {
-      note(`pushing ${reference}`);
-      built.pushedDigest = await engine.push(reference, log, { ...loginOption(destinationLogin, pushTo), insecure: isInsecure(ctx, pushTo), signal: ctx.signal });
-      note(`pushed ${reference} with digest ${built.pushedDigest}`);
+      note(`pushing ${names.output}`);
+      built.pushedDigest = await pushAs(engine, imageId, names.output, () =>
+        engine.push(names.output, log, { ...loginOption(destinationLogin, pushTo), insecure: isInsecure(ctx, pushTo), signal: ctx.signal }),
+      );
+      note(`pushed ${names.output} with digest ${built.pushedDigest}`);
     }
     if (task.destination.type === "local" && task.destination.filename) {
       const format = task.destination.archive_format ?? "oci-archive";
-      await engine.save(reference, join(ctx.paths.outputs, task.destination.filename), format);
-      note(`saved ${reference} as the ${format} output file ${task.destination.filename}`);
+      await engine.save(names.engine, join(ctx.paths.outputs, task.destination.filename), format);
+      note(`saved ${names.engine} as the ${format} output file ${task.destination.filename}`);
     }
     ctx.usedImage?.(imageId);
     await catalog(ctx, engine, built);
@@ -201,6 +239,8 @@ async function pullBaseImagesAhead(
 ): Promise<void> {
   for (const base of bases) {
     const host = registryOf(base);
+    // Only a missing image is pulled (see above), so only then is its registry reached.
+    if (host !== "localhost" && !(await engine.inspect(base))) await checkRegistryEgress(ctx.egress, host, `pull of the base image ${base} (FROM)`);
     if (!isInsecure(ctx, host)) {
       // `localhost/…` names local images (Cairn's own among them), which no registry serves.
       if (host === "localhost") continue;
@@ -236,11 +276,12 @@ async function catalog(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageE
   if (!ctx.recordImage) return;
   const [details, description] = await Promise.all([engine.inspect(built.imageId), engine.identify()]);
   const created = details ? Date.parse(details.created) : Number.NaN;
-  const names = [built.reference];
+  const names = [...built.names];
   if (built.pushedDigest) names.push(`${built.reference.slice(0, built.reference.lastIndexOf(":"))}@${built.pushedDigest}`);
   await ctx.recordImage({
     digest: built.imageId,
     names,
+    owned: built.owned,
     origin: built.pulledFrom ? "pulled" : "built",
     createdAt: Number.isFinite(created) ? created : Date.now(),
     architecture: details?.architecture ?? null,
@@ -261,16 +302,21 @@ function recordedBuildArgs(task: ImageBuildTask, buildArgs: Record<string, strin
   return recorded;
 }
 
-/** An image that is in the engine, or in the materialization cache (loaded then); never pulled. */
-async function materialized(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, reference: string, what = ""): Promise<string> {
+/** An image that is in the engine, or in the materialization cache (loaded then), that the group may run; never pulled. */
+async function materialized(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, images: GroupImages, reference: string, what = ""): Promise<string> {
   const present = await engine.inspect(reference);
-  if (present) return present.id;
+  if (present) {
+    await checkImageAccess(images, reference, present.id);
+    return present.id;
+  }
   const cache = new ImageCache(ctx.config.imageCacheDir);
   const file = await cache.find(reference);
   if (file === undefined) {
     throw new TaskFailure(`offline mode (CAIRN_OFFLINE): ${what ? `${what} ` : ""}${reference} is neither in the container engine nor in the image cache ${cache.dir}; load it with \`cairn images load\``, { retryable: false });
   }
-  return (await cache.load(engine, file)).digest;
+  const loaded = (await cache.load(engine, file)).digest;
+  await checkImageAccess(images, reference, loaded);
+  return loaded;
 }
 
 async function checkBuilder(builder: ImageBuildTask["builder"]): Promise<void> {
@@ -321,13 +367,80 @@ function tagFor(ctx: TaskExecutionContext<ImageBuildTask>, commit: string | unde
   return destination.tag ?? (destination.type === "local" ? `run-${ctx.runUuid.slice(0, 8)}` : "latest");
 }
 
-/** Local images get a `localhost/` name, which no registry answers to, so nothing pulls or pushes them by accident. */
-function destinationReference(ctx: TaskExecutionContext<ImageBuildTask>, destination: ImageBuildDestination, tag: string): string {
+interface DestinationNames {
+  /** The name the engine keeps the image under: always in the group's namespace. */
+  engine: string;
+  /** The task's `image` output: the engine's name, or the registry's for a pushed image. */
+  output: string;
+  /** The names the catalog records, the short `localhost/PATH:TAG` the task gave among them. */
+  catalog: string[];
+}
+
+/**
+ * Local images get a `localhost/cairn/GROUP/` name (images/image-namespace.ts), which no
+ * registry answers to and no other group can give; a later task of the group finds it by
+ * the short name too. A registry destination's name is the engine's only while it is
+ * pushed (pushAs); the engine keeps the image under the namespaced mirror of that name.
+ */
+function destinationNames(ctx: TaskExecutionContext<ImageBuildTask>, images: GroupImages, destination: ImageBuildDestination, tag: string): DestinationNames {
   if (destination.type === "local") {
-    const repository = destination.url ?? `cairn/${(ctx.pipelineId ?? "local").toLowerCase()}/${ctx.task.id.toLowerCase()}`;
-    return `localhost/${repository}:${tag}`;
+    const path = destination.url ?? `${(ctx.pipelineId ?? "local").toLowerCase()}/${ctx.task.id.toLowerCase()}`;
+    const engine = `${namespacePrefix(images.groupId)}${path}:${tag}`;
+    return { engine, output: engine, catalog: [engine, localName(path, tag)] };
   }
-  return `${destinationHost(ctx, destination)}/${destination.url}:${tag}`;
+  const output = `${destinationHost(ctx, destination)}/${destination.url}:${tag}`;
+  const engine = ownEngineName(images.groupId, output)!;
+  return { engine, output, catalog: [engine, output] };
+}
+
+/**
+ * Pushes the image under the registry's name, which the engine holds only meanwhile: a
+ * name another group or the operator runs is given back to the image it named before,
+ * and a new one is taken off again, so a build can never leave a registry's name on its
+ * own image in the shared engine.
+ */
+async function pushAs(engine: ImageEngine, imageId: string, reference: string, push: () => Promise<string>): Promise<string> {
+  const before = await engine.inspect(reference);
+  if (before?.id !== imageId) await engine.tag(imageId, reference);
+  try {
+    return await push();
+  } finally {
+    if (before === undefined) await engine.untag(reference).catch(() => undefined);
+    else if (before.id !== imageId) await engine.tag(before.id, reference).catch(() => undefined);
+  }
+}
+
+/**
+ * The engine knew the image by no name outside the group's namespace (other than the
+ * name it was just pulled by): it is new, and the group's own. A build that made an image
+ * the engine had already (a Dockerfile of one FROM line, a layer cache shared with
+ * another group's equal recipe) claims nothing, so no group can take an operator's
+ * image, or another group's, away from the others.
+ */
+async function madeFresh(engine: ImageEngine, images: GroupImages, imageId: string, pulledFrom: string | undefined): Promise<boolean> {
+  const details = await engine.inspect(imageId);
+  if (!details) return false;
+  return details.repoTags.every((name) => name === pulledFrom || isInNamespace(images.groupId, name));
+}
+
+/**
+ * For each FROM image: the group's own image under the namespaced name of that name, if
+ * the engine has one (returned, for the Dockerfile to be renamed); otherwise, for an
+ * image the engine has, a check that the group may run it. Images the engine lacks are
+ * pulled by the engine from their registry, under their own names.
+ */
+async function baseImageNames(engine: ImageEngine, images: GroupImages, bases: string[]): Promise<Map<string, string>> {
+  const renames = new Map<string, string>();
+  for (const base of bases) {
+    const own = ownEngineName(images.groupId, base);
+    if (own !== undefined && own !== base && (await engine.inspect(own))) {
+      renames.set(base, own);
+      continue;
+    }
+    const present = await engine.inspect(base);
+    if (present) await checkImageAccess(images, base, present.id);
+  }
+  return renames;
 }
 
 function destinationHost(ctx: TaskExecutionContext<ImageBuildTask>, destination: Extract<ImageBuildDestination, { type: "dockerhub" | "registry" }>): string {

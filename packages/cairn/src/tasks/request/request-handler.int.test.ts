@@ -1,13 +1,21 @@
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fakeContext, type FakeContext } from "../../../../../test/support/fake-context.js";
+import { loadConfig, type CairnConfig } from "../../config.js";
 import type { RequestTask } from "../../spec/types.js";
 import { requestHandler } from "./request-handler.js";
 
-/** Against a real HTTP server on a private port: what the server received is the proof. */
+/**
+ * Against a real HTTP server on a private port: what the server received is the proof.
+ * The server is on loopback, which the egress policy refuses by default: these tests
+ * allow it as an operator would, with CAIRN_EGRESS_ALLOW.
+ */
+
+const ALLOWING_LOOPBACK = loadConfig({ dataDir: join(tmpdir(), "cairn-request-tests") }, { CAIRN_EGRESS_ALLOW: "127.0.0.1" });
 
 interface Seen {
   method: string;
@@ -86,8 +94,8 @@ function requestTask(overrides: Partial<RequestTask>): RequestTask {
   };
 }
 
-function context(overrides: Partial<RequestTask>, inputs: Record<string, string> = {}): FakeContext<RequestTask> {
-  const ctx = fakeContext(requestTask(overrides), { inputs });
+function context(overrides: Partial<RequestTask>, inputs: Record<string, string> = {}, config: CairnConfig = ALLOWING_LOOPBACK): FakeContext<RequestTask> {
+  const ctx = fakeContext(requestTask(overrides), { inputs, config });
   contexts.push(ctx);
   return ctx;
 }
@@ -269,3 +277,83 @@ describe("requestHandler", () => {
     expect(seen[0]!.url).toBe("/echo");
   });
 });
+
+describe("requestHandler: the egress policy", () => {
+  /** The server's defaults: no CAIRN_EGRESS_ALLOW. */
+  const STRICT = loadConfig({ dataDir: join(tmpdir(), "cairn-request-tests") }, {});
+  const port = () => new URL(base).port;
+
+  it("refuses loopback, unspecified and metadata addresses in any spelling, and the server receives nothing", async () => {
+    // One listener on ::1 too, when the host has IPv6, so [::1] would be answered if it were let through.
+    const v6 = createServer((req, res) => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: "" });
+      res.end("reached over ::1");
+    });
+    const v6Port = await new Promise<number | undefined>((resolve) => {
+      v6.once("error", () => resolve(undefined));
+      v6.listen(0, "::1", () => resolve((v6.address() as AddressInfo).port));
+    });
+    try {
+      const cases: Array<[string, RegExp]> = [
+        [`http://127.0.0.1:${port()}/echo`, /127\.0\.0\.1 is a loopback address/],
+        [`http://localhost:${port()}/echo`, /localhost resolves to (127\.0\.0\.1|::1), a loopback address/],
+        [`http://2130706433:${port()}/echo`, /127\.0\.0\.1 is a loopback address/],
+        [`http://0x7f000001:${port()}/echo`, /127\.0\.0\.1 is a loopback address/],
+        [`http://0.0.0.0:${port()}/echo`, /0\.0\.0\.0 is an unspecified address/],
+        [`http://[::1]:${v6Port ?? port()}/echo`, /::1 is a loopback address/],
+        [`http://[::ffff:127.0.0.1]:${port()}/echo`, /is an IPv6 form of 127\.0\.0\.1, a loopback address/],
+        ["http://169.254.169.254/latest/meta-data/", /169\.254\.169\.254 is a cloud metadata address/],
+      ];
+      for (const [url, reason] of cases) {
+        const failure = await requestHandler.run(context({ url }, {}, STRICT)).catch((e: unknown) => e);
+        expect(failure, url).toMatchObject({ name: "EgressRefused", retryable: false });
+        const shown = new URL(url).href;
+        expect((failure as Error).message, url).toMatch(new RegExp(`^request to ${escape(shown)} \\(url of request task 'call'\\) refused: `));
+        expect((failure as Error).message, url).toMatch(reason);
+        expect((failure as Error).message, url).toMatch(/; an operator may allow it with CAIRN_EGRESS_ALLOW$/);
+      }
+      expect(seen).toEqual([]);
+    } finally {
+      await new Promise((resolve) => v6.close(resolve));
+    }
+  });
+
+  it("refuses a redirect from an allowed host to a loopback one it does not allow, and the target receives nothing", async () => {
+    let reached = 0;
+    const internal = createServer((_req, res) => {
+      reached++;
+      res.end("internal");
+    });
+    await new Promise<void>((resolve) => internal.listen(0, "127.0.0.1", resolve));
+    try {
+      const internalUrl = `http://localhost:${(internal.address() as AddressInfo).port}/secret`;
+      // Only the public-facing server is allowed, by host and port.
+      const config = loadConfig({ dataDir: join(tmpdir(), "cairn-request-tests") }, { CAIRN_EGRESS_ALLOW: `127.0.0.1:${port()}` });
+      const ctx = context({ url: `${base}/to?u=${encodeURIComponent(internalUrl)}` }, {}, config);
+      const failure = await requestHandler.run(ctx).catch((e: unknown) => e);
+      expect(failure).toMatchObject({ name: "EgressRefused", retryable: false });
+      expect((failure as Error).message).toMatch(
+        new RegExp(`^redirect from ${escape(`${base}/to?u=`)}\\S+ to ${escape(internalUrl)} \\(url of request task 'call'\\) refused: localhost resolves to (127\\.0\\.0\\.1|::1), a loopback address`),
+      );
+      expect(seen).toHaveLength(1);
+      expect(reached).toBe(0);
+    } finally {
+      await new Promise((resolve) => internal.close(resolve));
+    }
+  });
+
+  it("stops a call that outlasts CAIRN_EGRESS_FETCH_TIMEOUT, as a retryable failure", async () => {
+    const config = loadConfig({ dataDir: join(tmpdir(), "cairn-request-tests") }, { CAIRN_EGRESS_ALLOW: "127.0.0.1", CAIRN_EGRESS_FETCH_TIMEOUT: "500ms" });
+    const started = Date.now();
+    await expect(requestHandler.run(context({ url: `${base}/slow` }, {}, config))).rejects.toMatchObject({
+      name: "TaskFailure",
+      retryable: true,
+      message: `GET ${base}/slow took longer than 0.5 s, the most a server-side fetch may take (CAIRN_EGRESS_FETCH_TIMEOUT)`,
+    });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TaskFailure } from "../../errors.js";
+import { egressFetch } from "../../net/egress-fetch.js";
 import type { RequestTask } from "../../spec/types.js";
 import type { TaskExecutionContext, TaskHandler } from "../task-handler.js";
 
@@ -12,6 +13,10 @@ import type { TaskExecutionContext, TaskHandler } from "../task-handler.js";
  * `{{inputs.NAME}}` in the url, query param values, header values and `data` (a string,
  * or every string inside an object/array) is replaced with the input's value, so a
  * request can use an earlier task's output. Auth and bodies are never logged.
+ *
+ * The request, and each redirect, goes through the server's egress policy (ctx.egress):
+ * Cairn's own API, the host's other services, private networks and metadata addresses
+ * are refused unless the operator allows them.
  */
 
 /** Responses are outputs stored in the database; past this they belong in a file, not a request task. */
@@ -25,8 +30,11 @@ export const requestHandler: TaskHandler<RequestTask> = {
   async run(ctx) {
     const request = buildRequest(ctx);
     const started = Date.now();
-    const { response, url, method } = await send(ctx, request);
-    const body = await readBody(ctx, response, method, url);
+    // The whole call, redirects and body included, within the server's fetch timeout; the task's own max_exec_time aborts ctx.signal.
+    const deadline = AbortSignal.timeout(ctx.egress.fetchTimeoutMs);
+    const call: Call = { ctx, signal: AbortSignal.any([ctx.signal, deadline]), deadline };
+    const { response, url, method } = await send(call, request);
+    const body = await readBody(call, response, method, url);
     const status = String(response.status);
     ctx.log("system", `${method} ${displayUrl(url)} -> ${status} (${Date.now() - started} ms, ${body.byteLength} bytes)`);
 
@@ -46,6 +54,13 @@ export const requestHandler: TaskHandler<RequestTask> = {
     return { outputs: { status, body: text, headers: JSON.stringify(headerObject(response.headers)) } };
   },
 };
+
+/** One task's call: the signal that stops it (cancel, max_exec_time, or the fetch timeout, which `deadline` tells apart). */
+interface Call {
+  ctx: TaskExecutionContext<RequestTask>;
+  signal: AbortSignal;
+  deadline: AbortSignal;
+}
 
 interface PreparedRequest {
   method: string;
@@ -109,17 +124,23 @@ function parseUrl(text: string, protocol: RequestTask["protocol"]): URL {
 
 /**
  * Follows redirects itself (fetch would follow up to 20, silently): at most MAX_REDIRECTS,
- * each one logged, and the Authorization header dropped when the redirect leaves the origin.
+ * each one logged and checked by the egress policy like the first url (an allowed host
+ * may redirect to loopback), and the Authorization header dropped when the redirect
+ * leaves the origin.
  */
-async function send(ctx: TaskExecutionContext<RequestTask>, request: PreparedRequest): Promise<{ response: Response; url: URL; method: string }> {
+async function send(call: Call, request: PreparedRequest): Promise<{ response: Response; url: URL; method: string }> {
+  const { ctx } = call;
   let { method, url, body } = request;
   const headers = new Headers(request.headers);
+  // Named in a refusal: the task's url, or the redirect that led elsewhere.
+  let subject = `request to ${displayUrl(url)} (url of request task '${ctx.task.id}')`;
   for (let redirects = 0; ; redirects++) {
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, body, redirect: "manual", signal: ctx.signal });
+      response = await egressFetch(ctx.egress, url, { method, headers, body, signal: call.signal, subject });
     } catch (cause) {
-      if (ctx.signal.aborted) throw ctx.signal.reason;
+      stopped(call, method, url);
+      if (cause instanceof TaskFailure) throw cause;
       throw new TaskFailure(`${method} ${displayUrl(url)} failed: ${networkReason(cause)}`, { retryable: true, cause });
     }
     const location = response.headers.get("location");
@@ -143,7 +164,18 @@ async function send(ctx: TaskExecutionContext<RequestTask>, request: PreparedReq
       body = undefined;
       headers.delete("content-type");
     }
+    subject = `redirect from ${displayUrl(url)} to ${displayUrl(next)} (url of request task '${ctx.task.id}')`;
     url = next;
+  }
+}
+
+/** Rethrows what stopped the call: the engine's reason on cancel or max_exec_time, a retryable failure at the fetch timeout. */
+function stopped(call: Call, method: string, url: URL): void {
+  if (call.ctx.signal.aborted) throw call.ctx.signal.reason;
+  if (call.deadline.aborted) {
+    throw new TaskFailure(`${method} ${displayUrl(url)} took longer than ${call.ctx.egress.fetchTimeoutMs / 1000} s, the most a server-side fetch may take (CAIRN_EGRESS_FETCH_TIMEOUT)`, {
+      retryable: true,
+    });
   }
 }
 
@@ -152,7 +184,7 @@ function isRedirect(status: number): boolean {
 }
 
 /** Reads the body chunk by chunk, so an oversized response fails at the cap instead of filling memory first. */
-async function readBody(ctx: TaskExecutionContext<RequestTask>, response: Response, method: string, url: URL): Promise<Buffer> {
+async function readBody(call: Call, response: Response, method: string, url: URL): Promise<Buffer> {
   if (response.body === null) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -171,7 +203,7 @@ async function readBody(ctx: TaskExecutionContext<RequestTask>, response: Respon
       chunks.push(value);
     }
   } catch (cause) {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
+    stopped(call, method, url);
     if (cause instanceof TaskFailure) throw cause;
     throw new TaskFailure(`${method} ${displayUrl(url)}: reading the response failed: ${messageOf(cause)}`, { retryable: true, cause });
   }
@@ -220,11 +252,10 @@ function headerObject(headers: Headers): Record<string, string> {
   return result;
 }
 
-/** fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is in its cause, or in the first of an AggregateError's errors. */
+/** Why a connection failed (ECONNREFUSED, ECONNRESET): with both address families tried, the first one's reason. */
 function networkReason(err: unknown): string {
-  const cause = err instanceof Error ? err.cause : undefined;
-  if (cause instanceof AggregateError && cause.errors[0] instanceof Error) return cause.errors[0].message;
-  if (cause instanceof Error) return cause.message || ((cause as NodeJS.ErrnoException).code ?? messageOf(err));
+  if (err instanceof AggregateError && err.errors[0] instanceof Error) return err.errors[0].message;
+  if (err instanceof Error) return err.message || ((err as NodeJS.ErrnoException).code ?? String(err));
   return messageOf(err);
 }
 
