@@ -132,11 +132,21 @@ export class ServerMetrics {
     };
     if (runtimes.images) {
       const connectImages = runtimes.images.bind(runtimes);
-      runtimes.images = () =>
-        connectImages().catch((err: unknown) => {
+      const countedImages = new WeakMap<object, Awaited<ReturnType<typeof connectImages>>>();
+      runtimes.images = async () => {
+        const images = await connectImages().catch((err: unknown) => {
           this.engineErrors.inc({ operation: "connect" });
           throw err;
         });
+        // Every call of the image engine counts: a missing image is an answer (inspect gives
+        // undefined), so a rejection is the engine failing (a container task asks it first).
+        let wrapped = countedImages.get(images);
+        if (wrapped === undefined) {
+          wrapped = this.counting(images, (property) => typeof property === "string" && property !== "constructor");
+          countedImages.set(images, wrapped);
+        }
+        return wrapped;
+      };
     }
   }
 
@@ -145,17 +155,25 @@ export class ServerMetrics {
   }
 
   private countingRuntime(runtime: Runtime): Runtime {
-    const errors = this.engineErrors;
     const operations = new Set<PropertyKey>(["start", "reattach", "release"]);
-    return new Proxy(runtime, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        if (!operations.has(property) || typeof value !== "function") return value;
-        return (...args: unknown[]) =>
-          (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch((err: unknown) => {
+    return this.counting(runtime, (property) => operations.has(property));
+  }
+
+  /** `target` with each method that `counts` names counting its rejections as engine errors. */
+  private counting<T extends object>(target: T, counts: (property: PropertyKey) => boolean): T {
+    const errors = this.engineErrors;
+    return new Proxy(target, {
+      get(object, property, receiver) {
+        const value = Reflect.get(object, property, receiver) as unknown;
+        if (!counts(property) || typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          const result = (value as (...a: unknown[]) => unknown).apply(object, args);
+          if (!(result instanceof Promise)) return result;
+          return result.catch((err: unknown) => {
             errors.inc({ operation: String(property) });
             throw err;
           });
+        };
       },
     });
   }
