@@ -3835,6 +3835,7 @@ export interface components {
         };
         Error: {
             message: string;
+            request_id?: string;
             result: {
                 code: string;
                 issues?: {

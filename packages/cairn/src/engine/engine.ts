@@ -348,7 +348,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   async close(): Promise<void> {
     this.closed = true;
     for (const run of this.active.values()) for (const slot of run.slots.values()) clearTimeout(slot.retryTimer);
-    await this.writer.flush();
+    await this.writer.close();
     await Promise.all(this.cleanups);
   }
 
