@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStore } from "../packages/cairn/src/store/create-store.js";
-import { stopPodmanService } from "../packages/cairn/src/runtimes/container/engine-endpoint.js";
+import { stopPodmanService } from "../packages/cairn/src/docker-api/engine-endpoint.js";
 
 /**
  * The `cairn` command end to end: the built binary, real containers on a private

@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { once } from "node:events";
 import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stopPodmanService } from "../../packages/cairn/src/runtimes/container/engine-endpoint.js";
+import { stopPodmanService } from "../../packages/cairn/src/docker-api/engine-endpoint.js";
 
 /**
  * `--attach` through the built CLI: a local run, and a 1 GiB file moved through a real

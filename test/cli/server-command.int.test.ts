@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stopPodmanService } from "../../packages/cairn/src/runtimes/container/engine-endpoint.js";
+import { stopPodmanService } from "../../packages/cairn/src/docker-api/engine-endpoint.js";
 
 /** `cairn server` as a user starts it: prints its URL and the first admin's password, stops on SIGTERM. */
 
@@ -48,6 +48,14 @@ describe("cairn server", () => {
       body: JSON.stringify({ username: "admin", password, grant_type: "password" }),
     });
     expect(login.status).toBe(201);
+    // JSON log lines (CAIRN_LOG_LEVEL, default info), one per answered request under the id its answer carries; no credentials.
+    const requestId = login.headers.get("x-request-id");
+    const token = ((await login.json()) as { result: { access_token: { access_token: string } } }).result.access_token.access_token;
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = output.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as { reqId?: string; msg?: string });
+    expect(lines.some((line) => line.reqId === requestId && line.msg === "request completed"), output).toBe(true);
+    expect(output).not.toContain(token);
+    expect(output.split(password!).length, "the password is printed once, in the line that reports it").toBe(2);
     expect(((await stat(join(dataDir, "secret.key"))).mode & 0o777).toString(8)).toBe("600");
 
     server.kill("SIGTERM");

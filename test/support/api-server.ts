@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "../../packages/cairn/src/api/start-server.js";
 import { loadConfig, type CairnConfig } from "../../packages/cairn/src/config.js";
-import { stopPodmanService } from "../../packages/cairn/src/runtimes/container/engine-endpoint.js";
+import { stopPodmanService } from "../../packages/cairn/src/docker-api/engine-endpoint.js";
 
 /**
  * A real Cairn server for API tests: its own data directory, loopback port, Podman

@@ -86,10 +86,17 @@ export interface CairnConfig {
    * README registers with the 6-character `SecreT`; a server for its clients may lower this.
    */
   minPasswordLength: number;
+  /** How much `cairn server` logs, as JSON lines on standard output (CAIRN_LOG_LEVEL: fatal, error, warn, info (default), debug, trace or silent). */
+  logLevel: LogLevel;
+  /** When set, GET /metrics asks for `Authorization: Bearer TOKEN` (CAIRN_METRICS_TOKEN); unset, it is open like /healthz. */
+  metricsToken: string | undefined;
 }
 
 export const REGISTRATION_MODES = ["open", "admin", "closed"] as const;
 export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type Env = Record<string, string | undefined>;
 
@@ -124,6 +131,8 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     insecureRegistries: overrides.insecureRegistries ?? parseRegistryHosts("CAIRN_INSECURE_REGISTRIES", env.CAIRN_INSECURE_REGISTRIES),
     imageCacheDir: resolve(overrides.imageCacheDir ?? nonEmpty(env.CAIRN_IMAGE_CACHE) ?? join(dataDir, "images")),
     offline: overrides.offline ?? parseBool("CAIRN_OFFLINE", env.CAIRN_OFFLINE, false),
+    logLevel: overrides.logLevel ?? parseLogLevel(env.CAIRN_LOG_LEVEL),
+    metricsToken: overrides.metricsToken ?? nonEmpty(env.CAIRN_METRICS_TOKEN),
     egressAllow: overrides.egressAllow ?? parseEgressAllowEnv(env.CAIRN_EGRESS_ALLOW),
     egressConnectTimeoutMs: overrides.egressConnectTimeoutMs ?? parsePositiveDuration("CAIRN_EGRESS_CONNECT_TIMEOUT", env.CAIRN_EGRESS_CONNECT_TIMEOUT, 30_000),
     egressFetchTimeoutMs: overrides.egressFetchTimeoutMs ?? parsePositiveDuration("CAIRN_EGRESS_FETCH_TIMEOUT", env.CAIRN_EGRESS_FETCH_TIMEOUT, 600_000),
@@ -143,6 +152,13 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
 
 /** Uploads bigger than this are refused unless CAIRN_MAX_UPLOAD_BYTES says otherwise: big enough for a data set, small enough to stop a runaway client. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
+
+function parseLogLevel(value: string | undefined): LogLevel {
+  if (value === undefined || value.trim() === "") return "info";
+  const level = value.trim().toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CairnError("config_invalid", `CAIRN_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got '${value}'`);
+  return level as LogLevel;
+}
 
 function parseGrace(value: string | undefined): number {
   if (value === undefined || value.trim() === "") return 0;

@@ -111,3 +111,22 @@ export function describeError(err: unknown): string {
   }
   return String(err);
 }
+
+/** Failures another try cannot mend: the input, the configuration or the image is what is wrong. */
+const NEVER_RETRYABLE: ReadonlySet<ErrorCode> = new Set(["image_not_found", "invalid_input", "config_invalid"]);
+
+/**
+ * Whether work that failed with `err` may be tried again: the one retry decision, asked
+ * by the engine for a task attempt and by the archiver for a copy. An error that says so
+ * itself (`TaskFailure`, `ArchivingError`: `retryable` as data) is taken at its word;
+ * an input, configuration or missing-image error is not; anything else (a dropped
+ * connection, a crash) may pass.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof CairnError) {
+    const own = (err as { retryable?: unknown }).retryable;
+    if (typeof own === "boolean") return own;
+    return !NEVER_RETRYABLE.has(err.code);
+  }
+  return true;
+}

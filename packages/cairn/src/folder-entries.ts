@@ -16,7 +16,7 @@ export async function folderEntries(dir: string): Promise<Dirent[]> {
   }
 }
 
-/** The names in `dir`, none when it does not exist; synchronous, for the attempt's own folders (engine/attempt-files.ts says why). */
+/** The names in `dir`, none when it does not exist; synchronous, for the attempt's own folders (workspace/attempt-files.ts says why). */
 export function folderNamesSync(dir: string): string[] {
   try {
     return readdirSync(dir);

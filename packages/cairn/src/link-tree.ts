@@ -4,7 +4,7 @@ import { folderEntries } from "./folder-entries.js";
 
 /**
  * Files shared without copying: a run's attachments become each task's inbox
- * (engine/run-inbox.ts), and an inbox part of an image build's context
+ * (workspace/run-inbox.ts), and an inbox part of an image build's context
  * (images/build-source.ts), both as hard links to the same inodes.
  */
 

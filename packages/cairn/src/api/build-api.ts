@@ -1,13 +1,20 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import swagger, { type SwaggerTransformObject } from "@fastify/swagger";
-import Fastify, { type FastifyServerOptions, type onRequestHookHandler } from "fastify";
+import Fastify, { type onRequestHookHandler } from "fastify";
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { LogLevel } from "../config.js";
 import { CairnError } from "../errors.js";
 import type { ApiApp, ApiContext } from "./api-context.js";
+import { requireCsrfTokenWithCookies } from "./csrf.js";
 import { apiSchemas, errorEnvelopeSchema, failure, sendError } from "./envelope.js";
+import { parseJsonWithDepthLimit } from "./json-body.js";
+import { operationsRoutes } from "./operations-routes.js";
 import { tokenOf } from "./principal.js";
+import { answerWithRequestId, loggingOptions } from "./request-logging.js";
 import { responseSerializerCompiler } from "./response-serializer.js";
+import { addSecurityHeaders } from "./security-headers.js";
+import { ServerMetrics } from "./server-metrics.js";
 import { limitRunTokens } from "./run-token-scope.js";
 import { leaveMultipartUnread } from "./upload-scope.js";
 import { accountRoutes } from "./routes/accounts.js";
@@ -30,12 +37,26 @@ const namedSchemas = createJsonSchemaTransformObject({ schemaRegistry: apiSchema
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 export const API_PREFIX = "/v3/workflows";
 
+export interface ApiOptions {
+  /** JSON lines to standard output (or `destination`) from this level up; no log when absent (tests). */
+  log?: { level: LogLevel; destination?: NodeJS.WritableStream };
+  /** The server's metrics, which also count the engine's work (start-server.ts); else made here, for the requests only. */
+  metrics?: ServerMetrics;
+}
+
 /**
  * The HTTP API as a Fastify instance, not yet listening: routes validate with zod
  * schemas, and the same schemas make the OpenAPI document at /openapi.json.
  */
-export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServerOptions["logger"] } = {}): Promise<ApiApp> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: BODY_LIMIT_BYTES }).withTypeProvider<ZodTypeProvider>();
+export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promise<ApiApp> {
+  const app = Fastify({ ...loggingOptions(options.log?.level ?? false, options.log?.destination), bodyLimit: BODY_LIMIT_BYTES }).withTypeProvider<ZodTypeProvider>();
+  // First, so that every answer has them, those of requests refused by a later hook too.
+  await addSecurityHeaders(app);
+  answerWithRequestId(app);
+  requireCsrfTokenWithCookies(app);
+  parseJsonWithDepthLimit(app);
+  // Made here when not given (the OpenAPI document's app): it then counts requests only.
+  const metrics = options.metrics ?? new ServerMetrics(ctx.store);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);
   app.setErrorHandler(sendError);
@@ -100,6 +121,7 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
     },
     { prefix: API_PREFIX },
   );
+  operationsRoutes(app, { config: ctx.config, store: ctx.store, metrics });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

@@ -29,7 +29,11 @@ export function envelopeSchema<T extends z.ZodType>(result: T) {
   return z.object({ success: z.boolean(), status: z.number().int(), message: z.string(), result });
 }
 
-/** The schema of every error answer; `result` carries the problems with their paths when there are several. */
+/**
+ * The schema of every error answer; `result` carries the problems with their paths when
+ * there are several; `request_id` names the request in the server's log (and in its
+ * `X-Request-Id` header).
+ */
 export const errorEnvelopeSchema = named(
   "Error",
   z.object({
@@ -37,6 +41,7 @@ export const errorEnvelopeSchema = named(
     status: z.number().int(),
     message: z.string(),
     result: z.object({ code: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).nullable(),
+    request_id: z.string().optional(),
   }),
 );
 
@@ -64,36 +69,54 @@ const STATUS_OF: Record<ErrorCode, number> = {
 /**
  * Fastify's error handler: typed Cairn errors keep their message and get their status;
  * schema violations name each field; the framework's own 4xx (bad JSON, too large)
- * keep theirs; anything else is a 500 whose details go to the log, not the client.
+ * keep theirs; anything else is a 500 whose details (stack and causes) go to the log,
+ * under the request id the answer gives, not to the client.
  */
 export function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const requestId = request.id;
   if (error.validation) {
     const where = error.validationContext ?? "request";
     const issues: Issue[] = error.validation.map((v) => ({
       path: joinPath(where, v.instancePath),
       message: v.message ?? "is invalid",
     }));
-    void reply.status(400).send(failure(400, `the ${where} is invalid:\n${formatIssues(issues)}`, "invalid_input", issues));
+    void reply.status(400).send(failure(400, `the ${where} is invalid:\n${formatIssues(issues)}`, "invalid_input", issues, requestId));
     return;
   }
   if (isCairnError(error)) {
     const status = STATUS_OF[error.code] ?? 500;
     const issues = (error.details?.issues as Issue[] | undefined) ?? undefined;
-    if (status >= 500) request.log.error({ err: error }, "request failed");
-    void reply.status(status).send(failure(status, error.message, error.code, issues));
+    if (status >= 500) request.log.error({ err: error, causes: causesOf(error) }, "request failed");
+    void reply.status(status).send(failure(status, error.message, error.code, issues, requestId));
     return;
   }
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   if (status === 500) {
-    request.log.error({ err: error }, "request failed");
-    void reply.status(500).send(failure(500, "internal error: the server could not handle this request; see its log", "internal"));
+    request.log.error({ err: error, causes: causesOf(error) }, "request failed");
+    void reply.status(500).send(failure(500, `internal error: the server could not handle this request; see the server log, request id ${requestId}`, "internal", undefined, requestId));
     return;
   }
-  void reply.status(status).send(failure(status, frameworkMessage(error), status === 404 ? "not_found" : "invalid_input"));
+  void reply.status(status).send(failure(status, frameworkMessage(error), status === 404 ? "not_found" : status === 413 ? "too_large" : "invalid_input", undefined, requestId));
 }
 
-export function failure(status: number, message: string, code: string, issues?: Issue[]): Envelope<{ code: string; issues?: Issue[] } | null> {
-  return { success: false, status, message, result: issues ? { code, issues } : { code } };
+export function failure(status: number, message: string, code: string, issues?: Issue[], requestId?: string): Envelope<{ code: string; issues?: Issue[] } | null> & { request_id?: string } {
+  return { success: false, status, message, result: issues ? { code, issues } : { code }, ...(requestId !== undefined ? { request_id: requestId } : {}) };
+}
+
+/**
+ * The error's causes, outermost first, each with its stack: pino's serializer writes the
+ * error's own stack, and a cause's only as text appended to it in some versions; the log
+ * of a 500 is the only place its root cause is ever seen.
+ */
+function causesOf(error: unknown): { type: string; message: string; stack?: string }[] {
+  const causes: { type: string; message: string; stack?: string }[] = [];
+  let cause = (error as { cause?: unknown }).cause;
+  while (cause !== undefined && cause !== null && causes.length < 10) {
+    if (cause instanceof Error) causes.push({ type: cause.name, message: cause.message, ...(cause.stack ? { stack: cause.stack } : {}) });
+    else causes.push({ type: typeof cause, message: String(cause) });
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return causes;
 }
 
 /** `/tasks/0/id` in `body` becomes `body.tasks[0].id`, the form the spec validator uses too. */
@@ -108,7 +131,7 @@ function frameworkMessage(error: FastifyError): string {
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return `the body is not valid JSON: ${error.message}`;
     case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return "the body is too large";
+      return "the body is too large: a request body (other than an upload) is at most 1 MiB";
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return `unsupported content type: ${error.message}; send application/json`;
     default:

@@ -1,9 +1,10 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { FastifyRequest } from "fastify";
+import { jsonTextDepth, MAX_JSON_DEPTH, tooDeep, valueDepth } from "./json-body.js";
 import { stageFilePart } from "./staged-file.js";
-import { asUploadError, partError, tooLarge } from "./upload-errors.js";
-import { ATTACHMENTS_FOR_ALL, ATTACHMENTS_FOR_TASKS, newStagingDir } from "../engine/run-inbox.js";
+import { asUploadError, multipartParts, partError, tooLarge } from "./upload-errors.js";
+import { ATTACHMENTS_FOR_ALL, ATTACHMENTS_FOR_TASKS, newStagingDir } from "../workspace/run-inbox.js";
 import { AttachmentSet } from "../spec/attachment-names.js";
 
 /**
@@ -46,7 +47,7 @@ export async function receiveEventUpload(request: FastifyRequest, options: Event
   const upload: EventUpload = { fields: {}, staging: undefined, files: 0, bytes: 0 };
   const names = new AttachmentSet();
   try {
-    const parts = request.parts({
+    const parts = multipartParts(request, {
       // Without it busboy keeps only the base name: `../x` would quietly become `x`.
       preservePath: true,
       limits: { fileSize: options.maxBytes, fieldSize: 1024 * 1024, fields: 100, parts: 100_000 },
@@ -78,8 +79,13 @@ function fieldValue(name: string, value: unknown, truncated: boolean): unknown {
     throw partError(name, "is not a field of an event: send params, directives and commit_message as fields, and files as file parts");
   }
   if (truncated) throw partError(name, "is longer than 1 MiB");
-  // A part sent as application/json arrives parsed already.
-  if (!JSON_FIELDS.has(name) || typeof value !== "string") return value;
+  if (!JSON_FIELDS.has(name)) return value;
+  // A part sent as application/json arrives parsed already (by the plugin, with no depth limit).
+  if (typeof value !== "string") {
+    if (valueDepth(value) > MAX_JSON_DEPTH) throw tooDeep(`part '${name}'`);
+    return value;
+  }
+  if (jsonTextDepth(value) > MAX_JSON_DEPTH) throw tooDeep(`part '${name}'`);
   try {
     return JSON.parse(value);
   } catch {

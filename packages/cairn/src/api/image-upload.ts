@@ -2,8 +2,8 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { FastifyRequest } from "fastify";
 import { stageFilePart } from "./staged-file.js";
-import { asUploadError, partError, tooLarge } from "./upload-errors.js";
-import { ATTACHMENTS_FOR_ALL, newStagingDir } from "../engine/run-inbox.js";
+import { asUploadError, multipartParts, partError, tooLarge } from "./upload-errors.js";
+import { ATTACHMENTS_FOR_ALL, newStagingDir } from "../workspace/run-inbox.js";
 import { AttachmentSet } from "../spec/attachment-names.js";
 
 /**
@@ -39,7 +39,7 @@ export async function receiveImageUpload(request: FastifyRequest, options: { dat
   const names = new AttachmentSet();
   try {
     // preservePath: without it busboy keeps only the base name, and `../x` would quietly become `x`.
-    for await (const part of request.parts({ preservePath: true, limits: { fileSize: maxBytes, fieldSize: MAX_FIELD_BYTES, fields: 20, parts: 10_000 } })) {
+    for await (const part of multipartParts(request, { preservePath: true, limits: { fileSize: maxBytes, fieldSize: MAX_FIELD_BYTES, fields: 20, parts: 10_000 } })) {
       if (!BUILD_FIELDS.has(part.fieldname)) throw partError(part.fieldname, "is not a field of an image build: send name, dockerfile, repo_url and nocache as fields, and files as attachments parts");
       if (part.type === "field") {
         if (part.valueTruncated) throw partError(part.fieldname, "is longer than 1 MiB");

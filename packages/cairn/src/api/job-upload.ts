@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { FastifyRequest } from "fastify";
 import { stageFilePart } from "./staged-file.js";
 import { asUploadError, partError, tooLarge } from "./upload-errors.js";
-import { newStagingDir } from "../engine/run-inbox.js";
+import { newStagingDir } from "../workspace/run-inbox.js";
 import { AttachmentSet } from "../spec/attachment-names.js";
 
 /**

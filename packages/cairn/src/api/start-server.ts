@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import type { FastifyServerOptions } from "fastify";
 import { Archiver } from "../archives/archiver.js";
 import type { S3Credentials } from "../archives/s3-target.js";
 import type { SshCredentials } from "../archives/sftp-target.js";
@@ -13,9 +12,10 @@ import { loadOrCreateKey, type DataKey } from "../secrets/key-ring.js";
 import { readGroupSecret } from "../secrets/secret-access.js";
 import { open, seal } from "../secrets/sealed-box.js";
 import type { ApiApp, ApiContext, Sealer } from "./api-context.js";
-import { buildApi } from "./build-api.js";
+import { buildApi, type ApiOptions } from "./build-api.js";
 import { runSecretValues } from "./run-secret-values.js";
 import { identityBinding } from "./routes/identities.js";
+import { ServerMetrics } from "./server-metrics.js";
 import { SignedTokenService } from "./token-service.js";
 
 export interface RunningServer {
@@ -36,7 +36,7 @@ export const FIRST_ADMIN_LOGIN = "admin";
  * database (or PostgreSQL) and the local container engine. Unfinished runs of an earlier
  * process are taken over before the first request is served.
  */
-export async function startServer(config: CairnConfig, options: { logger?: FastifyServerOptions["logger"] } = {}): Promise<RunningServer> {
+export async function startServer(config: CairnConfig, options: Pick<ApiOptions, "log"> = {}): Promise<RunningServer> {
   const { key } = await loadOrCreateKey({ configuredKey: config.dataKey, dataDir: config.dataDir });
   const sealer = sealerFor(key);
   let cairn: Cairn | undefined;
@@ -101,9 +101,13 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
       newConfirmationCode,
     };
     const createdAdmin = await ensureFirstAdmin(ctx);
+    // Before recovery, so that the engine's calls for recovered runs are counted too.
+    const metrics = new ServerMetrics(cairn.store);
+    metrics.countEngineErrors(cairn.runtimes);
+    const stopWatching = metrics.watchEngine(cairn.engine);
     await cairn.engine.recover();
     await archiver.recover();
-    const app = await buildApi(ctx, options);
+    const app = await buildApi(ctx, { ...options, metrics });
     const url = await app.listen({ host: config.host, port: config.port });
     announceUrl(url);
     const opened = cairn;
@@ -118,6 +122,7 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
         await app.close();
         // Archiving stops between tries; what is unfinished is finished by the next start.
         await opened.engine.close();
+        stopWatching();
         await openedArchiver.close();
         await opened.close();
       },

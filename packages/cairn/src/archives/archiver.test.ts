@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { attemptRoot, runDir } from "../engine/attempt-files.js";
-import { attemptResultsDir } from "../engine/result-files.js";
+import { attemptRoot, runDir } from "../workspace/attempt-files.js";
+import { attemptResultsDir } from "../workspace/result-files.js";
 import { newExecutionId, newRunId, type RunId } from "../ids.js";
 import { createStore } from "../store/create-store.js";
 import type { SystemRecord } from "../store/service-store.js";

@@ -1,8 +1,8 @@
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CairnConfig } from "../config.js";
-import { describeError } from "../errors.js";
-import { removeRunDir } from "../engine/attempt-files.js";
+import { describeError, isRetryable } from "../errors.js";
+import { removeRunDir } from "../workspace/attempt-files.js";
 import type { RunId } from "../ids.js";
 import type { Pipeline } from "../spec/types.js";
 import type { RunArchiveRecord } from "../store/service-store.js";
@@ -126,7 +126,7 @@ export class Archiver {
         return true;
       } catch (err) {
         const message = describeError(err);
-        const retryable = !(err instanceof ArchivingError) || err.retryable;
+        const retryable = isRetryable(err);
         const delay = this.delays[attempts - 1];
         if (!retryable || delay === undefined) {
           await record("failed", message, null);

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
-import { existingAttemptRoot } from "../engine/attempt-files.js";
-import { attemptResultsDir, listResultFiles } from "../engine/result-files.js";
-import { listTaskFiles, openTaskFile, type TaskFileInfo } from "../engine/task-file-reader.js";
+import { existingAttemptRoot } from "../workspace/attempt-files.js";
+import { attemptResultsDir, listResultFiles } from "../workspace/result-files.js";
+import { listTaskFiles, openTaskFile, type TaskFileInfo } from "../workspace/task-file-reader.js";
 import type { ExecutionRecord, RunRecord, Store } from "../store/store.js";
 
 const LOG_NAMES = new Set([".stdout", ".stderr"]);
@@ -45,13 +45,7 @@ export async function runFiles(store: Store, dataDir: string, run: RunRecord): P
 
 async function readStreams(store: Store, e: ExecutionRecord): Promise<{ stdout: Buffer; stderr: Buffer }> {
   const lines = { stdout: [] as string[], stderr: [] as string[] };
-  let sinceId = 0;
-  for (;;) {
-    const page = await store.readLogs(e.uuid, { sinceId, limit: 10_000 });
-    if (page.length === 0) break;
-    for (const l of page) if (l.stream !== "system") lines[l.stream].push(l.line);
-    sinceId = page[page.length - 1]!.id;
-  }
+  for await (const l of store.allLogs(e.uuid)) if (l.stream !== "system") lines[l.stream].push(l.line);
   const text = (l: string[]) => Buffer.from(l.length > 0 ? l.join("\n") + "\n" : "");
   return { stdout: text(lines.stdout), stderr: text(lines.stderr) };
 }

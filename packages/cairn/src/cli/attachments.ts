@@ -1,6 +1,6 @@
 import { copyFile, constants, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { ATTACHMENTS_FOR_ALL, ATTACHMENTS_FOR_TASKS, newStagingDir } from "../engine/run-inbox.js";
+import { ATTACHMENTS_FOR_ALL, ATTACHMENTS_FOR_TASKS, newStagingDir } from "../workspace/run-inbox.js";
 import { ValidationError, type Issue } from "../errors.js";
 import { ID_PATTERN } from "../spec/schema.js";
 import { AttachmentSet } from "../spec/attachment-names.js";

@@ -121,7 +121,7 @@ export async function imagesLoadCommand(file: string, config: CairnConfig, io: C
 
 /** `cairn doctor`: the container engine Cairn would use, and the image settings. */
 export async function doctorCommand(config: CairnConfig, io: CommandIo): Promise<number> {
-  const { resolveEngine } = await import("../runtimes/container/engine-endpoint.js");
+  const { resolveEngine } = await import("../docker-api/engine-endpoint.js");
   const { DockerImageEngine } = await import("../images/docker-image-engine.js");
   const resolved = await resolveEngine(config);
   const engine = await new DockerImageEngine(resolved.docker).describe();

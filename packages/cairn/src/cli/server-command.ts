@@ -20,7 +20,8 @@ export async function serverCommand(options: ServerOptions, out: Output): Promis
   if (options.databaseUrl !== undefined) overrides.databaseUrl = options.databaseUrl;
   // The port goes through the environment so it is checked like CAIRN_PORT.
   const config = loadConfig(overrides, { ...process.env, ...(options.port !== undefined ? { CAIRN_PORT: options.port } : {}) });
-  const server = await startServer(config);
+  // JSON lines on standard output, beside the lines below: one per request, and the stack of every 500.
+  const server = await startServer(config, { log: { level: config.logLevel } });
   out.write(`cairn server listening on ${server.url} (data in ${config.dataDir}, ${config.databaseUrl ? "PostgreSQL" : "SQLite"})\n`);
   out.write(`API: ${server.url}/v3/workflows  OpenAPI: ${server.url}/openapi.json\n`);
   if (server.createdAdmin) {

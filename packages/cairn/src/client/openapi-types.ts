@@ -4182,6 +4182,7 @@ export interface components {
         };
         Error: {
             message: string;
+            request_id?: string;
             result: {
                 code: string;
                 issues?: {

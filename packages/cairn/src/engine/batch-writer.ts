@@ -16,6 +16,7 @@ export class BatchWriter {
   private scheduled: "now" | "later" | null = null;
   private logTimer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
+  private closed = false;
 
   constructor(private readonly store: Store) {}
 
@@ -53,6 +54,19 @@ export class BatchWriter {
     return this.write({});
   }
 
+  /**
+   * Writes whatever is buffered. Attempts still running may write after this, and are
+   * committed while the store is open; once the store is closed too, their writes fail,
+   * and that failure is dropped rather than handed to an engine that has stopped (it
+   * surfaced as an unhandled "driver has already been destroyed"): the next start's
+   * recovery reads the state as it was.
+   */
+  async close(): Promise<void> {
+    const flushed = this.flush();
+    this.closed = true;
+    await flushed;
+  }
+
   private schedule(when: "now" | "later"): void {
     if (this.scheduled === "now" || this.scheduled === when) return;
     if (when === "now") {
@@ -77,7 +91,9 @@ export class BatchWriter {
       () =>
         this.store.commit(batch).then(
           () => waiters.forEach((w) => w.resolve()),
-          (err: unknown) => waiters.forEach((w) => w.reject(err)),
+          (err: unknown) => {
+            if (!this.closed) waiters.forEach((w) => w.reject(err));
+          },
         ),
     );
   }

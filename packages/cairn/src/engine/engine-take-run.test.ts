@@ -8,7 +8,7 @@ import type { TaskType } from "../spec/types.js";
 import { createStore } from "../store/create-store.js";
 import type { RunRecord, Store } from "../store/store.js";
 import type { Runtimes, TaskHandler } from "../tasks/task-handler.js";
-import { runDir } from "./attempt-files.js";
+import { runDir } from "../workspace/attempt-files.js";
 import { Engine } from "./engine.js";
 
 /** The hand-over of an ended run to whoever archives it, with a real SQLite store. */

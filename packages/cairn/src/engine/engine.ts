@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { CairnConfig } from "../config.js";
-import { CairnError, TaskFailure, ValidationError, describeError, type Issue } from "../errors.js";
+import { CairnError, TaskFailure, ValidationError, describeError, isRetryable, type Issue } from "../errors.js";
 import { newExecutionId, newRunId, type ExecutionId, type RunId } from "../ids.js";
 import { EgressPolicy } from "../net/egress-policy.js";
 import { resolveExecutionProfile, usesHostRuntime } from "../spec/index.js";
@@ -16,13 +16,13 @@ import {
 } from "../store/store.js";
 import type { AttemptPaths, IdentityCredentials, Runtimes, TaskApiAccess, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
 import type { SeenLines } from "../runtimes/runtime.js";
-import { collectOutputs, existingAttemptRoot, handlerFolders, makeAttemptFolders, makeAttemptFoldersInPool, removeRunDir, writeInputs, type AttemptFolderOptions, type AttemptFolders } from "./attempt-files.js";
+import { collectOutputs, existingAttemptRoot, handlerFolders, makeAttemptFolders, makeAttemptFoldersInPool, removeRunDir, writeInputs, type AttemptFolderOptions, type AttemptFolders } from "../workspace/attempt-files.js";
 import { FolderCost } from "./folder-cost.js";
 import { FoldersAhead } from "./folders-ahead.js";
 import { HandedOnFolders } from "./handed-on-folders.js";
-import { attemptResultsDir, keepOutbox } from "./result-files.js";
-import { adoptAttachments, prepareInbox, runHasAttachments } from "./run-inbox.js";
-import { makeRunEmptyDir } from "./run-dir.js";
+import { attemptResultsDir, keepOutbox } from "../workspace/result-files.js";
+import { adoptAttachments, prepareInbox, runHasAttachments } from "../workspace/run-inbox.js";
+import { makeRunEmptyDir } from "../workspace/run-dir.js";
 import { WorkDirCleaner } from "./work-dir-cleaner.js";
 import { AttemptLogMasking, maskResultFiles, outputsForDependents, outputsToKeep, type ValueSealer } from "./log-masking.js";
 import { BatchWriter } from "./batch-writer.js";
@@ -348,7 +348,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   async close(): Promise<void> {
     this.closed = true;
     for (const run of this.active.values()) for (const slot of run.slots.values()) clearTimeout(slot.retryTimer);
-    await this.writer.flush();
+    await this.writer.close();
     await Promise.all(this.cleanups);
   }
 
@@ -835,13 +835,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async storedLineCounts(exec: ExecutionRecord): Promise<SeenLines> {
     await this.writer.flush();
     const seen = { stdout: 0, stderr: 0 };
-    let sinceId = 0;
-    for (;;) {
-      const page = await this.store.readLogs(exec.uuid, { sinceId, limit: 10_000 });
-      if (page.length === 0) return seen;
-      for (const line of page) if (line.stream !== "system") seen[line.stream]++;
-      sinceId = page[page.length - 1]!.id;
-    }
+    for await (const line of this.store.allLogs(exec.uuid)) if (line.stream !== "system") seen[line.stream]++;
+    return seen;
   }
 
   private emitExecution(run: ActiveRun, uuid: ExecutionId): void {
@@ -896,10 +891,7 @@ function failureResult(err: unknown, signal: AbortSignal): AttemptResult {
     const timedOut = signal.reason.kind === "timeout";
     return { status: timedOut ? "timed_out" : "cancelled", exitCode: null, message: signal.reason.message, outputs: {}, retryable: timedOut };
   }
-  const retryable =
-    err instanceof TaskFailure
-      ? err.retryable
-      : !(err instanceof CairnError && (err.code === "image_not_found" || err.code === "invalid_input" || err.code === "config_invalid"));
+  const retryable = isRetryable(err);
   const exitCode = err instanceof TaskFailure && err.exitCode !== undefined ? err.exitCode : null;
   return { status: "failed", exitCode, message: describeError(err), outputs: {}, retryable };
 }

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, sta
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { attemptRoot, makeAttemptFolders, type AttemptFolderOptions, type AttemptFolders } from "./attempt-files.js";
+import { attemptRoot, makeAttemptFolders, type AttemptFolderOptions, type AttemptFolders } from "../workspace/attempt-files.js";
 import { HandedOnFolders } from "./handed-on-folders.js";
 
 /** Real folders in a scratch data dir: what is handed on, and what is refused, is the file system's state. */

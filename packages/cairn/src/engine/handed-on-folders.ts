@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { attemptFoldersAt, attemptRoot, type AttemptFolderOptions, type AttemptFolders } from "./attempt-files.js";
+import { attemptFoldersAt, attemptRoot, type AttemptFolderOptions, type AttemptFolders } from "../workspace/attempt-files.js";
 
 /**
  * Attempt folders handed from an attempt that ended to a later attempt of the same run,

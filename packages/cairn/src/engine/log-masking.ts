@@ -6,7 +6,7 @@ import { pipeline } from "node:stream/promises";
 import { MaskingStream } from "../secrets/masking-stream.js";
 import { SecretMasker, StreamMasker } from "../secrets/secret-masker.js";
 import type { ExecutionRecord, LogStream } from "../store/store.js";
-import { listResultFiles } from "./result-files.js";
+import { listResultFiles } from "../workspace/result-files.js";
 
 /** A line held back (it may end with the start of a secret) is shown after this long without a next line. */
 const IDLE_FLUSH_MS = 300;

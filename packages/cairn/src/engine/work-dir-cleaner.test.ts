@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newRunId, type RunId } from "../ids.js";
 import { createStore } from "../store/create-store.js";
 import type { RunRecord, RunStatus, Store } from "../store/store.js";
-import { runDir } from "./run-dir.js";
-import { stagingRoot } from "./run-inbox.js";
+import { runDir } from "../workspace/run-dir.js";
+import { stagingRoot } from "../workspace/run-inbox.js";
 import { WorkDirCleaner } from "./work-dir-cleaner.js";
 
 /** The grace period and the start-up sweep, over a real SQLite store and real folders. */

@@ -2,8 +2,8 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { RunId } from "../ids.js";
 import { TERMINAL_RUN_STATUSES, type Store } from "../store/store.js";
-import { removeRunDir } from "./run-dir.js";
-import { stagingRoot, stagingOwner } from "./run-inbox.js";
+import { removeRunDir } from "../workspace/run-dir.js";
+import { stagingRoot, stagingOwner } from "../workspace/run-inbox.js";
 
 export interface WorkDirCleanerOptions {
   dataDir: string;

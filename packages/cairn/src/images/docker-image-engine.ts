@@ -5,8 +5,9 @@ import { pipeline } from "node:stream/promises";
 import type Dockerode from "dockerode";
 import type { CairnConfig } from "../config.js";
 import { TaskFailure } from "../errors.js";
-import { engineMessage, statusOf } from "../runtimes/container/engine-errors.js";
-import { resolveEngine } from "../runtimes/container/engine-endpoint.js";
+import { engineMessage, statusOf } from "../docker-api/engine-errors.js";
+import { engineCapabilities, type EngineCapabilities } from "../docker-api/engine-capabilities.js";
+import { resolveEngine } from "../docker-api/engine-endpoint.js";
 import { BuildFailure } from "./build-failure.js";
 import { dockerSkipsTls, type DockerRegistryConfig } from "./docker-insecure-registries.js";
 import { plainHttpAdvice, plainHttpRegistryIn } from "./plain-http-registry.js";
@@ -125,7 +126,7 @@ export class DockerImageEngine implements ImageEngine {
    * the FROM images before the build (image-build-handler.ts) is what keeps it offline.
    */
   private async buildWithoutPulls(context: Readable, options: Dockerode.ImageBuildOptions): Promise<Readable> {
-    if (!(await this.isPodman())) return (await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, options)) as unknown as Readable;
+    if (!(await this.capabilities()).buildWithoutPulls) return (await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, options)) as unknown as Readable;
     const { abortSignal, ...query } = options as Dockerode.ImageBuildOptions & { abortSignal?: AbortSignal };
     return new Promise<Readable>((resolve, reject) =>
       this.docker.modem.dial(
@@ -145,7 +146,7 @@ export class DockerImageEngine implements ImageEngine {
 
   async pull(reference: string, onLine: ProgressLine, options: TransferOptions): Promise<string> {
     // Podman's compatible /images/create has no tlsVerify (its push has); its own API does.
-    if (options.insecure && (await this.isPodman())) return this.podmanPull(reference, onLine, options);
+    if (options.insecure && (await this.capabilities()).pullWithoutTls) return this.podmanPull(reference, onLine, options);
     const engine = await this.identify();
     const stream = (await this.docker
       .pull(reference, transferQuery(options))
@@ -189,9 +190,13 @@ export class DockerImageEngine implements ImageEngine {
     return id;
   }
 
-  private async isPodman(): Promise<boolean> {
-    return /podman/i.test((await this.identify()).name);
+  /** What this engine can do beyond the compatible API, asked once with its identity. */
+  async capabilities(): Promise<EngineCapabilities> {
+    this.capabilityFlags ??= engineCapabilities((await this.identify()).name);
+    return this.capabilityFlags;
   }
+
+  private capabilityFlags: EngineCapabilities | undefined;
 
   async tag(image: string, reference: string): Promise<void> {
     const { repository, tag } = splitTag(reference);
@@ -256,7 +261,7 @@ export class DockerImageEngine implements ImageEngine {
    * 4.3). Docker Engine 20.10 has no OCI export, so it is refused by name, not faked.
    */
   private async podmanExport(image: string, format: ArchiveFormat): Promise<Readable> {
-    if (!(await this.isPodman())) {
+    if (!(await this.capabilities()).ociExport) {
       const { name, version } = await this.identify();
       throw new TaskFailure(`${name} ${version} cannot write ${format} files (only Podman's API can); save as docker-archive instead`, { retryable: false });
     }
@@ -278,7 +283,7 @@ export class DockerImageEngine implements ImageEngine {
   private registryConfig: Promise<DockerRegistryConfig | undefined> | undefined;
 
   async skipsTlsOnItsOwn(registry: string): Promise<boolean> {
-    if (await this.isPodman()) return false;
+    if (!(await this.capabilities()).daemonInsecureRegistries) return false;
     // Read once: the daemon's registry settings change only when it is reconfigured.
     this.registryConfig ??= this.docker.info().then(
       (info: { RegistryConfig?: DockerRegistryConfig }) => info.RegistryConfig,

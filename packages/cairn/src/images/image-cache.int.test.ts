@@ -7,7 +7,7 @@ import { fakeContext } from "../../../../test/support/fake-context.js";
 import { main } from "../cli/main.js";
 import { loadConfig, type CairnConfig } from "../config.js";
 import { ContainerRuntime } from "../runtimes/container/container-runtime.js";
-import { resolveEngine, stopPodmanService } from "../runtimes/container/engine-endpoint.js";
+import { resolveEngine, stopPodmanService } from "../docker-api/engine-endpoint.js";
 import type { ImageBuildTask } from "../spec/types.js";
 import { parsePipeline } from "../spec/validate.js";
 import { createStore } from "../store/create-store.js";

@@ -1,3 +1,5 @@
+import { engineCapabilities } from "../docker-api/engine-capabilities.js";
+
 /**
  * A registry that answered an engine's HTTPS request in plain HTTP, and what the user can
  * do about it, which depends on who decides. Cairn tells Podman per pull, push and
@@ -21,7 +23,7 @@ export function plainHttpRegistryIn(message: string): string | undefined {
  * image"); `listed` says whether H is in CAIRN_INSECURE_REGISTRIES.
  */
 export function plainHttpAdvice(subject: string, host: string, engine: { name: string }, listed: boolean): string {
-  if (!/podman/i.test(engine.name)) {
+  if (engineCapabilities(engine.name).daemonInsecureRegistries) {
     return `${subject} speaks plain HTTP, and ${engine.name} speaks plain HTTP only to the registries of its daemon's insecure-registries setting (127.0.0.0/8 by default): add ${host} there${listed ? "" : ", and to CAIRN_INSECURE_REGISTRIES"}`;
   }
   if (!listed) return `${subject} speaks plain HTTP; list it in CAIRN_INSECURE_REGISTRIES to allow that`;

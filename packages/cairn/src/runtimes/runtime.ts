@@ -1,3 +1,4 @@
+import type { ResourceUsage } from "../resource-usage.js";
 import type { RuntimeKind } from "../spec/types.js";
 
 /**
@@ -49,20 +50,8 @@ export interface SeenLines {
 
 export type LogSink = (stream: "stdout" | "stderr", line: string, ts: number) => void;
 
-/**
- * What an attempt's process used, as far as the runtime could see it (each runtime says
- * how it measures). Cumulative over the whole process tree.
- */
-export interface ResourceUsage {
-  /** User plus system CPU time. */
-  cpuSeconds: number;
-  /** Highest memory in use at once (resident memory; for containers, the cgroup's usage less inactive page cache). */
-  peakMemoryBytes: number;
-  /** Bytes read from storage (block devices), not from pipes or the page cache. */
-  readBytes: number;
-  /** Bytes written to storage. */
-  writtenBytes: number;
-}
+// Defined below the store, which records it; re-exported here for the runtimes that measure it.
+export type { ResourceUsage } from "../resource-usage.js";
 
 export interface ProcessExit {
   exitCode: number;

@@ -182,6 +182,18 @@ export class KyselyStore implements Store {
     return rows.map(logFromRow);
   }
 
+  async *allLogs(executionUuid: ExecutionId, options: { pageSize?: number } = {}): AsyncIterable<LogLine> {
+    const limit = options.pageSize ?? DEFAULT_LOG_LIMIT;
+    let sinceId = 0;
+    for (;;) {
+      const page = await this.readLogs(executionUuid, { sinceId, limit });
+      yield* page;
+      // A short page is the last: no need to ask again for the empty one after it.
+      if (page.length < limit) return;
+      sinceId = page[page.length - 1]!.id;
+    }
+  }
+
   async close(): Promise<void> {
     await this.#db.destroy();
   }

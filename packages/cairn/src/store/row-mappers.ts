@@ -1,5 +1,5 @@
 import type { ExecutionId, RunId } from "../ids.js";
-import type { ResourceUsage } from "../runtimes/runtime.js";
+import type { ResourceUsage } from "../resource-usage.js";
 import type { LogLinesTable, RunsTable, TaskExecutionsTable } from "./schema.js";
 import type {
   ExecutionPatch,

@@ -304,6 +304,30 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
         expect((await store.readLogs(b.uuid)).map((l) => l.line)).toEqual(["b1"]);
       });
 
+      it("allLogs gives every line of one execution, oldest first, across pages", async () => {
+        const run = makeRun();
+        const a = makeExecution(run.uuid, { taskId: "a" });
+        const b = makeExecution(run.uuid, { taskId: "b" });
+        await store.commit({
+          newRuns: [run],
+          newExecutions: [a, b],
+          logs: [logLine(a.uuid, "a1"), logLine(b.uuid, "b1"), logLine(a.uuid, "a2", "stderr"), logLine(a.uuid, "a3", "system")],
+        });
+        await store.commit({ logs: [logLine(a.uuid, "a4"), logLine(a.uuid, "a5")] });
+
+        const read = async (uuid: typeof a.uuid, pageSize?: number) => {
+          const lines: string[] = [];
+          for await (const l of store.allLogs(uuid, pageSize === undefined ? {} : { pageSize })) lines.push(`${l.stream}:${l.line}`);
+          return lines;
+        };
+        const expected = ["stdout:a1", "stderr:a2", "system:a3", "stdout:a4", "stdout:a5"];
+        expect(await read(a.uuid)).toEqual(expected);
+        expect(await read(a.uuid, 2)).toEqual(expected);
+        expect(await read(a.uuid, 1)).toEqual(expected);
+        expect(await read(b.uuid, 2)).toEqual(["stdout:b1"]);
+        expect(await read(makeExecution(run.uuid, { taskId: "none" }).uuid)).toEqual([]);
+      });
+
       it("commits a 10,001-line batch in order, and reads 10,000 lines by default", async () => {
         const run = makeRun();
         const execution = makeExecution(run.uuid);

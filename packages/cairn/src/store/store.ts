@@ -1,5 +1,5 @@
 import type { ExecutionId, RunId } from "../ids.js";
-import type { ResourceUsage } from "../runtimes/runtime.js";
+import type { ResourceUsage } from "../resource-usage.js";
 import type { ImageCatalog } from "./image-catalog.js";
 import type { GroupAccessRecord, ServiceStore, TokenRef, TokenStanding } from "./service-store.js";
 
@@ -164,6 +164,11 @@ export interface Store {
 
   /** Lines with id > sinceId, oldest first, at most `limit` (default 10,000). */
   readLogs(executionUuid: ExecutionId, options?: { sinceId?: number; limit?: number }): Promise<LogLine[]>;
+  /**
+   * Every line of one execution, oldest first, read a page (`pageSize`, default 10,000)
+   * at a time so a long log is never held whole: for the readers that want all of it.
+   */
+  allLogs(executionUuid: ExecutionId, options?: { pageSize?: number }): AsyncIterable<LogLine>;
 
   close(): Promise<void>;
 }

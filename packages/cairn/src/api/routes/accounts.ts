@@ -10,6 +10,7 @@ import { CairnError, RateLimitedError, ValidationError } from "../../errors.js";
 import { ID_PATTERN, ID_RULE } from "../../spec/schema.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, ok } from "../envelope.js";
+import { clearCsrfCookie, setCsrfCookie } from "../csrf.js";
 import { principalOf, SESSION_COOKIE } from "../principal.js";
 
 /**
@@ -104,6 +105,7 @@ export function accountRoutes(app: ApiApp, ctx: ApiContext): void {
     const principal = principalOf(request);
     await ctx.tokens.revoke(principal);
     void reply.clearCookie(SESSION_COOKIE, { path: "/" });
+    clearCsrfCookie(reply);
     return ok(null, "Logged out");
   });
 
@@ -218,4 +220,5 @@ async function limitedBy<T>(limits: AccountLimits, reply: FastifyReply, limited:
 
 function setSessionCookie(reply: FastifyReply, session: { token: string; expiresAt: number }): void {
   void reply.setCookie(SESSION_COOKIE, session.token, { path: "/", httpOnly: true, sameSite: "lax", expires: new Date(session.expiresAt) });
+  setCsrfCookie(reply, session.token, session.expiresAt);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { CairnError, NotFoundError } from "../../errors.js";
-import { removeRunResults } from "../../engine/result-files.js";
+import { removeRunResults } from "../../workspace/result-files.js";
 import { ID_PATTERN, ID_RULE } from "../../spec/schema.js";
 import type { GroupRecord, MemberRecord } from "../../store/service-store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";

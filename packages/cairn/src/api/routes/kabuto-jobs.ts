@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { CairnError, NotFoundError, ValidationError } from "../../errors.js";
 import type { ExecutionId, RunId } from "../../ids.js";
-import { ATTACHMENTS_FOR_TASKS, newStagingDir } from "../../engine/run-inbox.js";
+import { ATTACHMENTS_FOR_TASKS, newStagingDir } from "../../workspace/run-inbox.js";
 import type { Pipeline } from "../../spec/types.js";
 import { parsePipeline } from "../../spec/validate.js";
 import type { KabutoJobRecord, PipelineRecord } from "../../store/service-store.js";

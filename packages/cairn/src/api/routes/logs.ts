@@ -63,7 +63,7 @@ export function logRoutes(app: ApiApp, ctx: ApiContext): void {
         return ok({ lines: lines.map(presentLine), since, complete });
       }
       const text: string[] = [];
-      for await (const page of allPages(ctx.store, execution.uuid, 0)) for (const l of page) text.push(textLine(l));
+      for await (const l of ctx.store.allLogs(execution.uuid, { pageSize: PAGE })) text.push(textLine(l));
       return reply.type("text/plain; charset=utf-8").send(text.length > 0 ? text.join("\n") + "\n" : "");
     },
   );

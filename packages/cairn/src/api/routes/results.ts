@@ -1,5 +1,5 @@
 import yazl from "yazl";
-import { attemptResultsDir, listResultFiles } from "../../engine/result-files.js";
+import { attemptResultsDir, listResultFiles } from "../../workspace/result-files.js";
 import { maskedReadable } from "../../secrets/masking-stream.js";
 import { SecretMasker } from "../../secrets/secret-masker.js";
 import type { ExecutionRecord, RunSummary, Store } from "../../store/store.js";
@@ -67,13 +67,7 @@ async function addExecution(zip: yazl.ZipFile, ctx: ApiContext, masker: SecretMa
   const mtime = new Date(e.endedAt ?? e.startedAt ?? e.createdAt);
   for (const [name, value] of Object.entries(e.outputs)) zip.addBuffer(masker.maskBytes(Buffer.from(value)), `${prefix}output/${name}`, { mtime });
   const streams = { stdout: [] as string[], stderr: [] as string[] };
-  let sinceId = 0;
-  for (;;) {
-    const page = await store.readLogs(e.uuid, { sinceId, limit: 10_000 });
-    if (page.length === 0) break;
-    for (const l of page) if (l.stream !== "system") streams[l.stream].push(l.line);
-    sinceId = page[page.length - 1]!.id;
-  }
+  for await (const l of store.allLogs(e.uuid)) if (l.stream !== "system") streams[l.stream].push(l.line);
   for (const [stream, lines] of Object.entries(streams)) {
     zip.addBuffer(masker.maskBytes(Buffer.from(lines.length > 0 ? lines.join("\n") + "\n" : "")), `${prefix}output/.${stream}`, { mtime });
   }

@@ -7,7 +7,7 @@ import { loadConfig } from "../../config.js";
 import type { LogSink, ProcessSpec } from "../runtime.js";
 import { guessCgroup, locateCgroup, readCgroupUsage } from "./cgroup-usage.js";
 import { ContainerRuntime, engineInfo, LABELS } from "./container-runtime.js";
-import { resolveEngine, stopPodmanService } from "./engine-endpoint.js";
+import { resolveEngine, stopPodmanService } from "../../docker-api/engine-endpoint.js";
 
 /** Against real Podman, through a private API service on a private socket. */
 

@@ -7,8 +7,8 @@ import { UsageSampler } from "../usage-sampler.js";
 import { guessCgroup, locateCgroup, readCgroupUsage, type CgroupFiles } from "./cgroup-usage.js";
 import { DockerImageEngine } from "../../images/docker-image-engine.js";
 import { ImageCache } from "../../images/image-cache.js";
-import { engineMessage, statusOf } from "./engine-errors.js";
-import { resolveEngine } from "./engine-endpoint.js";
+import { engineMessage, statusOf } from "../../docker-api/engine-errors.js";
+import { resolveEngine } from "../../docker-api/engine-endpoint.js";
 import { LineSplitter } from "../line-splitter.js";
 
 /**

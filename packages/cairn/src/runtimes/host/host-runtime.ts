@@ -227,7 +227,7 @@ function processEnv(env: Record<string, string>): Record<string, string> {
 
 function checkDirectory(dir: string): void {
   // A missing cwd would be reported as a failure of the command, which would blame the wrong thing.
-  // Synchronous: one stat, cheaper than a thread-pool round trip (engine/attempt-files.ts).
+  // Synchronous: one stat, cheaper than a thread-pool round trip (workspace/attempt-files.ts).
   let info;
   try {
     info = statSync(dir);

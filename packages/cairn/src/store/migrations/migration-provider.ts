@@ -9,7 +9,7 @@ import { secretAccess } from "./0007-secret-access.js";
 import { imageNamespaces } from "./0008-image-namespaces.js";
 import { changeAuthors } from "./0009-change-authors.js";
 import { uniqueLogins } from "./0010-unique-logins.js";
-import { kabutoJobs } from "./0012-kabuto-jobs.js";
+import { kabutoJobs } from "./0011-kabuto-jobs.js";
 import type { MigrationContext } from "./migration-context.js";
 
 /**
@@ -29,7 +29,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0008-image-namespaces": imageNamespaces(),
     "0009-change-authors": changeAuthors(),
     "0010-unique-logins": uniqueLogins(),
-    "0012-kabuto-jobs": kabutoJobs(),
+    "0011-kabuto-jobs": kabutoJobs(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { quote } from "shell-quote";
 import type { Mount, ProcessSpec, Runtime } from "../../runtimes/runtime.js";
 import type { FunctionTask } from "../../spec/types.js";
-import { ensureDir } from "../../engine/attempt-files.js";
+import { ensureDir } from "../../workspace/attempt-files.js";
 import { resumeProcess, runProcess } from "../run-process.js";
 import { processEnvironment } from "../task-environment.js";
 import { codeKey, sharedCodeDir } from "./shared-code-dir.js";
@@ -61,7 +61,7 @@ async function functionProcessSpec(ctx: TaskExecutionContext<FunctionTask>, runt
   const hostWork = join(ctx.paths.root, "work");
   // The engine made it with the attempt's folders (handlerFolders), or handed it on empty;
   // looked for first, since a failed mkdir costs an exception. Synchronous, like the
-  // attempt's other folders (engine/attempt-files.ts says why).
+  // attempt's other folders (workspace/attempt-files.ts says why).
   if (!existsSync(hostWork)) ensureDir(hostWork);
   const codeAt = inContainer ? CONTAINER_CODE_DIR : undefined;
   const library = inContainer ? CONTAINER_LIBRARY_DIR : CONTEXT_LIBRARY_DIR;

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, renameSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ensureDir } from "../../engine/attempt-files.js";
-import { runDir } from "../../engine/run-dir.js";
+import { ensureDir } from "../../workspace/attempt-files.js";
+import { runDir } from "../../workspace/run-dir.js";
 
 /**
  * A function's code folder, `runs/RUN/.code/KEY`, written once per run for each distinct

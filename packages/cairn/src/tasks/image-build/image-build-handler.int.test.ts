@@ -10,7 +10,7 @@ import { loadConfig, type CairnConfig } from "../../config.js";
 import { parseEgressAllow } from "../../net/egress-allow.js";
 import { archiveFormatOf } from "../../images/archive-format.js";
 import { DockerImageEngine } from "../../images/docker-image-engine.js";
-import { resolveEngine, stopPodmanService } from "../../runtimes/container/engine-endpoint.js";
+import { resolveEngine, stopPodmanService } from "../../docker-api/engine-endpoint.js";
 import { parsePipeline } from "../../spec/validate.js";
 import type { ImageBuildTask } from "../../spec/types.js";
 import type { IdentityCredentials, ObservedImage } from "../task-handler.js";

@@ -1,8 +1,8 @@
-import { constants as fsConstants } from "node:fs";
-import { access, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { delimiter, join } from "node:path";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import tarFs from "tar-fs";
-import { TaskFailure } from "../../errors.js";
+import { isRetryable, TaskFailure } from "../../errors.js";
+import { findExecutable } from "../../executables.js";
 import type { ImageEngine, RegistryLogin } from "../../images/image-engine.js";
 import { baseImagesOf, renameBaseImages } from "../../images/base-images.js";
 import { checkImageAccess, uncataloguedImages, type GroupImages } from "../../images/image-access.js";
@@ -132,7 +132,7 @@ async function buildWith(
     } else {
       const source = await prepareSource(sourceSpec(ctx, task.context, contextLogin), workDir, { signal: ctx.signal, onLine: note, egress: ctx.egress }).catch((err: unknown) => {
         // A missing repository, branch or Dockerfile is the recipe's fault, like a failing RUN step.
-        if (err instanceof TaskFailure && !err.retryable && !ctx.signal.aborted) throw new BuildFailure(err.message, { cause: err });
+        if (err instanceof TaskFailure && !isRetryable(err) && !ctx.signal.aborted) throw new BuildFailure(err.message, { cause: err });
         throw err;
       });
       if (source.recipe.commit) note(`checked out ${source.recipe.gitUrl} at ${source.recipe.commit} (${source.recipe.branch})`);
@@ -251,7 +251,7 @@ async function pullBaseImagesAhead(
     note(`pulling the base image ${base} from ${host} over plain HTTP (CAIRN_INSECURE_REGISTRIES)${login ? ` as '${login.username}'` : ""}`);
     await engine.pull(base, log, { ...(login ? { login } : {}), insecure: true, signal: ctx.signal }).catch((err: unknown) => {
       // A FROM image that is not there, or not for these credentials, is the recipe's fault, as in the build itself.
-      if (err instanceof TaskFailure && !err.retryable && !ctx.signal.aborted) throw new BuildFailure(`the base image ${base}: ${err.message}`, { cause: err });
+      if (err instanceof TaskFailure && !isRetryable(err) && !ctx.signal.aborted) throw new BuildFailure(`the base image ${base}: ${err.message}`, { cause: err });
       throw err;
     });
   }
@@ -515,10 +515,3 @@ function secretOf(credentials: InlineCredentials): { username: string; secret: s
   return { username: credentials.username, secret };
 }
 
-async function findExecutable(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter)) {
-    const candidate = join(dir, name);
-    if (await access(candidate, fsConstants.X_OK).then(() => true, () => false)) return candidate;
-  }
-  return undefined;
-}

@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
-import { constants as fsConstants, openSync, closeSync } from "node:fs";
-import { access, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { delimiter, dirname, join } from "node:path";
+import { openSync, closeSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import Dockerode from "dockerode";
-import type { CairnConfig } from "../../config.js";
-import { RuntimeUnavailableError } from "../../errors.js";
+import type { CairnConfig } from "../config.js";
+import { RuntimeUnavailableError } from "../errors.js";
+import { findExecutable } from "../executables.js";
 
 /**
  * Finds the Docker Engine API Cairn talks to: the one named by `dockerHost`, or a Podman
@@ -163,14 +164,6 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   } catch {
     // ESRCH: gone already.
   }
-}
-
-async function findExecutable(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter)) {
-    const candidate = join(dir, name);
-    if (await access(candidate, fsConstants.X_OK).then(() => true, () => false)) return candidate;
-  }
-  return undefined;
 }
 
 function sleep(ms: number): Promise<void> {
