@@ -29,7 +29,7 @@ import { addOutboxFiles, newZip, zipMasker } from "./results.js";
  *   of the caller's own built image (pinned: a later build under the same name changes no
  *   job), command Kabuto's string (split like a shell would, as docker-py did). Adding a
  *   job adds the task to the stored definition; the job itself (command, image, order,
- *   the run that took it) is a row of `kabuto_jobs` (migration 0012), and its files wait
+ *   the run that took it) is a row of `kabuto_jobs` (migration 0011), and its files wait
  *   in DATA_DIR/kabuto-jobs/JOB until a submit takes them.
  * - `POST /pipeline/{id}/submit` starts ONE run of the jobs no run has taken yet, in the
  *   order they were added, each depending on the one before with `can_fail`: a chain, so
