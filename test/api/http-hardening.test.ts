@@ -97,6 +97,8 @@ describe("the HTTP layer", () => {
   describe("CSRF with the session cookie", () => {
     let cookies: string;
     let csrf: string;
+    // What a browser adds to a form post from a page on another port of the same host.
+    const fromSibling = { origin: "http://127.0.0.1:9999", "sec-fetch-site": "same-site" };
 
     beforeAll(async () => {
       const login = await s.inject({ method: "POST", url: "/login", headers: { "content-type": "application/x-www-form-urlencoded" }, payload: "login=hardy&password=hardy-password-123" });
@@ -112,25 +114,33 @@ describe("the HTTP layer", () => {
     });
 
     it("refuses a state-changing request authenticated by the cookie without X-CSRF-Token (403), and takes it with", async () => {
-      const forged = await s.inject({ method: "POST", url: `${W}/groups`, headers: { cookie: cookies, "content-type": "application/x-www-form-urlencoded" }, payload: "id=forged" });
+      const forged = await s.inject({ method: "POST", url: `${W}/groups`, headers: { ...fromSibling, cookie: cookies, "content-type": "application/x-www-form-urlencoded" }, payload: "id=forged" });
       expect(forged.statusCode).toBe(403);
       expect(forged.json()).toMatchObject({ success: false, status: 403, result: { code: "forbidden" } });
       expect(forged.json().message).toContain("X-CSRF-Token");
       expect((await s.inject({ method: "GET", url: `${W}/groups/forged`, headers: auth() })).statusCode).toBe(404);
       for (const method of ["PUT", "PATCH", "DELETE"] as const) {
-        expect((await s.inject({ method, url: `${W}/groups/lab/pipelines/p`, headers: { cookie: cookies } })).statusCode).toBe(403);
+        expect((await s.inject({ method, url: `${W}/groups/lab/pipelines/p`, headers: { ...fromSibling, cookie: cookies } })).statusCode).toBe(403);
       }
-      const accepted = await s.inject({ method: "POST", url: `${W}/groups`, headers: { cookie: cookies, "x-csrf-token": csrf }, payload: { id: "csrf-ok" } });
+      const accepted = await s.inject({ method: "POST", url: `${W}/groups`, headers: { ...fromSibling, cookie: cookies, "x-csrf-token": csrf }, payload: { id: "csrf-ok" } });
       expect(accepted.statusCode).toBe(201);
     });
 
     it("refuses a header that does not match the session, or a planted cookie", async () => {
-      const wrong = await s.inject({ method: "POST", url: `${W}/groups`, headers: { cookie: cookies, "x-csrf-token": "guess" }, payload: { id: "nope" } });
+      const wrong = await s.inject({ method: "POST", url: `${W}/groups`, headers: { ...fromSibling, cookie: cookies, "x-csrf-token": "guess" }, payload: { id: "nope" } });
       expect(wrong.statusCode).toBe(403);
       const session = cookies.split(";")[0]!;
       // A sibling site on another port can set cookies for this host, but cannot read the session to derive the value.
-      const planted = await s.inject({ method: "POST", url: `${W}/groups`, headers: { cookie: `${session}; cairn_csrf=planted`, "x-csrf-token": "planted" }, payload: { id: "nope" } });
+      const planted = await s.inject({ method: "POST", url: `${W}/groups`, headers: { ...fromSibling, cookie: `${session}; cairn_csrf=planted`, "x-csrf-token": "planted" }, payload: { id: "nope" } });
       expect(planted.statusCode).toBe(403);
+    });
+
+    it("takes a cookie-authenticated post from a program, which sends neither Origin nor Sec-Fetch-Site (Kabuto's python client)", async () => {
+      const program = await s.inject({ method: "POST", url: `${W}/groups`, headers: { cookie: cookies }, payload: { id: "by-program" } });
+      expect(program.statusCode).toBe(201);
+      // The same request with only Sec-Fetch-Site, as a browser sends a same-origin one, needs the token.
+      const browser = await s.inject({ method: "POST", url: `${W}/groups`, headers: { cookie: cookies, "sec-fetch-site": "same-origin" }, payload: { id: "by-browser" } });
+      expect(browser.statusCode).toBe(403);
     });
 
     it("leaves reads, header tokens, and the log-in and registration posts alone", async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "../../packages/cairn/src/api/start-server.js";
 import { loadConfig, type CairnConfig } from "../../packages/cairn/src/config.js";
+import { leaksInDataDir, noteSecretsSent, refuseLeakyAnswer } from "./leak-watch.js";
 import { stopPodmanService } from "../../packages/cairn/src/docker-api/engine-endpoint.js";
 
 /**
@@ -46,7 +47,10 @@ export async function startTestServer(options: { databaseUrl?: string; overrides
     async close() {
       await server.close();
       await stopPodmanService(config.podmanSocket);
+      // Every secret the test sent must be nowhere in the data directory (leak-watch.ts).
+      const leaks = await leaksInDataDir(dataDir);
       await rm(dataDir, { recursive: true, force: true });
+      if (leaks.length > 0) throw new Error(`the server's data directory holds secrets sent to it:\n${leaks.join("\n")}`);
     },
   };
 }
@@ -66,6 +70,7 @@ export class ApiClient {
   ) {}
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    noteSecretsSent(method, path, body);
     const init: RequestInit = { method, headers: { ...(this.token ? { "x-tapis-token": this.token } : {}), ...headers } };
     if (body !== undefined) {
       init.body = typeof body === "string" ? body : JSON.stringify(body);
@@ -73,6 +78,8 @@ export class ApiClient {
     }
     const res = await fetch(this.baseUrl + path, init);
     const text = await res.text();
+    // No answer may hold a secret a test sent earlier (leak-watch.ts).
+    refuseLeakyAnswer(method, path, text);
     let parsed: unknown = text;
     if ((res.headers.get("content-type") ?? "").includes("json")) parsed = JSON.parse(text);
     return { status: res.status, body: parsed as T, headers: res.headers, text };

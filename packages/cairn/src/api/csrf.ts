@@ -14,6 +14,11 @@ import { SESSION_COOKIE, tokenOf } from "./principal.js";
  * cookie planted by a sibling site (which cannot read the httpOnly session) does not
  * match. Requests with the token in a header are not affected: a browser never adds
  * those on its own.
+ *
+ * Nor are requests that no browser sent: every current browser marks its requests with
+ * `Sec-Fetch-Site`, and a cross-origin POST with `Origin`, so a cookie-carrying request
+ * with neither comes from a program (Kabuto's python client keeps its session in a
+ * cookie jar and sends no header: kabuto-api.txt), which no other site can drive.
  */
 
 export const CSRF_COOKIE = "cairn_csrf";
@@ -46,7 +51,7 @@ export function requireCsrfTokenWithCookies(app: FastifyInstance): void {
   app.addHook("onRequest", (request, _reply, done) => {
     if (!STATE_CHANGING.has(request.method) || NOT_AUTHENTICATED_BY_COOKIE.has(request.routeOptions.url ?? "")) return done();
     const sessionToken = cookieSessionOf(request);
-    if (sessionToken === undefined) return done();
+    if (sessionToken === undefined || !sentByBrowser(request)) return done();
     const cookies = parseCookie(request.headers.cookie ?? "");
     const sent = request.headers[CSRF_HEADER];
     const expected = csrfTokenFor(sessionToken);
@@ -72,6 +77,11 @@ function cookieSessionOf(request: FastifyRequest): string | undefined {
   const tapis = request.headers["x-tapis-token"];
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
   return tapis === token || bearer === token ? undefined : token;
+}
+
+/** Whether a browser sent the request: it adds Sec-Fetch-Site to each, and Origin to each cross-origin POST. */
+function sentByBrowser(request: FastifyRequest): boolean {
+  return request.headers["sec-fetch-site"] !== undefined || request.headers.origin !== undefined;
 }
 
 function sameText(a: string, b: string): boolean {
