@@ -3,7 +3,9 @@ import { CairnError, NotFoundError } from "../errors.js";
 import type { ExecutionId, RunId } from "../ids.js";
 import { AccessQueries } from "./access-queries.js";
 import { KyselyImageCatalog } from "./kysely-image-catalog.js";
+import { KyselyScheduleStore } from "./kysely-schedule-store.js";
 import { KyselyServiceStore } from "./kysely-service-store.js";
+import { KyselyWebhookStore } from "./kysely-webhook-store.js";
 import { migrationProvider } from "./migrations/migration-provider.js";
 import {
   executionFromRow,
@@ -44,6 +46,8 @@ export class KyselyStore implements Store {
   readonly capabilities: Store["capabilities"];
   readonly service: KyselyServiceStore;
   readonly images: KyselyImageCatalog;
+  readonly webhooks: KyselyWebhookStore;
+  readonly schedules: KyselyScheduleStore;
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
   readonly #access: AccessQueries;
@@ -62,6 +66,8 @@ export class KyselyStore implements Store {
     this.#access = new AccessQueries(this.#db, dialect.preparedReads);
     this.service = new KyselyServiceStore(this.#db, this.#access);
     this.images = new KyselyImageCatalog(this.#db);
+    this.webhooks = new KyselyWebhookStore(this.#db);
+    this.schedules = new KyselyScheduleStore(this.#db);
   }
 
   async migrate(): Promise<void> {

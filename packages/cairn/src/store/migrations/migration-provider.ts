@@ -9,6 +9,7 @@ import { secretAccess } from "./0007-secret-access.js";
 import { imageNamespaces } from "./0008-image-namespaces.js";
 import { changeAuthors } from "./0009-change-authors.js";
 import { uniqueLogins } from "./0010-unique-logins.js";
+import { triggers } from "./0011-triggers.js";
 import type { MigrationContext } from "./migration-context.js";
 
 /**
@@ -28,6 +29,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0008-image-namespaces": imageNamespaces(),
     "0009-change-authors": changeAuthors(),
     "0010-unique-logins": uniqueLogins(),
+    "0011-triggers": triggers(context),
   };
   return { getMigrations: async () => migrations };
 }
