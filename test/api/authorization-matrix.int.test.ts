@@ -26,6 +26,8 @@ interface Fixture {
   runUuid: string;
   executionUuid: string;
   identities: Partial<Record<Caller, string>>;
+  /** A webhook of `hello` per caller, made by the owner, for the calls that delete one. */
+  webhooks: Partial<Record<Caller, string>>;
 }
 
 interface Row {
@@ -53,6 +55,7 @@ const DEFAULT_PARAMS: Record<string, (caller: Caller, f: Fixture) => string> = {
   username: () => "mx-member",
   name: (c) => `S_${c}`,
   identity_uuid: (_c, f) => f.identities.owner!,
+  webhook_uuid: (c, f) => f.webhooks[c]!,
   system_id: () => "disk",
   archive_id: () => "arch",
   digest: () => `sha256:${"0".repeat(64)}`,
@@ -152,6 +155,14 @@ const MATRIX: Record<string, Row> = {
   "POST /v3/workflows/groups/{group_id}/images/{digest}/shares": { expect: answers(401, 404, 403, 404, 404, 403), body: () => ({ group_id: "mx-doomed" }) },
   "DELETE /v3/workflows/groups/{group_id}/images/{digest}/shares/{shared_with}": { expect: answers(401, 404, 403, 404, 404, 403), params: { shared_with: () => "mx-doomed" } },
   "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/provenance": { expect: answers(401, 404, 200, 200, 200, 403) },
+
+  // Triggers: the pipeline's owner or a group admin manages webhooks, members read them; a run's token does neither.
+  "POST /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks": { expect: answers(401, 404, 403, 201, 201, 403), body: () => ({ type: "generic" }) },
+  "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "DELETE /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks/{webhook_uuid}": { expect: answers(401, 404, 403, 200, 200, 403) },
+  "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks/{webhook_uuid}/deliveries": { expect: answers(401, 404, 200, 200, 200, 403), params: { webhook_uuid: (_c, f) => f.webhooks.owner! } },
+  // The receiver takes no token: an unsigned delivery is 401 whoever sends it, a token changes nothing.
+  "POST /v3/workflows/webhooks/{webhook_uuid}": { expect: answers(401, 401, 401, 401, 401, 401), params: { webhook_uuid: (_c, f) => f.webhooks.owner! } },
 };
 
 const METHOD_PHASE: Record<string, number> = { GET: 0, POST: 1, PUT: 2, PATCH: 3, DELETE: 4 };
@@ -206,7 +217,9 @@ describe.each(DATABASES)("authorization matrix on $name", (database) => {
     const runPath = `${W}/groups/mx/pipelines/hello/runs/${started.body.result.uuid}`;
     expect(await waitForRun(owner, runPath)).toMatchObject({ status: "succeeded" });
     const executions = (await owner.get(`${runPath}/executions`)).body.result as { uuid: string; task_id: string }[];
-    fixture = { runUuid: started.body.result.uuid, executionUuid: executions.find((e) => e.task_id === "greet")!.uuid, identities };
+    const webhooks: Fixture["webhooks"] = {};
+    for (const c of CALLERS) webhooks[c] = (await owner.post(`${W}/groups/mx/pipelines/hello/webhooks`, { type: "generic" })).body.result.uuid;
+    fixture = { runUuid: started.body.result.uuid, executionUuid: executions.find((e) => e.task_id === "greet")!.uuid, identities, webhooks };
 
     const held = await owner.post(`${W}/groups/mx/pipelines/holder/events`, {});
     holderPath = `${W}/groups/mx/pipelines/holder/runs/${held.body.result.uuid}`;

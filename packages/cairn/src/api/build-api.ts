@@ -22,6 +22,7 @@ import { resultRoutes } from "./routes/results.js";
 import { runRoutes } from "./routes/runs.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { systemRoutes } from "./routes/systems.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 
 const namedSchemas = createJsonSchemaTransformObject({ schemaRegistry: apiSchemas });
 
@@ -95,6 +96,7 @@ export async function buildApi(ctx: ApiContext, options: { logger?: FastifyServe
       systemRoutes(api, ctx);
       archiveRoutes(api, ctx);
       imageRoutes(api, ctx);
+      await webhookRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

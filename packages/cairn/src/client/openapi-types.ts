@@ -2830,6 +2830,251 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pipeline's webhooks, without their secrets */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                    pipeline_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: components["schemas"]["Webhook"][];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Make a webhook that starts the pipeline on a git push (the pipeline's owner or a group admin); the secret is shown once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                    pipeline_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default [] */
+                        branches?: string[];
+                        /**
+                         * @default [
+                         *       "push"
+                         *     ]
+                         */
+                        events?: ("push" | "tag_push")[];
+                        secret?: string;
+                        /** @enum {string} */
+                        type: "github" | "gitlab" | "gitea" | "generic";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: {
+                                branches: string[];
+                                created_at: string;
+                                created_by: string;
+                                events: string[];
+                                secret: string;
+                                type: string;
+                                url: string;
+                                uuid: string;
+                            };
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks/{webhook_uuid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a webhook (the pipeline's owner or a group admin) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                    pipeline_id: string;
+                    webhook_uuid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks/{webhook_uuid}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook's last 100 deliveries, newest first: their answer, its reason and the run each started */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                    pipeline_id: string;
+                    webhook_uuid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: components["schemas"]["WebhookDelivery"][];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v3/workflows/groups/{group_id}/secrets": {
         parameters: {
             query?: never;
@@ -3576,6 +3821,26 @@ export interface paths {
                             username: string;
                         };
                         description?: string;
+                        host?: string;
+                        name: string;
+                        /** @enum {string} */
+                        type: "gitlab";
+                    } | {
+                        credentials: {
+                            token: string;
+                            username: string;
+                        };
+                        description?: string;
+                        host: string;
+                        name: string;
+                        /** @enum {string} */
+                        type: "gitea";
+                    } | {
+                        credentials: {
+                            token: string;
+                            username: string;
+                        };
+                        description?: string;
                         name: string;
                         /** @enum {string} */
                         type: "dockerhub";
@@ -3815,6 +4080,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/workflows/webhooks/{webhook_uuid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Where a git host delivers a webhook's events: no token, the signature made with the webhook's secret authenticates
+         * @description GitHub's X-Hub-Signature-256, Gitea's X-Gitea-Signature, GitLab's X-Gitlab-Token, or X-Cairn-Signature-256 (sha256=<hex HMAC-SHA256 of the body>) for a generic webhook. 201: a run started; 200: a ping, or a delivery id seen before (the answer names its run); 202: nothing to do (another branch or event); 401: a missing or bad signature; 403: the pusher maps to no member; 413: a body over 1 MiB.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    webhook_uuid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: {
+                                run_uuid: string | null;
+                            };
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3984,6 +4315,8 @@ export interface components {
             started_by: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            /** @enum {string|null} */
+            trigger: "api" | "cli" | "webhook" | "schedule" | "rerun" | null;
             uuid: string;
         };
         RunArchive: {
@@ -4012,6 +4345,8 @@ export interface components {
             started_by: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            /** @enum {string|null} */
+            trigger: "api" | "cli" | "webhook" | "schedule" | "rerun" | null;
             uuid: string;
         };
         RunProvenance: {
@@ -4045,6 +4380,23 @@ export interface components {
             /** @enum {string} */
             type: "local" | "ssh" | "s3";
             uuid: string;
+        };
+        Webhook: {
+            branches: string[];
+            created_at: string;
+            created_by: string;
+            events: string[];
+            type: string;
+            url: string;
+            uuid: string;
+        };
+        WebhookDelivery: {
+            delivery_id: string | null;
+            event: string | null;
+            reason: string;
+            received_at: string;
+            run_uuid: string | null;
+            status: number;
         };
     };
     responses: never;

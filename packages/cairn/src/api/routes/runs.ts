@@ -6,7 +6,7 @@ import type { ExecutionId, RunId } from "../../ids.js";
 import { parseDirectives, validateDirectives, type Directives } from "../../spec/directives.js";
 import type { Pipeline } from "../../spec/types.js";
 import { parsePipeline } from "../../spec/validate.js";
-import type { ExecutionRecord, ExecutionStatus, RunRecord, RunStatus, RunSummary } from "../../store/store.js";
+import { RUN_TRIGGERS, type ExecutionRecord, type ExecutionStatus, type RunRecord, type RunStatus, type RunSummary } from "../../store/store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { receiveEventUpload } from "../event-upload.js";
@@ -51,6 +51,7 @@ export const runSchema = named(
   ended_at: isoTime.nullable(),
   message: z.string().nullable(),
   started_by: z.string().nullable().describe("the user who started the run through the API"),
+  trigger: z.enum(RUN_TRIGGERS).nullable().describe("what started the run: api, cli, webhook, schedule or rerun; null when unknown"),
   }),
 );
 export const executionSchema = named(
@@ -125,6 +126,7 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
           groupId: access.group.id,
           startedBy: principal.login,
           definedBy: record.updatedBy,
+          trigger: "api",
           ...(upload?.staging !== undefined ? { attachments: upload.staging } : {}),
         });
         const message = upload && upload.files > 0 ? `Run started with ${upload.files} attachment(s), ${upload.bytes} bytes` : "Run started";
@@ -225,6 +227,7 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
         groupId: access.group.id,
         startedBy: principal.login,
         ...(definedBy !== undefined ? { definedBy } : {}),
+        trigger: "rerun",
       });
       return reply.status(201).send(ok(presentRun(access, rerun), "Run started", 201));
     },
@@ -328,6 +331,7 @@ export function presentRun(access: GroupAccess, run: RunSummary): z.infer<typeof
     ended_at: iso(run.endedAt),
     message: run.message,
     started_by: run.startedBy,
+    trigger: run.trigger ?? null,
   };
 }
 
