@@ -28,6 +28,8 @@ interface Fixture {
   identities: Partial<Record<Caller, string>>;
   /** A webhook of `hello` per caller, made by the owner, for the calls that delete one. */
   webhooks: Partial<Record<Caller, string>>;
+  /** A disabled schedule of `hello` per caller, made by the owner, for the calls that change or delete one. */
+  schedules: Partial<Record<Caller, string>>;
 }
 
 interface Row {
@@ -56,6 +58,7 @@ const DEFAULT_PARAMS: Record<string, (caller: Caller, f: Fixture) => string> = {
   name: (c) => `S_${c}`,
   identity_uuid: (_c, f) => f.identities.owner!,
   webhook_uuid: (c, f) => f.webhooks[c]!,
+  schedule_uuid: (c, f) => f.schedules[c]!,
   system_id: () => "disk",
   archive_id: () => "arch",
   digest: () => `sha256:${"0".repeat(64)}`,
@@ -161,6 +164,12 @@ const MATRIX: Record<string, Row> = {
   "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks": { expect: answers(401, 404, 200, 200, 200, 403) },
   "DELETE /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks/{webhook_uuid}": { expect: answers(401, 404, 403, 200, 200, 403) },
   "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks/{webhook_uuid}/deliveries": { expect: answers(401, 404, 200, 200, 200, 403), params: { webhook_uuid: (_c, f) => f.webhooks.owner! } },
+  // Any member schedules runs as themselves; only the creator changes a schedule, the creator or an admin deletes it.
+  "POST /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/schedules": { expect: answers(401, 404, 201, 201, 201, 403), body: () => ({ cron: "0 0 1 1 *", enabled: false }) },
+  "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/schedules": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/schedules/{schedule_uuid}": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "PATCH /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/schedules/{schedule_uuid}": { expect: answers(401, 404, 403, 403, 200, 403), body: () => ({ params: { changed: "yes" } }) },
+  "DELETE /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/schedules/{schedule_uuid}": { expect: answers(401, 404, 403, 200, 200, 403) },
   // The receiver takes no token: an unsigned delivery is 401 whoever sends it, a token changes nothing.
   "POST /v3/workflows/webhooks/{webhook_uuid}": { expect: answers(401, 401, 401, 401, 401, 401), params: { webhook_uuid: (_c, f) => f.webhooks.owner! } },
 };
@@ -219,7 +228,9 @@ describe.each(DATABASES)("authorization matrix on $name", (database) => {
     const executions = (await owner.get(`${runPath}/executions`)).body.result as { uuid: string; task_id: string }[];
     const webhooks: Fixture["webhooks"] = {};
     for (const c of CALLERS) webhooks[c] = (await owner.post(`${W}/groups/mx/pipelines/hello/webhooks`, { type: "generic" })).body.result.uuid;
-    fixture = { runUuid: started.body.result.uuid, executionUuid: executions.find((e) => e.task_id === "greet")!.uuid, identities, webhooks };
+    const schedules: Fixture["schedules"] = {};
+    for (const c of CALLERS) schedules[c] = (await owner.post(`${W}/groups/mx/pipelines/hello/schedules`, { cron: "0 0 1 1 *", enabled: false })).body.result.uuid;
+    fixture = { runUuid: started.body.result.uuid, executionUuid: executions.find((e) => e.task_id === "greet")!.uuid, identities, webhooks, schedules };
 
     const held = await owner.post(`${W}/groups/mx/pipelines/holder/events`, {});
     holderPath = `${W}/groups/mx/pipelines/holder/runs/${held.body.result.uuid}`;

@@ -17,6 +17,7 @@ import { buildApi } from "./build-api.js";
 import { runSecretValues } from "./run-secret-values.js";
 import { identityBinding } from "./routes/identities.js";
 import { SignedTokenService } from "./token-service.js";
+import { Scheduler } from "../triggers/scheduler.js";
 
 export interface RunningServer {
   app: ApiApp;
@@ -106,6 +107,7 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
     const app = await buildApi(ctx, options);
     const url = await app.listen({ host: config.host, port: config.port });
     announceUrl(url);
+    const scheduler = new Scheduler({ store: cairn.store, engine: cairn.engine, warn: (message) => process.emitWarning(message, "CairnSchedules") }).start();
     const opened = cairn;
     const openedArchiver = archiver;
     return {
@@ -116,6 +118,7 @@ export async function startServer(config: CairnConfig, options: { logger?: Fasti
       ...(createdAdmin ? { createdAdmin } : {}),
       async close() {
         await app.close();
+        await scheduler.stop();
         // Archiving stops between tries; what is unfinished is finished by the next start.
         await opened.engine.close();
         await openedArchiver.close();
