@@ -49,12 +49,19 @@ describe("schedules", () => {
     expect(schedule.next_fire_times).toHaveLength(5);
     expect(Date.parse(schedule.next_fire_times[1]) - Date.parse(schedule.next_fire_times[0])).toBe(1000);
 
-    const scheduled = async () => ((await owner.get(`${W}/groups/sc/pipelines/tick/runs?limit=1000`)).body.result as { trigger: string; started_by: string; params: Record<string, string>; created_at: string }[]).filter((r) => r.trigger === "schedule");
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const scheduled = async () => (await owner.get(`${W}/groups/sc/pipelines/tick/runs?limit=1000&trigger=schedule&since=${encodeURIComponent(since)}`)).body.result as { trigger: string; started_by: string; params: Record<string, string>; created_at: string }[];
     const deadline = Date.now() + 20_000;
     while ((await scheduled()).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     const runs = await scheduled();
     expect(runs.length).toBeGreaterThanOrEqual(3);
-    for (const run of runs) expect(run).toMatchObject({ started_by: "sc-member", params: { who: "cron" } });
+    for (const run of runs) expect(run).toMatchObject({ trigger: "schedule", started_by: "sc-member", params: { who: "cron" } });
+    // An API event is not a scheduled run, and the list pages newest first.
+    expect((await member.post(`${W}/groups/sc/pipelines/tick/events`, { params: { who: "api" } })).status).toBe(201);
+    const page = (await owner.get(`${W}/groups/sc/pipelines/tick/runs?trigger=schedule&limit=1&offset=1`)).body.result as { created_at: string }[];
+    expect(page).toHaveLength(1);
+    expect(Date.parse(page[0]!.created_at)).toBeLessThan(Date.parse(runs[0]!.created_at));
+    expect((await owner.get(`${W}/groups/sc/pipelines/tick/runs?trigger=nope`)).status).toBe(400);
     // One run per second at most: no fire started twice.
     const seconds = runs.map((r) => Math.floor(Date.parse(r.created_at) / 1000));
     expect(new Set(seconds).size).toBe(seconds.length);

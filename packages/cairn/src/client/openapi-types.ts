@@ -1962,7 +1962,10 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    offset?: number;
+                    since?: string;
                     status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                    trigger?: "api" | "cli" | "webhook" | "schedule" | "rerun";
                 };
                 header?: never;
                 path: {

@@ -134,9 +134,12 @@ export class KyselyStore implements Store {
       if (filter.statuses.length === 0) return [];
       query = query.where("status", "in", filter.statuses);
     }
+    if (filter.trigger !== undefined) query = query.where("trigger", "=", filter.trigger);
+    if (filter.since !== undefined) query = query.where("created_at", ">=", filter.since);
     // uuid breaks ties between runs created in the same millisecond, so pages are stable.
     query = query.orderBy("created_at", "desc").orderBy("uuid", "desc");
     if (filter.limit !== undefined) query = query.limit(filter.limit);
+    if (filter.offset !== undefined && filter.limit !== undefined) query = query.offset(filter.offset);
     const rows = await this.#read("listing runs", () => query.execute());
     return rows.map(runFromRow);
   }

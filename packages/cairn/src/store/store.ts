@@ -124,7 +124,12 @@ export interface RunFilter {
   pipelineId?: string;
   groupId?: string;
   statuses?: RunStatus[];
+  trigger?: RunTrigger;
+  /** Runs created at or after this time (ms). */
+  since?: number;
   limit?: number;
+  /** With `limit`: runs skipped first, newest first (SQLite takes an offset only after a limit). */
+  offset?: number;
 }
 
 /** A run without its frozen pipeline, which can be large: what a status read shows. */

@@ -145,14 +145,29 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
       config: { runToken: "allow" },
       schema: {
         params: z.strictObject({ group_id: idSchema, pipeline_id: idSchema }),
-        querystring: z.strictObject({ status: z.enum(RUN_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        querystring: z.strictObject({
+          status: z.enum(RUN_STATUSES).optional(),
+          trigger: z.enum(RUN_TRIGGERS).optional(),
+          since: z.iso.datetime({ offset: true }).optional().describe("runs created at or after this ISO 8601 time"),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
         response: { 200: envelopeSchema(z.array(runSchema)) },
       },
     },
     async (request) => {
       const { access, record } = await loadPipeline(service, principalOf(request), request.params);
       const statuses: RunStatus[] | undefined = request.query.status ? [request.query.status] : undefined;
-      const runs = await ctx.store.listRuns({ groupId: access.group.id, pipelineId: record.id, statuses, limit: request.query.limit });
+      const { trigger, since, limit, offset } = request.query;
+      const runs = await ctx.store.listRuns({
+        groupId: access.group.id,
+        pipelineId: record.id,
+        statuses,
+        limit,
+        offset,
+        ...(trigger !== undefined ? { trigger } : {}),
+        ...(since !== undefined ? { since: Date.parse(since) } : {}),
+      });
       return ok(runs.map((r) => presentRun(access, r)));
     },
   );
