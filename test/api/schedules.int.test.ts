@@ -57,7 +57,8 @@ describe("schedules", () => {
     expect(runs.length).toBeGreaterThanOrEqual(3);
     for (const run of runs) expect(run).toMatchObject({ trigger: "schedule", started_by: "sc-member", params: { who: "cron" } });
     // An API event is not a scheduled run, and the list pages newest first.
-    expect((await member.post(`${W}/groups/sc/pipelines/tick/events`, { params: { who: "api" } })).status).toBe(201);
+    const fromApi = await member.post(`${W}/groups/sc/pipelines/tick/events`, { params: { who: "api" } });
+    expect(fromApi.body.result).toMatchObject({ trigger: "api" });
     const page = (await owner.get(`${W}/groups/sc/pipelines/tick/runs?trigger=schedule&limit=1&offset=1`)).body.result as { created_at: string }[];
     expect(page).toHaveLength(1);
     expect(Date.parse(page[0]!.created_at)).toBeLessThan(Date.parse(runs[0]!.created_at));

@@ -199,6 +199,13 @@ describe("webhooks", () => {
     ] as const) {
       expect(await waitForRun(owner, `${W}/groups/wh/pipelines/hello/runs/${started.body.result.run_uuid}`)).toMatchObject({ status: "succeeded", started_by: who, trigger: "webhook" });
     }
+    expect((await owner.get(`${W}/groups/wh/pipelines/hello/runs/${fromGitlab.body.result.run_uuid}`)).body.result.params).toEqual({
+      git_ref: "refs/heads/main",
+      git_commit: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7",
+      git_repository: "http://example.com/mike/diaspora.git",
+      git_pusher: "gl-member",
+    });
+    expect((await owner.get(`${W}/groups/wh/pipelines/hello/runs/${fromGeneric.body.result.run_uuid}`)).body.result.params).toMatchObject({ git_commit: "abc123", git_pusher: "wh-owner" });
 
     expect((await member.delete(`${W}${hooks}/${generic.uuid}`)).status).toBe(403);
     expect((await owner.delete(`${W}${hooks}/${generic.uuid}`)).status).toBe(200);

@@ -95,7 +95,7 @@ export async function receiveDelivery(deps: ReceiverDeps, webhook: WebhookRecord
     return answer(200, reason, earlier.runUuid);
   }
   try {
-    const run = await startTriggeredRun(deps, { groupId: webhook.groupId, pipelineId: webhook.pipelineId, login, params: paramsOf(push), directives, trigger: "webhook" });
+    const run = await startTriggeredRun(deps, { groupId: webhook.groupId, pipelineId: webhook.pipelineId, login, params: paramsOf(push, login), directives, trigger: "webhook" });
     const reason = `run started as '${login}'`;
     await deps.store.webhooks.settleDelivery(claim.id, { status: 201, reason, runUuid: run.uuid });
     return { status: 201, reason, runUuid: run.uuid };
@@ -107,9 +107,9 @@ export async function receiveDelivery(deps: ReceiverDeps, webhook: WebhookRecord
   }
 }
 
-/** The params a push gives its run. */
-export function paramsOf(push: PushFacts): Record<string, string> {
-  return { git_ref: push.ref, git_commit: push.commit, git_repository: push.repository, git_pusher: push.pusher ?? "" };
+/** The params a push gives its run; a generic delivery names no pusher, so its run's user stands in. */
+export function paramsOf(push: PushFacts, login: string): Record<string, string> {
+  return { git_ref: push.ref, git_commit: push.commit, git_repository: push.repository, git_pusher: push.pusher ?? login };
 }
 
 /** JSON, or GitHub's form encoding (`payload=<JSON>`). */

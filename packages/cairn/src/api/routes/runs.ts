@@ -126,7 +126,8 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
           groupId: access.group.id,
           startedBy: principal.login,
           definedBy: record.updatedBy,
-          trigger: "api",
+          // The CLI says it sent the event (client/cairn-client.ts TRIGGER_HEADER); the header only labels the run, it grants nothing.
+          trigger: request.headers["x-cairn-trigger"] === "cli" ? "cli" : "api",
           ...(upload?.staging !== undefined ? { attachments: upload.staging } : {}),
         });
         const message = upload && upload.files > 0 ? `Run started with ${upload.files} attachment(s), ${upload.bytes} bytes` : "Run started";
