@@ -124,6 +124,10 @@ describe("webhooks", () => {
       params: { git_ref: "refs/heads/main", git_commit: "59b20b8d5c6ff8d09518454d4dd8b7a30f095ab5", git_repository: "https://github.com/octo-org/octo-repo.git", git_pusher: "octo-member" },
     });
 
+    const rerun = await member.post(`${W}/groups/wh/pipelines/hello/runs/${runUuid}/rerun`);
+    expect(rerun.body.result).toMatchObject({ trigger: "rerun", started_by: "wh-member", params: { git_commit: "59b20b8d5c6ff8d09518454d4dd8b7a30f095ab5" } });
+    await waitForRun(owner, `${W}/groups/wh/pipelines/hello/runs/${rerun.body.result.uuid}`);
+
     const again = await deliver(uuid, body, signed);
     expect(again.status).toBe(200);
     expect(again.body.result.run_uuid).toBe(runUuid);
