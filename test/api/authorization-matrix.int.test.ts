@@ -28,6 +28,10 @@ interface Fixture {
   /** A Kabuto pipeline of the owner's personal group, without jobs. */
   kabutoPipeline: string;
   identities: Partial<Record<Caller, string>>;
+  /** A webhook of `hello` per caller, made by the owner, for the calls that delete one. */
+  webhooks: Partial<Record<Caller, string>>;
+  /** A disabled schedule of `hello` per caller, made by the owner, for the calls that change or delete one. */
+  schedules: Partial<Record<Caller, string>>;
 }
 
 interface Row {
@@ -55,6 +59,8 @@ const DEFAULT_PARAMS: Record<string, (caller: Caller, f: Fixture) => string> = {
   username: () => "mx-member",
   name: (c) => `S_${c}`,
   identity_uuid: (_c, f) => f.identities.owner!,
+  webhook_uuid: (c, f) => f.webhooks[c]!,
+  schedule_uuid: (c, f) => f.schedules[c]!,
   system_id: () => "disk",
   archive_id: () => "arch",
   digest: () => `sha256:${"0".repeat(64)}`,
@@ -166,6 +172,20 @@ const MATRIX: Record<string, Row> = {
   "POST /v3/workflows/groups/{group_id}/images/{digest}/shares": { expect: answers(401, 404, 403, 404, 404, 403), body: () => ({ group_id: "mx-doomed" }) },
   "DELETE /v3/workflows/groups/{group_id}/images/{digest}/shares/{shared_with}": { expect: answers(401, 404, 403, 404, 404, 403), params: { shared_with: () => "mx-doomed" } },
   "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/provenance": { expect: answers(401, 404, 200, 200, 200, 403) },
+
+  // Triggers: the pipeline's owner or a group admin manages webhooks, members read them; a run's token does neither.
+  "POST /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks": { expect: answers(401, 404, 403, 201, 201, 403), body: () => ({ type: "generic" }) },
+  "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "DELETE /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks/{webhook_uuid}": { expect: answers(401, 404, 403, 200, 200, 403) },
+  "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/webhooks/{webhook_uuid}/deliveries": { expect: answers(401, 404, 200, 200, 200, 403), params: { webhook_uuid: (_c, f) => f.webhooks.owner! } },
+  // Any member schedules runs as themselves; only the creator changes a schedule, the creator or an admin deletes it.
+  "POST /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/schedules": { expect: answers(401, 404, 201, 201, 201, 403), body: () => ({ cron: "0 0 1 1 *", enabled: false }) },
+  "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/schedules": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/schedules/{schedule_uuid}": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "PATCH /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/schedules/{schedule_uuid}": { expect: answers(401, 404, 403, 403, 200, 403), body: () => ({ params: { changed: "yes" } }) },
+  "DELETE /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/schedules/{schedule_uuid}": { expect: answers(401, 404, 403, 200, 200, 403) },
+  // The receiver takes no token: an unsigned delivery is 401 whoever sends it, a token changes nothing.
+  "POST /v3/workflows/webhooks/{webhook_uuid}": { expect: answers(401, 401, 401, 401, 401, 401), params: { webhook_uuid: (_c, f) => f.webhooks.owner! } },
 };
 
 const METHOD_PHASE: Record<string, number> = { GET: 0, POST: 1, PUT: 2, PATCH: 3, DELETE: 4 };
@@ -222,7 +242,11 @@ describe.each(DATABASES)("authorization matrix on $name", (database) => {
     const executions = (await owner.get(`${runPath}/executions`)).body.result as { uuid: string; task_id: string }[];
     const kabuto = await owner.post("/pipeline", { name: "the owner's" });
     expect(kabuto.status).toBe(201);
-    fixture = { runUuid: started.body.result.uuid, executionUuid: executions.find((e) => e.task_id === "greet")!.uuid, kabutoPipeline: kabuto.body.id, identities };
+        const webhooks: Fixture["webhooks"] = {};
+    for (const c of CALLERS) webhooks[c] = (await owner.post(`${W}/groups/mx/pipelines/hello/webhooks`, { type: "generic" })).body.result.uuid;
+    const schedules: Fixture["schedules"] = {};
+    for (const c of CALLERS) schedules[c] = (await owner.post(`${W}/groups/mx/pipelines/hello/schedules`, { cron: "0 0 1 1 *", enabled: false })).body.result.uuid;
+    fixture = { runUuid: started.body.result.uuid, executionUuid: executions.find((e) => e.task_id === "greet")!.uuid, kabutoPipeline: kabuto.body.id, identities, webhooks, schedules };
 
     const held = await owner.post(`${W}/groups/mx/pipelines/holder/events`, {});
     holderPath = `${W}/groups/mx/pipelines/holder/runs/${held.body.result.uuid}`;

@@ -148,7 +148,7 @@ describe("cairn against a server", () => {
     expect(at(/✔ count\s+succeeded/)).toBeGreaterThan(at(/count\s+\| count 3/));
     expect(lines.at(-2)).toMatch(new RegExp(`^run ${helloRun} succeeded in`));
     expect(r.code).toBe(0);
-    expect((await admin.get(`${W}/runs/${helloRun}`)).body.result).toMatchObject({ status: "succeeded", params: { name: "world" } });
+    expect((await admin.get(`${W}/runs/${helloRun}`)).body.result).toMatchObject({ status: "succeeded", params: { name: "world" }, trigger: "cli" });
   });
 
   it("exits with 1 when the run fails, showing why", async () => {

@@ -28,8 +28,10 @@ import { logRoutes } from "./routes/logs.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
 import { resultRoutes } from "./routes/results.js";
 import { runRoutes } from "./routes/runs.js";
+import { scheduleRoutes } from "./routes/schedules.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { systemRoutes } from "./routes/systems.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 
 const namedSchemas = createJsonSchemaTransformObject({ schemaRegistry: apiSchemas });
 
@@ -118,6 +120,8 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
       systemRoutes(api, ctx);
       archiveRoutes(api, ctx);
       imageRoutes(api, ctx);
+      await webhookRoutes(api, ctx);
+      scheduleRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

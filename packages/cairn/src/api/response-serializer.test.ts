@@ -19,6 +19,7 @@ const run = {
   ended_at: "2026-12-01T22:00:01.000Z",
   message: null,
   started_by: "ada",
+  trigger: "api",
 };
 
 describe("responseSerializerCompiler", () => {

@@ -17,6 +17,7 @@ import { runSecretValues } from "./run-secret-values.js";
 import { identityBinding } from "./routes/identities.js";
 import { ServerMetrics } from "./server-metrics.js";
 import { SignedTokenService } from "./token-service.js";
+import { Scheduler } from "../triggers/scheduler.js";
 
 export interface RunningServer {
   app: ApiApp;
@@ -110,6 +111,7 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
     const app = await buildApi(ctx, { ...options, metrics });
     const url = await app.listen({ host: config.host, port: config.port });
     announceUrl(url);
+    const scheduler = new Scheduler({ store: cairn.store, engine: cairn.engine, warn: (message) => process.emitWarning(message, "CairnSchedules") }).start();
     const opened = cairn;
     const openedArchiver = archiver;
     return {
@@ -120,6 +122,7 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
       ...(createdAdmin ? { createdAdmin } : {}),
       async close() {
         await app.close();
+        await scheduler.stop();
         // Archiving stops between tries; what is unfinished is finished by the next start.
         await opened.engine.close();
         stopWatching();

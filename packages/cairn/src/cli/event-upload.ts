@@ -6,7 +6,7 @@ import { request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ApiError } from "../client/api-error.js";
-import type { Run } from "../client/cairn-client.js";
+import { TRIGGER_HEADER, type Run } from "../client/cairn-client.js";
 import { CairnError } from "../errors.js";
 import type { AttachmentSource } from "./attachments.js";
 
@@ -48,7 +48,7 @@ export async function postEventWithAttachments(
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
   const req = send(url, {
     method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(length) },
+    headers: { authorization: `Bearer ${token}`, [TRIGGER_HEADER]: "cli", "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(length) },
   });
   const answered = new Promise<IncomingMessage>((resolve, reject) => {
     req.on("response", resolve);

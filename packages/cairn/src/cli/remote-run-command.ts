@@ -27,7 +27,7 @@ export async function remoteRunCommand(
   const run =
     sources.length > 0
       ? await postEventWithAttachments(server, token, ref, { params, directives: options.directive }, sources)
-      : await client.startRun(ref.groupId, ref.pipelineId, { params, directives: options.directive });
+      : await client.startRun(ref.groupId, ref.pipelineId, { params, directives: options.directive, trigger: "cli" });
   if (!options.follow) {
     io.out.write(io.json ? JSON.stringify(run) + "\n" : `run ${run.uuid} of ${ref.groupId}/${ref.pipelineId} started; \`cairn logs ${run.uuid} --follow\` follows it\n`);
     return EXIT.ok;

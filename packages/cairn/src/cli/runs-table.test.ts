@@ -16,6 +16,7 @@ function run(overrides: Partial<Run>): Run {
     ended_at: "2024-05-01T10:22:16.700Z",
     message: null,
     started_by: "ada",
+    trigger: "api",
     ...overrides,
   };
 }

@@ -19,6 +19,8 @@ export type RunRef = Pick<Run, "group_id" | "pipeline_id" | "uuid">;
 export type LogPage = paths[typeof LOG_PATH]["get"]["responses"][200]["content"]["application/json"]["result"];
 
 const W = "/v3/workflows";
+/** Sent by the CLI with the events it posts, so its runs record the trigger `cli`. */
+export const TRIGGER_HEADER = "x-cairn-trigger";
 const LOG_PATH = `${W}/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/executions/{execution_uuid}/logs` as const;
 /** A log stream that closes before its `end` event is opened again from the last line, this many times in a row at most. */
 const LOG_STREAM_RETRIES = 5;
@@ -106,7 +108,7 @@ export class CairnClient {
   async startRun(
     groupId: string,
     pipelineId: string,
-    options: { params?: Record<string, string>; directives?: string[]; attachments?: readonly RunAttachment[] } = {},
+    options: { params?: Record<string, string>; directives?: string[]; attachments?: readonly RunAttachment[]; trigger?: "cli" } = {},
   ): Promise<Run> {
     const body = { params: options.params ?? {}, ...(options.directives && options.directives.length > 0 ? { directives: options.directives } : {}) };
     const attachments = options.attachments ?? [];
@@ -114,6 +116,8 @@ export class CairnClient {
       this.api.POST(`${W}/groups/{group_id}/pipelines/{pipeline_id}/events`, {
         params: { path: { group_id: groupId, pipeline_id: pipelineId } },
         body,
+        // What the run records as its trigger; anything else is "api".
+        ...(options.trigger !== undefined ? { headers: { [TRIGGER_HEADER]: options.trigger } } : {}),
         ...(attachments.length > 0 ? { bodySerializer: () => eventForm(body, attachments) } : {}),
       }),
     );

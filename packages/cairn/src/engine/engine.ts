@@ -12,6 +12,7 @@ import {
   type ExecutionStatus,
   type LogStream,
   type RunRecord,
+  type RunTrigger,
   type Store,
 } from "../store/store.js";
 import type { AttemptPaths, IdentityCredentials, Runtimes, TaskApiAccess, TaskExecutionContext, TaskHandler } from "../tasks/task-handler.js";
@@ -78,6 +79,8 @@ export interface StartRunRequest {
   startedBy?: string;
   /** Who last changed the definition being run (the pipeline's `updatedBy`, or the frozen run's `definedBy` on a re-run). */
   definedBy?: string;
+  /** What started it (recorded on the run). */
+  trigger?: RunTrigger;
   /**
    * A staging folder of attachments (see run-inbox.ts), moved into the run's folder before
    * the run is recorded; the caller removes it if the run is not started.
@@ -242,6 +245,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       message: dryRun ? "dry_run directive: no task was started" : null,
       startedBy: request.startedBy ?? null,
       ...(request.definedBy !== undefined ? { definedBy: request.definedBy } : {}),
+      ...(request.trigger !== undefined ? { trigger: request.trigger } : {}),
     };
     if (dryRun) {
       await this.writer.write({ newRuns: [record] });

@@ -156,6 +156,7 @@ const SUMMARY_COLUMNS = [
   "runs.message",
   "runs.started_by",
   "runs.defined_by",
+  "runs.trigger",
 ] as const;
 
 type SummaryColumn = Exclude<RunColumn, "pipeline">;
@@ -175,6 +176,7 @@ function summaryColumnsOf(row: Row, at: Record<SummaryColumn, number>): Omit<Run
     message: row[at.message] as string | null,
     started_by: row[at.started_by] as string | null,
     defined_by: row[at.defined_by] as string | null,
+    trigger: row[at.trigger] as string | null,
   };
 }
 

@@ -3,7 +3,9 @@ import { CairnError, NotFoundError } from "../errors.js";
 import type { ExecutionId, RunId } from "../ids.js";
 import { AccessQueries } from "./access-queries.js";
 import { KyselyImageCatalog } from "./kysely-image-catalog.js";
+import { KyselyScheduleStore } from "./kysely-schedule-store.js";
 import { KyselyServiceStore } from "./kysely-service-store.js";
+import { KyselyWebhookStore } from "./kysely-webhook-store.js";
 import { migrationProvider } from "./migrations/migration-provider.js";
 import {
   executionFromRow,
@@ -44,6 +46,8 @@ export class KyselyStore implements Store {
   readonly capabilities: Store["capabilities"];
   readonly service: KyselyServiceStore;
   readonly images: KyselyImageCatalog;
+  readonly webhooks: KyselyWebhookStore;
+  readonly schedules: KyselyScheduleStore;
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
   readonly #access: AccessQueries;
@@ -62,6 +66,8 @@ export class KyselyStore implements Store {
     this.#access = new AccessQueries(this.#db, dialect.preparedReads);
     this.service = new KyselyServiceStore(this.#db, this.#access);
     this.images = new KyselyImageCatalog(this.#db);
+    this.webhooks = new KyselyWebhookStore(this.#db);
+    this.schedules = new KyselyScheduleStore(this.#db);
   }
 
   async migrate(): Promise<void> {
@@ -128,9 +134,12 @@ export class KyselyStore implements Store {
       if (filter.statuses.length === 0) return [];
       query = query.where("status", "in", filter.statuses);
     }
+    if (filter.trigger !== undefined) query = query.where("trigger", "=", filter.trigger);
+    if (filter.since !== undefined) query = query.where("created_at", ">=", filter.since);
     // uuid breaks ties between runs created in the same millisecond, so pages are stable.
     query = query.orderBy("created_at", "desc").orderBy("uuid", "desc");
     if (filter.limit !== undefined) query = query.limit(filter.limit);
+    if (filter.offset !== undefined && filter.limit !== undefined) query = query.offset(filter.offset);
     const rows = await this.#read("listing runs", () => query.execute());
     return rows.map(runFromRow);
   }

@@ -6,6 +6,7 @@ import { postgresDialect } from "./postgres-dialect.js";
 import { describePreparedReadsSuite } from "./prepared-reads.suite.js";
 import { describeServiceStoreSuite } from "./service-store.suite.js";
 import { describeStoreSuite } from "./store.suite.js";
+import { describeTriggerStoresSuite } from "./trigger-stores.suite.js";
 import { describeUniqueLoginsMigration } from "./unique-logins-migration.suite.js";
 
 let server: PostgresServer;
@@ -24,6 +25,8 @@ describeStoreSuite("PostgreSQL", async () =>
 describeServiceStoreSuite("PostgreSQL", async () =>
   createStore({ databaseUrl: await createDatabase(server.url, `store_${++count}`) }),
 );
+
+describeTriggerStoresSuite("PostgreSQL", async () => createStore({ databaseUrl: await createDatabase(server.url, `store_${++count}`) }));
 
 describePreparedReadsSuite("PostgreSQL", async () => postgresDialect(await createDatabase(server.url, `store_${++count}`)));
 

@@ -12,6 +12,7 @@ import type {
   RunRecord,
   RunStatus,
   RunSummary,
+  RunTrigger,
 } from "./store.js";
 
 /** Between the camelCase records of store.ts and the snake_case rows of schema.ts. */
@@ -33,6 +34,7 @@ export function runToRow(run: RunRecord): RunsTable {
     message: run.message,
     started_by: run.startedBy,
     defined_by: run.definedBy ?? null,
+    trigger: run.trigger ?? null,
   };
 }
 
@@ -55,6 +57,7 @@ export function runSummaryFromRow(row: Omit<RunsTable, "pipeline">): RunSummary 
     message: row.message,
     startedBy: row.started_by,
     ...(row.defined_by !== null ? { definedBy: row.defined_by } : {}),
+    ...(row.trigger !== null && row.trigger !== undefined ? { trigger: row.trigger as RunTrigger } : {}),
   };
 }
 

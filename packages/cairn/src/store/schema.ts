@@ -21,6 +21,8 @@ export interface RunsTable {
   started_by: string | null;
   /** Who last changed the pipeline definition the run froze (migration 0009); null when unknown. */
   defined_by: string | null;
+  /** What started the run: api, cli, webhook, schedule, rerun (migration 0012); null when unknown. */
+  trigger: string | null;
 }
 
 export interface TaskExecutionsTable {
@@ -198,6 +200,52 @@ export interface RunSupersessionsTable {
   created_at: number;
 }
 
+export interface WebhooksTable {
+  uuid: string;
+  pipeline_uuid: string;
+  group_id: string;
+  pipeline_id: string;
+  type: string;
+  sealed_secret: string;
+  /** JSON arrays. */
+  branches: string;
+  events: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  webhook_uuid: string;
+  received_at: number;
+  delivery_id: string | null;
+  event: string | null;
+  status: number;
+  reason: string;
+  run_uuid: string | null;
+  accepted_delivery_id: string | null;
+}
+
+export interface SchedulesTable {
+  uuid: string;
+  pipeline_uuid: string;
+  group_id: string;
+  pipeline_id: string;
+  cron: string;
+  timezone: string;
+  /** JSON object of strings. */
+  params: string;
+  enabled: number;
+  catch_up: number;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  next_run_at: number | null;
+  last_fired_at: number | null;
+  last_run_uuid: string | null;
+  last_outcome: string | null;
+}
+
 export interface Database {
   runs: RunsTable;
   task_executions: TaskExecutionsTable;
@@ -217,6 +265,9 @@ export interface Database {
   image_shares: ImageSharesTable;
   run_supersessions: RunSupersessionsTable;
   kabuto_jobs: KabutoJobsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  schedules: SchedulesTable;
 }
 
 export interface KabutoJobsTable {

@@ -9,6 +9,7 @@ import { describePreparedReadsSuite } from "./prepared-reads.suite.js";
 import { describeServiceStoreSuite } from "./service-store.suite.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
 import { describeStoreSuite } from "./store.suite.js";
+import { describeTriggerStoresSuite } from "./trigger-stores.suite.js";
 import { describeUniqueLoginsMigration } from "./unique-logins-migration.suite.js";
 
 let dir: string;
@@ -23,6 +24,8 @@ afterAll(async () => {
 // A new file per test, in a folder createStore has to make, so every test starts empty.
 describeStoreSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
 describeServiceStoreSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
+
+describeTriggerStoresSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
 
 describePreparedReadsSuite("SQLite", async () => sqliteDialect(join(dir, `db-${++count}`, "cairn.db")));
 

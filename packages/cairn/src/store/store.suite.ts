@@ -239,6 +239,22 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
         expect((await store.listRuns({ groupId: "g2" }))[0]).toEqual(runs[3]);
       });
 
+      it("listRuns filters by trigger and creation time, and pages with an offset", async () => {
+        const runs = [
+          makeRun({ createdAt: 100, trigger: "webhook" }),
+          makeRun({ createdAt: 200, trigger: "schedule" }),
+          makeRun({ createdAt: 300, trigger: "webhook" }),
+          makeRun({ createdAt: 400 }),
+        ] as const;
+        await store.commit({ newRuns: [...runs] });
+        const uuids = (list: RunRecord[]) => list.map((r) => r.uuid);
+        expect(uuids(await store.listRuns({ trigger: "webhook" }))).toEqual([runs[2].uuid, runs[0].uuid]);
+        expect((await store.listRuns({ trigger: "schedule" }))[0]).toEqual(runs[1]);
+        expect(uuids(await store.listRuns({ since: 200 }))).toEqual([runs[3].uuid, runs[2].uuid, runs[1].uuid]);
+        expect(uuids(await store.listRuns({ limit: 2, offset: 1 }))).toEqual([runs[2].uuid, runs[1].uuid]);
+        expect((await store.getRun(runs[3].uuid))?.trigger).toBeUndefined();
+      });
+
       it("listUnfinishedRuns returns the queued and running runs only", async () => {
         const statuses = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
         const runs = statuses.map((status, i) => makeRun({ status, createdAt: i }));

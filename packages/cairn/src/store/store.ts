@@ -1,6 +1,8 @@
 import type { ExecutionId, RunId } from "../ids.js";
 import type { ResourceUsage } from "../resource-usage.js";
 import type { ImageCatalog } from "./image-catalog.js";
+import type { ScheduleStore } from "./schedule-store.js";
+import type { WebhookStore } from "./webhook-store.js";
 import type { GroupAccessRecord, ServiceStore, TokenRef, TokenStanding } from "./service-store.js";
 
 /**
@@ -51,7 +53,13 @@ export interface RunRecord {
    * user and `startedBy`.
    */
   definedBy?: string;
+  /** What started the run; absent when unknown (local runs, runs from before it was recorded). */
+  trigger?: RunTrigger;
 }
+
+/** What starts a run: an API event, the CLI, a git webhook, a cron schedule, a re-run. */
+export type RunTrigger = "api" | "cli" | "webhook" | "schedule" | "rerun";
+export const RUN_TRIGGERS = ["api", "cli", "webhook", "schedule", "rerun"] as const satisfies readonly RunTrigger[];
 
 export interface ExecutionRecord {
   uuid: ExecutionId;
@@ -116,7 +124,12 @@ export interface RunFilter {
   pipelineId?: string;
   groupId?: string;
   statuses?: RunStatus[];
+  trigger?: RunTrigger;
+  /** Runs created at or after this time (ms). */
+  since?: number;
   limit?: number;
+  /** With `limit`: runs skipped first, newest first (SQLite takes an offset only after a limit). */
+  offset?: number;
 }
 
 /** A run without its frozen pipeline, which can be large: what a status read shows. */
@@ -136,6 +149,10 @@ export interface Store {
   readonly service: ServiceStore;
   /** Images by digest, their names and recipes, and the executions that used them. */
   readonly images: ImageCatalog;
+  /** Pipelines' git webhooks and their deliveries. */
+  readonly webhooks: WebhookStore;
+  /** Pipelines' cron schedules. */
+  readonly schedules: ScheduleStore;
 
   /** Applies all pending migrations; safe to call on every start and concurrently. */
   migrate(): Promise<void>;

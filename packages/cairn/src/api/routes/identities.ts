@@ -23,6 +23,9 @@ const token = z.union([z.strictObject({ username: secretText, token: secretText 
 
 const identityBody = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("github"), name, description, credentials: z.strictObject({ username: secretText, personal_access_token: secretText }) }),
+  // GitLab and Gitea users: their username maps a push to its member (triggers/identity-mapping.ts).
+  z.strictObject({ type: z.literal("gitlab"), name, description, host: host.optional(), credentials: z.strictObject({ username: secretText, token: secretText }) }),
+  z.strictObject({ type: z.literal("gitea"), name, description, host, credentials: z.strictObject({ username: secretText, token: secretText }) }),
   z.strictObject({ type: z.literal("dockerhub"), name, description, credentials: z.strictObject({ username: secretText, token: secretText }) }),
   z.strictObject({ type: z.literal("git"), name, description, host, credentials: token }),
   z.strictObject({ type: z.literal("registry"), name, description, host, credentials: token }),
@@ -54,7 +57,7 @@ export function identityRoutes(app: ApiApp, ctx: ApiContext): void {
       type: body.type,
       name: body.name,
       description: body.description ?? null,
-      host: "host" in body ? body.host : body.type === "github" ? "github.com" : body.type === "dockerhub" ? "docker.io" : null,
+      host: "host" in body && body.host !== undefined ? body.host : defaultHost(body.type),
       sealedCredentials: ctx.sealer.seal(JSON.stringify(body.credentials), identityBinding(uuid)),
       createdAt: Date.now(),
     };
@@ -76,6 +79,10 @@ export function identityRoutes(app: ApiApp, ctx: ApiContext): void {
     await service.deleteIdentity(identity.uuid);
     return ok(null, "Identity deleted");
   });
+}
+
+function defaultHost(type: string): string | null {
+  return ({ github: "github.com", gitlab: "gitlab.com", dockerhub: "docker.io" } as Record<string, string>)[type] ?? null;
 }
 
 /** Another user's identity is "not found", like one that does not exist. */

@@ -6,7 +6,7 @@ import type { ExecutionId, RunId } from "../../ids.js";
 import { parseDirectives, validateDirectives, type Directives } from "../../spec/directives.js";
 import type { Pipeline } from "../../spec/types.js";
 import { parsePipeline } from "../../spec/validate.js";
-import type { ExecutionRecord, ExecutionStatus, RunRecord, RunStatus, RunSummary } from "../../store/store.js";
+import { RUN_TRIGGERS, type ExecutionRecord, type ExecutionStatus, type RunRecord, type RunStatus, type RunSummary } from "../../store/store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { receiveEventUpload } from "../event-upload.js";
@@ -51,6 +51,7 @@ export const runSchema = named(
   ended_at: isoTime.nullable(),
   message: z.string().nullable(),
   started_by: z.string().nullable().describe("the user who started the run through the API"),
+  trigger: z.enum(RUN_TRIGGERS).nullable().describe("what started the run: api, cli, webhook, schedule or rerun; null when unknown"),
   }),
 );
 export const executionSchema = named(
@@ -125,6 +126,8 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
           groupId: access.group.id,
           startedBy: principal.login,
           definedBy: record.updatedBy,
+          // The CLI says it sent the event (client/cairn-client.ts TRIGGER_HEADER); the header only labels the run, it grants nothing.
+          trigger: request.headers["x-cairn-trigger"] === "cli" ? "cli" : "api",
           ...(upload?.staging !== undefined ? { attachments: upload.staging } : {}),
         });
         const message = upload && upload.files > 0 ? `Run started with ${upload.files} attachment(s), ${upload.bytes} bytes` : "Run started";
@@ -143,14 +146,29 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
       config: { runToken: "allow" },
       schema: {
         params: z.strictObject({ group_id: idSchema, pipeline_id: idSchema }),
-        querystring: z.strictObject({ status: z.enum(RUN_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        querystring: z.strictObject({
+          status: z.enum(RUN_STATUSES).optional(),
+          trigger: z.enum(RUN_TRIGGERS).optional(),
+          since: z.iso.datetime({ offset: true }).optional().describe("runs created at or after this ISO 8601 time"),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
         response: { 200: envelopeSchema(z.array(runSchema)) },
       },
     },
     async (request) => {
       const { access, record } = await loadPipeline(service, principalOf(request), request.params);
       const statuses: RunStatus[] | undefined = request.query.status ? [request.query.status] : undefined;
-      const runs = await ctx.store.listRuns({ groupId: access.group.id, pipelineId: record.id, statuses, limit: request.query.limit });
+      const { trigger, since, limit, offset } = request.query;
+      const runs = await ctx.store.listRuns({
+        groupId: access.group.id,
+        pipelineId: record.id,
+        statuses,
+        limit,
+        offset,
+        ...(trigger !== undefined ? { trigger } : {}),
+        ...(since !== undefined ? { since: Date.parse(since) } : {}),
+      });
       return ok(runs.map((r) => presentRun(access, r)));
     },
   );
@@ -225,6 +243,7 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
         groupId: access.group.id,
         startedBy: principal.login,
         ...(definedBy !== undefined ? { definedBy } : {}),
+        trigger: "rerun",
       });
       return reply.status(201).send(ok(presentRun(access, rerun), "Run started", 201));
     },
@@ -328,6 +347,7 @@ export function presentRun(access: GroupAccess, run: RunSummary): z.infer<typeof
     ended_at: iso(run.endedAt),
     message: run.message,
     started_by: run.startedBy,
+    trigger: run.trigger ?? null,
   };
 }
 

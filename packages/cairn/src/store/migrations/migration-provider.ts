@@ -10,6 +10,7 @@ import { imageNamespaces } from "./0008-image-namespaces.js";
 import { changeAuthors } from "./0009-change-authors.js";
 import { uniqueLogins } from "./0010-unique-logins.js";
 import { kabutoJobs } from "./0011-kabuto-jobs.js";
+import { triggers } from "./0012-triggers.js";
 import type { MigrationContext } from "./migration-context.js";
 
 /**
@@ -30,6 +31,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0009-change-authors": changeAuthors(),
     "0010-unique-logins": uniqueLogins(),
     "0011-kabuto-jobs": kabutoJobs(),
+    "0012-triggers": triggers(context),
   };
   return { getMigrations: async () => migrations };
 }
