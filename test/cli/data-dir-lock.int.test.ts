@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopPodmanService } from "../../packages/cairn/src/docker-api/engine-endpoint.js";
+import { createDatabase, startPostgres, type PostgresServer } from "../support/postgres.js";
 
 /**
  * One process per SQLite data dir (issue 15): a second `cairn server`, `cairn run` or
@@ -21,9 +22,10 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function cairn(dataDir: string, args: string[]): Started {
+function cairn(dataDir: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Started {
   const env: NodeJS.ProcessEnv = { ...process.env, CAIRN_ADMIN_PASSWORD: "lock-test-password", CAIRN_PORT: "", CAIRN_DATA_KEY: "" };
   delete env.CAIRN_DATABASE_URL;
+  Object.assign(env, extraEnv);
   delete env.CAIRN_DATA_DIR;
   const child = spawn(process.execPath, [CLI, "--data-dir", dataDir, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
@@ -33,8 +35,8 @@ function cairn(dataDir: string, args: string[]): Started {
   return { child, output: () => output, exited };
 }
 
-async function startedServer(dataDir: string): Promise<Started> {
-  const server = cairn(dataDir, ["server", "--port", "0"]);
+async function startedServer(dataDir: string, extraArgs: string[] = []): Promise<Started> {
+  const server = cairn(dataDir, ["server", "--port", "0", ...extraArgs]);
   const deadline = Date.now() + 30_000;
   while (!/listening on/.test(server.output())) {
     if (Date.now() > deadline || server.child.exitCode !== null) throw new Error(`the server did not start:\n${server.output()}`);
@@ -101,4 +103,27 @@ describe("one process per SQLite data dir", () => {
     expect(await after.exited, after.output()).toBe(0);
     expect(after.output()).toContain("no unfinished runs");
   }, 90_000);
+
+  it("takes no lock with PostgreSQL: two servers share one data dir and one database", async () => {
+    const postgres: PostgresServer = await startPostgres();
+    const pgDataDir = await mkdtemp(join(tmpdir(), "cairn-lock-pg-"));
+    try {
+      const url = await createDatabase(postgres.url, "lock_test");
+      const a = await startedServer(pgDataDir, ["--database-url", url]);
+      servers.push(a);
+      const b = await startedServer(pgDataDir, ["--database-url", url]);
+      servers.push(b);
+      expect(a.output()).toMatch(/PostgreSQL, worker /);
+      expect(b.output()).toMatch(new RegExp(`PostgreSQL, worker [^ :]+:${b.child.pid}:\\d+\\)`));
+      await expect(access(join(pgDataDir, "cairn.lock"))).rejects.toThrow();
+      for (const server of [a, b]) {
+        server.child.kill("SIGTERM");
+        expect(await server.exited, server.output()).toBe(0);
+      }
+    } finally {
+      await stopPodmanService(join(pgDataDir, "podman", "podman.sock"));
+      await rm(pgDataDir, { recursive: true, force: true });
+      await postgres.stop();
+    }
+  }, 120_000);
 });
