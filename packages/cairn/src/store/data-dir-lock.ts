@@ -16,7 +16,10 @@ import { processWorkerId } from "./worker-id.js";
  * kernel drops when the process ends however it ends, kill -9 and power loss included;
  * so there is never a stale lock to clean up, which a pid file made with O_EXCL would
  * leave behind and would need guessing (is that pid still us, on which host?) to clear.
- * Nothing is written to the lock database, so a crash cannot leave it damaged.
+ * No rows are ever written: SQLite writes its header once, when it makes the file, through
+ * its rollback journal, so a crash cannot leave the file damaged. (Exclusive mode keeps
+ * `cairn.lock-journal` while the lock is held; SQLite removes it at close, and ignores the
+ * empty one a killed process leaves.)
  *
  * Who holds the lock is written beside it (`cairn.lock.holder`), because the lock
  * database itself cannot be read by anyone else while it is held. It only names the
