@@ -8,6 +8,7 @@ import { WorkDirCleaner } from "./engine/work-dir-cleaner.js";
 import { HostRuntime } from "./runtimes/host/host-runtime.js";
 import type { Runtime } from "./runtimes/runtime.js";
 import { createStore } from "./store/create-store.js";
+import { lockDataDir } from "./store/data-dir-lock.js";
 import type { RunRecord, Store } from "./store/store.js";
 import { defaultTaskHandlers } from "./tasks/registry.js";
 import type { Runtimes } from "./tasks/task-handler.js";
@@ -46,7 +47,15 @@ export interface OpenOptions {
  * process ran.
  */
 export async function openCairn(config: CairnConfig, options: OpenOptions = {}): Promise<Cairn> {
-  const store = await createStore({ databaseUrl: config.databaseUrl, sqlitePath: join(config.dataDir, "cairn.db") });
+  // With SQLite, one process per data dir (see data-dir-lock.ts), refused before it touches the store.
+  const lock = config.databaseUrl === undefined ? lockDataDir(config.dataDir) : undefined;
+  let store: Store;
+  try {
+    store = await createStore({ databaseUrl: config.databaseUrl, sqlitePath: join(config.dataDir, "cairn.db") });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const workDirs = new WorkDirCleaner({
     dataDir: config.dataDir,
     graceMs: config.workDirGraceMs,
@@ -110,6 +119,7 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
       await host.close();
       if (container) await (await container.catch(() => undefined))?.close();
       await store.close();
+      lock?.release();
     },
   };
 }

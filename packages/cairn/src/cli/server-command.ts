@@ -1,5 +1,6 @@
 import { loadConfig, type CairnConfig } from "../config.js";
 import { startServer } from "../api/start-server.js";
+import { processWorkerId } from "../store/worker-id.js";
 import type { Output } from "./run-reporter.js";
 
 export interface ServerOptions {
@@ -22,7 +23,7 @@ export async function serverCommand(options: ServerOptions, out: Output): Promis
   const config = loadConfig(overrides, { ...process.env, ...(options.port !== undefined ? { CAIRN_PORT: options.port } : {}) });
   // JSON lines on standard output, beside the lines below: one per request, and the stack of every 500.
   const server = await startServer(config, { log: { level: config.logLevel } });
-  out.write(`cairn server listening on ${server.url} (data in ${config.dataDir}, ${config.databaseUrl ? "PostgreSQL" : "SQLite"})\n`);
+  out.write(`cairn server listening on ${server.url} (data in ${config.dataDir}, ${config.databaseUrl ? "PostgreSQL" : "SQLite"}, worker ${processWorkerId()})\n`);
   out.write(`API: ${server.url}/v3/workflows  OpenAPI: ${server.url}/openapi.json\n`);
   if (server.createdAdmin) {
     out.write(`created the first user '${server.createdAdmin.login}' with password ${server.createdAdmin.password} (shown once; set CAIRN_ADMIN_PASSWORD to choose it)\n`);
