@@ -52,6 +52,11 @@ export interface CairnConfig {
   dockerhubRegistry: string;
   /** Registries (`host:port`) spoken to over plain HTTP, without TLS; every other one must have valid TLS. */
   insecureRegistries: readonly string[];
+  /**
+   * Mirrors by registry (CAIRN_REGISTRY_MIRRORS, `docker.io=127.0.0.1:5000,quay.io=mirror.lab`):
+   * a task's image of such a registry is pulled from its mirror and keeps its own name.
+   */
+  registryMirrors: Readonly<Record<string, string>>;
   /** The materialization cache: images saved as archives named by digest (CAIRN_IMAGE_CACHE, default DATA_DIR/images). */
   imageCacheDir: string;
   /** Offline mode (CAIRN_OFFLINE): nothing is pulled or pushed; images come from the engine or the cache only. */
@@ -129,6 +134,7 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     githubUrl: overrides.githubUrl ?? parseBaseUrl("CAIRN_GITHUB_URL", env.CAIRN_GITHUB_URL, "https://github.com"),
     dockerhubRegistry: overrides.dockerhubRegistry ?? parseRegistryHosts("CAIRN_DOCKERHUB_REGISTRY", env.CAIRN_DOCKERHUB_REGISTRY)[0] ?? "docker.io",
     insecureRegistries: overrides.insecureRegistries ?? parseRegistryHosts("CAIRN_INSECURE_REGISTRIES", env.CAIRN_INSECURE_REGISTRIES),
+    registryMirrors: overrides.registryMirrors ?? parseRegistryMirrors(env.CAIRN_REGISTRY_MIRRORS),
     imageCacheDir: resolve(overrides.imageCacheDir ?? nonEmpty(env.CAIRN_IMAGE_CACHE) ?? join(dataDir, "images")),
     offline: overrides.offline ?? parseBool("CAIRN_OFFLINE", env.CAIRN_OFFLINE, false),
     logLevel: overrides.logLevel ?? parseLogLevel(env.CAIRN_LOG_LEVEL),
@@ -246,6 +252,18 @@ function parseRegistryHosts(name: string, value: string | undefined): string[] {
     if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) throw new CairnError("config_invalid", `${name} takes registry hosts like registry.example.org:5000, got '${host}'`);
   }
   return hosts;
+}
+
+/** `docker.io=127.0.0.1:5000, quay.io=mirror.lab` -> { "docker.io": "127.0.0.1:5000", "quay.io": "mirror.lab" }. */
+function parseRegistryMirrors(value: string | undefined): Record<string, string> {
+  const mirrors: Record<string, string> = {};
+  for (const pair of (value ?? "").split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const [registry, mirror, ...extra] = pair.split("=").map((p) => p.trim());
+    if (!registry || !mirror || extra.length > 0) throw new CairnError("config_invalid", `CAIRN_REGISTRY_MIRRORS takes REGISTRY=MIRROR pairs like docker.io=127.0.0.1:5000, got '${pair}'`);
+    parseRegistryHosts("CAIRN_REGISTRY_MIRRORS", `${registry},${mirror}`);
+    mirrors[registry] = mirror;
+  }
+  return mirrors;
 }
 
 function parsePort(value: string | undefined): number {

@@ -26,7 +26,7 @@ describe("canonicalImageName", () => {
 });
 
 describe("mirroredReference", () => {
-  const mirrors = new Map([["docker.io", "127.0.0.1:5000"]]);
+  const mirrors = { "docker.io": "127.0.0.1:5000" };
   it("moves an image of a mirrored registry to its mirror, path and tag kept", () => {
     expect(mirroredReference("busybox", mirrors)).toBe("127.0.0.1:5000/library/busybox:latest");
     expect(mirroredReference("quay.io/x/y:1", mirrors)).toBeUndefined();

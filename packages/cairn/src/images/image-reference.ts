@@ -79,8 +79,8 @@ export function registryHostOf(reference: string): string {
  * (CAIRN_REGISTRY_MIRRORS, `docker.io=127.0.0.1:5000`): the same path, tag and digest on
  * the mirror. Undefined when the registry has no mirror.
  */
-export function mirroredReference(reference: string, mirrors: ReadonlyMap<string, string>): string | undefined {
+export function mirroredReference(reference: string, mirrors: Readonly<Record<string, string>>): string | undefined {
   const parts = parseImageReference(reference);
-  const mirror = mirrors.get(parts.registry);
+  const mirror = Object.hasOwn(mirrors, parts.registry) ? mirrors[parts.registry] : undefined;
   return mirror === undefined ? undefined : formatImageReference({ ...parts, registry: mirror });
 }
