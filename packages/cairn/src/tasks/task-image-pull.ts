@@ -1,0 +1,156 @@
+import { TaskFailure } from "../errors.js";
+import type { PullPolicy } from "../spec/types.js";
+import type { TaskExecutionContext } from "./task-handler.js";
+import { uncataloguedImages } from "../images/image-access.js";
+import { ImageCache } from "../images/image-cache.js";
+import type { ImageEngine, RegistryLogin } from "../images/image-engine.js";
+import { ownEngineName } from "../images/image-namespace.js";
+import { canonicalImageName, mirroredReference, parseImageReference, registryHostOf } from "../images/image-reference.js";
+import { checkRegistryEgress } from "../images/registry-egress.js";
+
+/**
+ * Pulls the image a container_run or function task names when the engine lacks it,
+ * following the task's `pull_policy` (`if_not_present`, `always`, `never`):
+ * - the group's own image of that name, a `localhost/…` name and a bare image id are
+ *   never pulled (no registry serves them);
+ * - an image in the image cache counts as present (the runtime loads it from there);
+ * - in offline mode (CAIRN_OFFLINE) nothing is pulled, and a missing image fails naming it;
+ * - CAIRN_REGISTRY_MIRRORS sends the pull to a mirror, the image keeping its own name;
+ * - the registry reached passes the egress policy, and plain HTTP only for
+ *   CAIRN_INSECURE_REGISTRIES;
+ * - the login is the run starter's `dockerhub` or `registry` identity for that host.
+ * Resolves with the name the engine holds the image under now.
+ */
+export async function pullTaskImage(ctx: TaskExecutionContext, engine: ImageEngine, reference: string): Promise<string> {
+  const policy: PullPolicy = ctx.profile.pull_policy ?? "if_not_present";
+  const images = ctx.images ?? uncataloguedImages();
+  if (/^(sha256:)?[0-9a-f]{64}$/.test(reference) || registryHostOf(reference) === "localhost") return reference;
+  const own = ownEngineName(images.groupId, reference);
+  if (own !== undefined && (await engine.inspect(own))) return reference;
+
+  const canonical = canonicalImageName(reference);
+  const present = (await engine.inspect(reference)) ?? (await engine.inspect(canonical));
+  const presentName = present ? ((await engine.inspect(reference)) ? reference : canonical) : undefined;
+  if (present && policy !== "always") return presentName!;
+  const cache = new ImageCache(ctx.config.imageCacheDir);
+  const cached = !present && ((await cache.digestOf(reference)) ?? (await cache.digestOf(canonical))) !== undefined;
+  if (cached && policy !== "always") return reference;
+
+  if (ctx.config.offline) {
+    if (present || cached) {
+      ctx.log("system", `offline mode (CAIRN_OFFLINE): pull_policy 'always' not followed, ${reference} is used as the ${present ? "container engine" : "image cache"} holds it`);
+      return present ? presentName! : reference;
+    }
+    throw new TaskFailure(`offline mode (CAIRN_OFFLINE): image '${reference}' is neither in the container engine nor in the image cache ${cache.dir}, and nothing is pulled; load it with \`cairn images load\``, { retryable: false });
+  }
+  if (policy === "never") {
+    throw new TaskFailure(`image '${reference}' is not in the container engine, and the task's pull_policy is 'never': pull it first, or use pull_policy 'if_not_present'`, { retryable: false });
+  }
+
+  const registry = registryHostOf(canonical);
+  const source = mirroredReference(canonical, ctx.config.registryMirrors) ?? canonical;
+  const host = registryHostOf(source);
+  await checkRegistryEgress(ctx.egress, host, `pull of the image ${reference}${source === canonical ? "" : ` from the mirror ${host}`}`);
+  const insecure = ctx.config.insecureRegistries.includes(host);
+  await requireTls(engine, host, insecure);
+  const login = (await registryLogin(ctx, host)) ?? (host === registry ? undefined : await registryLogin(ctx, registry));
+  ctx.log("system", `pulling ${canonical}${source === canonical ? "" : ` from the mirror ${host} (CAIRN_REGISTRY_MIRRORS)`}${login ? ` as '${login.username}'` : ""}${insecure ? " over plain HTTP (CAIRN_INSECURE_REGISTRIES)" : ""}`);
+  const progress = new PullProgress((line) => ctx.log("system", line));
+  const imageId = await engine.pull(source, (line) => progress.line(line), { ...(login ? { login: { ...login, registry: host } } : {}), insecure, signal: ctx.signal });
+  progress.end();
+  // A mirror's name is not the image's: the task, the catalog and later runs know it by its own.
+  if (source !== canonical) await engine.tag(imageId, canonical);
+  const digests = registryDigests((await engine.inspect(imageId))?.repoDigests ?? [], source, canonical);
+  ctx.log("system", `pulled ${canonical}: image ${imageId}${digests.length > 0 ? `, registry digest ${digests.map((d) => d.slice(d.indexOf("@") + 1)).join(", ")}` : ""}`);
+  await recordPull(ctx, engine, { imageId, names: [canonical, ...digests], pulledFrom: source, owned: login !== undefined && present?.id !== imageId });
+  return canonical;
+}
+
+/**
+ * The engine's `repository@sha256:…` names of the pulled image for its own repository
+ * (a mirror's renamed to the image's own), whatever spelling the engine keeps them in
+ * (Docker keeps Docker Hub's as `busybox@…`).
+ */
+function registryDigests(repoDigests: string[], source: string, canonical: string): string[] {
+  const repositoryOf = (reference: string) => {
+    const parts = parseImageReference(reference);
+    return `${parts.registry}/${parts.path}`;
+  };
+  const [sourceRepository, ownRepository] = [repositoryOf(source), repositoryOf(canonical)];
+  const names = repoDigests
+    .map((d) => ({ repository: repositoryOf(d), digest: d.slice(d.indexOf("@") + 1) }))
+    .filter((d) => d.repository === sourceRepository || d.repository === ownRepository)
+    .map((d) => `${ownRepository}@${d.digest}`);
+  return [...new Set(names)];
+}
+
+async function registryLogin(ctx: TaskExecutionContext, host: string): Promise<RegistryLogin | undefined> {
+  const identity = await ctx.registryIdentity?.(host);
+  if (!identity) return undefined;
+  const { username } = identity.credentials;
+  const secret = identity.credentials.token ?? identity.credentials.password ?? identity.credentials.personal_access_token;
+  if (!username || !secret) throw new TaskFailure(`the ${identity.type} identity for ${host} holds no username and token or password`, { retryable: false });
+  return { username, secret, registry: host };
+}
+
+/**
+ * TLS is required unless the registry is in CAIRN_INSECURE_REGISTRIES; Docker decides for
+ * itself (its daemon's insecure-registries), so a registry it would reach without TLS is
+ * refused unless listed (as for image builds).
+ */
+async function requireTls(engine: ImageEngine, host: string, listed: boolean): Promise<void> {
+  if (listed || !(await engine.skipsTlsOnItsOwn(host))) return;
+  const { name, version } = await engine.identify();
+  throw new TaskFailure(
+    `the registry ${host} is not in CAIRN_INSECURE_REGISTRIES, and ${name} ${version} would reach it without TLS (its daemon's insecure-registries include it); list it in CAIRN_INSECURE_REGISTRIES to allow that`,
+    { retryable: false },
+  );
+}
+
+/** Pulled images are the catalog's `pulled` origin; the group owns one only when its credentials opened it and the engine lacked it. */
+async function recordPull(ctx: TaskExecutionContext, engine: ImageEngine, pulled: { imageId: string; names: string[]; pulledFrom: string; owned: boolean }): Promise<void> {
+  if (!ctx.recordImage) return;
+  const [details, description] = await Promise.all([engine.inspect(pulled.imageId), engine.identify()]);
+  const created = details ? Date.parse(details.created) : Number.NaN;
+  await ctx
+    .recordImage({
+      digest: pulled.imageId,
+      names: pulled.names,
+      owned: pulled.owned,
+      origin: "pulled",
+      createdAt: Number.isFinite(created) ? created : Date.now(),
+      architecture: details?.architecture ?? null,
+      os: details?.os ?? null,
+      sizeBytes: details?.size ?? null,
+      builder: null,
+      engine: `${description.name} ${description.version}`,
+      recipe: { source: "pull", pulledFrom: pulled.pulledFrom },
+    })
+    .catch((err: unknown) => ctx.log("system", `image ${pulled.imageId} could not be added to the image catalog: ${err instanceof Error ? err.message : String(err)}`));
+}
+
+/**
+ * A pull's progress in a few lines: per-layer messages (Docker's `LAYER: Downloading`,
+ * Podman's `Copying blob …`) are counted, not logged; the rest (trying, digest, status,
+ * writing the manifest) is kept.
+ */
+export class PullProgress {
+  private readonly layers = new Set<string>();
+  constructor(private readonly write: (line: string) => void) {}
+
+  line(text: string): void {
+    const trimmed = text.trim();
+    if (trimmed === "") return;
+    const layer = /^([0-9a-f]{12,64}): /.exec(trimmed)?.[1] ?? /^Copying blob (?:sha256:)?([0-9a-f]{12,64})/.exec(trimmed)?.[1];
+    if (layer !== undefined) {
+      this.layers.add(layer);
+      return;
+    }
+    if (/^(Getting image source signatures|Storing signatures|Copying config)/.test(trimmed)) return;
+    this.write(trimmed);
+  }
+
+  end(): void {
+    if (this.layers.size > 0) this.write(`${this.layers.size} layer${this.layers.size === 1 ? "" : "s"} fetched or already present`);
+  }
+}
