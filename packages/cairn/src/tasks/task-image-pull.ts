@@ -25,21 +25,25 @@ export async function pullTaskImage(ctx: TaskExecutionContext, engine: ImageEngi
   const policy: PullPolicy = ctx.profile.pull_policy ?? "if_not_present";
   const images = ctx.images ?? uncataloguedImages();
   if (/^(sha256:)?[0-9a-f]{64}$/.test(reference) || registryHostOf(reference) === "localhost") return reference;
+  // The group's own image by that name (built, loaded or pulled before) runs as it is.
   const own = ownEngineName(images.groupId, reference);
   if (own !== undefined && (await engine.inspect(own))) return reference;
+  const made = await images.madeImage(reference);
+  if (made !== undefined && (await engine.inspect(made))) return reference;
 
+  // By its canonical name only: Podman finds a short name under any registry's name
+  // (`tool:v1` as `127.0.0.1:5000/tool:v1`), and `tool:v1` is Docker Hub's, as on Docker.
   const canonical = canonicalImageName(reference);
-  const present = (await engine.inspect(reference)) ?? (await engine.inspect(canonical));
-  const presentName = present ? ((await engine.inspect(reference)) ? reference : canonical) : undefined;
-  if (present && policy !== "always") return presentName!;
+  const present = await engine.inspect(canonical);
+  if (present && policy !== "always") return canonical;
   const cache = new ImageCache(ctx.config.imageCacheDir);
-  const cached = !present && ((await cache.digestOf(reference)) ?? (await cache.digestOf(canonical))) !== undefined;
+  const cached = !present && ((await cache.digestOf(canonical)) ?? (await cache.digestOf(reference))) !== undefined;
   if (cached && policy !== "always") return reference;
 
   if (ctx.config.offline) {
     if (present || cached) {
       ctx.log("system", `offline mode (CAIRN_OFFLINE): pull_policy 'always' not followed, ${reference} is used as the ${present ? "container engine" : "image cache"} holds it`);
-      return present ? presentName! : reference;
+      return present ? canonical : reference;
     }
     throw new TaskFailure(`offline mode (CAIRN_OFFLINE): image '${reference}' is neither in the container engine nor in the image cache ${cache.dir}, and nothing is pulled; load it with \`cairn images load\``, { retryable: false });
   }
