@@ -59,11 +59,16 @@ export async function pullTaskImage(ctx: TaskExecutionContext, engine: ImageEngi
   await requireTls(engine, host, insecure);
   const login = (await registryLogin(ctx, host)) ?? (host === registry ? undefined : await registryLogin(ctx, registry));
   ctx.log("system", `pulling ${canonical}${source === canonical ? "" : ` from the mirror ${host} (CAIRN_REGISTRY_MIRRORS)`}${login ? ` as '${login.username}'` : ""}${insecure ? " over plain HTTP (CAIRN_INSECURE_REGISTRIES)" : ""}`);
+  const mirrorNameTaken = source !== canonical && (await engine.inspect(source)) !== undefined;
   const progress = new PullProgress((line) => ctx.log("system", line));
   const imageId = await engine.pull(source, (line) => progress.line(line), { ...(login ? { login: { ...login, registry: host } } : {}), insecure, signal: ctx.signal });
   progress.end();
   // A mirror's name is not the image's: the task, the catalog and later runs know it by its own.
-  if (source !== canonical) await engine.tag(imageId, canonical);
+  if (source !== canonical) {
+    await engine.tag(imageId, canonical);
+    // The mirror's name is taken off again, unless the engine held it before (someone else's).
+    if (!mirrorNameTaken) await engine.untag(source).catch(() => undefined);
+  }
   const digests = registryDigests((await engine.inspect(imageId))?.repoDigests ?? [], source, canonical);
   ctx.log("system", `pulled ${canonical}: image ${imageId}${digests.length > 0 ? `, registry digest ${digests.map((d) => d.slice(d.indexOf("@") + 1)).join(", ")}` : ""}`);
   await recordPull(ctx, engine, { imageId, names: [canonical, ...digests], pulledFrom: source, owned: login !== undefined && present?.id !== imageId });

@@ -13,8 +13,9 @@ import { parseEgressAllow } from "../../net/egress-allow.js";
 import { EgressPolicy } from "../../net/egress-policy.js";
 import { ContainerRuntime } from "../../runtimes/container/container-runtime.js";
 import { parsePipeline } from "../../spec/validate.js";
-import { DEFAULT_EXECUTION_PROFILE, type ContainerRunTask, type PullPolicy } from "../../spec/types.js";
+import { DEFAULT_EXECUTION_PROFILE, type ContainerRunTask, type ImageBuildTask, type PullPolicy } from "../../spec/types.js";
 import type { IdentityCredentials, ObservedImage } from "../task-handler.js";
+import { imageBuildHandler } from "../image-build/image-build-handler.js";
 import { containerRunHandler } from "./container-run-handler.js";
 
 /**
@@ -38,6 +39,9 @@ let remote: string;
 /** The same image as a Docker Hub name, served through the mirror mapping docker.io=127.0.0.1:PORT. */
 const HUB_NAME = `${UNIQUE}/tool`;
 const HUB_CANONICAL = `docker.io/${UNIQUE}/tool:v1`;
+/** A FROM image of a build, as a Docker Hub name served through the mirror. */
+const BASE_CANONICAL = `docker.io/${UNIQUE}/base:v1`;
+const BUILT = `localhost/cairn/local/${UNIQUE}/built:t`;
 
 beforeAll(async () => {
   try {
@@ -61,14 +65,18 @@ beforeAll(async () => {
   const login = { username: registry.username, secret: registry.password, registry: registry.host };
   await engine.tag(BASE, remote);
   await engine.push(remote, () => undefined, { login, insecure: true });
-  // Gone locally: only the registry has it by that name now.
+  const base = `${registry.host}/${UNIQUE}/base:v1`;
+  await engine.tag(BASE, base);
+  await engine.push(base, () => undefined, { login, insecure: true });
+  // Gone locally: only the registry has them by those names now.
   await engine.untag(remote);
+  await engine.untag(base);
   expect(await engine.inspect(remote)).toBeUndefined();
 }, 180_000);
 
 afterAll(async () => {
   try {
-    const names = [remote, HUB_CANONICAL].filter((n) => n !== undefined);
+    const names = [remote, HUB_CANONICAL, BASE_CANONICAL, BUILT, registry && `${registry.host}/${UNIQUE}/base:v1`].filter((n) => n !== undefined);
     execFileSync("podman", ["rmi", "--force", "--ignore", ...names], { stdio: "ignore" });
   } finally {
     await runtime?.close();
@@ -167,5 +175,25 @@ describe("container_run pulls its image", () => {
     expect(await engine.inspect(HUB_CANONICAL)).toBeDefined();
     expect(recorded[0]).toMatchObject({ origin: "pulled", recipe: { source: "pull", pulledFrom: `${registry.host}/${UNIQUE}/tool:v1` } });
     expect(recorded[0]!.names).toContain(HUB_CANONICAL);
+  });
+
+  it("an image_build's missing FROM image is pulled through the mirror too, before the build", async () => {
+    const mirrored = loadConfig({ ...config, registryMirrors: { "docker.io": registry.host } });
+    const pipeline = parsePipeline({
+      id: "pulls",
+      tasks: [{ id: "build", type: "image_build", builder: "podman", context: { type: "inline", dockerfile: `FROM ${UNIQUE}/base:v1\nRUN echo built > /built\n` }, destination: { type: "local", url: `${UNIQUE}/built`, tag: "t" } }],
+    });
+    const ctx = fakeContext(pipeline.tasks[0] as ImageBuildTask, { config: mirrored, egress: EgressPolicy.fromConfig(mirrored), registryIdentity: identity(registry.password) });
+    ctx.runtimes.images = async () => engine;
+    try {
+      const outcome = await imageBuildHandler.run(ctx);
+      const lines = ctx.logs.map((l) => l.line);
+      expect(lines).toContain(`pulling ${BASE_CANONICAL} from the mirror ${registry.host} (CAIRN_REGISTRY_MIRRORS) as '${registry.username}' over plain HTTP (CAIRN_INSECURE_REGISTRIES)`);
+      expect(outcome.outputs).toMatchObject({ image: BUILT });
+      expect(await engine.inspect(BASE_CANONICAL)).toBeDefined();
+      expect(await engine.inspect(`${registry.host}/${UNIQUE}/base:v1`)).toBeUndefined();
+    } finally {
+      await ctx.cleanup();
+    }
   });
 });
