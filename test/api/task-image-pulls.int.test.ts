@@ -58,7 +58,7 @@ describe("container_run pulls its image with the starter's registry identity", (
     const { run, execution, log } = await runPipeline("with-identity");
     expect(run.status, log).toBe("succeeded");
     expect(log).toContain("pulled-from-registry");
-    expect(log).toContain(`pulling ${image} as '${registry.username}'`);
+    expect(log).toContain(`${registry.host} refused ${image} without credentials: pulling it as '${registry.username}'`);
     expect(log).not.toContain(registry.password);
     const id = execFileSync("podman", ["image", "inspect", "--format", "{{.Id}}", image], { encoding: "utf8" }).trim();
     expect(execution.image_digest).toBe(`sha256:${id.replace(/^sha256:/, "")}`);

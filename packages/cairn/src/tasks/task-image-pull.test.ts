@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { fakeContext } from "../../../../test/support/fake-context.js";
 import { loadConfig } from "../config.js";
+import { TaskFailure } from "../errors.js";
 import type { ImageDetails, ImageEngine, TransferOptions } from "../images/image-engine.js";
 import { parsePipeline } from "../spec/validate.js";
 import { DEFAULT_EXECUTION_PROFILE, type ContainerRunTask, type PullPolicy } from "../spec/types.js";
+import type { ObservedImage } from "./task-handler.js";
 import { PullProgress, pullTaskImage } from "./task-image-pull.js";
 
 const ID = `sha256:${"c".repeat(64)}`;
@@ -73,6 +75,63 @@ describe("pullTaskImage", () => {
     } finally {
       await ctx.cleanup();
     }
+  });
+});
+
+describe("pullTaskImage: who owns what it pulled", () => {
+  /** A registry that serves `private/…` only with a login; the engine held `others` under other names before. */
+  function registryEngine(others: string[] = []) {
+    const held = new Map<string, string>(others.map((n) => [n, ID]));
+    const pulls: (string | undefined)[] = [];
+    const engine = {
+      inspect: async (image: string) => {
+        const id = image === ID ? ID : held.get(image);
+        return id ? { id, repoTags: [...held].filter(([, i]) => i === id).map(([n]) => n), repoDigests: [], created: "", architecture: "amd64", os: "linux", size: 1 } : undefined;
+      },
+      pull: async (reference: string, _onLine: unknown, options: TransferOptions) => {
+        pulls.push(options.login?.username);
+        if (reference.includes("/private/") && !options.login) throw new TaskFailure(`the registry refused the pull of '${reference}' with no credentials (unauthorized)`, { retryable: false });
+        held.set(reference, ID);
+        return ID;
+      },
+      tag: async (_image: string, reference: string) => void held.set(reference, ID),
+      identify: async () => ({ name: "Podman Engine", version: "4.3.1" }),
+      skipsTlsOnItsOwn: async () => false,
+    } as unknown as ImageEngine;
+    return { engine, pulls };
+  }
+
+  async function pullWithIdentity(engine: ImageEngine, image: string): Promise<ObservedImage[]> {
+    const recorded: ObservedImage[] = [];
+    const ctx = context(image);
+    ctx.registryIdentity = async () => ({ type: "dockerhub", host: "docker.io", credentials: { username: "ada", token: "t0ken" } });
+    ctx.recordImage = async (image) => void recorded.push(image);
+    try {
+      await pullTaskImage(ctx, engine, image);
+    } finally {
+      await ctx.cleanup();
+    }
+    return recorded;
+  }
+
+  it("a public image is pulled without the run's login, and is no group's own", async () => {
+    const { engine, pulls } = registryEngine();
+    const [record] = await pullWithIdentity(engine, "busybox");
+    expect(pulls).toEqual([undefined]);
+    expect(record).toMatchObject({ origin: "pulled", owned: false });
+  });
+
+  it("a private image new to the engine is pulled with the login, and is the group's", async () => {
+    const { engine, pulls } = registryEngine();
+    const [record] = await pullWithIdentity(engine, "ada/private/tool:1");
+    expect(pulls).toEqual([undefined, "ada"]);
+    expect(record).toMatchObject({ origin: "pulled", owned: true, names: ["docker.io/ada/private/tool:1"] });
+  });
+
+  it("a private image the engine held under another name already is no one's to claim", async () => {
+    const { engine } = registryEngine(["localhost/busybox:test"]);
+    const [record] = await pullWithIdentity(engine, "ada/private/tool:1");
+    expect(record).toMatchObject({ owned: false });
   });
 });
 

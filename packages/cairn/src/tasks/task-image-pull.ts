@@ -1,10 +1,10 @@
-import { TaskFailure } from "../errors.js";
+import { isRetryable, TaskFailure } from "../errors.js";
 import type { PullPolicy } from "../spec/types.js";
 import type { TaskExecutionContext } from "./task-handler.js";
 import { uncataloguedImages } from "../images/image-access.js";
 import { ImageCache } from "../images/image-cache.js";
 import type { ImageEngine, RegistryLogin } from "../images/image-engine.js";
-import { ownEngineName } from "../images/image-namespace.js";
+import { isInNamespace, ownEngineName } from "../images/image-namespace.js";
 import { canonicalImageName, mirroredReference, parseImageReference, registryHostOf } from "../images/image-reference.js";
 import { checkRegistryEgress } from "../images/registry-egress.js";
 
@@ -58,10 +58,22 @@ export async function pullTaskImage(ctx: TaskExecutionContext, engine: ImageEngi
   const insecure = ctx.config.insecureRegistries.includes(host);
   await requireTls(engine, host, insecure);
   const login = (await registryLogin(ctx, host)) ?? (host === registry ? undefined : await registryLogin(ctx, registry));
-  ctx.log("system", `pulling ${canonical}${source === canonical ? "" : ` from the mirror ${host} (CAIRN_REGISTRY_MIRRORS)`}${login ? ` as '${login.username}'` : ""}${insecure ? " over plain HTTP (CAIRN_INSECURE_REGISTRIES)" : ""}`);
+  ctx.log("system", `pulling ${canonical}${source === canonical ? "" : ` from the mirror ${host} (CAIRN_REGISTRY_MIRRORS)`}${insecure ? " over plain HTTP (CAIRN_INSECURE_REGISTRIES)" : ""}`);
   const mirrorNameTaken = source !== canonical && (await engine.inspect(source)) !== undefined;
   const progress = new PullProgress((line) => ctx.log("system", line));
-  const imageId = await engine.pull(source, (line) => progress.line(line), { ...(login ? { login: { ...login, registry: host } } : {}), insecure, signal: ctx.signal });
+  const pull = (as: RegistryLogin | undefined) => engine.pull(source, (line) => progress.line(line), { ...(as ? { login: { ...as, registry: host } } : {}), insecure, signal: ctx.signal });
+  // Without credentials first: a public image pulled with a login the run happened to have
+  // would become the group's own (image-access.ts), and other groups could no longer run it.
+  let imageId: string;
+  let withLogin = false;
+  try {
+    imageId = await pull(undefined);
+  } catch (err) {
+    if (!login || !(err instanceof TaskFailure) || isRetryable(err) || ctx.signal.aborted) throw err;
+    ctx.log("system", `${host} refused ${canonical} without credentials: pulling it as '${login.username}'`);
+    imageId = await pull(login);
+    withLogin = true;
+  }
   progress.end();
   // A mirror's name is not the image's: the task, the catalog and later runs know it by its own.
   if (source !== canonical) {
@@ -69,10 +81,22 @@ export async function pullTaskImage(ctx: TaskExecutionContext, engine: ImageEngi
     // The mirror's name is taken off again, unless the engine held it before (someone else's).
     if (!mirrorNameTaken) await engine.untag(source).catch(() => undefined);
   }
-  const digests = registryDigests((await engine.inspect(imageId))?.repoDigests ?? [], source, canonical);
+  const details = await engine.inspect(imageId);
+  const digests = registryDigests(details?.repoDigests ?? [], source, canonical);
   ctx.log("system", `pulled ${canonical}: image ${imageId}${digests.length > 0 ? `, registry digest ${digests.map((d) => d.slice(d.indexOf("@") + 1)).join(", ")}` : ""}`);
-  await recordPull(ctx, engine, { imageId, names: [canonical, ...digests], pulledFrom: source, owned: login !== undefined && present?.id !== imageId });
+  await recordPull(ctx, engine, { imageId, names: [canonical, ...digests], pulledFrom: source, owned: withLogin && heldByNoOneElse(details?.repoTags ?? [], images.groupId, [source, canonical]) });
   return canonical;
+}
+
+/**
+ * The engine knew the pulled image by no name but the ones this pull gave it and the
+ * group's own: a private image that is new, and the group's to keep. An image the engine
+ * held already under another name (the operator's, another group's) is claimed by no
+ * one, so no group can take it away from the others (as for builds, image-build-handler.ts).
+ */
+function heldByNoOneElse(names: string[], groupId: string, pulledAs: string[]): boolean {
+  const pulled = new Set(pulledAs.map(canonicalImageName));
+  return names.every((name) => pulled.has(canonicalImageName(name)) || isInNamespace(groupId, name));
 }
 
 /**
