@@ -59,6 +59,11 @@ export interface CairnConfig {
   registryMirrors: Readonly<Record<string, string>>;
   /** The materialization cache: images saved as archives named by digest (CAIRN_IMAGE_CACHE, default DATA_DIR/images). */
   imageCacheDir: string;
+  /**
+   * Every image a task pulls is also saved into the image cache (CAIRN_IMAGE_CACHE=materialize,
+   * or materialize:DIR), as WfExS' container factories do, so a later run works offline.
+   */
+  materializePulls: boolean;
   /** Offline mode (CAIRN_OFFLINE): nothing is pulled or pushed; images come from the engine or the cache only. */
   offline: boolean;
   /**
@@ -135,7 +140,8 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     dockerhubRegistry: overrides.dockerhubRegistry ?? parseRegistryHosts("CAIRN_DOCKERHUB_REGISTRY", env.CAIRN_DOCKERHUB_REGISTRY)[0] ?? "docker.io",
     insecureRegistries: overrides.insecureRegistries ?? parseRegistryHosts("CAIRN_INSECURE_REGISTRIES", env.CAIRN_INSECURE_REGISTRIES),
     registryMirrors: overrides.registryMirrors ?? parseRegistryMirrors(env.CAIRN_REGISTRY_MIRRORS),
-    imageCacheDir: resolve(overrides.imageCacheDir ?? nonEmpty(env.CAIRN_IMAGE_CACHE) ?? join(dataDir, "images")),
+    imageCacheDir: resolve(overrides.imageCacheDir ?? nonEmpty(imageCacheSetting(env.CAIRN_IMAGE_CACHE).dir) ?? join(dataDir, "images")),
+    materializePulls: overrides.materializePulls ?? imageCacheSetting(env.CAIRN_IMAGE_CACHE).materialize,
     offline: overrides.offline ?? parseBool("CAIRN_OFFLINE", env.CAIRN_OFFLINE, false),
     logLevel: overrides.logLevel ?? parseLogLevel(env.CAIRN_LOG_LEVEL),
     metricsToken: overrides.metricsToken ?? nonEmpty(env.CAIRN_METRICS_TOKEN),
@@ -252,6 +258,12 @@ function parseRegistryHosts(name: string, value: string | undefined): string[] {
     if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) throw new CairnError("config_invalid", `${name} takes registry hosts like registry.example.org:5000, got '${host}'`);
   }
   return hosts;
+}
+
+/** CAIRN_IMAGE_CACHE: a folder; `materialize` (the default folder) or `materialize:DIR` also saves every pulled image there. */
+function imageCacheSetting(value: string | undefined): { dir: string | undefined; materialize: boolean } {
+  const match = /^materialize(?::(.*))?$/.exec(value?.trim() ?? "");
+  return match ? { dir: match[1], materialize: true } : { dir: value, materialize: false };
 }
 
 /** `docker.io=127.0.0.1:5000, quay.io=mirror.lab` -> { "docker.io": "127.0.0.1:5000", "quay.io": "mirror.lab" }. */

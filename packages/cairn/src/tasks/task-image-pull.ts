@@ -84,6 +84,7 @@ export async function pullTaskImage(ctx: TaskExecutionContext, engine: ImageEngi
   const details = await engine.inspect(imageId);
   const digests = registryDigests(details?.repoDigests ?? [], source, canonical);
   ctx.log("system", `pulled ${canonical}: image ${imageId}${digests.length > 0 ? `, registry digest ${digests.map((d) => d.slice(d.indexOf("@") + 1)).join(", ")}` : ""}`);
+  if (ctx.config.materializePulls) await materialize(ctx, engine, canonical);
   await recordPull(ctx, engine, { imageId, names: [canonical, ...digests], pulledFrom: source, owned: withLogin && heldByNoOneElse(details?.repoTags ?? [], images.groupId, [source, canonical]) });
   return canonical;
 }
@@ -115,6 +116,17 @@ function registryDigests(repoDigests: string[], source: string, canonical: strin
     .filter((d) => d.repository === sourceRepository || d.repository === ownRepository)
     .map((d) => `${ownRepository}@${d.digest}`);
   return [...new Set(names)];
+}
+
+/** CAIRN_IMAGE_CACHE=materialize: the pulled image is saved to the image cache too; a failed save is said, not fatal. */
+async function materialize(ctx: TaskExecutionContext, engine: ImageEngine, name: string): Promise<void> {
+  const cache = new ImageCache(ctx.config.imageCacheDir);
+  try {
+    const saved = await cache.save(engine, name);
+    ctx.log("system", `${saved.written ? "saved" : "already had"} ${name} in the image cache: ${saved.file}`);
+  } catch (err) {
+    ctx.log("system", `${name} could not be saved to the image cache ${cache.dir}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 async function registryLogin(ctx: TaskExecutionContext, host: string): Promise<RegistryLogin | undefined> {

@@ -169,6 +169,17 @@ describe("container_run pulls its image", () => {
     expect(lines.some((l) => l.startsWith(`system: pulling ${remote}`))).toBe(true);
   });
 
+  it("CAIRN_IMAGE_CACHE=materialize saves what it pulls, so a later offline run works without the engine's copy", async () => {
+    const materializing = loadConfig({ ...config, materializePulls: true });
+    const { lines } = await run(runTask(remote, "echo materialized"), { policy: "always", config: materializing });
+    expect(lines).toContain("stdout: materialized");
+    expect(lines.some((l) => /^system: (saved|already had) .* in the image cache: /.test(l) && l.includes(remote))).toBe(true);
+    await engine.untag(remote);
+    const offline = loadConfig({ ...config, offline: true });
+    const { lines: later } = await run(runTask(remote, "echo offline-from-cache"), { config: offline });
+    expect(later).toContain("stdout: offline-from-cache");
+  });
+
   it("through a mirror: a Docker Hub name is pulled from CAIRN_REGISTRY_MIRRORS' mirror and keeps its own name", async () => {
     const mirrored = loadConfig({ ...config, registryMirrors: { "docker.io": registry.host } });
     const { lines, recorded } = await run(runTask(`${HUB_NAME}:v1`, "echo via-mirror"), { config: mirrored });
