@@ -28,7 +28,8 @@ export async function pullTaskImage(ctx: TaskExecutionContext, engine: ImageEngi
   // The group's own image by that name (built, loaded or pulled before) runs as it is.
   const own = ownEngineName(images.groupId, reference);
   if (own !== undefined && (await engine.inspect(own))) return reference;
-  const made = await images.madeImage(reference);
+  // One it made or pulled before, unless the policy asks for the registry's newest.
+  const made = policy === "always" ? undefined : await images.madeImage(reference);
   if (made !== undefined && (await engine.inspect(made))) return reference;
 
   // By its canonical name only: Podman finds a short name under any registry's name
