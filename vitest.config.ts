@@ -14,6 +14,8 @@ const IMAGE_BUILD_FILES = [
   "packages/cairn/src/images/image-cache.int.test.ts",
   "test/api/images-quickstart.int.test.ts",
   "test/api/kabuto-jobs.int.test.ts",
+  "packages/cairn/src/tasks/container-run/container-run-pull.int.test.ts",
+  "test/api/task-image-pulls.int.test.ts",
 ];
 
 export default defineConfig({

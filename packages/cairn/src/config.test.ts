@@ -67,6 +67,20 @@ describe("loadConfig: image builds", () => {
     expect(loadConfig({}, env)).toMatchObject({ githubUrl: "http://127.0.0.1:9418", dockerhubRegistry: "127.0.0.1:5000", insecureRegistries: ["127.0.0.1:5000", "reg.lab:5001"] });
   });
 
+  it("CAIRN_IMAGE_CACHE=materialize saves pulled images in the default cache folder, materialize:DIR in DIR", () => {
+    expect(loadConfig({}, { HOME: "/home/ada", CAIRN_DATA_DIR: "/d" })).toMatchObject({ imageCacheDir: "/d/images", materializePulls: false });
+    expect(loadConfig({}, { CAIRN_DATA_DIR: "/d", CAIRN_IMAGE_CACHE: "/cache" })).toMatchObject({ imageCacheDir: "/cache", materializePulls: false });
+    expect(loadConfig({}, { CAIRN_DATA_DIR: "/d", CAIRN_IMAGE_CACHE: "materialize" })).toMatchObject({ imageCacheDir: "/d/images", materializePulls: true });
+    expect(loadConfig({}, { CAIRN_DATA_DIR: "/d", CAIRN_IMAGE_CACHE: "materialize:/cache" })).toMatchObject({ imageCacheDir: "/cache", materializePulls: true });
+  });
+
+  it("reads registry mirrors as REGISTRY=MIRROR pairs, and refuses anything else naming the variable", () => {
+    expect(loadConfig({}, { HOME: "/home/ada" }).registryMirrors).toEqual({});
+    expect(loadConfig({}, { CAIRN_REGISTRY_MIRRORS: "docker.io=127.0.0.1:5000, quay.io=mirror.lab" }).registryMirrors).toEqual({ "docker.io": "127.0.0.1:5000", "quay.io": "mirror.lab" });
+    expect(() => loadConfig({}, { CAIRN_REGISTRY_MIRRORS: "docker.io" })).toThrow(/CAIRN_REGISTRY_MIRRORS takes REGISTRY=MIRROR pairs .* got 'docker.io'/);
+    expect(() => loadConfig({}, { CAIRN_REGISTRY_MIRRORS: "docker.io=http://m:5000" })).toThrow(/CAIRN_REGISTRY_MIRRORS takes registry hosts/);
+  });
+
   it("names the variable and the bad value", () => {
     expect(() => loadConfig({}, { CAIRN_GITHUB_URL: "github.com" })).toThrow(/CAIRN_GITHUB_URL must be an http:\/\/ or https:\/\/ URL, got 'github.com'/);
     expect(() => loadConfig({}, { CAIRN_INSECURE_REGISTRIES: "http://reg:5000" })).toThrow(/CAIRN_INSECURE_REGISTRIES takes registry hosts .* got 'http:\/\/reg:5000'/);

@@ -52,8 +52,18 @@ export interface CairnConfig {
   dockerhubRegistry: string;
   /** Registries (`host:port`) spoken to over plain HTTP, without TLS; every other one must have valid TLS. */
   insecureRegistries: readonly string[];
+  /**
+   * Mirrors by registry (CAIRN_REGISTRY_MIRRORS, `docker.io=127.0.0.1:5000,quay.io=mirror.lab`):
+   * a task's image of such a registry is pulled from its mirror and keeps its own name.
+   */
+  registryMirrors: Readonly<Record<string, string>>;
   /** The materialization cache: images saved as archives named by digest (CAIRN_IMAGE_CACHE, default DATA_DIR/images). */
   imageCacheDir: string;
+  /**
+   * Every image a task pulls is also saved into the image cache (CAIRN_IMAGE_CACHE=materialize,
+   * or materialize:DIR), as WfExS' container factories do, so a later run works offline.
+   */
+  materializePulls: boolean;
   /** Offline mode (CAIRN_OFFLINE): nothing is pulled or pushed; images come from the engine or the cache only. */
   offline: boolean;
   /**
@@ -129,7 +139,9 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     githubUrl: overrides.githubUrl ?? parseBaseUrl("CAIRN_GITHUB_URL", env.CAIRN_GITHUB_URL, "https://github.com"),
     dockerhubRegistry: overrides.dockerhubRegistry ?? parseRegistryHosts("CAIRN_DOCKERHUB_REGISTRY", env.CAIRN_DOCKERHUB_REGISTRY)[0] ?? "docker.io",
     insecureRegistries: overrides.insecureRegistries ?? parseRegistryHosts("CAIRN_INSECURE_REGISTRIES", env.CAIRN_INSECURE_REGISTRIES),
-    imageCacheDir: resolve(overrides.imageCacheDir ?? nonEmpty(env.CAIRN_IMAGE_CACHE) ?? join(dataDir, "images")),
+    registryMirrors: overrides.registryMirrors ?? parseRegistryMirrors(env.CAIRN_REGISTRY_MIRRORS),
+    imageCacheDir: resolve(overrides.imageCacheDir ?? nonEmpty(imageCacheSetting(env.CAIRN_IMAGE_CACHE).dir) ?? join(dataDir, "images")),
+    materializePulls: overrides.materializePulls ?? imageCacheSetting(env.CAIRN_IMAGE_CACHE).materialize,
     offline: overrides.offline ?? parseBool("CAIRN_OFFLINE", env.CAIRN_OFFLINE, false),
     logLevel: overrides.logLevel ?? parseLogLevel(env.CAIRN_LOG_LEVEL),
     metricsToken: overrides.metricsToken ?? nonEmpty(env.CAIRN_METRICS_TOKEN),
@@ -246,6 +258,24 @@ function parseRegistryHosts(name: string, value: string | undefined): string[] {
     if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) throw new CairnError("config_invalid", `${name} takes registry hosts like registry.example.org:5000, got '${host}'`);
   }
   return hosts;
+}
+
+/** CAIRN_IMAGE_CACHE: a folder; `materialize` (the default folder) or `materialize:DIR` also saves every pulled image there. */
+function imageCacheSetting(value: string | undefined): { dir: string | undefined; materialize: boolean } {
+  const match = /^materialize(?::(.*))?$/.exec(value?.trim() ?? "");
+  return match ? { dir: match[1], materialize: true } : { dir: value, materialize: false };
+}
+
+/** `docker.io=127.0.0.1:5000, quay.io=mirror.lab` -> { "docker.io": "127.0.0.1:5000", "quay.io": "mirror.lab" }. */
+function parseRegistryMirrors(value: string | undefined): Record<string, string> {
+  const mirrors: Record<string, string> = {};
+  for (const pair of (value ?? "").split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const [registry, mirror, ...extra] = pair.split("=").map((p) => p.trim());
+    if (!registry || !mirror || extra.length > 0) throw new CairnError("config_invalid", `CAIRN_REGISTRY_MIRRORS takes REGISTRY=MIRROR pairs like docker.io=127.0.0.1:5000, got '${pair}'`);
+    parseRegistryHosts("CAIRN_REGISTRY_MIRRORS", `${registry},${mirror}`);
+    mirrors[registry] = mirror;
+  }
+  return mirrors;
 }
 
 function parsePort(value: string | undefined): number {

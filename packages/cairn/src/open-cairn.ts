@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { CairnConfig } from "./config.js";
-import { Engine, type IdentityLookup, type RunApiAccess } from "./engine/engine.js";
+import { Engine, type IdentityLookup, type RegistryIdentityLookup, type RunApiAccess } from "./engine/engine.js";
 import type { ValueSealer } from "./engine/log-masking.js";
 import type { ImageEngine } from "./images/image-engine.js";
 import type { SecretLookup } from "./engine/input-resolver.js";
@@ -27,6 +27,7 @@ export interface OpenOptions {
   allowHostRuntime?: boolean;
   secrets?: SecretLookup;
   identities?: IdentityLookup;
+  registryIdentities?: RegistryIdentityLookup;
   /** Seals outputs that held a secret (see EngineOptions.outputSealer). */
   outputSealer?: ValueSealer;
   apiAccess?: RunApiAccess;
@@ -101,6 +102,7 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     handlers: defaultTaskHandlers(),
     secrets: options.secrets,
     identities: options.identities,
+    registryIdentities: options.registryIdentities,
     outputSealer: options.outputSealer,
     allowHostRuntime: options.allowHostRuntime,
     apiAccess: options.apiAccess,

@@ -1,4 +1,4 @@
-import type { DuplicateSubmissionPolicy, ExecutionProfileSpec, InvocationMode, RetryPolicy, RuntimeKind } from "cairn/spec";
+import type { DuplicateSubmissionPolicy, ExecutionProfileSpec, InvocationMode, PullPolicy, RetryPolicy, RuntimeKind } from "cairn/spec";
 
 /** The execution profile with the builders' camelCase names; see ExecutionProfileSpec for each field. */
 export interface ExecutionProfileOptions {
@@ -11,6 +11,8 @@ export interface ExecutionProfileOptions {
   invocationMode?: InvocationMode;
   duplicateSubmissionPolicy?: DuplicateSubmissionPolicy;
   runtime?: RuntimeKind;
+  /** When a container_run or function task's image is pulled: `if_not_present` (default), `always`, `never`. */
+  pullPolicy?: PullPolicy;
 }
 
 const SPEC_NAMES = {
@@ -21,6 +23,7 @@ const SPEC_NAMES = {
   invocationMode: "invocation_mode",
   duplicateSubmissionPolicy: "duplicate_submission_policy",
   runtime: "runtime",
+  pullPolicy: "pull_policy",
 } as const satisfies Record<keyof ExecutionProfileOptions, keyof ExecutionProfileSpec>;
 
 /** Adds the given options to a profile; options left undefined keep what was there. */

@@ -22,7 +22,7 @@ describe("pipeline()", () => {
       .env({ REGION: "eu", RETRIES: 3, VERBOSE: true })
       .env({ TOKEN: secret("api-token"), DAY: fromParam("day") })
       .executionProfile({ maxRetries: 2, retryPolicy: "exponential_backoff" })
-      .executionProfile({ maxExecTime: 600, invocationMode: "async", duplicateSubmissionPolicy: "deny" })
+      .executionProfile({ maxExecTime: 600, invocationMode: "async", duplicateSubmissionPolicy: "deny", pullPolicy: "always" })
       .archives(["a1"])
       .archives(["a2"])
       .tasks(hello)
@@ -44,6 +44,7 @@ describe("pipeline()", () => {
         max_exec_time: 600,
         invocation_mode: "async",
         duplicate_submission_policy: "deny",
+        pull_policy: "always",
       },
       archives: ["a1", "a2"],
       tasks: [{ id: "hello", type: "function", runtime: "bash", code: "ZWNobyBoZWxsbw==" }],

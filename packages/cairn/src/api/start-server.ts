@@ -77,6 +77,14 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
       const credentials = JSON.parse(sealer.open(identity.sealedCredentials, identityBinding(identity.uuid))) as Record<string, string>;
       return { type: identity.type, host: identity.host, credentials };
     },
+    // A task's image is pulled with the starter's identity for its registry: a `registry` one of that host, or a `dockerhub` one for Docker Hub.
+    registryIdentities: async (owner, registry) => {
+      const dockerHub = registry === config.dockerhubRegistry || registry === "docker.io";
+      const identity = (await cairn!.store.service.listIdentities(owner)).find((i) => (i.type === "registry" && i.host === registry) || (i.type === "dockerhub" && dockerHub));
+      if (!identity) return undefined;
+      const credentials = JSON.parse(sealer.open(identity.sealedCredentials, identityBinding(identity.uuid))) as Record<string, string>;
+      return { type: identity.type, host: identity.host, credentials };
+    },
     secrets: (name, groupId, pipelineId) => readGroupSecret(cairn!.store.service, sealer.open, { name, groupId, pipelineId }),
     outputSealer: sealer,
   });

@@ -46,6 +46,8 @@ export interface EngineOptions {
   secrets?: SecretLookup;
   /** Set by a server: opens an identity (by uuid) if it belongs to the given user. */
   identities?: IdentityLookup;
+  /** Set by a server: the `dockerhub` or `registry` identity of the given user for a registry host, for image pulls. */
+  registryIdentities?: RegistryIdentityLookup;
   /** Set by a server: seals the values of outputs that masking changed, so dependents get them after a restart too. */
   outputSealer?: ValueSealer;
   /** Overrides config.allowHostRuntime (the local CLI allows it: it runs as the invoking user anyway). */
@@ -64,6 +66,7 @@ export interface EngineOptions {
 }
 
 export type IdentityLookup = (uuid: string, owner: string) => Promise<IdentityCredentials | undefined>;
+export type RegistryIdentityLookup = (owner: string, registry: string) => Promise<IdentityCredentials | undefined>;
 
 /** How the engine gets the API's URL and a token for a run's tasks; the token stops working when the run ends. */
 export interface RunApiAccess {
@@ -168,6 +171,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly runtimes: Runtimes;
   private readonly secrets: SecretLookup;
   private readonly identities: IdentityLookup | undefined;
+  private readonly registryIdentities: RegistryIdentityLookup | undefined;
   private readonly outputSealer: ValueSealer | undefined;
   private readonly allowHostRuntime: boolean;
   private readonly egress: EgressPolicy;
@@ -193,6 +197,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.runtimes = options.runtimes;
     this.secrets = options.secrets ?? (async () => undefined);
     this.identities = options.identities;
+    this.registryIdentities = options.registryIdentities;
     this.outputSealer = options.outputSealer;
     this.apiAccess = options.apiAccess;
     this.takeRun = options.takeRun;
@@ -723,6 +728,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       directives: run.record.directives,
       pipelineId: run.record.pipelineId,
       ...(this.identities && run.record.startedBy ? { identity: identityOpener(this.identities, run.record.startedBy, onIdentity) } : {}),
+      ...(this.registryIdentities && run.record.startedBy ? { registryIdentity: registryIdentityOpener(this.registryIdentities, run.record.startedBy, onIdentity) } : {}),
       resumeFrom: resume ? { seen: await this.storedLineCounts(exec) } : undefined,
       ...(api ? { api } : {}),
     };
@@ -903,6 +909,14 @@ function failureResult(err: unknown, signal: AbortSignal): AttemptResult {
 function identityOpener(lookup: IdentityLookup, owner: string, onOpened: (credentials: Record<string, string | undefined>) => void): (uuid: string) => Promise<IdentityCredentials | undefined> {
   return async (uuid) => {
     const identity = await lookup(uuid, owner);
+    if (identity) onOpened(identity.credentials);
+    return identity;
+  };
+}
+
+function registryIdentityOpener(lookup: RegistryIdentityLookup, owner: string, onOpened: (credentials: Record<string, string | undefined>) => void): (registry: string) => Promise<IdentityCredentials | undefined> {
+  return async (registry) => {
+    const identity = await lookup(owner, registry);
     if (identity) onOpened(identity.credentials);
     return identity;
   };

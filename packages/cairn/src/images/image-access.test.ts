@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ImageAccessFacts } from "../store/image-catalog.js";
-import { resolveRunnableImage, type GroupImages } from "./image-access.js";
+import type { ImageAccessFacts, ImageCatalog } from "../store/image-catalog.js";
+import { groupImages, resolveRunnableImage, type GroupImages } from "./image-access.js";
 import type { ImageDetails } from "./image-engine.js";
 
 const id = (seed: string) => `sha256:${seed.repeat(64).slice(0, 64)}`;
@@ -47,5 +47,15 @@ describe("resolveRunnableImage", () => {
     const cache = { digestOf: async (name: string) => (name === "localhost/cached:1" ? id("k") : undefined) };
     await expect(resolveRunnableImage(engine, images("b"), "localhost/cached:1", cache)).rejects.toThrow(/belongs to group 'a'/);
     expect(await resolveRunnableImage(engine, images("b"), "localhost/missing:1", cache)).toEqual({ image: "localhost/missing:1" });
+  });
+});
+
+describe("groupImages", () => {
+  it("finds an image the group pulled as docker.io/library/busybox:latest by the name busybox", async () => {
+    const recorded: Record<string, { digest: string; origin: string }> = { "g docker.io/library/busybox:latest": { digest: id("d"), origin: "pulled" } };
+    const catalog = { resolveImage: async (groupId: string, reference: string) => recorded[`${groupId} ${reference}`] } as unknown as ImageCatalog;
+    expect(await groupImages(catalog, "g").madeImage("busybox")).toBe(id("d"));
+    expect(await groupImages(catalog, "g").madeImage("alpine")).toBeUndefined();
+    expect(await groupImages(catalog, "h").madeImage("busybox")).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import type { ImageAccessFacts, ImageCatalog } from "../store/image-catalog.js";
 import type { ImageCache } from "./image-cache.js";
 import type { ImageEngine } from "./image-engine.js";
 import { ownEngineName } from "./image-namespace.js";
+import { canonicalImageName } from "./image-reference.js";
 
 /**
  * Which images a group's tasks may run (issue 21, finding 2; ARCHITECTURE.md "Security
@@ -25,7 +26,9 @@ export function groupImages(catalog: ImageCatalog, groupId: string): GroupImages
     groupId,
     accessFacts: (digest) => catalog.accessFacts(groupId, digest),
     madeImage: async (reference) => {
-      const image = await catalog.resolveImage(groupId, reference);
+      // `busybox` finds what the catalog recorded as `docker.io/library/busybox:latest` (a pull's name), and the other way round.
+      const canonical = canonicalImageName(reference);
+      const image = (await catalog.resolveImage(groupId, reference)) ?? (canonical === reference ? undefined : await catalog.resolveImage(groupId, canonical));
       return image && image.origin !== "seen" ? image.digest : undefined;
     },
   };

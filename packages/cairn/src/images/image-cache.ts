@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { TaskFailure } from "../errors.js";
 import { ociImageIdOf } from "./archive-format.js";
 import type { ArchiveFormat, ImageDetails, ImageEngine } from "./image-engine.js";
+import { canonicalImageName } from "./image-reference.js";
 
 /**
  * The materialization cache (wfexs' container factories): images saved as archive files
@@ -75,13 +76,13 @@ export class ImageCache {
 
   /** The id of the image saved under this name (or this digest, if saved), if any: what a container would load. */
   async digestOf(image: string): Promise<string | undefined> {
-    const digest = image.startsWith("sha256:") ? image : (await this.readIndex())[image];
+    const digest = image.startsWith("sha256:") ? image : indexed(await this.readIndex(), image);
     return digest !== undefined && (await this.find(digest)) !== undefined ? digest : undefined;
   }
 
   /** The cached archive saved under this name or digest, if any. */
   async find(image: string): Promise<string | undefined> {
-    const digest = image.startsWith("sha256:") ? image : (await this.readIndex())[image];
+    const digest = image.startsWith("sha256:") ? image : indexed(await this.readIndex(), image);
     if (digest === undefined) return undefined;
     for (const format of ["docker-archive", "oci-archive"] as const) {
       const file = this.fileFor(digest, format);
@@ -104,6 +105,17 @@ export class ImageCache {
     await writeFile(`${path}.tmp`, JSON.stringify(index, null, 2));
     await rename(`${path}.tmp`, path);
   }
+}
+
+/**
+ * The digest saved under a name, by that spelling or by its canonical name (`busybox`
+ * and `docker.io/library/busybox:latest` are one image; images/image-reference.ts).
+ */
+function indexed(index: Record<string, string>, image: string): string | undefined {
+  if (Object.hasOwn(index, image)) return index[image];
+  const canonical = canonicalImageName(image);
+  if (Object.hasOwn(index, canonical)) return index[canonical];
+  return Object.entries(index).find(([name]) => !name.startsWith(OCI_FROM) && canonicalImageName(name) === canonical)?.[1];
 }
 
 async function exists(path: string): Promise<boolean> {

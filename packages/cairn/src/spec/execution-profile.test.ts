@@ -12,6 +12,12 @@ describe("resolveExecutionProfile", () => {
     expect(profile).toEqual({ ...DEFAULT_EXECUTION_PROFILE, max_retries: 0, retry_policy: "fixed", max_exec_time: 60, runtime: "host" });
   });
 
+  it("pulls images only when missing unless the pipeline or the task says otherwise", () => {
+    expect(resolveExecutionProfile({ execution_profile: {} }, { execution_profile: {} }).pull_policy).toBe("if_not_present");
+    expect(resolveExecutionProfile({ execution_profile: { pull_policy: "always" } }, { execution_profile: {} }).pull_policy).toBe("always");
+    expect(resolveExecutionProfile({ execution_profile: { pull_policy: "always" } }, { execution_profile: { pull_policy: "never" } }).pull_policy).toBe("never");
+  });
+
   it("ignores fields explicitly undefined", () => {
     expect(resolveExecutionProfile({ execution_profile: { max_retries: 2 } }, { execution_profile: { max_retries: undefined } }).max_retries).toBe(2);
   });

@@ -80,6 +80,7 @@ export const executionProfileSchema = z.strictObject({
   invocation_mode: z.enum(["async", "sync"]).optional(),
   duplicate_submission_policy: z.enum(["allow", "deny", "terminate"]).optional(),
   runtime: z.enum(["container", "host"]).optional(),
+  pull_policy: z.enum(["if_not_present", "always", "never"]).optional(),
 });
 
 const VALUE_SOURCES = ["env", "params", "task_output", "secret"] as const;

@@ -10,6 +10,8 @@ export type RetryPolicy = "none" | "fixed" | "exponential_backoff";
 export type InvocationMode = "async" | "sync";
 export type DuplicateSubmissionPolicy = "allow" | "deny" | "terminate";
 export type RuntimeKind = "container" | "host";
+/** When a task's image is pulled from its registry: when the engine lacks it (default), before every attempt, or never. */
+export type PullPolicy = "if_not_present" | "always" | "never";
 
 /** As submitted: every field optional, tasks inherit unset fields from the pipeline. */
 export interface ExecutionProfileSpec {
@@ -23,6 +25,8 @@ export interface ExecutionProfileSpec {
   duplicate_submission_policy?: DuplicateSubmissionPolicy;
   /** Where the task's process runs. Cairn extension; default `container`. */
   runtime?: RuntimeKind;
+  /** When the image of a container_run or function task is pulled. Cairn extension; default `if_not_present`. */
+  pull_policy?: PullPolicy;
 }
 
 /** Fully resolved (pipeline defaults, then task overrides, then built-in defaults). */
@@ -34,6 +38,7 @@ export interface ExecutionProfile {
   invocation_mode: InvocationMode;
   duplicate_submission_policy: DuplicateSubmissionPolicy;
   runtime: RuntimeKind;
+  pull_policy: PullPolicy;
 }
 
 export type ValueFrom =
@@ -234,4 +239,5 @@ export const DEFAULT_EXECUTION_PROFILE: ExecutionProfile = {
   invocation_mode: "async",
   duplicate_submission_policy: "allow",
   runtime: "container",
+  pull_policy: "if_not_present",
 };

@@ -217,6 +217,7 @@ describe("invalid pipelines: each problem at its path", () => {
     ["max_exec_time zero", changed((p) => (p.execution_profile.max_exec_time = 0)), "execution_profile.max_exec_time", "more than 0"],
     ["invocation_mode", changed((p) => (p.execution_profile.invocation_mode = "later")), "execution_profile.invocation_mode", "expected one of"],
     ["duplicate_submission_policy", changed((p) => (p.execution_profile.duplicate_submission_policy = "x")), "execution_profile.duplicate_submission_policy", '"terminate"'],
+    ["pull_policy", changed((p) => (task(p, "run").execution_profile.pull_policy = "sometimes")), "tasks[3].execution_profile.pull_policy", 'expected one of "if_not_present", "always", "never", got "sometimes"'],
     ["runtime kind", changed((p) => (p.execution_profile.runtime = "vm")), "execution_profile.runtime", '"container", "host"'],
     ["execution_profile not object", changed((p) => (p.execution_profile = 3)), "execution_profile", "expected an object, got number"],
     ["container_run on host", changed((p) => (task(p, "run").execution_profile.runtime = "host")), "tasks[3].execution_profile.runtime", "container_run always runs in a container"],

@@ -85,6 +85,11 @@ export interface TaskExecutionContext<T extends Task = Task> {
    * there is none by that uuid or it belongs to someone else.
    */
   identity?(uuid: string): Promise<IdentityCredentials | undefined>;
+  /**
+   * Set by a server: the `dockerhub` or `registry` identity of the user who started the
+   * run whose registry host is this one (`host[:port]`), to pull a task's image with.
+   */
+  registryIdentity?(registry: string): Promise<IdentityCredentials | undefined>;
   /** Set when `resume` follows an attempt started before a restart: this many lines of each stream are stored already. */
   resumeFrom?: { seen: SeenLines };
 }

@@ -4,6 +4,7 @@ import { parseMemory } from "../../spec/index.js";
 import type { ContainerRunTask } from "../../spec/types.js";
 import { resumeProcess, runProcess } from "../run-process.js";
 import { processEnvironment } from "../task-environment.js";
+import { pullTaskImage } from "../task-image-pull.js";
 import type { TaskExecutionContext, TaskHandler } from "../task-handler.js";
 import { commandArgv, imageReference } from "./command-line.js";
 
@@ -36,13 +37,16 @@ export const containerRunHandler: TaskHandler<ContainerRunTask> = {
 /**
  * The image the task names, as its group may run it (images/image-access.ts): its own
  * image of that name first, else an image no group owns or one shared with the group.
+ * A missing image is pulled first, as the task's pull_policy says (../task-image-pull.ts).
  * Without an image engine (a runtime tested alone) the name goes to the runtime as given.
  */
 async function runnableImage(ctx: TaskExecutionContext<ContainerRunTask>): Promise<string> {
   const reference = imageReference(ctx.task.image, ctx.task.image_tag);
   if (!ctx.runtimes.images) return reference;
   const images = ctx.images ?? uncataloguedImages();
+  const engine = await ctx.runtimes.images();
+  const name = await pullTaskImage(ctx, engine, reference);
   // The execution records the image id it ran, whichever name led to it.
-  return (await resolveRunnableImage(await ctx.runtimes.images(), images, reference, new ImageCache(ctx.config.imageCacheDir))).image;
+  return (await resolveRunnableImage(engine, images, name, new ImageCache(ctx.config.imageCacheDir))).image;
 }
 

@@ -74,6 +74,27 @@ describe("functionHandler: the process it starts", () => {
     expect(ctx.startedHandles).toEqual(["fake-1"]);
   });
 
+  it("the family's default image is pulled like any task's when the engine lacks it, and run by its canonical name", async () => {
+    const { ctx, runtime } = setup(fnTask({}), "container");
+    ctx.config = loadConfig({ dataDir: join(ctx.tmp, "data"), functionImages: { ...images, python: "python:3.12-slim" }, pipFindLinks: undefined }, {});
+    const held = new Set<string>();
+    const pulled: string[] = [];
+    const engine = {
+      inspect: async (image: string) => (held.has(image) ? { id: `sha256:${"e".repeat(64)}`, repoTags: [image], repoDigests: [], created: "", architecture: "amd64", os: "linux", size: 1 } : undefined),
+      pull: async (reference: string) => {
+        pulled.push(reference);
+        held.add(reference);
+        return `sha256:${"e".repeat(64)}`;
+      },
+      identify: async () => ({ name: "Podman Engine", version: "4.3.1" }),
+      skipsTlsOnItsOwn: async () => false,
+    };
+    ctx.runtimes.images = async () => engine as never;
+    await functionHandler.run(ctx);
+    expect(pulled).toEqual(["docker.io/library/python:3.12-slim"]);
+    expect(runtime.started[0]!.image).toBe("docker.io/library/python:3.12-slim");
+  });
+
   it("python in a container: the family's image, code and library mounted read-only at /cairn", async () => {
     const { ctx, runtime } = setup(fnTask({ runtime: "python3.9" }), "container");
     await functionHandler.run(ctx);

@@ -7,6 +7,7 @@ import type { FunctionTask } from "../../spec/types.js";
 import { ensureDir } from "../../workspace/attempt-files.js";
 import { resumeProcess, runProcess } from "../run-process.js";
 import { processEnvironment } from "../task-environment.js";
+import { pullTaskImage } from "../task-image-pull.js";
 import { codeKey, sharedCodeDir } from "./shared-code-dir.js";
 import type { TaskExecutionContext, TaskHandler } from "../task-handler.js";
 import { CONTAINER_LIBRARY_DIR, CONTEXT_LIBRARY_DIR } from "./context-library.js";
@@ -51,7 +52,8 @@ const READ_ONLY = 0o444;
 async function functionProcessSpec(ctx: TaskExecutionContext<FunctionTask>, runtime: Runtime, language: FunctionLanguage): Promise<ProcessSpec> {
   const { task } = ctx;
   const inContainer = runtime.kind === "container";
-  const image = inContainer ? ctx.config.functionImages[language.family] : undefined;
+  // The family's image is pulled like any task's when missing (pull_policy), before packages are installed in it.
+  const image = inContainer ? await functionImage(ctx, ctx.config.functionImages[language.family]) : undefined;
 
   const packagesDir =
     language.installer === undefined
@@ -103,6 +105,10 @@ async function functionProcessSpec(ctx: TaskExecutionContext<FunctionTask>, runt
     mounts,
     network: environment.network ?? "default",
   };
+}
+
+async function functionImage(ctx: TaskExecutionContext<FunctionTask>, image: string): Promise<string> {
+  return ctx.runtimes.images ? pullTaskImage(ctx, await ctx.runtimes.images(), image) : image;
 }
 
 function languageEnv(language: FunctionLanguage, at: Layout): Record<string, string> {

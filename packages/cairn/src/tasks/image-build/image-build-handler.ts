@@ -12,6 +12,8 @@ import { prepareSource, type RecipeRecord, type SourceSpec } from "../../images/
 import { ImageCache } from "../../images/image-cache.js";
 import { plainHttpAdvice, plainHttpRegistryIn } from "../../images/plain-http-registry.js";
 import { checkRegistryEgress } from "../../images/registry-egress.js";
+import { canonicalImageName, registryHostOf } from "../../images/image-reference.js";
+import { pullTaskImage } from "../task-image-pull.js";
 import { SecretMasker } from "../../secrets/secret-masker.js";
 import type { ImageBuildContext, ImageBuildDestination, ImageBuildTask, InlineCredentials } from "../../spec/types.js";
 import type { TaskExecutionContext, TaskHandler, TaskOutcome } from "../task-handler.js";
@@ -238,6 +240,10 @@ async function pullBaseImagesAhead(
   { log, note }: { log: (line: string) => void; note: (line: string) => void },
 ): Promise<void> {
   for (const base of bases) {
+    if (await pullsAsTaskImage(ctx, engine, base)) {
+      await pullTaskImage(ctx, engine, base);
+      continue;
+    }
     const host = registryOf(base);
     // Only a missing image is pulled (see above), so only then is its registry reached.
     if (host !== "localhost" && !(await engine.inspect(base))) await checkRegistryEgress(ctx.egress, host, `pull of the base image ${base} (FROM)`);
@@ -255,6 +261,20 @@ async function pullBaseImagesAhead(
       throw err;
     });
   }
+}
+
+/**
+ * A missing FROM image is pulled before the build as a task's image is
+ * (../task-image-pull.ts) when its registry has a mirror (CAIRN_REGISTRY_MIRRORS), the
+ * user who started the run has an identity for its registry, or the pull_policy is
+ * `never` (which then fails naming it): the engine's build would pull it from the
+ * registry itself, without the mirror or the login, or despite the policy.
+ */
+async function pullsAsTaskImage(ctx: TaskExecutionContext<ImageBuildTask>, engine: ImageEngine, base: string): Promise<boolean> {
+  const host = registryHostOf(base);
+  if (host === "localhost" || (await engine.inspect(canonicalImageName(base))) || (await engine.inspect(base))) return false;
+  if (Object.hasOwn(ctx.config.registryMirrors, host) || ctx.profile.pull_policy === "never") return true;
+  return (await ctx.registryIdentity?.(host)) !== undefined;
 }
 
 /**
