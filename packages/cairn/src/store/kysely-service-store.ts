@@ -1,22 +1,17 @@
 import type { Kysely } from "kysely";
-import { NotFoundError } from "../errors.js";
 import type { AccessQueries } from "./access-queries.js";
-import type {
-  ArchivesTable,
-  Database,
-  GroupMembersTable,
-  GroupSecretsTable,
-  GroupsTable,
-  IdentitiesTable,
-  KabutoJobsTable,
-  PipelinesTable,
-  RunArchivesTable,
-  SystemsTable,
-  UsersTable,
-} from "./schema.js";
+import { KyselyArchiveStore } from "./kysely-archive-store.js";
+import { KyselyGroupStore } from "./kysely-group-store.js";
+import { KyselyIdentityStore } from "./kysely-identity-store.js";
+import { KyselyKabutoJobStore } from "./kysely-kabuto-job-store.js";
+import { KyselyPipelineStore } from "./kysely-pipeline-store.js";
+import { KyselySecretStore } from "./kysely-secret-store.js";
+import { KyselySystemStore } from "./kysely-system-store.js";
+import { KyselyTokenStore } from "./kysely-token-store.js";
+import { KyselyUserStore } from "./kysely-user-store.js";
+import type { Database } from "./schema.js";
 import type {
   ArchiveRecord,
-  ArchiveSettings,
   GroupAccessRecord,
   GroupRecord,
   IdentityRecord,
@@ -25,588 +20,229 @@ import type {
   MemberRole,
   PipelineRecord,
   RunArchiveRecord,
-  RunArchiveStatus,
   SecretRecord,
   ServiceStore,
   SystemRecord,
-  SystemSettings,
   TokenRef,
   TokenStanding,
   UserRecord,
 } from "./service-store.js";
-import { toStorageError } from "./storage-error.js";
 
-/** ServiceStore over the same Kysely instance as the run store. */
+/**
+ * The ServiceStore over the same Kysely instance as the run store: one store per aggregate
+ * (kysely-*-store.ts), the group-scoped ones over GroupScopedRows, put together behind the
+ * one interface callers use.
+ */
 export class KyselyServiceStore implements ServiceStore {
-  readonly #access: AccessQueries;
+  readonly #users: KyselyUserStore;
+  readonly #groups: KyselyGroupStore;
+  readonly #pipelines: KyselyPipelineStore;
+  readonly #kabutoJobs: KyselyKabutoJobStore;
+  readonly #identities: KyselyIdentityStore;
+  readonly #secrets: KyselySecretStore;
+  readonly #systems: KyselySystemStore;
+  readonly #archives: KyselyArchiveStore;
+  readonly #tokens: KyselyTokenStore;
 
   /** `access`: the prepared queries authentication and group checks run on every request. */
-  constructor(
-    private readonly db: Kysely<Database>,
-    access: AccessQueries,
-  ) {
-    this.#access = access;
+  constructor(db: Kysely<Database>, access: AccessQueries) {
+    this.#users = new KyselyUserStore(db);
+    this.#groups = new KyselyGroupStore(db, access);
+    this.#pipelines = new KyselyPipelineStore(db);
+    this.#kabutoJobs = new KyselyKabutoJobStore(db);
+    this.#identities = new KyselyIdentityStore(db);
+    this.#secrets = new KyselySecretStore(db);
+    this.#systems = new KyselySystemStore(db);
+    this.#archives = new KyselyArchiveStore(db);
+    this.#tokens = new KyselyTokenStore(db, access);
   }
 
+  // UserStore
   createUser(user: UserRecord): Promise<void> {
-    return this.write("creating a user", async () => {
-      await this.db.insertInto("users").values(userToRow(user)).execute();
-    });
+    return this.#users.createUser(user);
   }
 
-  async getUser(login: string): Promise<UserRecord | undefined> {
-    const rows = await this.read("reading a user", () =>
-      this.db
-        .selectFrom("users")
-        .selectAll()
-        .where((eb) => eb.or([eb("login", "=", login), eb("login_key", "=", login.toLowerCase())]))
-        .execute(),
-    );
-    // Two rows only for a younger twin from before migration 0010, named by its exact login.
-    const row = rows.find((r) => r.login === login) ?? rows[0];
-    return row && userFromRow(row);
+  getUser(login: string): Promise<UserRecord | undefined> {
+    return this.#users.getUser(login);
   }
 
   confirmUser(login: string): Promise<void> {
-    return this.write("confirming a user", async () => {
-      const result = await this.db.updateTable("users").set({ confirmed: 1, confirmation_code: null }).where("login", "=", login).executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) throw new NotFoundError("user", login);
-    });
+    return this.#users.confirmUser(login);
   }
 
-  async countUsers(): Promise<number> {
-    const row = await this.read("counting users", () =>
-      this.db.selectFrom("users").select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow(),
-    );
-    return Number(row.n);
+  countUsers(): Promise<number> {
+    return this.#users.countUsers();
   }
 
+  // GroupStore
   createGroup(group: GroupRecord, members: MemberRecord[]): Promise<void> {
-    return this.write("creating a group", () =>
-      this.db.transaction().execute(async (trx) => {
-        await trx.insertInto("groups").values(groupToRow(group)).execute();
-        if (members.length > 0) await trx.insertInto("group_members").values(members.map(memberToRow)).execute();
-      }),
-    );
+    return this.#groups.createGroup(group, members);
   }
 
-  async getGroup(id: string): Promise<GroupRecord | undefined> {
-    const row = await this.read("reading a group", () => this.db.selectFrom("groups").selectAll().where("id", "=", id).executeTakeFirst());
-    return row && groupFromRow(row);
+  getGroup(id: string): Promise<GroupRecord | undefined> {
+    return this.#groups.getGroup(id);
   }
 
-  async listGroupsOf(username: string): Promise<GroupRecord[]> {
-    const rows = await this.read("listing groups", () =>
-      this.db
-        .selectFrom("groups")
-        .innerJoin("group_members", "group_members.group_id", "groups.id")
-        .selectAll("groups")
-        .where("group_members.username", "=", username)
-        .orderBy("groups.id")
-        .execute(),
-    );
-    return rows.map(groupFromRow);
+  listGroupsOf(username: string): Promise<GroupRecord[]> {
+    return this.#groups.listGroupsOf(username);
   }
 
   deleteGroup(id: string): Promise<void> {
-    return this.write("deleting a group", () =>
-      this.db.transaction().execute(async (trx) => {
-        // Runs name their group by id without a foreign key (the CLI's local runs have no group row).
-        await trx.deleteFrom("runs").where("group_id", "=", id).execute();
-        const result = await trx.deleteFrom("groups").where("id", "=", id).executeTakeFirst();
-        if (Number(result.numDeletedRows) === 0) throw new NotFoundError("group", id);
-      }),
-    );
+    return this.#groups.deleteGroup(id);
   }
 
-  async listMembers(groupId: string): Promise<MemberRecord[]> {
-    const rows = await this.read("listing group members", () =>
-      this.db.selectFrom("group_members").selectAll().where("group_id", "=", groupId).orderBy("username").execute(),
-    );
-    return rows.map(memberFromRow);
+  listMembers(groupId: string): Promise<MemberRecord[]> {
+    return this.#groups.listMembers(groupId);
   }
 
-  async getMember(groupId: string, username: string): Promise<MemberRecord | undefined> {
-    const row = await this.read("reading a group member", () =>
-      this.db.selectFrom("group_members").selectAll().where("group_id", "=", groupId).where("username", "=", username).executeTakeFirst(),
-    );
-    return row && memberFromRow(row);
-  }
-
-  getGroupAccess(groupId: string, username: string): Promise<GroupAccessRecord | undefined> {
-    return this.read("reading a group member", () => this.#access.groupAccess(groupId, username));
+  getMember(groupId: string, username: string): Promise<MemberRecord | undefined> {
+    return this.#groups.getMember(groupId, username);
   }
 
   addMember(member: MemberRecord): Promise<void> {
-    return this.write("adding a group member", async () => {
-      await this.db.insertInto("group_members").values(memberToRow(member)).execute();
-    });
+    return this.#groups.addMember(member);
   }
 
   setMemberRole(groupId: string, username: string, role: MemberRole): Promise<void> {
-    return this.write("changing a member's role", async () => {
-      const result = await this.db
-        .updateTable("group_members")
-        .set({ role })
-        .where("group_id", "=", groupId)
-        .where("username", "=", username)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) throw new NotFoundError("group member", username);
-    });
+    return this.#groups.setMemberRole(groupId, username, role);
   }
 
   removeMember(groupId: string, username: string): Promise<void> {
-    return this.write("removing a group member", async () => {
-      const result = await this.db.deleteFrom("group_members").where("group_id", "=", groupId).where("username", "=", username).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) throw new NotFoundError("group member", username);
-    });
+    return this.#groups.removeMember(groupId, username);
   }
 
+  getGroupAccess(groupId: string, username: string): Promise<GroupAccessRecord | undefined> {
+    return this.#groups.getGroupAccess(groupId, username);
+  }
+
+  // PipelineStore
   createPipeline(pipeline: PipelineRecord): Promise<void> {
-    return this.write("creating a pipeline", async () => {
-      await this.db.insertInto("pipelines").values(pipelineToRow(pipeline)).execute();
-    });
+    return this.#pipelines.createPipeline(pipeline);
   }
 
-  async getPipeline(groupId: string, id: string): Promise<PipelineRecord | undefined> {
-    const row = await this.read("reading a pipeline", () =>
-      this.db.selectFrom("pipelines").selectAll().where("group_id", "=", groupId).where("id", "=", id).executeTakeFirst(),
-    );
-    return row && pipelineFromRow(row);
+  getPipeline(groupId: string, id: string): Promise<PipelineRecord | undefined> {
+    return this.#pipelines.getPipeline(groupId, id);
   }
 
-  async listPipelines(groupId: string): Promise<PipelineRecord[]> {
-    const rows = await this.read("listing pipelines", () =>
-      this.db.selectFrom("pipelines").selectAll().where("group_id", "=", groupId).orderBy("id").execute(),
-    );
-    return rows.map(pipelineFromRow);
+  listPipelines(groupId: string): Promise<PipelineRecord[]> {
+    return this.#pipelines.listPipelines(groupId);
   }
 
   updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number, updatedBy: string): Promise<void> {
-    return this.write("updating a pipeline", async () => {
-      const result = await this.db
-        .updateTable("pipelines")
-        .set({ definition: JSON.stringify(definition), updated_at: updatedAt, updated_by: updatedBy })
-        .where("group_id", "=", groupId)
-        .where("id", "=", id)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) throw new NotFoundError("pipeline", id);
-    });
+    return this.#pipelines.updatePipeline(groupId, id, definition, updatedAt, updatedBy);
   }
 
   deletePipeline(groupId: string, id: string): Promise<void> {
-    return this.write("deleting a pipeline", async () => {
-      const result = await this.db.deleteFrom("pipelines").where("group_id", "=", groupId).where("id", "=", id).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) throw new NotFoundError("pipeline", id);
-    });
+    return this.#pipelines.deletePipeline(groupId, id);
   }
 
-  async addKabutoJob(job: Omit<KabutoJobRecord, "position" | "runUuid">): Promise<KabutoJobRecord> {
-    const last = await this.read("adding a job", () =>
-      this.db
-        .selectFrom("kabuto_jobs")
-        .select((eb) => eb.fn.max("position").as("last"))
-        .where("group_id", "=", job.groupId)
-        .where("pipeline_id", "=", job.pipelineId)
-        .executeTakeFirst(),
-    );
-    // Two jobs added at once may take the same position: the unique constraint refuses the second (conflict).
-    const record: KabutoJobRecord = { ...job, position: Number(last?.last ?? 0) + 1, runUuid: null };
-    await this.write("adding a job", () => this.db.insertInto("kabuto_jobs").values(kabutoJobToRow(record)).execute());
-    return record;
+  // KabutoJobStore
+  addKabutoJob(job: Omit<KabutoJobRecord, "position" | "runUuid">): Promise<KabutoJobRecord> {
+    return this.#kabutoJobs.addKabutoJob(job);
   }
 
-  async getKabutoJob(uuid: string): Promise<KabutoJobRecord | undefined> {
-    const row = await this.read("reading a job", () => this.db.selectFrom("kabuto_jobs").selectAll().where("uuid", "=", uuid).executeTakeFirst());
-    return row && kabutoJobFromRow(row);
+  getKabutoJob(uuid: string): Promise<KabutoJobRecord | undefined> {
+    return this.#kabutoJobs.getKabutoJob(uuid);
   }
 
-  async listKabutoJobs(groupId: string, pipelineId: string): Promise<KabutoJobRecord[]> {
-    const rows = await this.read("listing jobs", () =>
-      this.db.selectFrom("kabuto_jobs").selectAll().where("group_id", "=", groupId).where("pipeline_id", "=", pipelineId).orderBy("position").execute(),
-    );
-    return rows.map(kabutoJobFromRow);
+  listKabutoJobs(groupId: string, pipelineId: string): Promise<KabutoJobRecord[]> {
+    return this.#kabutoJobs.listKabutoJobs(groupId, pipelineId);
   }
 
-  async markKabutoJobsSubmitted(uuids: readonly string[], runUuid: string): Promise<number> {
-    if (uuids.length === 0) return 0;
-    const result = await this.read("submitting jobs", () =>
-      this.db.updateTable("kabuto_jobs").set({ run_uuid: runUuid }).where("uuid", "in", [...uuids]).where("run_uuid", "is", null).executeTakeFirst(),
-    );
-    return Number(result.numUpdatedRows);
+  markKabutoJobsSubmitted(uuids: readonly string[], runUuid: string): Promise<number> {
+    return this.#kabutoJobs.markKabutoJobsSubmitted(uuids, runUuid);
   }
 
+  // IdentityStore
   createIdentity(identity: IdentityRecord): Promise<void> {
-    return this.write("creating an identity", async () => {
-      await this.db.insertInto("identities").values(identityToRow(identity)).execute();
-    });
+    return this.#identities.createIdentity(identity);
   }
 
-  async getIdentity(uuid: string): Promise<IdentityRecord | undefined> {
-    const row = await this.read("reading an identity", () => this.db.selectFrom("identities").selectAll().where("uuid", "=", uuid).executeTakeFirst());
-    return row && identityFromRow(row);
+  getIdentity(uuid: string): Promise<IdentityRecord | undefined> {
+    return this.#identities.getIdentity(uuid);
   }
 
-  async listIdentities(owner: string): Promise<IdentityRecord[]> {
-    const rows = await this.read("listing identities", () =>
-      this.db.selectFrom("identities").selectAll().where("owner", "=", owner).orderBy("created_at").orderBy("uuid").execute(),
-    );
-    return rows.map(identityFromRow);
+  listIdentities(owner: string): Promise<IdentityRecord[]> {
+    return this.#identities.listIdentities(owner);
   }
 
   deleteIdentity(uuid: string): Promise<void> {
-    return this.write("deleting an identity", async () => {
-      const result = await this.db.deleteFrom("identities").where("uuid", "=", uuid).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) throw new NotFoundError("identity", uuid);
-    });
+    return this.#identities.deleteIdentity(uuid);
   }
 
+  // SecretStore
   putSecret(secret: SecretRecord): Promise<void> {
-    return this.write("storing a secret", async () => {
-      await this.db
-        .insertInto("group_secrets")
-        .values({
-          group_id: secret.groupId,
-          name: secret.name,
-          sealed_value: secret.sealedValue,
-          created_at: secret.createdAt,
-          updated_at: secret.updatedAt,
-          allowed_pipelines: JSON.stringify(secret.allowedPipelines),
-        })
-        .onConflict((oc) =>
-          oc.columns(["group_id", "name"]).doUpdateSet({ sealed_value: secret.sealedValue, updated_at: secret.updatedAt, allowed_pipelines: JSON.stringify(secret.allowedPipelines) }),
-        )
-        .execute();
-    });
+    return this.#secrets.putSecret(secret);
   }
 
-  async getSecret(groupId: string, name: string): Promise<SecretRecord | undefined> {
-    const row = await this.read("reading a secret", () =>
-      this.db.selectFrom("group_secrets").selectAll().where("group_id", "=", groupId).where("name", "=", name).executeTakeFirst(),
-    );
-    return row && secretFromRow(row);
+  getSecret(groupId: string, name: string): Promise<SecretRecord | undefined> {
+    return this.#secrets.getSecret(groupId, name);
   }
 
-  async listSecrets(groupId: string): Promise<SecretRecord[]> {
-    const rows = await this.read("listing secrets", () =>
-      this.db.selectFrom("group_secrets").selectAll().where("group_id", "=", groupId).orderBy("name").execute(),
-    );
-    return rows.map(secretFromRow);
+  listSecrets(groupId: string): Promise<SecretRecord[]> {
+    return this.#secrets.listSecrets(groupId);
   }
 
   deleteSecret(groupId: string, name: string): Promise<void> {
-    return this.write("deleting a secret", async () => {
-      const result = await this.db.deleteFrom("group_secrets").where("group_id", "=", groupId).where("name", "=", name).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) throw new NotFoundError("secret", name);
-    });
+    return this.#secrets.deleteSecret(groupId, name);
   }
 
+  // SystemStore
   createSystem(system: SystemRecord): Promise<void> {
-    return this.write("creating a system", async () => {
-      await this.db.insertInto("systems").values(systemToRow(system)).execute();
-    });
+    return this.#systems.createSystem(system);
   }
 
-  async getSystem(groupId: string, id: string): Promise<SystemRecord | undefined> {
-    const row = await this.read("reading a system", () =>
-      this.db.selectFrom("systems").selectAll().where("group_id", "=", groupId).where("id", "=", id).executeTakeFirst(),
-    );
-    return row && systemFromRow(row);
+  getSystem(groupId: string, id: string): Promise<SystemRecord | undefined> {
+    return this.#systems.getSystem(groupId, id);
   }
 
-  async listSystems(groupId: string): Promise<SystemRecord[]> {
-    const rows = await this.read("listing systems", () => this.db.selectFrom("systems").selectAll().where("group_id", "=", groupId).orderBy("id").execute());
-    return rows.map(systemFromRow);
+  listSystems(groupId: string): Promise<SystemRecord[]> {
+    return this.#systems.listSystems(groupId);
   }
 
   deleteSystem(groupId: string, id: string): Promise<void> {
-    return this.write("deleting a system", async () => {
-      const result = await this.db.deleteFrom("systems").where("group_id", "=", groupId).where("id", "=", id).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) throw new NotFoundError("system", id);
-    });
+    return this.#systems.deleteSystem(groupId, id);
   }
 
+  // ArchiveStore
   createArchive(archive: ArchiveRecord): Promise<void> {
-    return this.write("creating an archive", async () => {
-      await this.db.insertInto("archives").values(archiveToRow(archive)).execute();
-    });
+    return this.#archives.createArchive(archive);
   }
 
-  async getArchive(groupId: string, id: string): Promise<ArchiveRecord | undefined> {
-    const row = await this.read("reading an archive", () =>
-      this.db.selectFrom("archives").selectAll().where("group_id", "=", groupId).where("id", "=", id).executeTakeFirst(),
-    );
-    return row && archiveFromRow(row);
+  getArchive(groupId: string, id: string): Promise<ArchiveRecord | undefined> {
+    return this.#archives.getArchive(groupId, id);
   }
 
-  async listArchives(groupId: string): Promise<ArchiveRecord[]> {
-    const rows = await this.read("listing archives", () => this.db.selectFrom("archives").selectAll().where("group_id", "=", groupId).orderBy("id").execute());
-    return rows.map(archiveFromRow);
+  listArchives(groupId: string): Promise<ArchiveRecord[]> {
+    return this.#archives.listArchives(groupId);
   }
 
   deleteArchive(groupId: string, id: string): Promise<void> {
-    return this.write("deleting an archive", async () => {
-      const result = await this.db.deleteFrom("archives").where("group_id", "=", groupId).where("id", "=", id).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) throw new NotFoundError("archive", id);
-    });
+    return this.#archives.deleteArchive(groupId, id);
   }
 
   putRunArchive(record: RunArchiveRecord): Promise<void> {
-    const row = runArchiveToRow(record);
-    return this.write("recording an archiving", async () => {
-      await this.db
-        .insertInto("run_archives")
-        .values(row)
-        .onConflict((oc) =>
-          oc.columns(["run_uuid", "archive_id"]).doUpdateSet({ status: row.status, attempts: row.attempts, message: row.message, location: row.location, updated_at: row.updated_at }),
-        )
-        .execute();
-    });
+    return this.#archives.putRunArchive(record);
   }
 
-  async listRunArchives(runUuid: string): Promise<RunArchiveRecord[]> {
-    const rows = await this.read("listing a run's archives", () =>
-      this.db.selectFrom("run_archives").selectAll().where("run_uuid", "=", runUuid).orderBy("archive_id").execute(),
-    );
-    return rows.map(runArchiveFromRow);
+  listRunArchives(runUuid: string): Promise<RunArchiveRecord[]> {
+    return this.#archives.listRunArchives(runUuid);
   }
 
-  async listPendingRunArchives(): Promise<RunArchiveRecord[]> {
-    const rows = await this.read("listing pending archivings", () =>
-      this.db.selectFrom("run_archives").selectAll().where("status", "=", "pending").orderBy("updated_at").execute(),
-    );
-    return rows.map(runArchiveFromRow);
+  listPendingRunArchives(): Promise<RunArchiveRecord[]> {
+    return this.#archives.listPendingRunArchives();
   }
 
+  // TokenStore
   revokeToken(jti: string, expiresAt: number): Promise<void> {
-    return this.write("revoking a token", async () => {
-      // Expired revocations are useless: the token fails its expiry check anyway.
-      await this.db.deleteFrom("revoked_tokens").where("expires_at", "<", Date.now()).execute();
-      await this.db.insertInto("revoked_tokens").values({ jti, expires_at: expiresAt }).onConflict((oc) => oc.column("jti").doNothing()).execute();
-    });
+    return this.#tokens.revokeToken(jti, expiresAt);
   }
 
-  async isTokenRevoked(jti: string): Promise<boolean> {
-    const row = await this.read("checking a token", () => this.db.selectFrom("revoked_tokens").select("jti").where("jti", "=", jti).executeTakeFirst());
-    return row !== undefined;
+  isTokenRevoked(jti: string): Promise<boolean> {
+    return this.#tokens.isTokenRevoked(jti);
   }
 
   getTokenStanding(token: TokenRef): Promise<TokenStanding> {
-    return this.read("checking a token", () => this.#access.tokenStanding(token));
+    return this.#tokens.getTokenStanding(token);
   }
-
-  private async read<T>(action: string, query: () => Promise<T>): Promise<T> {
-    try {
-      return await query();
-    } catch (err) {
-      throw toStorageError(err, action);
-    }
-  }
-
-  private async write(action: string, change: () => Promise<unknown>): Promise<void> {
-    try {
-      await change();
-    } catch (err) {
-      throw toStorageError(err, action);
-    }
-  }
-}
-
-function userToRow(u: UserRecord): UsersTable {
-  return {
-    login: u.login,
-    email: u.email,
-    password_hash: u.passwordHash,
-    confirmed: u.confirmed ? 1 : 0,
-    confirmation_code: u.confirmationCode,
-    is_admin: u.isAdmin ? 1 : 0,
-    created_at: u.createdAt,
-    login_key: u.login.toLowerCase(),
-    email_key: u.email.toLowerCase(),
-  };
-}
-
-function userFromRow(r: UsersTable): UserRecord {
-  return {
-    login: r.login,
-    email: r.email,
-    passwordHash: r.password_hash,
-    confirmed: Number(r.confirmed) === 1,
-    confirmationCode: r.confirmation_code,
-    isAdmin: Number(r.is_admin) === 1,
-    createdAt: Number(r.created_at),
-  };
-}
-
-function groupToRow(g: GroupRecord): GroupsTable {
-  return { id: g.id, uuid: g.uuid, owner: g.owner, created_at: g.createdAt };
-}
-
-function groupFromRow(r: GroupsTable): GroupRecord {
-  return { id: r.id, uuid: r.uuid, owner: r.owner, createdAt: Number(r.created_at) };
-}
-
-function memberToRow(m: MemberRecord): GroupMembersTable {
-  return { uuid: m.uuid, group_id: m.groupId, username: m.username, role: m.role };
-}
-
-function memberFromRow(r: GroupMembersTable): MemberRecord {
-  return { uuid: r.uuid, groupId: r.group_id, username: r.username, role: r.role as MemberRole };
-}
-
-function pipelineToRow(p: PipelineRecord): PipelinesTable {
-  return {
-    uuid: p.uuid,
-    group_id: p.groupId,
-    id: p.id,
-    owner: p.owner,
-    definition: JSON.stringify(p.definition),
-    created_at: p.createdAt,
-    updated_at: p.updatedAt,
-    updated_by: p.updatedBy,
-  };
-}
-
-function pipelineFromRow(r: PipelinesTable): PipelineRecord {
-  return {
-    uuid: r.uuid,
-    groupId: r.group_id,
-    id: r.id,
-    owner: r.owner,
-    definition: JSON.parse(r.definition) as unknown,
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-    updatedBy: r.updated_by ?? r.owner,
-  };
-}
-
-function identityToRow(i: IdentityRecord): IdentitiesTable {
-  return {
-    uuid: i.uuid,
-    owner: i.owner,
-    type: i.type,
-    name: i.name,
-    description: i.description,
-    host: i.host,
-    sealed_credentials: i.sealedCredentials,
-    created_at: i.createdAt,
-  };
-}
-
-function identityFromRow(r: IdentitiesTable): IdentityRecord {
-  return {
-    uuid: r.uuid,
-    owner: r.owner,
-    type: r.type,
-    name: r.name,
-    description: r.description,
-    host: r.host,
-    sealedCredentials: r.sealed_credentials,
-    createdAt: Number(r.created_at),
-  };
-}
-
-function systemToRow(s: SystemRecord): SystemsTable {
-  const { type, ...settings } = s.settings;
-  return {
-    uuid: s.uuid,
-    group_id: s.groupId,
-    id: s.id,
-    type,
-    owner: s.owner,
-    description: s.description,
-    settings: JSON.stringify(settings),
-    created_at: s.createdAt,
-  };
-}
-
-function systemFromRow(r: SystemsTable): SystemRecord {
-  return {
-    uuid: r.uuid,
-    groupId: r.group_id,
-    id: r.id,
-    owner: r.owner,
-    description: r.description,
-    settings: { ...(JSON.parse(r.settings) as object), type: r.type } as SystemSettings,
-    createdAt: Number(r.created_at),
-  };
-}
-
-function archiveToRow(a: ArchiveRecord): ArchivesTable {
-  const { type, ...settings } = a.settings;
-  return { uuid: a.uuid, group_id: a.groupId, id: a.id, type, owner: a.owner, settings: JSON.stringify(settings), created_at: a.createdAt };
-}
-
-function archiveFromRow(r: ArchivesTable): ArchiveRecord {
-  return {
-    uuid: r.uuid,
-    groupId: r.group_id,
-    id: r.id,
-    owner: r.owner,
-    settings: { ...(JSON.parse(r.settings) as object), type: r.type } as ArchiveSettings,
-    createdAt: Number(r.created_at),
-  };
-}
-
-function runArchiveToRow(r: RunArchiveRecord): RunArchivesTable {
-  return {
-    run_uuid: r.runUuid,
-    archive_id: r.archiveId,
-    status: r.status,
-    attempts: r.attempts,
-    message: r.message,
-    location: r.location,
-    updated_at: r.updatedAt,
-  };
-}
-
-function runArchiveFromRow(r: RunArchivesTable): RunArchiveRecord {
-  return {
-    runUuid: r.run_uuid,
-    archiveId: r.archive_id,
-    status: r.status as RunArchiveStatus,
-    attempts: Number(r.attempts),
-    message: r.message,
-    location: r.location,
-    updatedAt: Number(r.updated_at),
-  };
-}
-
-function secretFromRow(row: GroupSecretsTable): SecretRecord {
-  return {
-    groupId: row.group_id,
-    name: row.name,
-    sealedValue: row.sealed_value,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    allowedPipelines: JSON.parse(row.allowed_pipelines) as string[],
-  };
-}
-
-function kabutoJobToRow(j: KabutoJobRecord): KabutoJobsTable {
-  return {
-    uuid: j.uuid,
-    group_id: j.groupId,
-    pipeline_id: j.pipelineId,
-    position: j.position,
-    command: j.command,
-    image_digest: j.imageDigest,
-    has_attachments: j.hasAttachments ? 1 : 0,
-    created_at: j.createdAt,
-    run_uuid: j.runUuid,
-  };
-}
-
-function kabutoJobFromRow(r: KabutoJobsTable): KabutoJobRecord {
-  return {
-    uuid: r.uuid,
-    groupId: r.group_id,
-    pipelineId: r.pipeline_id,
-    position: Number(r.position),
-    command: r.command,
-    imageDigest: r.image_digest,
-    hasAttachments: Number(r.has_attachments) === 1,
-    createdAt: Number(r.created_at),
-    runUuid: r.run_uuid,
-  };
 }
