@@ -4,55 +4,40 @@ import type { ArchivesTable, Database, RunArchivesTable } from "./schema.js";
 import type { ArchiveRecord, ArchiveSettings, ArchiveStore, RunArchiveRecord, RunArchiveStatus } from "./service-store.js";
 
 /** A group's archives, by id, and what became of each run's archiving. */
-export class KyselyArchiveStore implements ArchiveStore {
-  readonly #rows: GroupScopedRows<ArchiveRecord, ArchivesTable>;
+export function kyselyArchiveStore(db: Kysely<Database>): ArchiveStore {
+  const rows = new GroupScopedRows(db, { table: "archives", key: "id", noun: "archive", one: "an archive", many: "archives", toRow: archiveToRow, fromRow: archiveFromRow });
+  return {
+    createArchive: (archive) => rows.create(archive),
+    getArchive: (groupId, id) => rows.get(groupId, id),
+    listArchives: (groupId) => rows.list(groupId),
+    deleteArchive: (groupId, id) => rows.delete(groupId, id),
+    putRunArchive(record: RunArchiveRecord): Promise<void> {
+      const row = runArchiveToRow(record);
+      return guarded("recording an archiving", async () => {
+        await db
+          .insertInto("run_archives")
+          .values(row)
+          .onConflict((oc) =>
+            oc.columns(["run_uuid", "archive_id"]).doUpdateSet({ status: row.status, attempts: row.attempts, message: row.message, location: row.location, updated_at: row.updated_at }),
+          )
+          .execute();
+      });
+    },
 
-  constructor(private readonly db: Kysely<Database>) {
-    this.#rows = new GroupScopedRows(db, { table: "archives", key: "id", noun: "archive", one: "an archive", many: "archives", toRow: archiveToRow, fromRow: archiveFromRow });
-  }
+    async listRunArchives(runUuid: string): Promise<RunArchiveRecord[]> {
+      const rows = await guarded("listing a run's archives", () =>
+        db.selectFrom("run_archives").selectAll().where("run_uuid", "=", runUuid).orderBy("archive_id").execute(),
+      );
+      return rows.map(runArchiveFromRow);
+    },
 
-  createArchive(archive: ArchiveRecord): Promise<void> {
-    return this.#rows.create(archive);
-  }
-
-  getArchive(groupId: string, id: string): Promise<ArchiveRecord | undefined> {
-    return this.#rows.get(groupId, id);
-  }
-
-  listArchives(groupId: string): Promise<ArchiveRecord[]> {
-    return this.#rows.list(groupId);
-  }
-
-  deleteArchive(groupId: string, id: string): Promise<void> {
-    return this.#rows.delete(groupId, id);
-  }
-
-  putRunArchive(record: RunArchiveRecord): Promise<void> {
-    const row = runArchiveToRow(record);
-    return guarded("recording an archiving", async () => {
-      await this.db
-        .insertInto("run_archives")
-        .values(row)
-        .onConflict((oc) =>
-          oc.columns(["run_uuid", "archive_id"]).doUpdateSet({ status: row.status, attempts: row.attempts, message: row.message, location: row.location, updated_at: row.updated_at }),
-        )
-        .execute();
-    });
-  }
-
-  async listRunArchives(runUuid: string): Promise<RunArchiveRecord[]> {
-    const rows = await guarded("listing a run's archives", () =>
-      this.db.selectFrom("run_archives").selectAll().where("run_uuid", "=", runUuid).orderBy("archive_id").execute(),
-    );
-    return rows.map(runArchiveFromRow);
-  }
-
-  async listPendingRunArchives(): Promise<RunArchiveRecord[]> {
-    const rows = await guarded("listing pending archivings", () =>
-      this.db.selectFrom("run_archives").selectAll().where("status", "=", "pending").orderBy("updated_at").execute(),
-    );
-    return rows.map(runArchiveFromRow);
-  }
+    async listPendingRunArchives(): Promise<RunArchiveRecord[]> {
+      const rows = await guarded("listing pending archivings", () =>
+        db.selectFrom("run_archives").selectAll().where("status", "=", "pending").orderBy("updated_at").execute(),
+      );
+      return rows.map(runArchiveFromRow);
+    },
+  };
 }
 
 function archiveToRow(a: ArchiveRecord): ArchivesTable {

@@ -6,92 +6,89 @@ import type { Database, GroupMembersTable, GroupsTable } from "./schema.js";
 import type { GroupAccessRecord, GroupRecord, GroupStore, MemberRecord, MemberRole } from "./service-store.js";
 
 /** Groups and their members. */
-export class KyselyGroupStore implements GroupStore {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly access: AccessQueries,
-  ) {}
+export function kyselyGroupStore(db: Kysely<Database>, access: AccessQueries): GroupStore {
+  return {
+    createGroup(group: GroupRecord, members: MemberRecord[]): Promise<void> {
+      return guarded("creating a group", () =>
+        db.transaction().execute(async (trx) => {
+          await trx.insertInto("groups").values(groupToRow(group)).execute();
+          if (members.length > 0) await trx.insertInto("group_members").values(members.map(memberToRow)).execute();
+        }),
+      );
+    },
 
-  createGroup(group: GroupRecord, members: MemberRecord[]): Promise<void> {
-    return guarded("creating a group", () =>
-      this.db.transaction().execute(async (trx) => {
-        await trx.insertInto("groups").values(groupToRow(group)).execute();
-        if (members.length > 0) await trx.insertInto("group_members").values(members.map(memberToRow)).execute();
-      }),
-    );
-  }
+    async getGroup(id: string): Promise<GroupRecord | undefined> {
+      const row = await guarded("reading a group", () => db.selectFrom("groups").selectAll().where("id", "=", id).executeTakeFirst());
+      return row && groupFromRow(row);
+    },
 
-  async getGroup(id: string): Promise<GroupRecord | undefined> {
-    const row = await guarded("reading a group", () => this.db.selectFrom("groups").selectAll().where("id", "=", id).executeTakeFirst());
-    return row && groupFromRow(row);
-  }
+    async listGroupsOf(username: string): Promise<GroupRecord[]> {
+      const rows = await guarded("listing groups", () =>
+        db
+          .selectFrom("groups")
+          .innerJoin("group_members", "group_members.group_id", "groups.id")
+          .selectAll("groups")
+          .where("group_members.username", "=", username)
+          .orderBy("groups.id")
+          .execute(),
+      );
+      return rows.map(groupFromRow);
+    },
 
-  async listGroupsOf(username: string): Promise<GroupRecord[]> {
-    const rows = await guarded("listing groups", () =>
-      this.db
-        .selectFrom("groups")
-        .innerJoin("group_members", "group_members.group_id", "groups.id")
-        .selectAll("groups")
-        .where("group_members.username", "=", username)
-        .orderBy("groups.id")
-        .execute(),
-    );
-    return rows.map(groupFromRow);
-  }
+    deleteGroup(id: string): Promise<void> {
+      return guarded("deleting a group", () =>
+        db.transaction().execute(async (trx) => {
+          // Runs name their group by id without a foreign key (the CLI's local runs have no group row).
+          await trx.deleteFrom("runs").where("group_id", "=", id).execute();
+          const result = await trx.deleteFrom("groups").where("id", "=", id).executeTakeFirst();
+          if (Number(result.numDeletedRows) === 0) throw new NotFoundError("group", id);
+        }),
+      );
+    },
 
-  deleteGroup(id: string): Promise<void> {
-    return guarded("deleting a group", () =>
-      this.db.transaction().execute(async (trx) => {
-        // Runs name their group by id without a foreign key (the CLI's local runs have no group row).
-        await trx.deleteFrom("runs").where("group_id", "=", id).execute();
-        const result = await trx.deleteFrom("groups").where("id", "=", id).executeTakeFirst();
-        if (Number(result.numDeletedRows) === 0) throw new NotFoundError("group", id);
-      }),
-    );
-  }
+    async listMembers(groupId: string): Promise<MemberRecord[]> {
+      const rows = await guarded("listing group members", () =>
+        db.selectFrom("group_members").selectAll().where("group_id", "=", groupId).orderBy("username").execute(),
+      );
+      return rows.map(memberFromRow);
+    },
 
-  async listMembers(groupId: string): Promise<MemberRecord[]> {
-    const rows = await guarded("listing group members", () =>
-      this.db.selectFrom("group_members").selectAll().where("group_id", "=", groupId).orderBy("username").execute(),
-    );
-    return rows.map(memberFromRow);
-  }
+    async getMember(groupId: string, username: string): Promise<MemberRecord | undefined> {
+      const row = await guarded("reading a group member", () =>
+        db.selectFrom("group_members").selectAll().where("group_id", "=", groupId).where("username", "=", username).executeTakeFirst(),
+      );
+      return row && memberFromRow(row);
+    },
 
-  async getMember(groupId: string, username: string): Promise<MemberRecord | undefined> {
-    const row = await guarded("reading a group member", () =>
-      this.db.selectFrom("group_members").selectAll().where("group_id", "=", groupId).where("username", "=", username).executeTakeFirst(),
-    );
-    return row && memberFromRow(row);
-  }
+    getGroupAccess(groupId: string, username: string): Promise<GroupAccessRecord | undefined> {
+      return guarded("reading a group member", () => access.groupAccess(groupId, username));
+    },
 
-  getGroupAccess(groupId: string, username: string): Promise<GroupAccessRecord | undefined> {
-    return guarded("reading a group member", () => this.access.groupAccess(groupId, username));
-  }
+    addMember(member: MemberRecord): Promise<void> {
+      return guarded("adding a group member", async () => {
+        await db.insertInto("group_members").values(memberToRow(member)).execute();
+      });
+    },
 
-  addMember(member: MemberRecord): Promise<void> {
-    return guarded("adding a group member", async () => {
-      await this.db.insertInto("group_members").values(memberToRow(member)).execute();
-    });
-  }
+    setMemberRole(groupId: string, username: string, role: MemberRole): Promise<void> {
+      return guarded("changing a member's role", async () => {
+        const result = await db
+          .updateTable("group_members")
+          .set({ role })
+          .where("group_id", "=", groupId)
+          .where("username", "=", username)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) throw new NotFoundError("group member", username);
+      });
+    },
 
-  setMemberRole(groupId: string, username: string, role: MemberRole): Promise<void> {
-    return guarded("changing a member's role", async () => {
-      const result = await this.db
-        .updateTable("group_members")
-        .set({ role })
-        .where("group_id", "=", groupId)
-        .where("username", "=", username)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) throw new NotFoundError("group member", username);
-    });
-  }
-
-  removeMember(groupId: string, username: string): Promise<void> {
-    return guarded("removing a group member", async () => {
-      const result = await this.db.deleteFrom("group_members").where("group_id", "=", groupId).where("username", "=", username).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) throw new NotFoundError("group member", username);
-    });
-  }
+    removeMember(groupId: string, username: string): Promise<void> {
+      return guarded("removing a group member", async () => {
+        const result = await db.deleteFrom("group_members").where("group_id", "=", groupId).where("username", "=", username).executeTakeFirst();
+        if (Number(result.numDeletedRows) === 0) throw new NotFoundError("group member", username);
+      });
+    },
+  };
 }
 
 function groupToRow(g: GroupRecord): GroupsTable {

@@ -5,33 +5,33 @@ import type { Database, IdentitiesTable } from "./schema.js";
 import type { IdentityRecord, IdentityStore } from "./service-store.js";
 
 /** Identities: a user's sealed credentials for other systems, by uuid. */
-export class KyselyIdentityStore implements IdentityStore {
-  constructor(private readonly db: Kysely<Database>) {}
+export function kyselyIdentityStore(db: Kysely<Database>): IdentityStore {
+  return {
+    createIdentity(identity: IdentityRecord): Promise<void> {
+      return guarded("creating an identity", async () => {
+        await db.insertInto("identities").values(identityToRow(identity)).execute();
+      });
+    },
 
-  createIdentity(identity: IdentityRecord): Promise<void> {
-    return guarded("creating an identity", async () => {
-      await this.db.insertInto("identities").values(identityToRow(identity)).execute();
-    });
-  }
+    async getIdentity(uuid: string): Promise<IdentityRecord | undefined> {
+      const row = await guarded("reading an identity", () => db.selectFrom("identities").selectAll().where("uuid", "=", uuid).executeTakeFirst());
+      return row && identityFromRow(row);
+    },
 
-  async getIdentity(uuid: string): Promise<IdentityRecord | undefined> {
-    const row = await guarded("reading an identity", () => this.db.selectFrom("identities").selectAll().where("uuid", "=", uuid).executeTakeFirst());
-    return row && identityFromRow(row);
-  }
+    async listIdentities(owner: string): Promise<IdentityRecord[]> {
+      const rows = await guarded("listing identities", () =>
+        db.selectFrom("identities").selectAll().where("owner", "=", owner).orderBy("created_at").orderBy("uuid").execute(),
+      );
+      return rows.map(identityFromRow);
+    },
 
-  async listIdentities(owner: string): Promise<IdentityRecord[]> {
-    const rows = await guarded("listing identities", () =>
-      this.db.selectFrom("identities").selectAll().where("owner", "=", owner).orderBy("created_at").orderBy("uuid").execute(),
-    );
-    return rows.map(identityFromRow);
-  }
-
-  deleteIdentity(uuid: string): Promise<void> {
-    return guarded("deleting an identity", async () => {
-      const result = await this.db.deleteFrom("identities").where("uuid", "=", uuid).executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) throw new NotFoundError("identity", uuid);
-    });
-  }
+    deleteIdentity(uuid: string): Promise<void> {
+      return guarded("deleting an identity", async () => {
+        const result = await db.deleteFrom("identities").where("uuid", "=", uuid).executeTakeFirst();
+        if (Number(result.numDeletedRows) === 0) throw new NotFoundError("identity", uuid);
+      });
+    },
+  };
 }
 
 function identityToRow(i: IdentityRecord): IdentitiesTable {

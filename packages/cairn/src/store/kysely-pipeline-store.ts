@@ -5,40 +5,26 @@ import type { Database, PipelinesTable } from "./schema.js";
 import type { PipelineRecord, PipelineStore } from "./service-store.js";
 
 /** A group's pipelines, by id. */
-export class KyselyPipelineStore implements PipelineStore {
-  readonly #rows: GroupScopedRows<PipelineRecord, PipelinesTable>;
+export function kyselyPipelineStore(db: Kysely<Database>): PipelineStore {
+  const rows = new GroupScopedRows(db, { table: "pipelines", key: "id", noun: "pipeline", one: "a pipeline", many: "pipelines", toRow: pipelineToRow, fromRow: pipelineFromRow });
+  return {
+    createPipeline: (pipeline) => rows.create(pipeline),
+    getPipeline: (groupId, id) => rows.get(groupId, id),
+    listPipelines: (groupId) => rows.list(groupId),
+    updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number, updatedBy: string): Promise<void> {
+      return guarded("updating a pipeline", async () => {
+        const result = await db
+          .updateTable("pipelines")
+          .set({ definition: JSON.stringify(definition), updated_at: updatedAt, updated_by: updatedBy })
+          .where("group_id", "=", groupId)
+          .where("id", "=", id)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) throw new NotFoundError("pipeline", id);
+      });
+    },
 
-  constructor(private readonly db: Kysely<Database>) {
-    this.#rows = new GroupScopedRows(db, { table: "pipelines", key: "id", noun: "pipeline", one: "a pipeline", many: "pipelines", toRow: pipelineToRow, fromRow: pipelineFromRow });
-  }
-
-  createPipeline(pipeline: PipelineRecord): Promise<void> {
-    return this.#rows.create(pipeline);
-  }
-
-  getPipeline(groupId: string, id: string): Promise<PipelineRecord | undefined> {
-    return this.#rows.get(groupId, id);
-  }
-
-  listPipelines(groupId: string): Promise<PipelineRecord[]> {
-    return this.#rows.list(groupId);
-  }
-
-  updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number, updatedBy: string): Promise<void> {
-    return guarded("updating a pipeline", async () => {
-      const result = await this.db
-        .updateTable("pipelines")
-        .set({ definition: JSON.stringify(definition), updated_at: updatedAt, updated_by: updatedBy })
-        .where("group_id", "=", groupId)
-        .where("id", "=", id)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) throw new NotFoundError("pipeline", id);
-    });
-  }
-
-  deletePipeline(groupId: string, id: string): Promise<void> {
-    return this.#rows.delete(groupId, id);
-  }
+    deletePipeline: (groupId, id) => rows.delete(groupId, id),
+  };
 }
 
 function pipelineToRow(p: PipelineRecord): PipelinesTable {

@@ -4,36 +4,25 @@ import type { Database, GroupSecretsTable } from "./schema.js";
 import type { SecretRecord, SecretStore } from "./service-store.js";
 
 /** A group's secrets, by name, sealed. */
-export class KyselySecretStore implements SecretStore {
-  readonly #rows: GroupScopedRows<SecretRecord, GroupSecretsTable>;
+export function kyselySecretStore(db: Kysely<Database>): SecretStore {
+  const rows = new GroupScopedRows(db, { table: "group_secrets", key: "name", noun: "secret", one: "a secret", many: "secrets", toRow: secretToRow, fromRow: secretFromRow });
+  return {
+    putSecret(secret: SecretRecord): Promise<void> {
+      const row = secretToRow(secret);
+      return guarded("storing a secret", async () => {
+        await db
+          .insertInto("group_secrets")
+          .values(row)
+          // A secret put again keeps the time it was first made.
+          .onConflict((oc) => oc.columns(["group_id", "name"]).doUpdateSet({ sealed_value: row.sealed_value, updated_at: row.updated_at, allowed_pipelines: row.allowed_pipelines }))
+          .execute();
+      });
+    },
 
-  constructor(private readonly db: Kysely<Database>) {
-    this.#rows = new GroupScopedRows(db, { table: "group_secrets", key: "name", noun: "secret", one: "a secret", many: "secrets", toRow: secretToRow, fromRow: secretFromRow });
-  }
-
-  putSecret(secret: SecretRecord): Promise<void> {
-    const row = secretToRow(secret);
-    return guarded("storing a secret", async () => {
-      await this.db
-        .insertInto("group_secrets")
-        .values(row)
-        // A secret put again keeps the time it was first made.
-        .onConflict((oc) => oc.columns(["group_id", "name"]).doUpdateSet({ sealed_value: row.sealed_value, updated_at: row.updated_at, allowed_pipelines: row.allowed_pipelines }))
-        .execute();
-    });
-  }
-
-  getSecret(groupId: string, name: string): Promise<SecretRecord | undefined> {
-    return this.#rows.get(groupId, name);
-  }
-
-  listSecrets(groupId: string): Promise<SecretRecord[]> {
-    return this.#rows.list(groupId);
-  }
-
-  deleteSecret(groupId: string, name: string): Promise<void> {
-    return this.#rows.delete(groupId, name);
-  }
+    getSecret: (groupId, name) => rows.get(groupId, name),
+    listSecrets: (groupId) => rows.list(groupId),
+    deleteSecret: (groupId, name) => rows.delete(groupId, name),
+  };
 }
 
 function secretToRow(s: SecretRecord): GroupSecretsTable {

@@ -4,28 +4,14 @@ import type { Database, SystemsTable } from "./schema.js";
 import type { SystemRecord, SystemSettings, SystemStore } from "./service-store.js";
 
 /** A group's systems (where archives write), by id. */
-export class KyselySystemStore implements SystemStore {
-  readonly #rows: GroupScopedRows<SystemRecord, SystemsTable>;
-
-  constructor(db: Kysely<Database>) {
-    this.#rows = new GroupScopedRows(db, { table: "systems", key: "id", noun: "system", one: "a system", many: "systems", toRow: systemToRow, fromRow: systemFromRow });
-  }
-
-  createSystem(system: SystemRecord): Promise<void> {
-    return this.#rows.create(system);
-  }
-
-  getSystem(groupId: string, id: string): Promise<SystemRecord | undefined> {
-    return this.#rows.get(groupId, id);
-  }
-
-  listSystems(groupId: string): Promise<SystemRecord[]> {
-    return this.#rows.list(groupId);
-  }
-
-  deleteSystem(groupId: string, id: string): Promise<void> {
-    return this.#rows.delete(groupId, id);
-  }
+export function kyselySystemStore(db: Kysely<Database>): SystemStore {
+  const rows = new GroupScopedRows(db, { table: "systems", key: "id", noun: "system", one: "a system", many: "systems", toRow: systemToRow, fromRow: systemFromRow });
+  return {
+    createSystem: (system) => rows.create(system),
+    getSystem: (groupId, id) => rows.get(groupId, id),
+    listSystems: (groupId) => rows.list(groupId),
+    deleteSystem: (groupId, id) => rows.delete(groupId, id),
+  };
 }
 
 function systemToRow(s: SystemRecord): SystemsTable {

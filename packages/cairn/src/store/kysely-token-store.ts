@@ -5,26 +5,23 @@ import type { Database } from "./schema.js";
 import type { TokenRef, TokenStanding, TokenStore } from "./service-store.js";
 
 /** Revoked tokens, and the one read that authenticates a token. */
-export class KyselyTokenStore implements TokenStore {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly access: AccessQueries,
-  ) {}
+export function kyselyTokenStore(db: Kysely<Database>, access: AccessQueries): TokenStore {
+  return {
+    revokeToken(jti: string, expiresAt: number): Promise<void> {
+      return guarded("revoking a token", async () => {
+        // Expired revocations are useless: the token fails its expiry check anyway.
+        await db.deleteFrom("revoked_tokens").where("expires_at", "<", Date.now()).execute();
+        await db.insertInto("revoked_tokens").values({ jti, expires_at: expiresAt }).onConflict((oc) => oc.column("jti").doNothing()).execute();
+      });
+    },
 
-  revokeToken(jti: string, expiresAt: number): Promise<void> {
-    return guarded("revoking a token", async () => {
-      // Expired revocations are useless: the token fails its expiry check anyway.
-      await this.db.deleteFrom("revoked_tokens").where("expires_at", "<", Date.now()).execute();
-      await this.db.insertInto("revoked_tokens").values({ jti, expires_at: expiresAt }).onConflict((oc) => oc.column("jti").doNothing()).execute();
-    });
-  }
+    async isTokenRevoked(jti: string): Promise<boolean> {
+      const row = await guarded("checking a token", () => db.selectFrom("revoked_tokens").select("jti").where("jti", "=", jti).executeTakeFirst());
+      return row !== undefined;
+    },
 
-  async isTokenRevoked(jti: string): Promise<boolean> {
-    const row = await guarded("checking a token", () => this.db.selectFrom("revoked_tokens").select("jti").where("jti", "=", jti).executeTakeFirst());
-    return row !== undefined;
-  }
-
-  getTokenStanding(token: TokenRef): Promise<TokenStanding> {
-    return guarded("checking a token", () => this.access.tokenStanding(token));
-  }
+    getTokenStanding(token: TokenRef): Promise<TokenStanding> {
+      return guarded("checking a token", () => access.tokenStanding(token));
+    },
+  };
 }

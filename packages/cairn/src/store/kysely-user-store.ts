@@ -5,41 +5,41 @@ import type { Database, UsersTable } from "./schema.js";
 import type { UserRecord, UserStore } from "./service-store.js";
 
 /** Users: accounts, found by login in any case. */
-export class KyselyUserStore implements UserStore {
-  constructor(private readonly db: Kysely<Database>) {}
+export function kyselyUserStore(db: Kysely<Database>): UserStore {
+  return {
+    createUser(user: UserRecord): Promise<void> {
+      return guarded("creating a user", async () => {
+        await db.insertInto("users").values(userToRow(user)).execute();
+      });
+    },
 
-  createUser(user: UserRecord): Promise<void> {
-    return guarded("creating a user", async () => {
-      await this.db.insertInto("users").values(userToRow(user)).execute();
-    });
-  }
+    async getUser(login: string): Promise<UserRecord | undefined> {
+      const rows = await guarded("reading a user", () =>
+        db
+          .selectFrom("users")
+          .selectAll()
+          .where((eb) => eb.or([eb("login", "=", login), eb("login_key", "=", login.toLowerCase())]))
+          .execute(),
+      );
+      // Two rows only for a younger twin from before migration 0010, named by its exact login.
+      const row = rows.find((r) => r.login === login) ?? rows[0];
+      return row && userFromRow(row);
+    },
 
-  async getUser(login: string): Promise<UserRecord | undefined> {
-    const rows = await guarded("reading a user", () =>
-      this.db
-        .selectFrom("users")
-        .selectAll()
-        .where((eb) => eb.or([eb("login", "=", login), eb("login_key", "=", login.toLowerCase())]))
-        .execute(),
-    );
-    // Two rows only for a younger twin from before migration 0010, named by its exact login.
-    const row = rows.find((r) => r.login === login) ?? rows[0];
-    return row && userFromRow(row);
-  }
+    confirmUser(login: string): Promise<void> {
+      return guarded("confirming a user", async () => {
+        const result = await db.updateTable("users").set({ confirmed: 1, confirmation_code: null }).where("login", "=", login).executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) throw new NotFoundError("user", login);
+      });
+    },
 
-  confirmUser(login: string): Promise<void> {
-    return guarded("confirming a user", async () => {
-      const result = await this.db.updateTable("users").set({ confirmed: 1, confirmation_code: null }).where("login", "=", login).executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) throw new NotFoundError("user", login);
-    });
-  }
-
-  async countUsers(): Promise<number> {
-    const row = await guarded("counting users", () =>
-      this.db.selectFrom("users").select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow(),
-    );
-    return Number(row.n);
-  }
+    async countUsers(): Promise<number> {
+      const row = await guarded("counting users", () =>
+        db.selectFrom("users").select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow(),
+      );
+      return Number(row.n);
+    },
+  };
 }
 
 function userToRow(u: UserRecord): UsersTable {
