@@ -400,7 +400,7 @@ function destinationNames(ctx: TaskExecutionContext<ImageBuildTask>, images: Gro
  * and a new one is taken off again, so a build can never leave a registry's name on its
  * own image in the shared engine.
  */
-async function pushAs(engine: ImageEngine, imageId: string, reference: string, push: () => Promise<string>): Promise<string> {
+export async function pushAs(engine: ImageEngine, imageId: string, reference: string, push: () => Promise<string>): Promise<string> {
   const before = await engine.inspect(reference);
   if (before?.id !== imageId) await engine.tag(imageId, reference);
   const giveBack = async () => {
