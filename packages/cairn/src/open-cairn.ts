@@ -119,6 +119,7 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
       await engine.close();
       workDirs.close();
       await host.close();
+      // A container runtime that never started has nothing to close; its failure was reported when a task needed it.
       if (container) await (await container.catch(() => undefined))?.close();
       await store.close();
       lock?.release();

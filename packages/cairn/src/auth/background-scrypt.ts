@@ -16,6 +16,7 @@ import type { ScryptOptions } from "node:crypto";
 
 const HELPER = `
 const { scrypt } = require("node:crypto");
+// Refused (no permission): hashing at normal priority is still correct, only less polite.
 try { require("node:os").setPriority(19); } catch {}
 process.on("disconnect", () => process.exit(0));
 process.on("message", (m) => {

@@ -282,6 +282,7 @@ async function* chunksOf(body: ReadableStream<Uint8Array> | null): AsyncGenerato
       yield value;
     }
   } finally {
+    // The stream ended or failed already; its own error, if any, is what the caller sees.
     await reader.cancel().catch(() => undefined);
   }
 }

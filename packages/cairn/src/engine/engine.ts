@@ -265,6 +265,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     try {
       await this.writer.write({ newRuns: [record], newExecutions: executions });
     } catch (err) {
+      // The write's failure is the one to report; a folder left behind is no run's, and the start-up sweep removes it.
       if (request.attachments !== undefined) await removeRunDir(this.config.dataDir, record.uuid).catch(() => undefined);
       throw err;
     }

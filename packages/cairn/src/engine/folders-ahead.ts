@@ -99,6 +99,7 @@ export class FoldersAhead<T> {
       return;
     }
     this.inFlight++;
+    // A failure reaches the attempt that awaits `result` itself; kept ahead, it is only "nothing made".
     const making: Making<T> = { group: want.group, promise: result.catch(() => undefined) };
     this.making.set(key, making);
     void making.promise.then((value) => {

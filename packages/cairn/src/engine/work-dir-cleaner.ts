@@ -78,6 +78,7 @@ export class WorkDirCleaner {
         if (TERMINAL_RUN_STATUSES.includes(run.status)) await this.release(run);
         continue;
       }
+      // Gone since it was listed (removed by its run's release): nothing to clean.
       const info = await stat(join(root, name)).catch(() => undefined);
       if (info && Date.now() - info.mtimeMs > ORPHAN_AGE_MS) await this.remove(name);
     }

@@ -143,6 +143,7 @@ async function createKeyFile(path: string): Promise<DataKey | undefined> {
     if ((err as NodeJS.ErrnoException).code === "EEXIST") return undefined;
     throw new KeyRingError("key_file_invalid", `Cannot create the key file ${path}`, { cause: err, path });
   } finally {
+    // Linked or not, the temporary name has no further use; a leftover holds a key no one reads (mode 0600).
     await unlink(temporary).catch(() => undefined);
   }
 }

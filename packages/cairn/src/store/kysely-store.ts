@@ -4,7 +4,7 @@ import type { ExecutionId, RunId } from "../ids.js";
 import { AccessQueries } from "./access-queries.js";
 import { KyselyImageCatalog } from "./kysely-image-catalog.js";
 import { KyselyScheduleStore } from "./kysely-schedule-store.js";
-import { KyselyServiceStore } from "./kysely-service-store.js";
+import { kyselyServiceStore } from "./kysely-service-store.js";
 import { KyselyWebhookStore } from "./kysely-webhook-store.js";
 import { migrationProvider } from "./migrations/migration-provider.js";
 import {
@@ -20,7 +20,7 @@ import {
 import type { Database } from "./schema.js";
 import { toStorageError } from "./storage-error.js";
 import type { StoreDialect } from "./store-dialect.js";
-import type { GroupAccessRecord, TokenRef } from "./service-store.js";
+import type { GroupAccessRecord, ServiceStore, TokenRef } from "./service-store.js";
 import type {
   ExecutionRecord,
   LogLine,
@@ -44,7 +44,7 @@ interface RowUpdate {
 /** The Store over Kysely: one implementation for every database a StoreDialect describes. */
 export class KyselyStore implements Store {
   readonly capabilities: Store["capabilities"];
-  readonly service: KyselyServiceStore;
+  readonly service: ServiceStore;
   readonly images: KyselyImageCatalog;
   readonly webhooks: KyselyWebhookStore;
   readonly schedules: KyselyScheduleStore;
@@ -64,7 +64,7 @@ export class KyselyStore implements Store {
     this.capabilities = dialect.capabilities;
     this.#db = new Kysely<Database>({ dialect: dialect.kysely });
     this.#access = new AccessQueries(this.#db, dialect.preparedReads);
-    this.service = new KyselyServiceStore(this.#db, this.#access);
+    this.service = kyselyServiceStore(this.#db, this.#access);
     this.images = new KyselyImageCatalog(this.#db);
     this.webhooks = new KyselyWebhookStore(this.#db);
     this.schedules = new KyselyScheduleStore(this.#db);

@@ -167,14 +167,16 @@ export interface RunArchiveRecord {
   updatedAt: number;
 }
 
-export interface ServiceStore {
+export interface UserStore {
   /** `conflict` when the login or the email is taken, whatever their case. */
   createUser(user: UserRecord): Promise<void>;
   /** The user with this login in any case (`ALICE` finds `alice`); its `login` is the one it registered with. */
   getUser(login: string): Promise<UserRecord | undefined>;
   confirmUser(login: string): Promise<void>;
   countUsers(): Promise<number>;
+}
 
+export interface GroupStore {
   /** The group and its first members in one transaction; `conflict` when the id is taken. */
   createGroup(group: GroupRecord, members: MemberRecord[]): Promise<void>;
   getGroup(id: string): Promise<GroupRecord | undefined>;
@@ -189,13 +191,17 @@ export interface ServiceStore {
   removeMember(groupId: string, username: string): Promise<void>;
   /** The group and the user's membership in one read; undefined unless both exist. */
   getGroupAccess(groupId: string, username: string): Promise<GroupAccessRecord | undefined>;
+}
 
+export interface PipelineStore {
   createPipeline(pipeline: PipelineRecord): Promise<void>;
   getPipeline(groupId: string, id: string): Promise<PipelineRecord | undefined>;
   listPipelines(groupId: string): Promise<PipelineRecord[]>;
   updatePipeline(groupId: string, id: string, definition: unknown, updatedAt: number, updatedBy: string): Promise<void>;
   deletePipeline(groupId: string, id: string): Promise<void>;
+}
 
+export interface KabutoJobStore {
   /** Adds the job after the pipeline's last; the answer has its position. `conflict` when another was added at that instant (ask again). */
   addKabutoJob(job: Omit<KabutoJobRecord, "position" | "runUuid">): Promise<KabutoJobRecord>;
   getKabutoJob(uuid: string): Promise<KabutoJobRecord | undefined>;
@@ -203,24 +209,32 @@ export interface ServiceStore {
   listKabutoJobs(groupId: string, pipelineId: string): Promise<KabutoJobRecord[]>;
   /** Puts the jobs, among those no run has taken yet, in the run; the answer is how many it took. */
   markKabutoJobsSubmitted(uuids: readonly string[], runUuid: string): Promise<number>;
+}
 
+export interface IdentityStore {
   createIdentity(identity: IdentityRecord): Promise<void>;
   getIdentity(uuid: string): Promise<IdentityRecord | undefined>;
   listIdentities(owner: string): Promise<IdentityRecord[]>;
   deleteIdentity(uuid: string): Promise<void>;
+}
 
+export interface SecretStore {
   /** Creates or replaces. */
   putSecret(secret: SecretRecord): Promise<void>;
   getSecret(groupId: string, name: string): Promise<SecretRecord | undefined>;
   listSecrets(groupId: string): Promise<SecretRecord[]>;
   deleteSecret(groupId: string, name: string): Promise<void>;
+}
 
+export interface SystemStore {
   /** `conflict` when the group has a system with that id. */
   createSystem(system: SystemRecord): Promise<void>;
   getSystem(groupId: string, id: string): Promise<SystemRecord | undefined>;
   listSystems(groupId: string): Promise<SystemRecord[]>;
   deleteSystem(groupId: string, id: string): Promise<void>;
+}
 
+export interface ArchiveStore {
   /** `conflict` when the group has an archive with that id. */
   createArchive(archive: ArchiveRecord): Promise<void>;
   getArchive(groupId: string, id: string): Promise<ArchiveRecord | undefined>;
@@ -231,9 +245,15 @@ export interface ServiceStore {
   putRunArchive(record: RunArchiveRecord): Promise<void>;
   listRunArchives(runUuid: string): Promise<RunArchiveRecord[]>;
   listPendingRunArchives(): Promise<RunArchiveRecord[]>;
+}
 
+export interface TokenStore {
   revokeToken(jti: string, expiresAt: number): Promise<void>;
   isTokenRevoked(jti: string): Promise<boolean>;
   /** Revoked or not, the user, and for a run's token the run's status, in one read. */
   getTokenStanding(token: TokenRef): Promise<TokenStanding>;
 }
+
+/** Everything above in one: what callers reach as `store.service`. */
+export interface ServiceStore
+  extends UserStore, GroupStore, PipelineStore, KabutoJobStore, IdentityStore, SecretStore, SystemStore, ArchiveStore, TokenStore {}

@@ -35,6 +35,7 @@ function logTo(ctx: TaskExecutionContext): LogSink {
 }
 
 async function follow(ctx: TaskExecutionContext, proc: RunningProcess, reattachable: boolean): Promise<TaskOutcome> {
+  // A kill that fails finds the process ended already; its end is what follow() reports.
   const kill = () => void proc.kill().catch(() => {});
   // 'abort' never fires for a signal aborted already (the engine resumes a cancelled run's attempt that way).
   if (ctx.signal.aborted) kill();

@@ -89,6 +89,7 @@ export class Scheduler {
         this.#options.warn?.(`the scheduler's pass failed: ${err instanceof Error ? err.message : String(err)}`);
       }
       if (this.#stop.signal.aborted) break;
+      // Unknown (the database did not answer): wait the poll interval; the next pass reports a lasting failure.
       const next = await store.schedules.nextDueTime().catch(() => undefined);
       const wait = next === undefined ? pollMs : Math.min(pollMs, Math.max(0, next - clock.now()));
       await clock.sleep(wait, this.#stop.signal);

@@ -148,7 +148,9 @@ async function logIn(ctx: ApiContext, limits: AccountLimits, request: FastifyReq
         // Hash even for an unknown login, so the answer's timing does not tell which logins exist.
         // Suspect attempts hash at the lowest CPU priority, so they take only what real users leave.
         const background = { background: !attempt.urgent };
-        return user ? ctx.passwords.verify(password, user.passwordHash, background).catch(() => false) : ctx.passwords.hash(password, background).then(() => false);
+        // scrypt refusing a stored hash's cost is no proof of the password: the log says why it was refused.
+        const refused = (err: unknown) => (request.log.error({ err, login }, "a stored password hash could not be checked"), false);
+        return user ? ctx.passwords.verify(password, user.passwordHash, background).catch(refused) : ctx.passwords.hash(password, background).then(() => false);
       }),
     );
     if (!user || !valid) {

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
+import { createArchive, deleteArchive, type CleanupWarning } from "../../archives/archive-service.js";
 import { archiveSystem } from "../../archives/archive-system.js";
 import { checkWritable, safeSegments } from "../../archives/archive-target.js";
 import { describeError, NotFoundError, ValidationError } from "../../errors.js";
-import type { ArchiveRecord, ArchiveSettings, RunArchiveRecord } from "../../store/service-store.js";
+import type { ArchiveRecord, ArchiveSettings, IdentityRecord, RunArchiveRecord } from "../../store/service-store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { accessGroup } from "../group-access.js";
@@ -106,14 +108,14 @@ export function archiveRoutes(app: ApiApp, ctx: ApiContext): void {
       } catch (err) {
         throw new ValidationError("archive", [{ path: "archive_dir", message: (err as Error).message }]);
       }
-      // Keys given inline are kept as the caller's identity, like any other keys; removed again if the archive is not made.
-      let keptKeys: string | undefined;
+      // Keys given inline become the caller's identity, like any other keys: createArchive stores them, and removes them if the archive is not made.
+      let keptKeys: IdentityRecord | undefined;
       const settings = await (async (): Promise<ArchiveSettings> => {
         if (body.type === "S3" && body.system_id === undefined) {
           const location = { endpoint: body.endpoint!, bucket: body.bucket!, region: body.region ?? "us-east-1", rootDir: "" };
           if (body.credentials) {
-            keptKeys = await keepArchiveKeys(ctx, principal.login, group.id, body.id, body.credentials);
-            return { type: "S3", systemId: null, archiveDir: body.archive_dir, location: { ...location, identityUuid: keptKeys }, keysKeptForIt: true };
+            keptKeys = archiveKeys(ctx, principal.login, group.id, body.id, body.credentials);
+            return { type: "S3", systemId: null, archiveDir: body.archive_dir, location: { ...location, identityUuid: keptKeys.uuid }, keysKeptForIt: true };
           }
           const identityUuid = await ownIdentityOfType(ctx, principal.login, body.identity_uuid!, "s3", "archive");
           return { type: "S3", systemId: null, archiveDir: body.archive_dir, location: { ...location, identityUuid } };
@@ -126,7 +128,7 @@ export function archiveRoutes(app: ApiApp, ctx: ApiContext): void {
         return { type: body.type, systemId: system.id, archiveDir: body.archive_dir };
       })();
       const record: ArchiveRecord = { uuid: randomUUID(), groupId: group.id, id: body.id, owner: principal.login, settings, createdAt: Date.now() };
-      try {
+      const checkWrites = async () => {
         const { system, label } = await archiveSystem(service, record);
         if (system.settings.type === "s3") {
           await checkS3Access(ctx, system, label, "archive", { archiveDir: body.archive_dir, onSystem: record.settings.systemId !== null });
@@ -142,13 +144,10 @@ export function archiveRoutes(app: ApiApp, ctx: ApiContext): void {
             throw new ValidationError("archive", [{ path: "system_id", message: `cannot write to archive_dir '${body.archive_dir}' on system '${system.id}': ${describeError(err)}` }]);
           }
         }
-        await service.createArchive(record).catch((err: unknown) => {
-          throw conflictAs(err, `group '${group.id}' already has an archive with id '${body.id}'`);
-        });
-      } catch (err) {
-        if (keptKeys) await service.deleteIdentity(keptKeys).catch(() => {});
-        throw err;
-      }
+      };
+      await createArchive(service, record, keptKeys, checkWrites, warnIn(request)).catch((err: unknown) => {
+        throw conflictAs(err, `group '${group.id}' already has an archive with id '${body.id}'`);
+      });
       return reply.status(201).send(ok(presentArchive(record), "Archive created", 201));
     },
   );
@@ -167,9 +166,7 @@ export function archiveRoutes(app: ApiApp, ctx: ApiContext): void {
 
   app.delete("/groups/:group_id/archives/:archive_id", { schema: { summary: "Delete an archive; what it holds stays on its system (admins)", params: archiveParams } }, async (request) => {
     const { group } = await accessGroup(service, principalOf(request), request.params.group_id, "admin");
-    const archive = await service.getArchive(group.id, request.params.archive_id);
-    await service.deleteArchive(group.id, request.params.archive_id);
-    if (archive && "keysKeptForIt" in archive.settings) await service.deleteIdentity(archive.settings.location.identityUuid).catch(() => {});
+    await deleteArchive(service, group.id, request.params.archive_id, warnIn(request));
     return ok(null, "Archive deleted");
   });
 
@@ -183,10 +180,15 @@ export function archiveRoutes(app: ApiApp, ctx: ApiContext): void {
   );
 }
 
-/** Stores keys given with an archive as an s3 identity of the caller, so they are sealed and listed like any other. */
-async function keepArchiveKeys(ctx: ApiContext, owner: string, groupId: string, archiveId: string, keys: { access_key: string; access_secret: string }): Promise<string> {
+/** A clean-up's failure, into the request's log. */
+function warnIn(request: FastifyRequest): CleanupWarning {
+  return (message, cause) => request.log.warn({ err: cause }, message);
+}
+
+/** Keys given with an archive as an s3 identity of the caller, so they are sealed and listed like any other. */
+function archiveKeys(ctx: ApiContext, owner: string, groupId: string, archiveId: string, keys: { access_key: string; access_secret: string }): IdentityRecord {
   const uuid = randomUUID();
-  await ctx.store.service.createIdentity({
+  return {
     uuid,
     owner,
     type: "s3",
@@ -195,8 +197,7 @@ async function keepArchiveKeys(ctx: ApiContext, owner: string, groupId: string, 
     host: null,
     sealedCredentials: ctx.sealer.seal(JSON.stringify({ access_key_id: keys.access_key, secret_access_key: keys.access_secret }), identityBinding(uuid)),
     createdAt: Date.now(),
-  });
-  return uuid;
+  };
 }
 
 function presentArchive(a: ArchiveRecord): z.infer<typeof archiveSchema> {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { FastifyBaseLogger } from "fastify";
 import { z } from "zod";
 import { CairnError, NotFoundError, ValidationError } from "../../errors.js";
 import type { ExecutionId, RunId } from "../../ids.js";
@@ -136,6 +137,7 @@ export class KeyedQueue {
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.#tails.get(key) ?? Promise.resolve();
     const result = previous.then(work, work);
+    // The caller of run() gets the failure; the queue only waits for the work to end.
     const tail = result.catch(() => undefined);
     this.#tails.set(key, tail);
     void tail.then(() => {
@@ -293,11 +295,11 @@ export async function kabutoJobRoutes(app: ApiApp, ctx: ApiContext): Promise<voi
   app.post("/pipeline/:pipeline_id/submit", { schema: { summary: "Run the jobs added since the last submit, first in, first out; answers {JOB_ID: state}", params: pipelineParams } }, async (request) => {
     const principal = principalOf(request);
     const pipeline = await ownPipeline(principal, request.params.pipeline_id);
-    return perPipeline.run(`${pipeline.groupId}/${pipeline.id}`, () => submit(principal, pipeline));
+    return perPipeline.run(`${pipeline.groupId}/${pipeline.id}`, () => submit(principal, pipeline, request.log));
   });
 
   /** Starts the run of the jobs no run has taken yet; see the mapping above. */
-  async function submit(principal: Principal, pipeline: PipelineRecord): Promise<Record<string, KabutoJobState>> {
+  async function submit(principal: Principal, pipeline: PipelineRecord, log: FastifyBaseLogger): Promise<Record<string, KabutoJobState>> {
     const queued = (await service.listKabutoJobs(pipeline.groupId, pipeline.id)).filter((j) => j.runUuid === null);
     if (queued.length === 0) return {};
     const name = (pipeline.definition as Partial<Pipeline>).description ?? pipeline.id;
@@ -326,8 +328,15 @@ export async function kabutoJobRoutes(app: ApiApp, ctx: ApiContext): Promise<voi
     } catch (err) {
       // Not started: the files go back to wait for the next submit.
       if (staging !== undefined && (await exists(staging))) {
-        for (const job of moved) await rename(join(staging, ATTACHMENTS_FOR_TASKS, job.uuid), jobsDir(ctx.config.dataDir, job.uuid)).catch(() => undefined);
-        await rm(staging, { recursive: true, force: true });
+        let stuck = false;
+        for (const job of moved) {
+          await rename(join(staging, ATTACHMENTS_FOR_TASKS, job.uuid), jobsDir(ctx.config.dataDir, job.uuid)).catch((cause: unknown) => {
+            stuck = true;
+            log.warn({ err: cause, job: job.uuid, staging }, "a job's files could not go back to wait for the next submit; they stay in the staging folder");
+          });
+        }
+        // Removing the staging folder would lose the files that could not go back.
+        if (!stuck) await rm(staging, { recursive: true, force: true });
       }
       throw err;
     }

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { localRootSegments } from "../../archives/local-target.js";
 import { checkWritable, safeSegments } from "../../archives/archive-target.js";
 import { localGroupRoot } from "../../archives/system-connector.js";
-import { CairnError, describeError, NotFoundError, ValidationError } from "../../errors.js";
+import { deleteUnusedSystem } from "../../archives/system-service.js";
+import { describeError, NotFoundError, ValidationError } from "../../errors.js";
 import type { SystemRecord } from "../../store/service-store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
@@ -131,11 +132,7 @@ export function systemRoutes(app: ApiApp, ctx: ApiContext): void {
 
   app.delete("/groups/:group_id/systems/:system_id", { schema: { summary: "Delete a system no archive uses (admins)", params: systemParams } }, async (request) => {
     const { group } = await accessGroup(service, principalOf(request), request.params.group_id, "admin");
-    const system = await service.getSystem(group.id, request.params.system_id);
-    if (!system) throw new NotFoundError("system", request.params.system_id);
-    const users = (await service.listArchives(group.id)).filter((a) => a.settings.systemId === system.id).map((a) => a.id);
-    if (users.length > 0) throw new CairnError("conflict", `system '${system.id}' is used by archive${users.length > 1 ? "s" : ""} ${users.map((id) => `'${id}'`).join(", ")}; delete those first`);
-    await service.deleteSystem(group.id, system.id);
+    await deleteUnusedSystem(service, group.id, request.params.system_id);
     return ok(null, "System deleted");
   });
 }

@@ -54,6 +54,7 @@ export interface CgroupFiles {
  */
 export async function locateCgroup(pid: number | undefined, containerId: string): Promise<CgroupFiles | undefined> {
   const mounts = await cgroupMounts();
+  // Unreadable: the process has ended, or its pid is in another namespace; membership is then unknown.
   const membership = pid ? await readFile(`/proc/${pid}/cgroup`, "utf8").catch(() => undefined) : undefined;
   // A process here that is not in the container's cgroup: the engine is elsewhere, and its pids are not ours.
   if (membership !== undefined && !membership.includes(containerId)) return undefined;
@@ -187,6 +188,7 @@ export async function readCgroupUsage(files: CgroupFiles): Promise<ResourceUsage
   const [cpu, memory, io] = await Promise.all([
     files.cpu ? readFile(files.cpu.file, "utf8") : undefined,
     files.memory ? readFile(files.memory.file, "utf8") : undefined,
+    // io.stat is optional (no io controller delegated): usage is then without I/O.
     files.io ? readFile(files.io.file, "utf8").catch(() => undefined) : undefined,
   ]).catch(() => [undefined, undefined, undefined]);
   if (cpu === undefined && memory === undefined) return undefined;

@@ -63,6 +63,7 @@ export class ContainerRuntime implements Runtime {
     try {
       return await this.attachAndStart(container, onLog, image);
     } catch (cause) {
+      // The start's failure is the one to report; the engine refusing the removal too adds nothing to it.
       await container.remove({ force: true }).catch(() => {});
       throw new TaskFailure(`the container did not start: ${engineMessage(cause)}`, { retryable: false, cause });
     }
@@ -251,6 +252,7 @@ function usageReader(container: Dockerode.Container): () => Promise<ResourceUsag
         container
           .inspect()
           .then((info) => locateCgroup(info.State.Pid, container.id))
+          // No cgroup found (the container already ended): the engine's stats answer instead.
           .catch(() => undefined),
     );
     const files = await located;

@@ -57,6 +57,7 @@ export class HostRuntime implements Runtime {
     const proc = new HostProcess(onLog);
     await proc.start(await this.spawnerInUse(), { command, args, env: processEnv(spec.env), cwd: spec.workingDir });
     this.running.add(proc);
+    // Only bookkeeping: whoever awaits proc.wait() sees its failure.
     void proc.wait().finally(() => this.running.delete(proc)).catch(() => {});
     return proc;
   }
@@ -87,6 +88,7 @@ export class HostRuntime implements Runtime {
 
   async close(): Promise<void> {
     await Promise.all([...this.running].map((p) => p.kill()));
+    // A launcher that never started has nothing to close; the start that needed it reported why.
     const spawner = await this.spawner?.catch(() => undefined);
     await spawner?.close();
   }
@@ -179,6 +181,7 @@ class HostProcess implements RunningProcess {
     if (await this.closedWithin(KILL_GRACE_MS)) return;
     // Only a process that left our group (setsid) can still hold the pipes open; stop reading so wait() ends.
     this.spawned!.stopReading();
+    // Only waiting for the end: wait() reports how the process ended.
     await this.exit.catch(() => {});
   }
 

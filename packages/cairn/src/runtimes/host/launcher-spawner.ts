@@ -102,6 +102,7 @@ export class LauncherSpawner implements Spawner {
 
   async close(): Promise<void> {
     this.closed = true;
+    // A restart that failed left nothing to stop; the start that needed it reported why.
     await this.restarting?.catch(() => {});
     await this.current?.stop();
   }

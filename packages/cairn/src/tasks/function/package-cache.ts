@@ -180,6 +180,7 @@ async function runInstaller(ctx: TaskExecutionContext, set: PackageSet, temp: st
     tail.push(line);
     if (tail.length > FAILURE_TAIL_LINES) tail.shift();
   });
+  // A kill that fails finds the process ended already; its exit is what the install reports.
   const kill = () => void proc.kill().catch(() => {});
   if (ctx.signal.aborted) kill();
   else ctx.signal.addEventListener("abort", kill, { once: true });

@@ -219,6 +219,7 @@ async function buildWith(
     await catalog(ctx, engine, built);
     return built;
   } finally {
+    // The build's own outcome is what the task reports; a work folder left over costs only disk.
     await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
@@ -419,15 +420,26 @@ function destinationNames(ctx: TaskExecutionContext<ImageBuildTask>, images: Gro
  * and a new one is taken off again, so a build can never leave a registry's name on its
  * own image in the shared engine.
  */
-async function pushAs(engine: ImageEngine, imageId: string, reference: string, push: () => Promise<string>): Promise<string> {
+export async function pushAs(engine: ImageEngine, imageId: string, reference: string, push: () => Promise<string>): Promise<string> {
   const before = await engine.inspect(reference);
   if (before?.id !== imageId) await engine.tag(imageId, reference);
+  const giveBack = async () => {
+    if (before === undefined) await engine.untag(reference);
+    else if (before.id !== imageId) await engine.tag(before.id, reference);
+  };
+  let pushed: string;
   try {
-    return await push();
-  } finally {
-    if (before === undefined) await engine.untag(reference).catch(() => undefined);
-    else if (before.id !== imageId) await engine.tag(before.id, reference).catch(() => undefined);
+    pushed = await push();
+  } catch (err) {
+    // The push's failure is the one to report; giving the name back is still tried.
+    await giveBack().catch(() => undefined);
+    throw err;
   }
+  // A name left on this build's image is what this function exists to prevent: the task fails saying so.
+  await giveBack().catch((cause: unknown) => {
+    throw new TaskFailure(`pushed, but the engine's name ${reference} could not be given back to what it named before: ${cause instanceof Error ? cause.message : String(cause)}`, { retryable: false, cause });
+  });
+  return pushed;
 }
 
 /**
