@@ -57,7 +57,22 @@ describe("a real log-in under 100 concurrent bad log-ins", () => {
   });
 });
 
+/**
+ * Up to ROUNDS measurements, passing on the first whose added delay is within bounds: a
+ * load spike of the shared machine during one round (seen in a clean-clone run beside
+ * other jobs: 573 ms against 379 ms) says nothing of Cairn, while the unbounded hashing
+ * this guards against added seconds to every round.
+ */
+const ROUNDS = 3;
+
 async function expectLittleDelay(attack: { addresses: number; logins: string[] }): Promise<void> {
+  let added = Infinity;
+  let bound = MAX_ADDED_MS;
+  for (let round = 1; round <= ROUNDS && added >= bound; round++) ({ added, bound } = await measureAddedDelay(attack));
+  expect(added).toBeLessThan(bound);
+}
+
+async function measureAddedDelay(attack: { addresses: number; logins: string[] }): Promise<{ added: number; bound: number }> {
   const before = await timeLogIns(SAMPLES);
   const attacker = startAttack(server.url, attack);
   // Let the first wave arrive before measuring.
@@ -73,7 +88,7 @@ async function expectLittleDelay(attack: { addresses: number; logins: string[] }
   );
   // The attack did happen, and was mostly refused without a hash.
   expect(statuses["429"] ?? 0).toBeGreaterThan(ATTACKERS);
-  expect(loaded - quiet).toBeLessThan(Math.max(MAX_ADDED_MS, quiet / 4));
+  return { added: loaded - quiet, bound: Math.max(MAX_ADDED_MS, quiet / 4) };
 }
 
 /** Logs in as the real user `count` times, `gapMs` apart, from 127.0.0.1; the latency of each, in ms. */
