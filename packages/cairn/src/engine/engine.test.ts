@@ -295,6 +295,64 @@ describe("failure, can_fail and skipping", () => {
   });
 });
 
+describe("conditions", () => {
+  const status = (o: Record<string, string>) => (async (ctx: TaskExecutionContext) => {
+    for (const [name, value] of Object.entries(o)) await writeFile(join(ctx.paths.outputs, name), value);
+    return { exitCode: 0 };
+  }) as Script;
+
+  it("skips a task whose conditions do not hold with 'conditions not met', skips its dependents, runs one that allows it, and succeeds", async () => {
+    scripts.set("probe", status({ count: "3\n" }));
+    const engine = newEngine();
+    const p = pipeline(
+      ["probe", "big", "after-big", "tolerant", "small"],
+      { big: ["probe"], "after-big": ["big"], tolerant: [{ id: "big", can_fail: true }], small: ["probe"] },
+      {
+        probe: { output: { count: { type: "number" } } },
+        big: { conditions: [{ gt: [{ task_output: { task_id: "probe", output_id: "count" } }, 10] }] },
+        small: { conditions: [{ le: [{ task_output: { task_id: "probe", output_id: "count" } }, 10] }, { eq: [{ args: "mode" }, "full"] }] },
+      },
+    );
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p, params: { mode: "full" } })).uuid);
+    expect((await attempts(final.uuid, "big"))[0]).toMatchObject({ status: "skipped", message: "skipped: conditions not met", startedAt: null });
+    expect((await attempts(final.uuid, "after-big"))[0]).toMatchObject({ status: "skipped", message: "skipped: dependency 'big' ended skipped" });
+    expect((await attempts(final.uuid, "tolerant"))[0]!.status).toBe("succeeded");
+    expect((await attempts(final.uuid, "small"))[0]!.status).toBe("succeeded");
+    expect(events.filter((e) => e.what === "start").map((e) => e.taskId).sort()).toEqual(["probe", "small", "tolerant"]);
+    expect(final).toMatchObject({ status: "succeeded", message: null });
+  });
+
+  it("still fails a run where a task skipped by conditions sits beside a real failure", async () => {
+    scripts.set("broken", async () => {
+      throw new TaskFailure("broke", { retryable: false });
+    });
+    const engine = newEngine();
+    const p = pipeline(["never", "broken", "join"], { join: ["never", "broken"] }, { never: { conditions: [{ eq: [1, 2] }] } });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect((await attempts(final.uuid, "never"))[0]!.message).toBe("skipped: conditions not met");
+    expect(final.status).toBe("failed");
+    expect(final.message).toContain("broken (failed)");
+    expect(final.message).not.toContain("never");
+  });
+
+  it("fails a task whose conditions cannot be evaluated, with the message naming both values, without running or retrying it", async () => {
+    scripts.set("probe", status({ word: "ten" }));
+    const engine = newEngine();
+    const p = pipeline(["probe", "check", "after"], { check: ["probe"], after: ["check"] }, {
+      probe: { output: { word: { type: "string" } } },
+      check: { execution_profile: { max_retries: 3, retry_delay: 0 }, conditions: [{ gt: [{ task_output: { task_id: "probe", output_id: "word" } }, 5] }] },
+    });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    const checks = await attempts(final.uuid, "check");
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ status: "failed", startedAt: null });
+    expect(checks[0]!.message).toBe('conditions could not be evaluated: conditions[0].gt: cannot order string "ten" and number 5 (gt compares two numbers or two strings)');
+    expect((await attempts(final.uuid, "after"))[0]!.status).toBe("skipped");
+    expect(events.some((e) => e.taskId === "check")).toBe(false);
+    expect(final.status).toBe("failed");
+  });
+});
+
 describe("retries", () => {
   it("retries a failing task up to max_retries with a fixed delay, then succeeds", async () => {
     scripts.set("flaky", async (ctx) => {

@@ -30,7 +30,8 @@ import { BatchWriter } from "./batch-writer.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { resolveInputs, type SecretLookup } from "./input-resolver.js";
 import { retryDelayMs } from "./retry-policy.js";
-import { runOutcome } from "./run-outcome.js";
+import { CONDITIONS_NOT_MET, runOutcome } from "./run-outcome.js";
+import { evaluateConditions } from "../spec/conditions.js";
 import { groupImages } from "../images/image-access.js";
 
 /** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
@@ -428,6 +429,20 @@ export class Engine extends EventEmitter<EngineEvents> {
         return;
       }
     }
+    if (slot.task.conditions !== undefined && slot.task.conditions.length > 0) {
+      let holds: boolean;
+      try {
+        holds = evaluateConditions(slot.task.conditions, { pipeline: run.pipeline, params: run.record.params, outputs: run.outputs });
+      } catch (err) {
+        // A condition that cannot be evaluated (a number against a string...) is a mistake in the pipeline, not a decision.
+        this.failUnstarted(run, slot, `conditions could not be evaluated: ${describeError(err)}`);
+        return;
+      }
+      if (!holds) {
+        this.skip(run, slot, CONDITIONS_NOT_MET);
+        return;
+      }
+    }
     if (slot.waiting) return;
     slot.waiting = true;
     this.ready.push({ run, slot, resume: false });
@@ -438,6 +453,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     Object.assign(slot.current, patch);
     const committed = this.writer.write({ executionUpdates: [{ uuid: slot.current.uuid, patch }] });
     // Its dependents' skips join the same transaction; nothing starts before it is committed.
+    this.afterTerminal(run, slot);
+    void committed.then(() => this.emit("execution", slot.current));
+  }
+
+  /** Ends a task that never started as failed (no retry: nothing about it would change). */
+  private failUnstarted(run: ActiveRun, slot: TaskSlot, message: string): void {
+    const patch: ExecutionPatch = { status: "failed", endedAt: Date.now(), message };
+    Object.assign(slot.current, patch);
+    this.log(run, slot.current, "system", message);
+    const committed = this.writer.write({ executionUpdates: [{ uuid: slot.current.uuid, patch }] });
     this.afterTerminal(run, slot);
     void committed.then(() => this.emit("execution", slot.current));
   }
@@ -802,7 +827,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.active.delete(run.record.uuid);
     const aheadSettled = this.foldersAhead.forget(run.record.uuid);
     this.handedOn.forget(run.record.uuid);
-    const outcome = runOutcome(run.pipeline, finals, run.cancelRequested);
+    const byConditions = new Set(slots.filter((s) => s.current.status === "skipped" && s.current.message === `skipped: ${CONDITIONS_NOT_MET}`).map((s) => s.task.id));
+    const outcome = runOutcome(run.pipeline, finals, run.cancelRequested, byConditions);
     const patch = { status: outcome.status, endedAt: Date.now(), message: outcome.message };
     Object.assign(run.record, patch);
     void this.writer
