@@ -1,4 +1,6 @@
 import { EventEmitter } from "node:events";
+import { existsSync } from "node:fs";
+import { cp } from "node:fs/promises";
 import type { CairnConfig } from "../config.js";
 import { CairnError, TaskFailure, ValidationError, describeError, isRetryable, type Issue } from "../errors.js";
 import { newExecutionId, newRunId, type ExecutionId, type RunId } from "../ids.js";
@@ -25,7 +27,7 @@ import { attemptResultsDir, keepOutbox } from "../workspace/result-files.js";
 import { adoptAttachments, prepareInbox, runHasAttachments } from "../workspace/run-inbox.js";
 import { makeRunEmptyDir } from "../workspace/run-dir.js";
 import { WorkDirCleaner } from "./work-dir-cleaner.js";
-import { AttemptLogMasking, maskResultFiles, outputsForDependents, outputsToKeep, type ValueSealer } from "./log-masking.js";
+import { AttemptLogMasking, maskResultFiles, outputsForDependents, outputsToKeep, resealOutputs, type ValueSealer } from "./log-masking.js";
 import { BatchWriter } from "./batch-writer.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { resolveInputs, type SecretLookup } from "./input-resolver.js";
@@ -87,6 +89,8 @@ export interface StartRunRequest {
    * the run is recorded; the caller removes it if the run is not started.
    */
   attachments?: string;
+  /** A retry from failure: the run retried, and by task id the executions of it to reuse instead of running. */
+  retry?: { of: RunId; reuse: ReadonlyMap<string, ExecutionRecord> };
 }
 
 export interface LogEvent {
@@ -247,6 +251,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       startedBy: request.startedBy ?? null,
       ...(request.definedBy !== undefined ? { definedBy: request.definedBy } : {}),
       ...(request.trigger !== undefined ? { trigger: request.trigger } : {}),
+      ...(request.retry !== undefined ? { retryOf: request.retry.of } : {}),
     };
     if (dryRun) {
       await this.writer.write({ newRuns: [record] });
@@ -254,7 +259,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       return record;
     }
     if (usesHostRuntime(pipeline)) this.runtimes.host.prepare?.();
-    const executions = pipeline.tasks.map((task) => newAttempt(record.uuid, task.id, 1, null));
+    const reuse = request.retry?.reuse;
+    const executions = pipeline.tasks.map((task) => {
+      const original = reuse?.get(task.id);
+      return original ? this.reusedAttempt(record.uuid, original) : newAttempt(record.uuid, task.id, 1, null);
+    });
+    // The reused tasks' results, in place before the run is recorded (as attachments are).
+    for (const original of reuse?.values() ?? []) await copyResults(this.config.dataDir, original, record.uuid);
     // In place before the run is recorded, so a task never starts without its attachments;
     // a crash in between leaves a folder no run owns, which the start-up sweep removes.
     if (request.attachments !== undefined) await adoptAttachments(this.config.dataDir, record.uuid, request.attachments);
@@ -268,8 +279,57 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const e of executions) this.emit("execution", e);
     const run = this.activate(record, executions);
     for (const slot of run.slots.values()) this.evaluate(run, slot);
+    // A retry may have nothing left to run.
+    this.maybeFinishRun(run);
     this.pump();
     return record;
+  }
+
+  /**
+   * Retry from failure: a new run of the ended run's frozen pipeline, params and directives
+   * that reuses what its tasks that succeeded left (outputs and results, linked to their
+   * executions) and runs the failed, timed-out, cancelled and skipped ones again.
+   */
+  async retryRun(original: RunRecord, request: Omit<StartRunRequest, "pipeline" | "params" | "directives" | "retry" | "trigger">): Promise<RunRecord> {
+    if (original.status === "queued" || original.status === "running") {
+      throw new CairnError("conflict", `run ${original.uuid} has not ended (it is ${original.status}): wait for it or cancel it before retrying it`);
+    }
+    if (original.status === "succeeded") {
+      throw new CairnError("conflict", `run ${original.uuid} succeeded: there is nothing to retry (rerun starts it again in full)`);
+    }
+    const latest = new Map<string, ExecutionRecord>();
+    for (const e of await this.store.listExecutions(original.uuid)) {
+      const seen = latest.get(e.taskId);
+      if (!seen || seen.attempt < e.attempt) latest.set(e.taskId, e);
+    }
+    const reuse = new Map([...latest].filter(([, e]) => e.status === "succeeded"));
+    return this.startRun({
+      ...request,
+      pipeline: original.pipeline as Pipeline,
+      params: original.params,
+      directives: original.directives,
+      trigger: "retry",
+      retry: { of: original.uuid, reuse },
+    });
+  }
+
+  /** A retry's record of a task that succeeded in the retried run: done at once, with that execution's outputs. */
+  private reusedAttempt(runUuid: RunId, original: ExecutionRecord): ExecutionRecord {
+    const now = Date.now();
+    const exec = newAttempt(runUuid, original.taskId, 1, null);
+    const sealed = resealOutputs(original, exec.uuid, this.outputSealer);
+    return {
+      ...exec,
+      status: "succeeded",
+      startedAt: now,
+      endedAt: now,
+      exitCode: original.exitCode,
+      message: `reused: succeeded in run ${original.runUuid} (execution ${original.uuid}); not run again`,
+      outputs: original.outputs,
+      imageDigest: original.imageDigest ?? null,
+      reusedFrom: original.uuid,
+      ...(sealed !== null ? { sealedOutputs: sealed } : {}),
+    };
   }
 
   /** Resolves with the run's final record once every task is terminal. */
@@ -932,6 +992,13 @@ function identityOpener(lookup: IdentityLookup, owner: string, onOpened: (creden
     if (identity) onOpened(identity.credentials);
     return identity;
   };
+}
+
+/** Copies what a reused execution kept as its results to the retry's first attempt of the task (no link is followed). */
+async function copyResults(dataDir: string, original: ExecutionRecord, runUuid: RunId): Promise<void> {
+  const from = attemptResultsDir(dataDir, original.runUuid, original.taskId, original.attempt);
+  if (!existsSync(from)) return;
+  await cp(from, attemptResultsDir(dataDir, runUuid, original.taskId, 1), { recursive: true, verbatimSymlinks: true, errorOnExist: false });
 }
 
 function newAttempt(runUuid: RunId, taskId: string, attempt: number, notBefore: number | null): ExecutionRecord {
