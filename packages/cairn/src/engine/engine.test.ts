@@ -353,6 +353,52 @@ describe("conditions", () => {
   });
 });
 
+describe("retry from failure", () => {
+  it("reuses a succeeded task's sealed outputs, sealed again for the new execution, so a dependent that runs again gets the real value", async () => {
+    const secret = "hunter2-very-secret";
+    const received: (string | undefined)[] = [];
+    let useFails = true;
+    scripts.set("make", async (ctx) => ({ exitCode: 0, outputs: { auth: `Bearer ${ctx.inputs.PW}` } }));
+    scripts.set("use", async (ctx) => {
+      received.push(ctx.inputs.AUTH);
+      if (useFails) throw new TaskFailure("not yet", { retryable: false });
+      return { exitCode: 0 };
+    });
+    const engine = newEngine({ secrets: { pw: secret }, outputSealer });
+    const p = pipeline(["make", "use"], { use: ["make"] }, {
+      make: { input: { PW: { type: "string", value_from: { secret: "pw" } } }, output: { auth: { type: "string" } } },
+      use: { input: { AUTH: { type: "string", value_from: { task_output: { task_id: "make", output_id: "auth" } } } } },
+    });
+    const failed = await engine.waitForRun((await engine.startRun({ pipeline: p, params: { x: "1" } })).uuid);
+    expect(failed.status).toBe("failed");
+    useFails = false;
+    const retry = await engine.retryRun(failed, {});
+    expect(retry).toMatchObject({ retryOf: failed.uuid, trigger: "retry", params: { x: "1" } });
+    const final = await engine.waitForRun(retry.uuid);
+    expect(final.status).toBe("succeeded");
+    expect(events.filter((e) => e.what === "start").map((e) => e.taskId)).toEqual(["make", "use", "use"]);
+    expect(received).toEqual([`Bearer ${secret}`, `Bearer ${secret}`]);
+    const [made] = await attempts(failed.uuid, "make");
+    const [reused] = await attempts(final.uuid, "make");
+    expect(reused).toMatchObject({ status: "succeeded", reusedFrom: made!.uuid, outputs: { auth: "Bearer ***" } });
+    expect(JSON.parse(open(dataKey, reused!.sealedOutputs!, `outputs:${reused!.uuid}`))).toEqual({ auth: `Bearer ${secret}` });
+  });
+
+  it("refuses to retry a run that has not ended or that succeeded", async () => {
+    const engine = newEngine();
+    scripts.set("slow", untilAborted);
+    const running = await engine.startRun({ pipeline: pipeline(["slow"]) });
+    await expect(engine.retryRun(running, {})).rejects.toThrow(/has not ended \(it is running\)/);
+    await engine.cancelRun(running.uuid);
+    const cancelled = await engine.waitForRun(running.uuid);
+    expect(cancelled.status).toBe("cancelled");
+    scripts.set("slow", async () => ({ exitCode: 0 }));
+    const done = await engine.waitForRun((await engine.retryRun(cancelled, {})).uuid);
+    expect(done.status).toBe("succeeded");
+    await expect(engine.retryRun(done, {})).rejects.toThrow(/succeeded: there is nothing to retry/);
+  });
+});
+
 describe("retries", () => {
   it("retries a failing task up to max_retries with a fixed delay, then succeeds", async () => {
     scripts.set("flaky", async (ctx) => {
