@@ -145,6 +145,8 @@ const MATRIX: Record<string, Row> = {
   "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/executions/{execution_uuid}": { expect: answers(401, 404, 200, 200, 200, 200) },
   "POST /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/cancel": { expect: answers(401, 404, 200, 200, 200, 403) },
   "POST /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/rerun": { expect: answers(401, 404, 201, 201, 201, 201) },
+  // The rights of rerun; the fixture's run succeeded, so whoever may retry it is told there is nothing to retry.
+  "POST /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/retry": { expect: answers(401, 404, 409, 409, 409, 409) },
   "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/executions/{execution_uuid}/logs": { expect: answers(401, 404, 200, 200, 200, 200) },
   "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/results": { expect: answers(401, 404, 200, 200, 200, 200) },
   "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/executions/{execution_uuid}/results": { expect: answers(401, 404, 200, 200, 200, 200) },

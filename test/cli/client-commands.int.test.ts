@@ -206,6 +206,32 @@ describe("cairn against a server", () => {
     expect((await admin.get(`${W}/runs/${uuid}`)).body.result.status).toBe("cancelled");
   });
 
+  it("retries a failed run: the task that succeeded is reused, the failed one runs again", async () => {
+    const path = await file(
+      "half.yaml",
+      'id: half\ntasks:\n  - id: fine\n    type: container_run\n    image: localhost/busybox:test\n    command: ["true"]\n  - id: broken\n    type: container_run\n    image: localhost/busybox:test\n    depends_on: [{ id: fine }]\n    command: ["sh", "-c", "exit 3"]\n',
+    );
+    expect((await cairn(["apply", path, "--group", "lab"])).code).toBe(0);
+    const first = runUuidIn((await cairn(["run", "lab/half"])).stdout);
+    expect((await cairn(["logs", first, "--follow"])).code).toBe(1);
+    const ok = await cairn(["retry", helloRun]);
+    expect(ok.stderr).toContain("succeeded: there is nothing to retry");
+    expect(ok.code).toBe(1);
+
+    const r = await cairn(["retry", first]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain(`started: a retry of ${first}`);
+    expect(r.code).toBe(0);
+    const second = runUuidIn(r.stdout);
+    expect((await cairn(["logs", second, "--follow"])).code).toBe(1);
+    expect((await admin.get(`${W}/runs/${second}`)).body.result).toMatchObject({ status: "failed", retry_of: first, trigger: "retry" });
+    const executions = async (run: string) => (await admin.get(`${W}/groups/lab/pipelines/half/runs/${run}/executions`)).body.result as Record<string, any>[];
+    const fine = (await executions(first)).find((e) => e.task_id === "fine")!;
+    const retried = await executions(second);
+    expect(retried.find((e) => e.task_id === "fine")).toMatchObject({ status: "succeeded", reused_from: fine.uuid, image_digest: fine.image_digest });
+    expect(retried.find((e) => e.task_id === "broken")).toMatchObject({ status: "failed", exit_code: 3, reused_from: null });
+  });
+
   it("downloads a run's results as a zip of its outputs and logs", async () => {
     const r = await cairn(["results", helloRun, "-o", "hello.zip"]);
     expect(r.stdout).toMatch(/wrote hello\.zip \(\d+ bytes\)/);

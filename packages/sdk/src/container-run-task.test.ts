@@ -62,6 +62,25 @@ describe("container_run tasks", () => {
     expect(withB.toJSON().env).toEqual({ A: "1", B: "2" });
   });
 
+  it("adds Tapis conditions, call after call, that the validator accepts and checks", () => {
+    const greet = task("greet", "container_run").image("x").output("verdict", { type: "string" });
+    const deploy = task("deploy", "container_run")
+      .image("x")
+      .dependsOn(greet)
+      .conditions({ eq: [{ task_output: { task_id: "greet", output_id: "verdict" } }, "pass"] })
+      .conditions({ or: [{ eq: [{ args: "target" }, "prod"] }, { not: [{ ge: [1, 2] }] }] });
+    expect(deploy.toJSON().conditions).toEqual([
+      { eq: [{ task_output: { task_id: "greet", output_id: "verdict" } }, "pass"] },
+      { or: [{ eq: [{ args: "target" }, "prod"] }, { not: [{ ge: [1, 2] }] }] },
+    ]);
+    expect(validatePipeline({ id: "p", tasks: [greet.toJSON(), deploy.toJSON()] }).ok).toBe(true);
+    const orphan = task("orphan", "container_run").image("x").conditions({ eq: [{ task_output: { task_id: "greet", output_id: "verdict" } }, "pass"] });
+    expect(validatePipeline({ id: "p", tasks: [greet.toJSON(), orphan.toJSON()] })).toMatchObject({
+      ok: false,
+      issues: [{ path: "tasks[1].conditions[0].eq[0].task_output.task_id", message: expect.stringContaining("not an ancestor") }],
+    });
+  });
+
   it("keeps the last options when a dependency is named twice", () => {
     const json = task("b", "container_run").image("x").dependsOn("a").dependsOn("a", { canFail: true }).toJSON();
     expect(json.depends_on).toEqual([{ id: "a", can_fail: true }]);

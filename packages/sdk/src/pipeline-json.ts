@@ -18,6 +18,11 @@ import type {
 } from "cairn/spec";
 
 export type {
+  ComparisonOperator,
+  Condition,
+  ConditionOperand,
+  ConditionValue,
+  LogicalOperator,
   EnvValue,
   ExecutionProfileSpec,
   FunctionInstaller,

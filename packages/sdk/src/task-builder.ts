@@ -1,4 +1,4 @@
-import type { InputType, TaskOutputSpec } from "cairn/spec";
+import type { Condition, InputType, TaskOutputSpec } from "cairn/spec";
 import { mergeExecutionProfile, type ExecutionProfileOptions } from "./execution-profile.js";
 import type { TaskJson } from "./pipeline-json.js";
 import { taskIdOf, type TaskRef, type ValueSource } from "./value-from.js";
@@ -17,7 +17,7 @@ export interface InputFromOptions {
 }
 
 /** The fields every task type has. */
-type CommonTaskJson = Pick<TaskJson, "description" | "depends_on" | "execution_profile" | "input" | "output">;
+type CommonTaskJson = Pick<TaskJson, "description" | "depends_on" | "conditions" | "execution_profile" | "input" | "output">;
 
 /** A task with every required field set: what `pipeline().tasks()` takes. */
 export interface CompleteTask {
@@ -68,6 +68,22 @@ export abstract class TaskBuilder<Json extends TaskJson, Unset extends string> {
     const current = this.#json.depends_on ?? [];
     const replaced = current.some((d) => d.id === id);
     return this.withCommon({ depends_on: replaced ? current.map((d) => (d.id === id ? dependency : d)) : [...current, dependency] });
+  }
+
+  /**
+   * Tapis conditions: expressions that must all hold, once the dependencies are done, for
+   * the task to run; otherwise it is skipped ("conditions not met"), which does not fail
+   * the run. Adds to the conditions already set. A task_output operand must name an ancestor.
+   * @example
+   * task("deploy", "container_run")
+   *   .dependsOn("test")
+   *   .conditions(
+   *     { eq: [{ task_output: { task_id: "test", output_id: "verdict" } }, "pass"] },
+   *     { or: [{ eq: [{ args: "target" }, "prod"] }, { not: [{ eq: [{ env: "DRY_RUN" }, true] }] }] },
+   *   )
+   */
+  conditions(...expressions: Condition[]): this {
+    return this.withCommon({ conditions: [...(this.#json.conditions ?? []), ...structuredClone(expressions)] });
   }
 
   /**

@@ -20,6 +20,7 @@ const run = {
   message: null,
   started_by: "ada",
   trigger: "api",
+  retry_of: null,
 };
 
 describe("responseSerializerCompiler", () => {

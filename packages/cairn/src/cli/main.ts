@@ -10,6 +10,7 @@ import { applyCommand } from "./apply-command.js";
 import { resolveAttachments, stageAttachments } from "./attachments.js";
 import { isLocalPipelineArgument, parseParams, parsePipelineRef } from "./arguments.js";
 import { cancelCommand } from "./cancel-command.js";
+import { retryCommand } from "./retry-command.js";
 import {
   doctorCommand,
   imagesInspectCommand,
@@ -126,6 +127,14 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .argument("<run>", "the run's uuid")
     .action(async (run: string) => {
       exitCode = await cancelCommand(run, clientConfig(), io());
+    });
+
+  program
+    .command("retry")
+    .description("retry a failed or cancelled run on the server: a new run that reuses the tasks that succeeded and runs the others again")
+    .argument("<run>", "the run's uuid")
+    .action(async (run: string) => {
+      exitCode = await retryCommand(run, clientConfig(), io());
     });
 
   program

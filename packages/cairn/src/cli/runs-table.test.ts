@@ -17,6 +17,7 @@ function run(overrides: Partial<Run>): Run {
     message: null,
     started_by: "ada",
     trigger: "api",
+    retry_of: null,
     ...overrides,
   };
 }

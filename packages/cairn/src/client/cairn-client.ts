@@ -152,6 +152,11 @@ export class CairnClient {
     return { run: data.result, message: data.message };
   }
 
+  /** Retry from failure: a new run that reuses the run's succeeded tasks and runs the others again. */
+  async retryRun(run: RunRef): Promise<Run> {
+    return unwrap(this.api.POST(`${W}/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/retry`, { params: { path: runPath(run) } }));
+  }
+
   /** The lines after `since` (0: from the start), at most a page of them. */
   async readLog(run: RunRef, executionUuid: string, since = 0): Promise<LogPage> {
     return unwrap(this.api.GET(LOG_PATH, { params: { path: { ...runPath(run), execution_uuid: executionUuid }, query: { since } } }));

@@ -2312,7 +2312,7 @@ export interface paths {
                     offset?: number;
                     since?: string;
                     status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-                    trigger?: "api" | "cli" | "webhook" | "schedule" | "rerun";
+                    trigger?: "api" | "cli" | "webhook" | "schedule" | "rerun" | "retry";
                 };
                 header?: never;
                 path: {
@@ -2969,6 +2969,72 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry from failure: a new run of the same frozen pipeline and params that reuses the tasks that succeeded and runs the others again
+         * @description The tasks that succeeded in the run are recorded as succeeded with reused_from naming their execution there, with its outputs and results; the new run's retry_of names the run. 409 while the run has not ended, or when it succeeded.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                    pipeline_id: string;
+                    run_uuid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: components["schemas"]["Run"];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -4817,6 +4883,7 @@ export interface components {
             outputs: {
                 [key: string]: string;
             };
+            reused_from: string | null;
             run: string;
             started_at: string | null;
             /** @enum {string} */
@@ -4941,12 +5008,13 @@ export interface components {
                 [key: string]: string;
             };
             pipeline_id: string;
+            retry_of: string | null;
             started_at: string | null;
             started_by: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
             /** @enum {string|null} */
-            trigger: "api" | "cli" | "webhook" | "schedule" | "rerun" | null;
+            trigger: "api" | "cli" | "webhook" | "schedule" | "rerun" | "retry" | null;
             uuid: string;
         };
         RunArchive: {
@@ -4971,12 +5039,13 @@ export interface components {
                 [key: string]: string;
             };
             pipeline_id: string;
+            retry_of: string | null;
             started_at: string | null;
             started_by: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
             /** @enum {string|null} */
-            trigger: "api" | "cli" | "webhook" | "schedule" | "rerun" | null;
+            trigger: "api" | "cli" | "webhook" | "schedule" | "rerun" | "retry" | null;
             uuid: string;
         };
         RunProvenance: {

@@ -295,6 +295,110 @@ describe("failure, can_fail and skipping", () => {
   });
 });
 
+describe("conditions", () => {
+  const status = (o: Record<string, string>) => (async (ctx: TaskExecutionContext) => {
+    for (const [name, value] of Object.entries(o)) await writeFile(join(ctx.paths.outputs, name), value);
+    return { exitCode: 0 };
+  }) as Script;
+
+  it("skips a task whose conditions do not hold with 'conditions not met', skips its dependents, runs one that allows it, and succeeds", async () => {
+    scripts.set("probe", status({ count: "3\n" }));
+    const engine = newEngine();
+    const p = pipeline(
+      ["probe", "big", "after-big", "tolerant", "small"],
+      { big: ["probe"], "after-big": ["big"], tolerant: [{ id: "big", can_fail: true }], small: ["probe"] },
+      {
+        probe: { output: { count: { type: "number" } } },
+        big: { conditions: [{ gt: [{ task_output: { task_id: "probe", output_id: "count" } }, 10] }] },
+        small: { conditions: [{ le: [{ task_output: { task_id: "probe", output_id: "count" } }, 10] }, { eq: [{ args: "mode" }, "full"] }] },
+      },
+    );
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p, params: { mode: "full" } })).uuid);
+    expect((await attempts(final.uuid, "big"))[0]).toMatchObject({ status: "skipped", message: "skipped: conditions not met", startedAt: null });
+    expect((await attempts(final.uuid, "after-big"))[0]).toMatchObject({ status: "skipped", message: "skipped: dependency 'big' ended skipped" });
+    expect((await attempts(final.uuid, "tolerant"))[0]!.status).toBe("succeeded");
+    expect((await attempts(final.uuid, "small"))[0]!.status).toBe("succeeded");
+    expect(events.filter((e) => e.what === "start").map((e) => e.taskId).sort()).toEqual(["probe", "small", "tolerant"]);
+    expect(final).toMatchObject({ status: "succeeded", message: null });
+  });
+
+  it("still fails a run where a task skipped by conditions sits beside a real failure", async () => {
+    scripts.set("broken", async () => {
+      throw new TaskFailure("broke", { retryable: false });
+    });
+    const engine = newEngine();
+    const p = pipeline(["never", "broken", "join"], { join: ["never", "broken"] }, { never: { conditions: [{ eq: [1, 2] }] } });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    expect((await attempts(final.uuid, "never"))[0]!.message).toBe("skipped: conditions not met");
+    expect(final.status).toBe("failed");
+    expect(final.message).toContain("broken (failed)");
+    expect(final.message).not.toContain("never");
+  });
+
+  it("fails a task whose conditions cannot be evaluated, with the message naming both values, without running or retrying it", async () => {
+    scripts.set("probe", status({ word: "ten" }));
+    const engine = newEngine();
+    const p = pipeline(["probe", "check", "after"], { check: ["probe"], after: ["check"] }, {
+      probe: { output: { word: { type: "string" } } },
+      check: { execution_profile: { max_retries: 3, retry_delay: 0 }, conditions: [{ gt: [{ task_output: { task_id: "probe", output_id: "word" } }, 5] }] },
+    });
+    const final = await engine.waitForRun((await engine.startRun({ pipeline: p })).uuid);
+    const checks = await attempts(final.uuid, "check");
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ status: "failed", startedAt: null });
+    expect(checks[0]!.message).toBe('conditions could not be evaluated: conditions[0].gt: cannot order string "ten" and number 5 (gt compares two numbers or two strings)');
+    expect((await attempts(final.uuid, "after"))[0]!.status).toBe("skipped");
+    expect(events.some((e) => e.taskId === "check")).toBe(false);
+    expect(final.status).toBe("failed");
+  });
+});
+
+describe("retry from failure", () => {
+  it("reuses a succeeded task's sealed outputs, sealed again for the new execution, so a dependent that runs again gets the real value", async () => {
+    const secret = "hunter2-very-secret";
+    const received: (string | undefined)[] = [];
+    let useFails = true;
+    scripts.set("make", async (ctx) => ({ exitCode: 0, outputs: { auth: `Bearer ${ctx.inputs.PW}` } }));
+    scripts.set("use", async (ctx) => {
+      received.push(ctx.inputs.AUTH);
+      if (useFails) throw new TaskFailure("not yet", { retryable: false });
+      return { exitCode: 0 };
+    });
+    const engine = newEngine({ secrets: { pw: secret }, outputSealer });
+    const p = pipeline(["make", "use"], { use: ["make"] }, {
+      make: { input: { PW: { type: "string", value_from: { secret: "pw" } } }, output: { auth: { type: "string" } } },
+      use: { input: { AUTH: { type: "string", value_from: { task_output: { task_id: "make", output_id: "auth" } } } } },
+    });
+    const failed = await engine.waitForRun((await engine.startRun({ pipeline: p, params: { x: "1" } })).uuid);
+    expect(failed.status).toBe("failed");
+    useFails = false;
+    const retry = await engine.retryRun(failed, {});
+    expect(retry).toMatchObject({ retryOf: failed.uuid, trigger: "retry", params: { x: "1" } });
+    const final = await engine.waitForRun(retry.uuid);
+    expect(final.status).toBe("succeeded");
+    expect(events.filter((e) => e.what === "start").map((e) => e.taskId)).toEqual(["make", "use", "use"]);
+    expect(received).toEqual([`Bearer ${secret}`, `Bearer ${secret}`]);
+    const [made] = await attempts(failed.uuid, "make");
+    const [reused] = await attempts(final.uuid, "make");
+    expect(reused).toMatchObject({ status: "succeeded", reusedFrom: made!.uuid, outputs: { auth: "Bearer ***" } });
+    expect(JSON.parse(open(dataKey, reused!.sealedOutputs!, `outputs:${reused!.uuid}`))).toEqual({ auth: `Bearer ${secret}` });
+  });
+
+  it("refuses to retry a run that has not ended or that succeeded", async () => {
+    const engine = newEngine();
+    scripts.set("slow", untilAborted);
+    const running = await engine.startRun({ pipeline: pipeline(["slow"]) });
+    await expect(engine.retryRun(running, {})).rejects.toThrow(/has not ended \(it is running\)/);
+    await engine.cancelRun(running.uuid);
+    const cancelled = await engine.waitForRun(running.uuid);
+    expect(cancelled.status).toBe("cancelled");
+    scripts.set("slow", async () => ({ exitCode: 0 }));
+    const done = await engine.waitForRun((await engine.retryRun(cancelled, {})).uuid);
+    expect(done.status).toBe("succeeded");
+    await expect(engine.retryRun(done, {})).rejects.toThrow(/succeeded: there is nothing to retry/);
+  });
+});
+
 describe("retries", () => {
   it("retries a failing task up to max_retries with a fixed delay, then succeeds", async () => {
     scripts.set("flaky", async (ctx) => {

@@ -1,4 +1,6 @@
 import { EventEmitter } from "node:events";
+import { existsSync } from "node:fs";
+import { cp } from "node:fs/promises";
 import type { CairnConfig } from "../config.js";
 import { CairnError, TaskFailure, ValidationError, describeError, isRetryable, type Issue } from "../errors.js";
 import { newExecutionId, newRunId, type ExecutionId, type RunId } from "../ids.js";
@@ -25,12 +27,13 @@ import { attemptResultsDir, keepOutbox } from "../workspace/result-files.js";
 import { adoptAttachments, prepareInbox, runHasAttachments } from "../workspace/run-inbox.js";
 import { makeRunEmptyDir } from "../workspace/run-dir.js";
 import { WorkDirCleaner } from "./work-dir-cleaner.js";
-import { AttemptLogMasking, maskResultFiles, outputsForDependents, outputsToKeep, type ValueSealer } from "./log-masking.js";
+import { AttemptLogMasking, maskResultFiles, outputsForDependents, outputsToKeep, resealOutputs, type ValueSealer } from "./log-masking.js";
 import { BatchWriter } from "./batch-writer.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { resolveInputs, type SecretLookup } from "./input-resolver.js";
 import { retryDelayMs } from "./retry-policy.js";
-import { runOutcome } from "./run-outcome.js";
+import { CONDITIONS_NOT_MET, runOutcome } from "./run-outcome.js";
+import { evaluateConditions } from "../spec/conditions.js";
 import { groupImages } from "../images/image-access.js";
 
 /** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
@@ -89,6 +92,8 @@ export interface StartRunRequest {
    * the run is recorded; the caller removes it if the run is not started.
    */
   attachments?: string;
+  /** A retry from failure: the run retried, and by task id the executions of it to reuse instead of running. */
+  retry?: { of: RunId; reuse: ReadonlyMap<string, ExecutionRecord> };
 }
 
 export interface LogEvent {
@@ -251,6 +256,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       startedBy: request.startedBy ?? null,
       ...(request.definedBy !== undefined ? { definedBy: request.definedBy } : {}),
       ...(request.trigger !== undefined ? { trigger: request.trigger } : {}),
+      ...(request.retry !== undefined ? { retryOf: request.retry.of } : {}),
     };
     if (dryRun) {
       await this.writer.write({ newRuns: [record] });
@@ -258,7 +264,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       return record;
     }
     if (usesHostRuntime(pipeline)) this.runtimes.host.prepare?.();
-    const executions = pipeline.tasks.map((task) => newAttempt(record.uuid, task.id, 1, null));
+    const reuse = request.retry?.reuse;
+    const executions = pipeline.tasks.map((task) => {
+      const original = reuse?.get(task.id);
+      return original ? this.reusedAttempt(record.uuid, original) : newAttempt(record.uuid, task.id, 1, null);
+    });
+    // The reused tasks' results, in place before the run is recorded (as attachments are).
+    for (const original of reuse?.values() ?? []) await copyResults(this.config.dataDir, original, record.uuid);
     // In place before the run is recorded, so a task never starts without its attachments;
     // a crash in between leaves a folder no run owns, which the start-up sweep removes.
     if (request.attachments !== undefined) await adoptAttachments(this.config.dataDir, record.uuid, request.attachments);
@@ -273,8 +285,57 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const e of executions) this.emit("execution", e);
     const run = this.activate(record, executions);
     for (const slot of run.slots.values()) this.evaluate(run, slot);
+    // A retry may have nothing left to run.
+    this.maybeFinishRun(run);
     this.pump();
     return record;
+  }
+
+  /**
+   * Retry from failure: a new run of the ended run's frozen pipeline, params and directives
+   * that reuses what its tasks that succeeded left (outputs and results, linked to their
+   * executions) and runs the failed, timed-out, cancelled and skipped ones again.
+   */
+  async retryRun(original: RunRecord, request: Omit<StartRunRequest, "pipeline" | "params" | "directives" | "retry" | "trigger">): Promise<RunRecord> {
+    if (original.status === "queued" || original.status === "running") {
+      throw new CairnError("conflict", `run ${original.uuid} has not ended (it is ${original.status}): wait for it or cancel it before retrying it`);
+    }
+    if (original.status === "succeeded") {
+      throw new CairnError("conflict", `run ${original.uuid} succeeded: there is nothing to retry (rerun starts it again in full)`);
+    }
+    const latest = new Map<string, ExecutionRecord>();
+    for (const e of await this.store.listExecutions(original.uuid)) {
+      const seen = latest.get(e.taskId);
+      if (!seen || seen.attempt < e.attempt) latest.set(e.taskId, e);
+    }
+    const reuse = new Map([...latest].filter(([, e]) => e.status === "succeeded"));
+    return this.startRun({
+      ...request,
+      pipeline: original.pipeline as Pipeline,
+      params: original.params,
+      directives: original.directives,
+      trigger: "retry",
+      retry: { of: original.uuid, reuse },
+    });
+  }
+
+  /** A retry's record of a task that succeeded in the retried run: done at once, with that execution's outputs. */
+  private reusedAttempt(runUuid: RunId, original: ExecutionRecord): ExecutionRecord {
+    const now = Date.now();
+    const exec = newAttempt(runUuid, original.taskId, 1, null);
+    const sealed = resealOutputs(original, exec.uuid, this.outputSealer);
+    return {
+      ...exec,
+      status: "succeeded",
+      startedAt: now,
+      endedAt: now,
+      exitCode: original.exitCode,
+      message: `reused: succeeded in run ${original.runUuid} (execution ${original.uuid}); not run again`,
+      outputs: original.outputs,
+      imageDigest: original.imageDigest ?? null,
+      reusedFrom: original.uuid,
+      ...(sealed !== null ? { sealedOutputs: sealed } : {}),
+    };
   }
 
   /** Resolves with the run's final record once every task is terminal. */
@@ -434,6 +495,20 @@ export class Engine extends EventEmitter<EngineEvents> {
         return;
       }
     }
+    if (slot.task.conditions !== undefined && slot.task.conditions.length > 0) {
+      let holds: boolean;
+      try {
+        holds = evaluateConditions(slot.task.conditions, { pipeline: run.pipeline, params: run.record.params, outputs: run.outputs });
+      } catch (err) {
+        // A condition that cannot be evaluated (a number against a string...) is a mistake in the pipeline, not a decision.
+        this.failUnstarted(run, slot, `conditions could not be evaluated: ${describeError(err)}`);
+        return;
+      }
+      if (!holds) {
+        this.skip(run, slot, CONDITIONS_NOT_MET);
+        return;
+      }
+    }
     if (slot.waiting) return;
     slot.waiting = true;
     this.ready.push({ run, slot, resume: false });
@@ -444,6 +519,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     Object.assign(slot.current, patch);
     const committed = this.writer.write({ executionUpdates: [{ uuid: slot.current.uuid, patch }] });
     // Its dependents' skips join the same transaction; nothing starts before it is committed.
+    this.afterTerminal(run, slot);
+    void committed.then(() => this.emit("execution", slot.current));
+  }
+
+  /** Ends a task that never started as failed (no retry: nothing about it would change). */
+  private failUnstarted(run: ActiveRun, slot: TaskSlot, message: string): void {
+    const patch: ExecutionPatch = { status: "failed", endedAt: Date.now(), message };
+    Object.assign(slot.current, patch);
+    this.log(run, slot.current, "system", message);
+    const committed = this.writer.write({ executionUpdates: [{ uuid: slot.current.uuid, patch }] });
     this.afterTerminal(run, slot);
     void committed.then(() => this.emit("execution", slot.current));
   }
@@ -809,7 +894,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.active.delete(run.record.uuid);
     const aheadSettled = this.foldersAhead.forget(run.record.uuid);
     this.handedOn.forget(run.record.uuid);
-    const outcome = runOutcome(run.pipeline, finals, run.cancelRequested);
+    const byConditions = new Set(slots.filter((s) => s.current.status === "skipped" && s.current.message === `skipped: ${CONDITIONS_NOT_MET}`).map((s) => s.task.id));
+    const outcome = runOutcome(run.pipeline, finals, run.cancelRequested, byConditions);
     const patch = { status: outcome.status, endedAt: Date.now(), message: outcome.message };
     Object.assign(run.record, patch);
     void this.writer
@@ -921,6 +1007,13 @@ function registryIdentityOpener(lookup: RegistryIdentityLookup, owner: string, o
     if (identity) onOpened(identity.credentials);
     return identity;
   };
+}
+
+/** Copies what a reused execution kept as its results to the retry's first attempt of the task (no link is followed). */
+async function copyResults(dataDir: string, original: ExecutionRecord, runUuid: RunId): Promise<void> {
+  const from = attemptResultsDir(dataDir, original.runUuid, original.taskId, original.attempt);
+  if (!existsSync(from)) return;
+  await cp(from, attemptResultsDir(dataDir, runUuid, original.taskId, 1), { recursive: true, verbatimSymlinks: true, errorOnExist: false });
 }
 
 function newAttempt(runUuid: RunId, taskId: string, attempt: number, notBefore: number | null): ExecutionRecord {

@@ -120,6 +120,12 @@ export function outputsForDependents(execution: ExecutionRecord, sealer: ValueSe
   return JSON.parse(sealer.open(execution.sealedOutputs, outputsBinding(execution.uuid))) as Record<string, string>;
 }
 
+/** A reused execution's sealed outputs, sealed again for the execution that takes them over (the seal names its execution). */
+export function resealOutputs(from: ExecutionRecord, toUuid: string, sealer: ValueSealer | undefined): string | null {
+  if (!from.sealedOutputs || !sealer) return null;
+  return sealer.seal(sealer.open(from.sealedOutputs, outputsBinding(from.uuid)), outputsBinding(toUuid));
+}
+
 function outputsBinding(executionUuid: string): string {
   return `outputs:${executionUuid}`;
 }

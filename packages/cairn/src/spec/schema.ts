@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { parseMemory } from "./parse-memory.js";
-import type { EnvValue, ImageBuilderName, Pipeline, TaskType, ValueFrom } from "./types.js";
+import { parseCondition } from "./conditions.js";
+import type { Condition, EnvValue, ImageBuilderName, Pipeline, TaskType, ValueFrom } from "./types.js";
 
 export const TASK_TYPES = ["image_build", "container_run", "function", "request", "tapis_job", "tapis_actor"] as const satisfies readonly TaskType[];
 export const HTTP_METHODS = ["get", "post", "put", "patch", "delete", "head", "options"] as const;
@@ -125,6 +126,14 @@ export const taskOutputSchema = z.strictObject({ type: z.string(), description: 
 
 export const dependencySchema = z.strictObject({ id: z.string(), can_fail: z.boolean().default(false) });
 
+/** Parsed by hand (conditions.ts): a union of recursive schemas would bury the useful message. */
+export const conditionSchema = z.unknown().transform((value, ctx): Condition => {
+  const found: { path: readonly (string | number)[]; message: string }[] = [];
+  const condition = parseCondition(value, [], found);
+  for (const issue of found) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
+  return condition ?? z.NEVER;
+});
+
 /** Gofer's injected token: the task gets CAIRN_API_URL and a CAIRN_API_TOKEN that reads its group's pipelines, runs, logs and results and starts runs, nothing else. Process tasks only. */
 const injectApiToken = z.boolean().default(false);
 
@@ -132,6 +141,7 @@ const taskBase = {
   id: idSchema,
   description: z.string().optional(),
   depends_on: z.array(dependencySchema).default(() => []),
+  conditions: z.array(conditionSchema).optional(),
   execution_profile: executionProfileSchema.default(() => ({})),
   input: z.record(z.string(), taskInputSchema).default(() => ({})),
   output: z.record(z.string(), taskOutputSchema).default(() => ({})),

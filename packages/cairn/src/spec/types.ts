@@ -66,11 +66,33 @@ export interface TaskDependency {
   can_fail: boolean;
 }
 
+export type ComparisonOperator = "eq" | "ne" | "gt" | "lt" | "ge" | "le";
+export type LogicalOperator = "and" | "or" | "xor" | "nand" | "nor" | "xnor";
+/** What an operand evaluates to. */
+export type ConditionValue = string | number | boolean | null;
+/** A literal, an earlier task's output, a run parameter (`args`) or a key of the pipeline env. */
+export type ConditionOperand = ConditionValue | { task_output: { task_id: string; output_id: string } } | { args: string } | { env: string };
+
+/** One Tapis condition expression: an object with one operator key (spec/conditions.ts evaluates it). */
+export type Condition =
+  | { [K in ComparisonOperator]: Record<K, [ConditionOperand, ConditionOperand]> }[ComparisonOperator]
+  | { in: [ConditionOperand, ConditionOperand[]] }
+  | { and: Condition[] }
+  | { or: Condition[] }
+  | { xor: Condition[] }
+  | { nand: Condition[] }
+  | { nor: Condition[] }
+  | { xnor: Condition[] }
+  /** Written `{"not": expr}` or `{"not": [expr]}`; stored as the one-item list. */
+  | { not: [Condition] };
+
 interface TaskBase {
   id: string;
   type: TaskType;
   description?: string;
   depends_on: TaskDependency[];
+  /** Every one must hold for the task to run; otherwise it is skipped ("conditions not met"). */
+  conditions?: Condition[];
   execution_profile: ExecutionProfileSpec;
   input: Record<string, TaskInputSpec>;
   output: Record<string, TaskOutputSpec>;

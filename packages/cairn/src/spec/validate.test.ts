@@ -204,6 +204,33 @@ describe("invalid pipelines: each problem at its path", () => {
       "tasks[3].input.X.value_from.task_output.output_id",
       "its outputs are: status, body",
     ],
+    // conditions
+    ["condition unknown operator", changed((p) => (task(p, "run").conditions = [{ eq: [1, 1] }, { is: [1, 1] }])), "tasks[3].conditions[1]", "unknown operator 'is'; known operators: eq, ne, gt, lt, ge, le, in, and"],
+    ["condition comparison arity", changed((p) => (task(p, "run").conditions = [{ gt: [1, 2, 3] }])), "tasks[3].conditions[0].gt", "gt compares two operands"],
+    ["condition logical arity", changed((p) => (task(p, "run").conditions = [{ xor: [{ eq: [1, 1] }] }])), "tasks[3].conditions[0].xor", "two or more expressions"],
+    ["condition not arity", changed((p) => (task(p, "run").conditions = [{ not: [] }])), "tasks[3].conditions[0].not", "not takes exactly one expression, got 0"],
+    ["condition bad operand", changed((p) => (task(p, "run").conditions = [{ and: [{ eq: [1, 1] }, { eq: [{ param: "x" }, 1] }] }])), "tasks[3].conditions[0].and[1].eq[0]", 'expected a literal (string, number, boolean, null), {"task_output"'],
+    ["conditions not a list", changed((p) => (task(p, "run").conditions = { eq: [1, 1] })), "tasks[3].conditions", "expected an array, got an object"],
+    [
+      "condition task_output from a sibling",
+      changed((p) => (task(p, "job").conditions = [{ eq: [{ task_output: { task_id: "actor", output_id: "o" } }, "x"] }])),
+      "tasks[4].conditions[0].eq[0].task_output.task_id",
+      "task 'actor' is not an ancestor of 'job'",
+    ],
+    [
+      "condition task_output from an unknown task",
+      changed((p) => (task(p, "run").conditions = [{ not: { eq: [{ task_output: { task_id: "ghost", output_id: "o" } }, "x"] } }])),
+      "tasks[3].conditions[0].not.eq[0].task_output.task_id",
+      "unknown task 'ghost'",
+    ],
+    [
+      "condition task_output undeclared",
+      changed((p) => (task(p, "run").conditions = [{ in: ["a", [1, { task_output: { task_id: "generate-manifests", output_id: "nope" } }]] }])),
+      "tasks[3].conditions[0].in[1][1].task_output.output_id",
+      "task 'generate-manifests' declares no output 'nope'; its outputs are: fileInputArrays, manifest.json",
+    ],
+    ["condition env unknown", changed((p) => (task(p, "run").conditions = [{ eq: [{ env: "NOPE" }, 1] }])), "tasks[3].conditions[0].eq[0].env", "the pipeline env has no variable 'NOPE'"],
+    ["condition env secret", changed((p) => (task(p, "run").conditions = [{ eq: [{ env: "TAPIS_PASSWORD" }, "x"] }])), "tasks[3].conditions[0].eq[0].env", "holds a secret"],
     // pipeline env
     ["env value type", changed((p) => (p.env.LIST = [1])), "env.LIST", "expected a string, number, boolean or { value_from"],
     ["env value_from env", changed((p) => (p.env.TOKEN = { value_from: { env: "X" } })), "env.TOKEN.value_from", "secret or params"],
@@ -274,6 +301,16 @@ describe("invalid pipelines: each problem at its path", () => {
     const issues = issuesOf(input);
     const atPath = issues.filter((i) => i.path === path);
     expect(atPath.map((i) => i.message).join("\n"), JSON.stringify(issues, null, 1)).toContain(fragment);
+  });
+
+  it("accepts conditions on ancestors' outputs, params and env, keeping them as written (not as a one-item list)", () => {
+    const conditions = [
+      { eq: [{ task_output: { task_id: "fetch", output_id: "status" } }, "200"] },
+      { or: [{ in: [{ args: "mode" }, ["a", "b"]] }, { not: { ge: [{ env: "RETRIES" }, 5] } }] },
+    ];
+    const parsed = parsePipeline(changed((p) => (task(p, "run").conditions = conditions)));
+    expect(parsed.tasks.find((t) => t.id === "run")!.conditions).toEqual([conditions[0], { or: [conditions[1]!.or![0], { not: [{ ge: [{ env: "RETRIES" }, 5] }] }] }]);
+    expect(parsed.tasks.find((t) => t.id === "fetch")!.conditions).toBeUndefined();
   });
 
   it("gives every issue a path and a message, and one problem one issue", () => {

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { ValidationError, type Issue } from "../errors.js";
+import { parseCondition } from "./conditions.js";
 import { ancestorsIn, dependencyMap, describeCycle, findCycle, type GraphNode } from "./dag.js";
 import {
   containerRunTaskSchema,
@@ -15,7 +16,7 @@ import {
   tapisActorTaskSchema,
   tapisJobTaskSchema,
 } from "./schema.js";
-import type { Pipeline } from "./types.js";
+import type { ConditionOperand, Pipeline } from "./types.js";
 
 export type ValidationResult = { ok: true; pipeline: Pipeline } | { ok: false; issues: Issue[] };
 
@@ -209,6 +210,7 @@ function referenceIssues(pipeline: Json): Issue[] {
     }
     const context: TaskContext = { task, path: `tasks[${i}]`, tasks, firstIndex, ancestors, pipelineEnv, issues };
     checkInputs(context);
+    checkConditions(context);
     checkOutputNames(context);
     if (task.type === "container_run") checkContainerRuntime(context, pipelineRuntime);
     if (task.type === "function") checkInstaller(context);
@@ -271,6 +273,49 @@ function checkInputs({ task, path, tasks, firstIndex, ancestors, pipelineEnv, is
       }
     }
   }
+}
+
+/**
+ * What conditions refer to must exist: a task_output operand names an ancestor and one of
+ * its outputs, an env operand a key of the pipeline env that is not a secret. Shape
+ * problems are the schema's; only expressions that parse are looked into here.
+ */
+function checkConditions({ task, path, tasks, firstIndex, ancestors, pipelineEnv, issues }: TaskContext): void {
+  if (!Array.isArray(task.conditions)) return;
+  task.conditions.forEach((raw, i) => {
+    const operands: { operand: ConditionOperand; inner: Path }[] = [];
+    parseCondition(raw, [], [], (operand, inner) => operands.push({ operand, inner }));
+    for (const { operand, inner } of operands) {
+      if (operand === null || typeof operand !== "object" || "args" in operand) continue;
+      const at = `${path}.conditions[${i}]${formatPath(inner, true)}`;
+      if ("env" in operand) {
+        const value = pipelineEnv[operand.env];
+        if (!Object.hasOwn(pipelineEnv, operand.env)) issues.push({ path: `${at}.env`, message: `the pipeline env has no variable '${operand.env}'` });
+        else if (asObject(asObject(value)?.value_from)?.secret !== undefined) {
+          issues.push({ path: `${at}.env`, message: `env '${operand.env}' holds a secret; conditions cannot read secrets` });
+        }
+        continue;
+      }
+      const { task_id: sourceId, output_id: outputId } = operand.task_output;
+      const source = firstIndex.has(sourceId) ? tasks[firstIndex.get(sourceId)!] : undefined;
+      if (!source) {
+        issues.push({ path: `${at}.task_output.task_id`, message: `unknown task '${sourceId}'` });
+      } else if (!ancestors.has(sourceId)) {
+        issues.push({
+          path: `${at}.task_output.task_id`,
+          message: `task '${sourceId}' is not an ancestor of '${String(task.id)}': it must be in depends_on, directly or through other tasks, so its output exists first`,
+        });
+      } else {
+        const declared = [...Object.keys(asObject(source.output) ?? {}), ...(IMPLICIT_OUTPUTS[String(source.type)] ?? [])];
+        if (!declared.includes(outputId)) {
+          issues.push({
+            path: `${at}.task_output.output_id`,
+            message: `task '${sourceId}' declares no output '${outputId}'${declared.length > 0 ? `; its outputs are: ${declared.join(", ")}` : ""}`,
+          });
+        }
+      }
+    }
+  });
 }
 
 function checkOutputNames({ task, path, issues }: TaskContext): void {

@@ -157,6 +157,7 @@ const SUMMARY_COLUMNS = [
   "runs.started_by",
   "runs.defined_by",
   "runs.trigger",
+  "runs.retry_of",
 ] as const;
 
 type SummaryColumn = Exclude<RunColumn, "pipeline">;
@@ -177,6 +178,7 @@ function summaryColumnsOf(row: Row, at: Record<SummaryColumn, number>): Omit<Run
     started_by: row[at.started_by] as string | null,
     defined_by: row[at.defined_by] as string | null,
     trigger: row[at.trigger] as string | null,
+    retry_of: row[at.retry_of] as string | null,
   };
 }
 

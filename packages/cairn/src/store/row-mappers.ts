@@ -35,6 +35,7 @@ export function runToRow(run: RunRecord): RunsTable {
     started_by: run.startedBy,
     defined_by: run.definedBy ?? null,
     trigger: run.trigger ?? null,
+    retry_of: run.retryOf ?? null,
   };
 }
 
@@ -58,6 +59,7 @@ export function runSummaryFromRow(row: Omit<RunsTable, "pipeline">): RunSummary 
     startedBy: row.started_by,
     ...(row.defined_by !== null ? { definedBy: row.defined_by } : {}),
     ...(row.trigger !== null && row.trigger !== undefined ? { trigger: row.trigger as RunTrigger } : {}),
+    ...(row.retry_of !== null && row.retry_of !== undefined ? { retryOf: row.retry_of as RunId } : {}),
   };
 }
 
@@ -89,6 +91,7 @@ export function executionToRow(execution: ExecutionRecord): TaskExecutionsTable 
     ...usageToRow(execution.usage ?? null),
     image_digest: execution.imageDigest ?? null,
     sealed_outputs: execution.sealedOutputs ?? null,
+    reused_from: execution.reusedFrom ?? null,
   };
 }
 
@@ -111,6 +114,7 @@ export function executionFromRow(row: TaskExecutionsTable): ExecutionRecord {
     imageDigest: row.image_digest,
     // Absent unless set: most attempts had no secret in their outputs.
     ...(row.sealed_outputs !== null ? { sealedOutputs: row.sealed_outputs } : {}),
+    ...(row.reused_from !== null && row.reused_from !== undefined ? { reusedFrom: row.reused_from as ExecutionId } : {}),
   };
 }
 

@@ -23,6 +23,8 @@ export interface RunsTable {
   defined_by: string | null;
   /** What started the run: api, cli, webhook, schedule, rerun (migration 0012); null when unknown. */
   trigger: string | null;
+  /** The run this one retries (migration 0013); null for other runs. */
+  retry_of: string | null;
 }
 
 export interface TaskExecutionsTable {
@@ -45,6 +47,8 @@ export interface TaskExecutionsTable {
   written_bytes: number | null;
   image_digest: string | null;
   sealed_outputs: string | null;
+  /** The execution of the retried run whose outputs and results this one reuses, without running (migration 0013). */
+  reused_from: string | null;
 }
 
 export interface LogLinesTable {

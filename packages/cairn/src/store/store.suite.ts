@@ -255,6 +255,21 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
         expect((await store.getRun(runs[3].uuid))?.trigger).toBeUndefined();
       });
 
+      it("keeps a retry's link to the run it retries and each reused execution's link to the one it reuses", async () => {
+        const original = makeRun({ status: "failed" });
+        const done = makeExecution(original.uuid, { taskId: "a", status: "succeeded" });
+        const retry = makeRun({ retryOf: original.uuid, trigger: "retry" });
+        const reused = makeExecution(retry.uuid, { taskId: "a", status: "succeeded", reusedFrom: done.uuid });
+        const fresh = makeExecution(retry.uuid, { taskId: "b" });
+        await store.commit({ newRuns: [original, retry], newExecutions: [done, reused, fresh] });
+        expect(await store.getRun(retry.uuid)).toEqual(retry);
+        expect((await store.getRun(original.uuid))?.retryOf).toBeUndefined();
+        expect((await store.listRuns({ trigger: "retry" }))[0]?.retryOf).toBe(original.uuid);
+        const executions = await store.listExecutions(retry.uuid);
+        expect(executions.find((e) => e.taskId === "a")?.reusedFrom).toBe(done.uuid);
+        expect(executions.find((e) => e.taskId === "b")?.reusedFrom).toBeUndefined();
+      });
+
       it("listUnfinishedRuns returns the queued and running runs only", async () => {
         const statuses = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
         const runs = statuses.map((status, i) => makeRun({ status, createdAt: i }));

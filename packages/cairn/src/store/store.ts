@@ -55,11 +55,13 @@ export interface RunRecord {
   definedBy?: string;
   /** What started the run; absent when unknown (local runs, runs from before it was recorded). */
   trigger?: RunTrigger;
+  /** The run this one retries (`retry`): its succeeded tasks were reused, not run again. */
+  retryOf?: RunId;
 }
 
-/** What starts a run: an API event, the CLI, a git webhook, a cron schedule, a re-run. */
-export type RunTrigger = "api" | "cli" | "webhook" | "schedule" | "rerun";
-export const RUN_TRIGGERS = ["api", "cli", "webhook", "schedule", "rerun"] as const satisfies readonly RunTrigger[];
+/** What starts a run: an API event, the CLI, a git webhook, a cron schedule, a re-run, a retry from failure. */
+export type RunTrigger = "api" | "cli" | "webhook" | "schedule" | "rerun" | "retry";
+export const RUN_TRIGGERS = ["api", "cli", "webhook", "schedule", "rerun", "retry"] as const satisfies readonly RunTrigger[];
 
 export interface ExecutionRecord {
   uuid: ExecutionId;
@@ -91,6 +93,11 @@ export interface ExecutionRecord {
    * `outputs` are the values themselves.
    */
   sealedOutputs?: string | null;
+  /**
+   * Set on a retry's execution of a task that had succeeded in the retried run: the
+   * execution there whose outputs and results this one took over, without running.
+   */
+  reusedFrom?: ExecutionId;
 }
 
 export type LogStream = "stdout" | "stderr" | "system";

@@ -51,7 +51,8 @@ export const runSchema = named(
   ended_at: isoTime.nullable(),
   message: z.string().nullable(),
   started_by: z.string().nullable().describe("the user who started the run through the API"),
-  trigger: z.enum(RUN_TRIGGERS).nullable().describe("what started the run: api, cli, webhook, schedule or rerun; null when unknown"),
+  trigger: z.enum(RUN_TRIGGERS).nullable().describe("what started the run: api, cli, webhook, schedule, rerun or retry; null when unknown"),
+  retry_of: z.string().nullable().describe("the uuid of the run this one retries (POST .../retry); null for other runs"),
   }),
 );
 export const executionSchema = named(
@@ -76,6 +77,7 @@ export const executionSchema = named(
   used_io_read: z.number().int().nullable().describe("of used_io, the bytes read (a Cairn extension)"),
   used_io_written: z.number().int().nullable().describe("of used_io, the bytes written (a Cairn extension)"),
   image_digest: z.string().nullable().describe("the exact image (sha256 id) the attempt ran in or built; see /groups/{group_id}/images"),
+  reused_from: z.string().nullable().describe("on a retry: the execution of the retried run whose outputs and results this one reuses (the task succeeded there and did not run again); null otherwise"),
   }),
 );
 
@@ -248,6 +250,31 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
       return reply.status(201).send(ok(presentRun(access, rerun), "Run started", 201));
     },
   );
+
+  app.post(
+    "/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/retry",
+    {
+      config: { runToken: "allow" },
+      schema: {
+        summary: "Retry from failure: a new run of the same frozen pipeline and params that reuses the tasks that succeeded and runs the others again",
+        description: "The tasks that succeeded in the run are recorded as succeeded with reused_from naming their execution there, with its outputs and results; the new run's retry_of names the run. 409 while the run has not ended, or when it succeeded.",
+        params: runParams,
+        response: { 201: envelopeSchema(runSchema) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { access, run } = await loadRun(ctx, principal, request.params);
+      // As for a re-run: the frozen definition is still its author's code, whoever retries it.
+      const definedBy = run.definedBy ?? run.startedBy ?? undefined;
+      const retry = await ctx.engine.retryRun(run, {
+        groupId: access.group.id,
+        startedBy: principal.login,
+        ...(definedBy !== undefined ? { definedBy } : {}),
+      });
+      return reply.status(201).send(ok(presentRun(access, retry), "Run started", 201));
+    },
+  );
 }
 
 type RunParams = { group_id: string; pipeline_id: string; run_uuid: string };
@@ -348,6 +375,7 @@ export function presentRun(access: GroupAccess, run: RunSummary): z.infer<typeof
     message: run.message,
     started_by: run.startedBy,
     trigger: run.trigger ?? null,
+    retry_of: run.retryOf ?? null,
   };
 }
 
@@ -370,5 +398,6 @@ export function presentExecution(e: ExecutionRecord): z.infer<typeof executionSc
     used_io_read: e.usage?.readBytes ?? null,
     used_io_written: e.usage?.writtenBytes ?? null,
     image_digest: e.imageDigest ?? null,
+    reused_from: e.reusedFrom ?? null,
   };
 }

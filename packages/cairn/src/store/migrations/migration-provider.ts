@@ -11,6 +11,7 @@ import { changeAuthors } from "./0009-change-authors.js";
 import { uniqueLogins } from "./0010-unique-logins.js";
 import { kabutoJobs } from "./0011-kabuto-jobs.js";
 import { triggers } from "./0012-triggers.js";
+import { retryFromFailure } from "./0013-retry-from-failure.js";
 import type { MigrationContext } from "./migration-context.js";
 
 /**
@@ -32,6 +33,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0010-unique-logins": uniqueLogins(),
     "0011-kabuto-jobs": kabutoJobs(),
     "0012-triggers": triggers(context),
+    "0013-retry-from-failure": retryFromFailure(),
   };
   return { getMigrations: async () => migrations };
 }

@@ -1,0 +1,24 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parsePipelineText } from "../packages/cairn/src/spec/index.js";
+
+/** Every pipeline in examples/ is valid: the docs point people at them. */
+const dir = resolve(import.meta.dirname, "../examples");
+const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f));
+
+describe("examples", () => {
+  it("has some", () => {
+    expect(files).toContain("conditions-pipeline.yaml");
+  });
+
+  // parsePipelineText throws a ValidationError listing every problem with its path.
+  it.each(files)("%s is a valid pipeline", (file) => {
+    expect(parsePipelineText(readFileSync(join(dir, file), "utf8"), file).tasks.length).toBeGreaterThan(0);
+  });
+
+  it("keeps the conditions of the conditions example", () => {
+    const pipeline = parsePipelineText(readFileSync(join(dir, "conditions-pipeline.yaml"), "utf8"), "conditions-pipeline.yaml");
+    expect(pipeline.tasks.find((t) => t.id === "publish")!.conditions).toEqual([{ in: [{ args: "mode" }, ["full", "nightly"]] }]);
+  });
+});
