@@ -12,6 +12,11 @@ export async function guarded<T>(action: string, work: () => Promise<T>): Promis
   }
 }
 
+/** guarded() for a write whose result is not wanted. */
+export async function changed(action: string, work: () => Promise<unknown>): Promise<void> {
+  await guarded(action, work);
+}
+
 /** The tables whose rows a group owns, each named within its group by one key column. */
 type GroupScopedTableName = "pipelines" | "systems" | "archives" | "group_secrets";
 

@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
+import { changed, guarded } from "./group-scoped-rows.js";
 import { NotFoundError } from "../errors.js";
 import type { Database, SchedulesTable } from "./schema.js";
 import type { SchedulePatch, ScheduleRecord, ScheduleStore } from "./schedule-store.js";
-import { toStorageError } from "./storage-error.js";
 
 const DEFAULT_DUE_LIMIT = 100;
 
@@ -11,23 +11,23 @@ export class KyselyScheduleStore implements ScheduleStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   createSchedule(schedule: ScheduleRecord): Promise<void> {
-    return this.change("creating a schedule", () => this.db.insertInto("schedules").values(scheduleToRow(schedule)).execute());
+    return changed("creating a schedule", () => this.db.insertInto("schedules").values(scheduleToRow(schedule)).execute());
   }
 
   async getSchedule(uuid: string): Promise<ScheduleRecord | undefined> {
-    const row = await this.guard("reading a schedule", () => this.db.selectFrom("schedules").selectAll().where("uuid", "=", uuid).executeTakeFirst());
+    const row = await guarded("reading a schedule", () => this.db.selectFrom("schedules").selectAll().where("uuid", "=", uuid).executeTakeFirst());
     return row && scheduleFromRow(row);
   }
 
   async listSchedules(groupId: string, pipelineId: string): Promise<ScheduleRecord[]> {
-    const rows = await this.guard("listing schedules", () =>
+    const rows = await guarded("listing schedules", () =>
       this.db.selectFrom("schedules").selectAll().where("group_id", "=", groupId).where("pipeline_id", "=", pipelineId).orderBy("created_at").orderBy("uuid").execute(),
     );
     return rows.map(scheduleFromRow);
   }
 
   updateSchedule(groupId: string, pipelineId: string, uuid: string, patch: SchedulePatch): Promise<void> {
-    return this.guard("changing a schedule", async () => {
+    return guarded("changing a schedule", async () => {
       const row: Partial<SchedulesTable> = {};
       if (patch.cron !== undefined) row.cron = patch.cron;
       if (patch.timezone !== undefined) row.timezone = patch.timezone;
@@ -42,51 +42,39 @@ export class KyselyScheduleStore implements ScheduleStore {
   }
 
   deleteSchedule(groupId: string, pipelineId: string, uuid: string): Promise<void> {
-    return this.guard("deleting a schedule", async () => {
+    return guarded("deleting a schedule", async () => {
       const result = await this.db.deleteFrom("schedules").where("uuid", "=", uuid).where("group_id", "=", groupId).where("pipeline_id", "=", pipelineId).executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) throw new NotFoundError("schedule", uuid);
     });
   }
 
   async listDueSchedules(now: number, limit = DEFAULT_DUE_LIMIT): Promise<ScheduleRecord[]> {
-    const rows = await this.guard("listing due schedules", () =>
+    const rows = await guarded("listing due schedules", () =>
       this.db.selectFrom("schedules").selectAll().where("enabled", "=", 1).where("next_run_at", "<=", now).orderBy("next_run_at").limit(limit).execute(),
     );
     return rows.map(scheduleFromRow);
   }
 
   async nextDueTime(): Promise<number | undefined> {
-    const row = await this.guard("reading the next schedule", () =>
+    const row = await guarded("reading the next schedule", () =>
       this.db.selectFrom("schedules").select((eb) => eb.fn.min("next_run_at").as("next")).where("enabled", "=", 1).executeTakeFirst(),
     );
     return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
   }
 
   claimFire(uuid: string, due: number, next: number | null): Promise<boolean> {
-    return this.guard("claiming a schedule's fire", async () => {
+    return guarded("claiming a schedule's fire", async () => {
       const result = await this.db.updateTable("schedules").set({ next_run_at: next }).where("uuid", "=", uuid).where("next_run_at", "=", due).executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     });
   }
 
   recordFire(uuid: string, fire: { firedAt: number; runUuid: string | null; outcome: string }): Promise<void> {
-    return this.change("recording a schedule's fire", () =>
+    return changed("recording a schedule's fire", () =>
       this.db.updateTable("schedules").set({ last_fired_at: fire.firedAt, last_run_uuid: fire.runUuid, last_outcome: fire.outcome }).where("uuid", "=", uuid).execute(),
     );
   }
 
-  /** A write whose result is not wanted. */
-  private async change(action: string, work: () => Promise<unknown>): Promise<void> {
-    await this.guard(action, work);
-  }
-
-  private async guard<T>(action: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      throw toStorageError(err, action);
-    }
-  }
 }
 
 function scheduleToRow(s: ScheduleRecord): SchedulesTable {

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
+import { changed, guarded } from "./group-scoped-rows.js";
 import { NotFoundError } from "../errors.js";
 import type { Database, WebhookDeliveriesTable, WebhooksTable } from "./schema.js";
-import { toStorageError } from "./storage-error.js";
 import { KEPT_DELIVERIES, type DeliveryClaim, type DeliveryRecord, type NewDelivery, type WebhookEvent, type WebhookRecord, type WebhookStore, type WebhookType } from "./webhook-store.js";
 
 /** The WebhookStore over the same Kysely instance as the run store. */
@@ -9,37 +9,37 @@ export class KyselyWebhookStore implements WebhookStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   createWebhook(webhook: WebhookRecord): Promise<void> {
-    return this.change("creating a webhook", () => this.db.insertInto("webhooks").values(webhookToRow(webhook)).execute());
+    return changed("creating a webhook", () => this.db.insertInto("webhooks").values(webhookToRow(webhook)).execute());
   }
 
   async getWebhook(uuid: string): Promise<WebhookRecord | undefined> {
-    const row = await this.guard("reading a webhook", () => this.db.selectFrom("webhooks").selectAll().where("uuid", "=", uuid).executeTakeFirst());
+    const row = await guarded("reading a webhook", () => this.db.selectFrom("webhooks").selectAll().where("uuid", "=", uuid).executeTakeFirst());
     return row && webhookFromRow(row);
   }
 
   async listWebhooks(groupId: string, pipelineId: string): Promise<WebhookRecord[]> {
-    const rows = await this.guard("listing webhooks", () =>
+    const rows = await guarded("listing webhooks", () =>
       this.db.selectFrom("webhooks").selectAll().where("group_id", "=", groupId).where("pipeline_id", "=", pipelineId).orderBy("created_at").orderBy("uuid").execute(),
     );
     return rows.map(webhookFromRow);
   }
 
   deleteWebhook(groupId: string, pipelineId: string, uuid: string): Promise<void> {
-    return this.guard("deleting a webhook", async () => {
+    return guarded("deleting a webhook", async () => {
       const result = await this.db.deleteFrom("webhooks").where("uuid", "=", uuid).where("group_id", "=", groupId).where("pipeline_id", "=", pipelineId).executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) throw new NotFoundError("webhook", uuid);
     });
   }
 
   recordDelivery(delivery: NewDelivery): Promise<void> {
-    return this.guard("recording a webhook delivery", async () => {
+    return guarded("recording a webhook delivery", async () => {
       await this.db.insertInto("webhook_deliveries").values(deliveryToRow(delivery, null)).execute();
       await this.prune(delivery.webhookUuid);
     });
   }
 
   claimDelivery(delivery: NewDelivery): Promise<DeliveryClaim> {
-    return this.guard("claiming a webhook delivery", async () => {
+    return guarded("claiming a webhook delivery", async () => {
       const inserted = await this.db
         .insertInto("webhook_deliveries")
         .values(deliveryToRow(delivery, delivery.deliveryId))
@@ -61,7 +61,7 @@ export class KyselyWebhookStore implements WebhookStore {
   }
 
   settleDelivery(id: number, outcome: { status: number; reason: string; runUuid: string | null }): Promise<void> {
-    return this.change("recording what a webhook delivery started", () =>
+    return changed("recording what a webhook delivery started", () =>
       this.db
         .updateTable("webhook_deliveries")
         .set({
@@ -77,7 +77,7 @@ export class KyselyWebhookStore implements WebhookStore {
   }
 
   async listDeliveries(webhookUuid: string, limit = KEPT_DELIVERIES): Promise<DeliveryRecord[]> {
-    const rows = await this.guard("listing webhook deliveries", () =>
+    const rows = await guarded("listing webhook deliveries", () =>
       this.db.selectFrom("webhook_deliveries").selectAll().where("webhook_uuid", "=", webhookUuid).orderBy("id", "desc").limit(Math.min(limit, KEPT_DELIVERIES)).execute(),
     );
     return rows.map(deliveryFromRow);
@@ -98,18 +98,6 @@ export class KyselyWebhookStore implements WebhookStore {
       .execute();
   }
 
-  /** A write whose result is not wanted. */
-  private async change(action: string, work: () => Promise<unknown>): Promise<void> {
-    await this.guard(action, work);
-  }
-
-  private async guard<T>(action: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      throw toStorageError(err, action);
-    }
-  }
 }
 
 function webhookToRow(w: WebhookRecord): WebhooksTable {
