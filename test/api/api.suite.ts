@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_PASSWORD, ApiClient, newUser, startTestServer, waitForRun, type TestServer } from "../support/api-server.js";
+import { zipTexts } from "../support/zip-entries.js";
 
 /**
  * The REST API over HTTP against a real server: run once on SQLite and once on
@@ -248,14 +248,14 @@ export function describeApiSuite(name: string, makeServer: () => Promise<TestSer
       it("gives the results of a run and of one execution as zips", async () => {
         const zip = await fetch(`${server.url}${runPath}/results`, { headers: { "x-tapis-token": ada.token! } });
         expect(zip.headers.get("content-type")).toBe("application/zip");
-        const entries = await unzip(Buffer.from(await zip.arrayBuffer()));
+        const entries = await zipTexts(Buffer.from(await zip.arrayBuffer()));
         expect(entries.get("greet/output/greeting")).toBe("hello world");
         expect(entries.get("greet/output/.stdout")).toBe("hello world\n");
         expect(entries.get("greet/output/.stderr")).toBe("to stderr\n");
         expect(entries.get("shout/output/.stdout")).toBe("HELLO WORLD\n");
         const executions = (await ada.get(`${runPath}/executions`)).body.result;
         const one = await fetch(`${server.url}${runPath}/executions/${executions[1].uuid}/results`, { headers: { "x-tapis-token": ada.token! } });
-        expect([...(await unzip(Buffer.from(await one.arrayBuffer()))).keys()].sort()).toEqual(["output/.stderr", "output/.stdout"]);
+        expect([...(await zipTexts(Buffer.from(await one.arrayBuffer()))).keys()].sort()).toEqual(["output/.stderr", "output/.stdout"]);
       });
 
       it("cancels a running run and re-runs a finished one", async () => {
@@ -367,24 +367,3 @@ export function describeApiSuite(name: string, makeServer: () => Promise<TestSer
   });
 }
 
-async function unzip(buffer: Buffer): Promise<Map<string, string>> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z!))));
-  const entries = new Map<string, string>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on("entry", (entry: yauzl.Entry) => {
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return reject(err);
-        const chunks: Buffer[] = [];
-        stream!.on("data", (c: Buffer) => chunks.push(c));
-        stream!.on("end", () => {
-          entries.set(entry.fileName, Buffer.concat(chunks).toString("utf8"));
-          zip.readEntry();
-        });
-      });
-    });
-    zip.on("end", () => resolve());
-    zip.on("error", reject);
-    zip.readEntry();
-  });
-  return entries;
-}

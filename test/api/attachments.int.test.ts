@@ -3,11 +3,11 @@ import { openAsBlob } from "node:fs";
 import { readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CairnClient } from "../../packages/cairn/src/client/cairn-client.js";
 import { createStore } from "../../packages/cairn/src/store/create-store.js";
 import { ApiClient, newUser, startTestServer, waitForRun, type TestServer } from "../support/api-server.js";
+import { zipTexts } from "../support/zip-entries.js";
 
 /**
  * Attachments and results through the API, on a real server with real Podman
@@ -72,27 +72,6 @@ function multipart(parts: { name: string; filename?: string; content: string | B
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-async function zipEntries(bytes: Buffer): Promise<Map<string, string>> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(bytes, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z!))));
-  const entries = new Map<string, string>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on("entry", (entry: yauzl.Entry) => {
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return reject(err);
-        const chunks: Buffer[] = [];
-        stream!.on("data", (c: Buffer) => chunks.push(c));
-        stream!.on("end", () => {
-          entries.set(entry.fileName, Buffer.concat(chunks).toString());
-          zip.readEntry();
-        });
-      });
-    });
-    zip.on("end", resolve);
-    zip.on("error", reject);
-    zip.readEntry();
-  });
-  return entries;
-}
 
 /** The run's end is recorded before its folder is handed on for deletion. */
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
@@ -177,7 +156,7 @@ describe("attachments and results", () => {
 
     const zip = await fetch(`${server.url}${runPath}/results`, { headers: { "x-tapis-token": ada.token! } });
     expect(zip.status).toBe(200);
-    const entries = await zipEntries(Buffer.from(await zip.arrayBuffer()));
+    const entries = await zipTexts(Buffer.from(await zip.arrayBuffer()));
     expect(entries.get("first/outbox/result.txt")).toBe("result\n");
     expect(entries.get("first/outbox/sub/n.txt")).toBe("nested\n");
     expect(entries.get("first/output/message")).toBe("small\n");
@@ -187,7 +166,7 @@ describe("attachments and results", () => {
 
     const one = executions.find((e) => e.task_id === "first").uuid;
     const execZip = await fetch(`${server.url}${runPath}/executions/${one}/results`, { headers: { "x-tapis-token": ada.token! } });
-    const execEntries = await zipEntries(Buffer.from(await execZip.arrayBuffer()));
+    const execEntries = await zipTexts(Buffer.from(await execZip.arrayBuffer()));
     expect([...execEntries.keys()].sort()).toEqual(["outbox/result.txt", "outbox/sub/n.txt", "output/.stderr", "output/.stdout", "output/message"]);
   });
 

@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/api-server.js";
+import { zipTexts } from "../support/zip-entries.js";
 
 /**
  * The Kabuto README's python flow (shared/reference/kabuto-api.txt), call by call with
@@ -59,27 +59,6 @@ async function until<T>(what: string, read: () => Promise<T>, done: (value: T) =
   }
 }
 
-async function unzip(buffer: Buffer): Promise<Map<string, string>> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z!))));
-  const entries = new Map<string, string>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on("entry", (entry: yauzl.Entry) => {
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return reject(err);
-        const chunks: Buffer[] = [];
-        stream!.on("data", (c: Buffer) => chunks.push(c));
-        stream!.on("end", () => {
-          entries.set(entry.fileName, Buffer.concat(chunks).toString("utf8"));
-          zip.readEntry();
-        });
-      });
-    });
-    zip.on("end", () => resolve());
-    zip.on("error", reject);
-    zip.readEntry();
-  });
-  return entries;
-}
 
 describe("the Kabuto README's python flow", () => {
   let imageId: string;
@@ -161,8 +140,8 @@ describe("the Kabuto README's python flow", () => {
     const res = await call("GET", `/pipeline/${pipelineId}/job/${first}?result`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/zip");
-    expect(Object.fromEntries(await unzip(Buffer.from(await res.arrayBuffer())))).toEqual({ "out1.txt": "hello from the image\nfirst file\n" });
+    expect(Object.fromEntries(await zipTexts(Buffer.from(await res.arrayBuffer())))).toEqual({ "out1.txt": "hello from the image\nfirst file\n" });
     const other = await call("GET", `/pipeline/${pipelineId}/job/${second}?result`);
-    expect(Object.fromEntries(await unzip(Buffer.from(await other.arrayBuffer())))).toEqual({ "copied.txt": "second's own file2\n" });
+    expect(Object.fromEntries(await zipTexts(Buffer.from(await other.arrayBuffer())))).toEqual({ "copied.txt": "second's own file2\n" });
   });
 });

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, newUser, startTestServer, waitForArchives, waitForRun, type ApiResponse, type TestServer } from "../support/api-server.js";
+import { zipBuffers } from "../support/zip-entries.js";
 
 /**
  * Issue 21, finding 5: secrets are masked where they are shown and never where they are
@@ -96,28 +96,6 @@ function leakyPipeline(id: string, archives: string[] = []) {
   };
 }
 
-async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(bytes, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z!))));
-  const entries = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on("entry", (entry: yauzl.Entry) => {
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return reject(err);
-        const chunks: Buffer[] = [];
-        stream!.on("data", (c: Buffer) => chunks.push(c));
-        stream!.on("end", () => {
-          entries.set(entry.fileName, Buffer.concat(chunks));
-          zip.readEntry();
-        });
-        stream!.on("error", reject);
-      });
-    });
-    zip.on("end", resolve);
-    zip.on("error", reject);
-    zip.readEntry();
-  });
-  return entries;
-}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -178,7 +156,7 @@ describe("secrets: masked where shown, real where used, read only where allowed"
     const zip = await fetch(`${server.url}${runPath}/results`, { headers: { "x-tapis-token": ada.token! } });
     expect(zip.status).toBe(200);
     zips.push(Buffer.from(await zip.arrayBuffer()));
-    const entries = await unzip(zips[0]!);
+    const entries = await zipBuffers(zips[0]!);
     expect(entries.get("leak/output/auth")?.toString()).toBe("Bearer ***");
     expect(entries.get("leak/outbox/report.txt")?.toString()).toBe("report for ***\n***\n***");
     expect(entries.get("leak/outbox/deep/noise.bin")?.length).toBeGreaterThan(140_000);
@@ -228,7 +206,7 @@ describe("secrets: masked where shown, real where used, read only where allowed"
     ];
     for (const [i, zip] of zips.entries()) {
       places.push({ where: `zip ${i} (as sent)`, bytes: zip });
-      for (const [name, bytes] of await unzip(zip)) places.push({ where: `zip ${i}: ${name}`, bytes });
+      for (const [name, bytes] of await zipBuffers(zip)) places.push({ where: `zip ${i}: ${name}`, bytes });
     }
     const files = await filesUnder(server.dataDir);
     // The archive copies (a local system's folder is under the data directory) and the kept results are scanned too.

@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, newUser, startTestServer, waitForRun, type TestServer } from "../support/api-server.js";
+import { zipTexts } from "../support/zip-entries.js";
 
 /**
  * Issue 21, finding 1, through the API on a real server: tasks (real Podman containers
@@ -16,27 +16,6 @@ const W = "/v3/workflows";
 const SECRET = "planted-server-secret-0f3c9a";
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
-async function zipEntries(bytes: Buffer): Promise<Map<string, string>> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(bytes, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z!))));
-  const entries = new Map<string, string>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on("entry", (entry: yauzl.Entry) => {
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return reject(err);
-        const chunks: Buffer[] = [];
-        stream!.on("data", (c: Buffer) => chunks.push(c));
-        stream!.on("end", () => {
-          entries.set(entry.fileName, Buffer.concat(chunks).toString());
-          zip.readEntry();
-        });
-      });
-    });
-    zip.on("end", resolve);
-    zip.on("error", reject);
-    zip.readEntry();
-  });
-  return entries;
-}
 
 /** Every file's content under `dir`, links left as they are (readdir does not follow them). */
 async function allFileContents(dir: string): Promise<string> {
@@ -135,14 +114,14 @@ describe("links a task hands back are never followed", () => {
 
     const zip = await fetch(`${server.url}${runPath}/results`, { headers: { "x-tapis-token": ada.token! } });
     expect(zip.status).toBe(200);
-    const entries = await zipEntries(Buffer.from(await zip.arrayBuffer()));
+    const entries = await zipTexts(Buffer.from(await zip.arrayBuffer()));
     expect(entries.get("container/outbox/r.txt")).toBe("result\n");
     expect([...entries.keys()].filter((k) => k.includes("stolen") || k.includes("host-outbox/outbox"))).toEqual([]);
     expect([...entries.values()].join("\n")).not.toContain(SECRET);
 
     const one = byTask("container")[0].uuid;
     const execZip = await fetch(`${server.url}${runPath}/executions/${one}/results`, { headers: { "x-tapis-token": ada.token! } });
-    const execEntries = await zipEntries(Buffer.from(await execZip.arrayBuffer()));
+    const execEntries = await zipTexts(Buffer.from(await execZip.arrayBuffer()));
     expect([...execEntries.keys()].sort()).toEqual(["outbox/r.txt", "output/.stderr", "output/.stdout"]);
 
     // Nothing under the results folder holds the secret, and the planted files are as they were.
