@@ -21,6 +21,14 @@ export async function serverCommand(options: ServerOptions, out: Output): Promis
   if (options.databaseUrl !== undefined) overrides.databaseUrl = options.databaseUrl;
   // The port goes through the environment so it is checked like CAIRN_PORT.
   const config = loadConfig(overrides, { ...process.env, ...(options.port !== undefined ? { CAIRN_PORT: options.port } : {}) });
+  // Listened for before the start, and so before the "listening" line: until a listener is
+  // registered the signal keeps its default action, and a supervisor that stops the
+  // server as soon as it said it listens killed it outright (seen in a test, exit by signal).
+  const stopRequested = new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
   // JSON lines on standard output, beside the lines below: one per request, and the stack of every 500.
   const server = await startServer(config, { log: { level: config.logLevel } });
   out.write(`cairn server listening on ${server.url} (data in ${config.dataDir}, ${config.databaseUrl ? "PostgreSQL" : "SQLite"}, worker ${processWorkerId()})\n`);
@@ -28,11 +36,7 @@ export async function serverCommand(options: ServerOptions, out: Output): Promis
   if (server.createdAdmin) {
     out.write(`created the first user '${server.createdAdmin.login}' with password ${server.createdAdmin.password} (shown once; set CAIRN_ADMIN_PASSWORD to choose it)\n`);
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-  });
+  await stopRequested;
   out.write("stopping\n");
   await server.close();
   out.write("stopped\n");
