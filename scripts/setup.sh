@@ -7,7 +7,8 @@
 #                             OpenSSH's server (SFTP archives), OpenStack Swift and memcached
 #                             (S3 archives), git, Debian's docker-registry and htpasswd (image
 #                             builds), Debian's dockerd (docker.io: the Docker Engine tests start
-#                             a private one), and the function runtime image (Debian with python3 and node)
+#                             a private one), Slurm and munge, Chromium (the web UI tests), and the
+#                             function runtime image (Debian with python3 and node)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for_tests=false
@@ -71,6 +72,16 @@ if $for_tests; then
   [ -x /usr/sbin/dockerd ] || missing+=(docker.io)
   if [ ${#missing[@]} -gt 0 ]; then
     step "installing ${missing[*]} (the image build tests run a private git server, registry and dockerd)"
+    bash scripts/apt-install.sh "${missing[@]}"
+  fi
+  # The Slurm tests (tapis_job) start a private single-node slurmctld, slurmd and munged;
+  # the web UI tests drive Debian's Chromium through playwright-core (nothing is downloaded).
+  missing=()
+  [ -x /usr/sbin/slurmctld ] || missing+=(slurm-wlm)
+  [ -x /usr/sbin/munged ] || missing+=(munge)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  if [ ${#missing[@]} -gt 0 ]; then
+    step "installing ${missing[*]} (the Slurm and browser tests run private ones)"
     bash scripts/apt-install.sh "${missing[@]}"
   fi
   bash scripts/build-runtime-image.sh
