@@ -1,6 +1,7 @@
 import { CairnError, NotFoundError } from "../errors.js";
 import type { GroupRecord, MemberRecord, MemberRole, ServiceStore } from "../store/service-store.js";
 import type { RunRecord, Store } from "../store/store.js";
+import { ensurePersonalGroup, personalGroup } from "./personal-group.js";
 import type { Principal } from "./principal.js";
 
 /**
@@ -21,7 +22,17 @@ export interface GroupAccess {
 
 export async function accessGroup(store: ServiceStore, principal: Principal, groupId: string, needs: MemberRole = "member"): Promise<GroupAccess> {
   refuseOutOfScope(principal, groupId);
-  return admit(await store.getGroupAccess(groupId, principal.login), groupId, needs);
+  const found = await store.getGroupAccess(groupId, principal.login);
+  if (!found && ownPersonalGroup(principal, groupId)) {
+    // `~LOGIN` exists for its user from the first request on, as Kabuto's routes make it.
+    await ensurePersonalGroup(store, principal.login);
+    return admit(await store.getGroupAccess(groupId, principal.login), groupId, needs);
+  }
+  return admit(found, groupId, needs);
+}
+
+function ownPersonalGroup(principal: Principal, groupId: string): boolean {
+  return principal.scope === undefined && groupId === personalGroup(principal.login);
 }
 
 /**

@@ -354,8 +354,9 @@ export const taskSchema = z.discriminatedUnion("type", [
   tapisActorTaskSchema,
 ]);
 
-const ENV_SOURCES = ["secret", "params"] as const;
-const ENV_RULE = "expected a string, number, boolean or { value_from: { secret | params: NAME } }";
+/** `tapis-security-kernel` is Tapis' spelling of a stored secret (its Security Kernel); here it names a secret of the group. */
+const ENV_SOURCES = ["secret", "params", "tapis-security-kernel"] as const;
+const ENV_RULE = "expected a string, number, boolean or { value_from: { secret | tapis-security-kernel | params: NAME } }";
 
 /** Written by hand: a union would bury the useful message among its branches' issues. */
 export const envValueSchema = z.unknown().transform((value, ctx): EnvValue => {
@@ -381,11 +382,11 @@ export const envValueSchema = z.unknown().transform((value, ctx): EnvValue => {
     ctx.addIssue({
       code: "custom",
       path: ["value_from"],
-      message: `a pipeline env value_from takes exactly one of secret or params with a non-empty name, got ${got}`,
+      message: `a pipeline env value_from takes exactly one of secret, tapis-security-kernel or params with a non-empty name, got ${got}`,
     });
     return z.NEVER;
   }
-  return ok ? { value_from: source === "secret" ? { secret: name } : { params: name } } : z.NEVER;
+  return ok ? { value_from: source === "params" ? { params: name } : { secret: name } } : z.NEVER;
 });
 
 export const pipelineSchema = z.strictObject({

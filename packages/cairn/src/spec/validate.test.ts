@@ -233,7 +233,7 @@ describe("invalid pipelines: each problem at its path", () => {
     ["condition env secret", changed((p) => (task(p, "run").conditions = [{ eq: [{ env: "TAPIS_PASSWORD" }, "x"] }])), "tasks[3].conditions[0].eq[0].env", "holds a secret"],
     // pipeline env
     ["env value type", changed((p) => (p.env.LIST = [1])), "env.LIST", "expected a string, number, boolean or { value_from"],
-    ["env value_from env", changed((p) => (p.env.TOKEN = { value_from: { env: "X" } })), "env.TOKEN.value_from", "secret or params"],
+    ["env value_from env", changed((p) => (p.env.TOKEN = { value_from: { env: "X" } })), "env.TOKEN.value_from", "secret, tapis-security-kernel or params"],
     ["env value_from extra field", changed((p) => (p.env.TOKEN = { value_from: { secret: "x" }, note: 1 })), "env.TOKEN.note", "unknown field"],
     // execution profile
     ["max_retries too high", changed((p) => (p.execution_profile.max_retries = 101)), "execution_profile.max_retries", "between 0 and 100"],

@@ -10,7 +10,7 @@ import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { accessGroup } from "../group-access.js";
 import { principalOf } from "../principal.js";
-import { conflictAs, groupParams, idSchema } from "./groups.js";
+import { conflictAs, groupIdSchema, groupParams, idSchema } from "./groups.js";
 import { identityBinding } from "./identities.js";
 import { loadRun, runParams } from "./runs.js";
 import { checkS3Access, ownIdentityOfType, s3Fields } from "./systems.js";
@@ -23,7 +23,7 @@ import { checkS3Access, ownIdentityOfType, s3Fields } from "./systems.js";
  * how that went. Admins create and delete; members read.
  */
 
-const archiveParams = z.strictObject({ group_id: idSchema, archive_id: idSchema });
+const archiveParams = z.strictObject({ group_id: groupIdSchema, archive_id: idSchema });
 
 const archiveDir = z.string().min(1).max(1024).describe("relative to the system's root_dir; a leading / is allowed");
 const description = z.string().max(1024).optional();

@@ -7,19 +7,26 @@ import type { GroupRecord, MemberRecord } from "../../store/service-store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, ok } from "../envelope.js";
 import { accessGroup } from "../group-access.js";
+import { refusePersonalGroupMembers } from "../personal-group.js";
 import { principalOf } from "../principal.js";
 
 /** Groups and their users, as tapis-workflows.txt describes them. */
 
 export const idSchema = z.string().min(1).max(128).regex(ID_PATTERN, ID_RULE);
+/** A group in a path: an id, or `~LOGIN`, a user's personal group (api/personal-group.ts). */
+export const groupIdSchema = z
+  .string()
+  .min(1)
+  .max(129)
+  .regex(/^~?[A-Za-z0-9][A-Za-z0-9._-]*$/, `${ID_RULE}; or ~LOGIN, a user's personal group`);
 const usernameSchema = z.string().min(1).max(128).regex(ID_PATTERN, ID_RULE);
 
 const groupUserSchema = z.object({ group: z.string(), username: z.string(), is_admin: z.boolean(), uuid: z.string() });
 const groupSchema = z.object({ id: z.string(), owner: z.string(), tenant_id: z.string(), uuid: z.string(), users: z.array(groupUserSchema) });
 const newUserSchema = z.strictObject({ username: usernameSchema, is_admin: z.boolean().default(false) });
 
-export const groupParams = z.strictObject({ group_id: idSchema });
-const userParams = z.strictObject({ group_id: idSchema, username: usernameSchema });
+export const groupParams = z.strictObject({ group_id: groupIdSchema });
+const userParams = z.strictObject({ group_id: groupIdSchema, username: usernameSchema });
 
 /** Cairn has one tenant; the field is kept so Tapis clients find it. */
 export const TENANT_ID = "cairn";
@@ -104,6 +111,7 @@ export function groupRoutes(app: ApiApp, ctx: ApiContext): void {
     async (request, reply) => {
       const { username, is_admin } = request.body;
       const { group } = await accessGroup(service, principalOf(request), request.params.group_id, is_admin ? "owner" : "admin");
+      refusePersonalGroupMembers(group.id);
       const member: MemberRecord = { uuid: randomUUID(), groupId: group.id, username, role: is_admin ? "admin" : "member" };
       await service.addMember(member).catch((err: unknown) => {
         throw conflictAs(err, `'${username}' is already a user of group '${group.id}'`);
@@ -117,6 +125,7 @@ export function groupRoutes(app: ApiApp, ctx: ApiContext): void {
     { schema: { summary: "Make a user an admin or not (owner only)", params: userParams, body: z.strictObject({ is_admin: z.boolean() }), response: { 200: envelopeSchema(groupUserSchema) } } },
     async (request) => {
       const { group } = await accessGroup(service, principalOf(request), request.params.group_id, "owner");
+      refusePersonalGroupMembers(group.id);
       const target = await service.getMember(group.id, request.params.username);
       if (!target) throw new NotFoundError("group user", request.params.username);
       if (target.role === "owner") throw new CairnError("invalid_input", "the owner's role cannot be changed");
@@ -129,6 +138,7 @@ export function groupRoutes(app: ApiApp, ctx: ApiContext): void {
   app.delete("/groups/:group_id/users/:username", { schema: { summary: "Remove a user (admins; only the owner removes admins)", params: userParams } }, async (request) => {
     const principal = principalOf(request);
     const { group } = await accessGroup(service, principal, request.params.group_id, "admin");
+    refusePersonalGroupMembers(group.id);
     const target = await service.getMember(group.id, request.params.username);
     if (!target) throw new NotFoundError("group user", request.params.username);
     if (target.role === "owner") throw new CairnError("invalid_input", "the owner cannot be removed from the group; delete the group instead");

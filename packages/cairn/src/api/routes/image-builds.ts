@@ -9,6 +9,7 @@ import type { ExecutionRecord, RunRecord } from "../../store/store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { receiveImageUpload } from "../image-upload.js";
 import { principalOf } from "../principal.js";
+import { personalGroup } from "../personal-group.js";
 import { withUploads } from "../upload-scope.js";
 
 /**
@@ -34,10 +35,6 @@ const buildBody = z.strictObject({
 });
 
 /** The owner's private space for builds outside pipelines. */
-export function personalGroup(login: string): string {
-  return `~${login}`;
-}
-
 export async function imageBuildRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
   await withUploads(app, ctx.config.maxUploadBytes, (uploads) =>
   uploads.post(

@@ -8,7 +8,7 @@ import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { accessGroup } from "../group-access.js";
 import { principalOf } from "../principal.js";
-import { idSchema } from "./groups.js";
+import { groupIdSchema, idSchema } from "./groups.js";
 import { loadRun, presentRun, runParams, runSchema } from "./runs.js";
 
 /**
@@ -20,7 +20,7 @@ import { loadRun, presentRun, runParams, runSchema } from "./runs.js";
  */
 
 const digestSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be an image digest: sha256: and 64 hex digits");
-const imageParams = z.strictObject({ group_id: idSchema, digest: digestSchema });
+const imageParams = z.strictObject({ group_id: groupIdSchema, digest: digestSchema });
 const isoTime = z.string().describe("ISO 8601 time");
 
 const recipeSchema = z.object({
@@ -126,7 +126,7 @@ export function imageRoutes(app: ApiApp, ctx: ApiContext): void {
     {
       schema: {
         summary: "The group's image catalog, newest first",
-        params: z.strictObject({ group_id: idSchema }),
+        params: z.strictObject({ group_id: groupIdSchema }),
         querystring: z.strictObject({
           name: z.string().min(1).optional().describe("repository:tag (latest when no tag) or repository@sha256:…"),
           git_url: z.string().min(1).optional(),
@@ -156,7 +156,7 @@ export function imageRoutes(app: ApiApp, ctx: ApiContext): void {
     {
       schema: {
         summary: "The image a spec names: a digest, or repository:tag (the newest such image)",
-        params: z.strictObject({ group_id: idSchema }),
+        params: z.strictObject({ group_id: groupIdSchema }),
         querystring: z.strictObject({ ref: z.string().min(1, "must be a digest or repository:tag") }),
         response: { 200: envelopeSchema(imageSchema) },
       },
@@ -174,7 +174,7 @@ export function imageRoutes(app: ApiApp, ctx: ApiContext): void {
     {
       schema: {
         summary: "Images other groups shared with this group, newest share first: its tasks may run them by name or digest",
-        params: z.strictObject({ group_id: idSchema }),
+        params: z.strictObject({ group_id: groupIdSchema }),
         response: { 200: envelopeSchema(z.array(shareSchema.extend({ image: imageSchema.nullable() }))) },
       },
     },
@@ -205,7 +205,7 @@ export function imageRoutes(app: ApiApp, ctx: ApiContext): void {
       schema: {
         summary: "Share an image this group built or pulled with another group (admins): that group's tasks may then run it",
         params: imageParams,
-        body: z.strictObject({ group_id: idSchema.describe("the group to share the image with") }),
+        body: z.strictObject({ group_id: groupIdSchema.describe("the group to share the image with") }),
         response: { 201: envelopeSchema(shareSchema) },
       },
     },

@@ -14,7 +14,7 @@ import type { ApiApp, ApiContext } from "../api-context.js";
 import { receiveJobUpload } from "../job-upload.js";
 import { principalOf, type Principal } from "../principal.js";
 import { withUploads } from "../upload-scope.js";
-import { personalGroup } from "./image-builds.js";
+import { ensurePersonalGroup as ensurePersonalGroupIn, personalGroup } from "../personal-group.js";
 import { addOutboxFiles, newZip, zipMasker } from "./results.js";
 
 /**
@@ -171,18 +171,7 @@ export async function kabutoJobRoutes(app: ApiApp, ctx: ApiContext): Promise<voi
     return attempts.sort((a, b) => a.attempt - b.attempt).at(-1);
   }
 
-  /** The personal group as a group row (its pipelines need one), made on first use with the caller as owner. */
-  async function ensurePersonalGroup(login: string): Promise<string> {
-    const id = personalGroup(login);
-    if (await service.getGroup(id)) return id;
-    await service
-      .createGroup({ id, uuid: randomUUID(), owner: login, createdAt: Date.now() }, [{ uuid: randomUUID(), groupId: id, username: login, role: "owner" }])
-      .catch((err: unknown) => {
-        // Made by a request of the same caller at the same moment.
-        if ((err as { code?: string }).code !== "conflict") throw err;
-      });
-    return id;
-  }
+  const ensurePersonalGroup = (login: string) => ensurePersonalGroupIn(service, login);
 
   app.post(
     "/pipeline",

@@ -9,8 +9,9 @@ import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { accessGroup, type GroupAccess } from "../group-access.js";
 import { principalOf } from "../principal.js";
+import { flattenedPipelineProfile, tapisTask } from "../tapis-shapes.js";
 import { checkArchiveReferences } from "./archive-references.js";
-import { conflictAs, idSchema } from "./groups.js";
+import { conflictAs, groupIdSchema, idSchema } from "./groups.js";
 
 /**
  * Pipelines and their tasks. A body is checked by the spec validator, which lists every
@@ -19,8 +20,8 @@ import { conflictAs, idSchema } from "./groups.js";
  * or a group admin changes tasks; only the pipeline's owner deletes it.
  */
 
-const pipelineParams = z.strictObject({ group_id: idSchema, pipeline_id: idSchema });
-const taskParams = z.strictObject({ group_id: idSchema, pipeline_id: idSchema, task_id: idSchema });
+const pipelineParams = z.strictObject({ group_id: groupIdSchema, pipeline_id: idSchema });
+const taskParams = z.strictObject({ group_id: groupIdSchema, pipeline_id: idSchema, task_id: idSchema });
 /** Checked by the spec validator, which reports every problem at once. */
 const pipelineBody = z.record(z.string(), z.unknown()).describe("A pipeline in the Tapis Workflows format");
 const taskBody = z.record(z.string(), z.unknown()).describe("A task in the Tapis Workflows format");
@@ -45,7 +46,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
 
   app.post(
     "/groups/:group_id/pipelines",
-    { schema: { summary: "Create a pipeline", params: z.strictObject({ group_id: idSchema }), body: pipelineBody, response: { 201: envelopeSchema(pipelineSchema) } } },
+    { schema: { summary: "Create a pipeline", params: z.strictObject({ group_id: groupIdSchema }), body: pipelineBody, response: { 201: envelopeSchema(pipelineSchema) } } },
     async (request, reply) => {
       const principal = principalOf(request);
       const { group } = await accessGroup(service, principal, request.params.group_id);
@@ -61,7 +62,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
     },
   );
 
-  app.get("/groups/:group_id/pipelines", { config: { runToken: "allow" }, schema: { params: z.strictObject({ group_id: idSchema }), response: { 200: envelopeSchema(z.array(pipelineSchema)) } } }, async (request) => {
+  app.get("/groups/:group_id/pipelines", { config: { runToken: "allow" }, schema: { params: z.strictObject({ group_id: groupIdSchema }), response: { 200: envelopeSchema(z.array(pipelineSchema)) } } }, async (request) => {
     const { group } = await accessGroup(service, principalOf(request), request.params.group_id);
     const records = await service.listPipelines(group.id);
     return ok(await Promise.all(records.map((r) => presentPipeline(ctx, group.uuid, r))));
@@ -198,14 +199,16 @@ function findTask(record: PipelineRecord, taskId: string): Task {
   return task;
 }
 
-/** The stored object as Tapis shows it: the definition plus uuid, owner, group and the latest runs. */
+/** The stored object as Tapis shows it (api/tapis-shapes.ts): the definition plus uuid, owner, group and the latest runs. */
 async function presentPipeline(ctx: ApiContext, groupUuid: string, record: PipelineRecord): Promise<z.infer<typeof pipelineSchema>> {
   const runs = await ctx.store.listRuns({ groupId: record.groupId, pipelineId: record.id, limit: 20 });
   const current = runs.find((r) => r.status === "queued" || r.status === "running");
+  const definition = definitionOf(record);
   return {
-    ...definitionOf(record),
+    ...flattenedPipelineProfile(definition),
+    ...definition,
     id: record.id,
-    tasks: tasksOf(record),
+    tasks: tasksOf(record).map((task) => tapisTask(definition, record.uuid, task)),
     uuid: record.uuid,
     owner: record.owner,
     group: groupUuid,
@@ -217,5 +220,5 @@ async function presentPipeline(ctx: ApiContext, groupUuid: string, record: Pipel
 }
 
 function presentTask(access: GroupAccess, record: PipelineRecord, task: Task) {
-  return { ...task, pipeline: record.uuid, group: access.group.uuid };
+  return { ...tapisTask(definitionOf(record), record.uuid, task as unknown as Record<string, unknown>), group: access.group.uuid };
 }

@@ -14,12 +14,12 @@ import { accessGroupRun, admitToGroup, type GroupAccess } from "../group-access.
 import { claimsOf, principalOf, type Principal } from "../principal.js";
 import { tokenRefOf } from "../token-service.js";
 import { withUploads } from "../upload-scope.js";
-import { idSchema } from "./groups.js";
+import { groupIdSchema, idSchema } from "./groups.js";
 import { loadPipeline } from "./pipelines.js";
 
 /** Runs started by events, their task executions, cancel and re-run. */
 
-export const runParams = z.strictObject({ group_id: idSchema, pipeline_id: idSchema, run_uuid: z.uuid() });
+export const runParams = z.strictObject({ group_id: groupIdSchema, pipeline_id: idSchema, run_uuid: z.uuid() });
 export const executionParams = runParams.extend({ execution_uuid: z.uuid() });
 
 const paramValue = z.union([z.string(), z.number(), z.boolean(), z.strictObject({ value: z.union([z.string(), z.number(), z.boolean()]) })]);
@@ -94,7 +94,7 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
           "A JSON body, or multipart/form-data with the same fields as form fields (params and directives as JSON) and files: " +
           "a file part named task:TASK_ID goes to that task's /inbox only, any other file part to every task's. " +
           "The file's name, with folders, is its path under /inbox. Uploads larger than CAIRN_MAX_UPLOAD_BYTES get 413.",
-        params: z.strictObject({ group_id: idSchema, pipeline_id: idSchema }),
+        params: z.strictObject({ group_id: groupIdSchema, pipeline_id: idSchema }),
         body: eventBody,
         response: { 201: envelopeSchema(runSchema) },
       },
@@ -147,7 +147,7 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
     {
       config: { runToken: "allow" },
       schema: {
-        params: z.strictObject({ group_id: idSchema, pipeline_id: idSchema }),
+        params: z.strictObject({ group_id: groupIdSchema, pipeline_id: idSchema }),
         querystring: z.strictObject({
           status: z.enum(RUN_STATUSES).optional(),
           trigger: z.enum(RUN_TRIGGERS).optional(),

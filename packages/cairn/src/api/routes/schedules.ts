@@ -6,7 +6,7 @@ import { cronProblem, nextFireTime, nextFireTimes, timezoneProblem } from "../..
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { principalOf } from "../principal.js";
-import { idSchema } from "./groups.js";
+import { groupIdSchema, idSchema } from "./groups.js";
 import { loadPipeline } from "./pipelines.js";
 
 /**
@@ -16,7 +16,7 @@ import { loadPipeline } from "./pipelines.js";
  * deletes it.
  */
 
-const pipelineParams = z.strictObject({ group_id: idSchema, pipeline_id: idSchema });
+const pipelineParams = z.strictObject({ group_id: groupIdSchema, pipeline_id: idSchema });
 const scheduleParams = pipelineParams.extend({ schedule_uuid: z.uuid() });
 
 const cron = z

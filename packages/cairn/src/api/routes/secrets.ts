@@ -6,7 +6,7 @@ import type { ApiApp, ApiContext } from "../api-context.js";
 import { ok } from "../envelope.js";
 import { accessGroup } from "../group-access.js";
 import { principalOf } from "../principal.js";
-import { groupParams, idSchema } from "./groups.js";
+import { groupIdSchema, groupParams, idSchema } from "./groups.js";
 
 export { secretBinding };
 
@@ -17,8 +17,9 @@ export { secretBinding };
  * never returned.
  */
 
-const secretName = z.string().min(1).max(128).regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "must start with a letter or _ and hold letters, digits, _ . or -");
-const secretParams = z.strictObject({ group_id: idSchema, name: secretName });
+/** `+` too, so that Tapis Security Kernel ids such as `some+sk+id` can be kept as they are. */
+const secretName = z.string().min(1).max(128).regex(/^[A-Za-z_][A-Za-z0-9_.+-]*$/, "must start with a letter or _ and hold letters, digits, _ . + or -");
+const secretParams = z.strictObject({ group_id: groupIdSchema, name: secretName });
 const allowedPipelines = z
   .array(z.string().min(1).max(128))
   .max(1000)

@@ -10,7 +10,7 @@ import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { accessGroup } from "../group-access.js";
 import { principalOf } from "../principal.js";
-import { conflictAs, groupParams, idSchema } from "./groups.js";
+import { conflictAs, groupIdSchema, groupParams, idSchema } from "./groups.js";
 
 /**
  * Systems: where archived data lives and who may write there. `local` is a folder on the
@@ -20,7 +20,7 @@ import { conflictAs, groupParams, idSchema } from "./groups.js";
  * members read.
  */
 
-const systemParams = z.strictObject({ group_id: idSchema, system_id: idSchema });
+const systemParams = z.strictObject({ group_id: groupIdSchema, system_id: idSchema });
 const path = z.string().min(1).max(1024);
 const description = z.string().max(1024).optional();
 

@@ -11,7 +11,7 @@ import { envelopeSchema, named, ok } from "../envelope.js";
 import type { GroupAccess } from "../group-access.js";
 import { principalOf, type Principal } from "../principal.js";
 import { identityBinding } from "./identities.js";
-import { idSchema } from "./groups.js";
+import { groupIdSchema, idSchema } from "./groups.js";
 import { loadPipeline } from "./pipelines.js";
 
 /**
@@ -24,7 +24,7 @@ import { loadPipeline } from "./pipelines.js";
 /** A delivery's body is at most this: GitHub caps its payloads at 25 MB, but a push's is far smaller. */
 export const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 
-const pipelineParams = z.strictObject({ group_id: idSchema, pipeline_id: idSchema });
+const pipelineParams = z.strictObject({ group_id: groupIdSchema, pipeline_id: idSchema });
 const webhookParams = pipelineParams.extend({ webhook_uuid: z.uuid() });
 
 const webhookBody = z.strictObject({
