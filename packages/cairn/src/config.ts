@@ -25,6 +25,8 @@ export interface CairnConfig {
   maxParallelTasks: number;
   /** Container image per function runtime family. */
   functionImages: { python: string; node: string; bash: string };
+  /** Container image per versioned function runtime (CAIRN_FUNCTION_IMAGES, `python3.9=IMAGE,node18=IMAGE`). */
+  functionVersionImages: Readonly<Record<string, string>>;
   /** A local directory of wheels/sdists: pip installs from it, with no index. */
   pipFindLinks: string | undefined;
   /** Keep attempt working directories after a run (they are removed otherwise). */
@@ -125,6 +127,7 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
       node: env.CAIRN_FUNCTION_IMAGE_NODE ?? "docker.io/library/node:20-slim",
       bash: env.CAIRN_FUNCTION_IMAGE_BASH ?? "docker.io/library/bash:5",
     },
+    functionVersionImages: overrides.functionVersionImages ?? parseFunctionVersionImages(env.CAIRN_FUNCTION_IMAGES),
     pipFindLinks: overrides.pipFindLinks ?? nonEmpty(env.CAIRN_PIP_FIND_LINKS),
     keepWorkDirs: overrides.keepWorkDirs ?? parseBool("CAIRN_KEEP_WORK_DIRS", env.CAIRN_KEEP_WORK_DIRS, false),
     workDirGraceMs: overrides.workDirGraceMs ?? parseGrace(env.CAIRN_WORK_DIR_GRACE),
@@ -264,6 +267,19 @@ function parseRegistryHosts(name: string, value: string | undefined): string[] {
 function imageCacheSetting(value: string | undefined): { dir: string | undefined; materialize: boolean } {
   const match = /^materialize(?::(.*))?$/.exec(value?.trim() ?? "");
   return match ? { dir: match[1], materialize: true } : { dir: value, materialize: false };
+}
+
+/** `python3.9=lab/python:3.9, node18=lab/node:18` -> { "python3.9": "lab/python:3.9", "node18": "lab/node:18" }. */
+function parseFunctionVersionImages(value: string | undefined): Record<string, string> {
+  const images: Record<string, string> = {};
+  for (const pair of (value ?? "").split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const [runtime, image, ...extra] = pair.split("=").map((p) => p.trim());
+    if (!runtime || !image || extra.length > 0 || !/^(python3\.\d+|node\d+)$/.test(runtime)) {
+      throw new CairnError("config_invalid", `CAIRN_FUNCTION_IMAGES takes RUNTIME=IMAGE pairs with a versioned runtime, like python3.9=docker.io/library/python:3.9-slim or node18=lab/node:18, got '${pair}'`);
+    }
+    images[runtime] = image;
+  }
+  return images;
 }
 
 /** `docker.io=127.0.0.1:5000, quay.io=mirror.lab` -> { "docker.io": "127.0.0.1:5000", "quay.io": "mirror.lab" }. */

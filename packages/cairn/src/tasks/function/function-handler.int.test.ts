@@ -90,11 +90,14 @@ function fnTask(fields: Partial<FunctionTask>): FunctionTask {
 
 function context(task: FunctionTask, where: RuntimeKind, container?: Runtime): FakeContext<FunctionTask> {
   const ctx = fakeContext(task, { profile: { ...DEFAULT_EXECUTION_PROFILE, runtime: where }, container, inputs: { NAME: "ada", GREETING: "hello" } });
-  ctx.config = loadConfig({ dataDir, pipFindLinks: wheelhouse, functionImages: { python: RUNTIME_IMAGE, node: RUNTIME_IMAGE, bash: RUNTIME_IMAGE } }, {});
+  ctx.config = loadConfig({ dataDir, pipFindLinks: wheelhouse, functionImages: { python: RUNTIME_IMAGE, node: RUNTIME_IMAGE, bash: RUNTIME_IMAGE }, functionVersionImages: VERSION_IMAGES }, {});
   // The engine writes every input as a file too; NAME comes from its file, GREETING from the env only.
   writeFileSync(join(ctx.paths.inputs, "NAME"), "ada-from-file");
   return ctx;
 }
+
+/** Python 3.11 and Node.js 18 are what the runtime image (Debian 12) has; the others it lacks. */
+const VERSION_IMAGES = { "python3.11": RUNTIME_IMAGE, "python3.7": RUNTIME_IMAGE, node18: RUNTIME_IMAGE, node16: RUNTIME_IMAGE };
 
 /** A successful outcome: a host process is also known to have left nothing running (its group is empty). */
 const SUCCEEDED_ON_HOST = { exitCode: 0, leftNothingRunning: true };
@@ -212,7 +215,7 @@ describe("function tasks on the host", () => {
 
   it("Tapis Workflows code importing owe_python_sdk runs unchanged", async () => {
     const code = "from owe_python_sdk.runtime import execution_context as ctx\nctx.set_output('who', ctx.get_input('NAME'))\nctx.stdout('Hello stdout')\n";
-    const { outcome, outputs, lines } = await runIn("host", fnTask({ runtime: "python3.9", code: b64(code) }));
+    const { outcome, outputs, lines } = await runIn("host", fnTask({ runtime: "python3", code: b64(code) }));
     expect(outcome).toEqual(SUCCEEDED_ON_HOST);
     expect(outputs).toEqual({ who: "ada-from-file" });
     expect(lines).toContain("stdout: Hello stdout");
@@ -272,7 +275,7 @@ describe.skipIf(!existsSync("/usr/bin/python3"))("python function tasks on the h
 
   it("Tapis Workflows code importing owe_python_sdk, and stderr(3, ...) failing the task", async () => {
     const sdk = "from owe_python_sdk.runtime import execution_context as ctx\nctx.set_output('who', ctx.get_input('NAME'))\nctx.stdout('Hello stdout')\n";
-    const ok = await runIn("host", fnTask({ runtime: "python3.9", code: b64(WHICH_WAY + sdk) }));
+    const ok = await runIn("host", fnTask({ runtime: "python3", code: b64(WHICH_WAY + sdk) }));
     expect(ok).toMatchObject({ outcome: { exitCode: 0 }, outputs: { who: "ada-from-file" } });
     expect(ok.lines).toEqual(expect.arrayContaining(["stdout: forked", "stdout: Hello stdout"]));
 
@@ -327,4 +330,49 @@ describe("function tasks in containers", () => {
   });
 
   sharedCases("container", () => runtime);
+
+  it("a versioned runtime runs under that version, in the image configured for it", async () => {
+    const python = await runIn("container", fnTask({ runtime: "python3.11", code: b64(VERSION_PY) }), runtime);
+    expect(python.outcome).toEqual({ exitCode: 0 });
+    expect(python.outputs).toEqual({ version: "3.11" });
+    const node = await runIn("container", fnTask({ runtime: "node18", code: b64(VERSION_JS) }), runtime);
+    expect(node.outcome).toEqual({ exitCode: 0 });
+    expect(node.outputs.version).toMatch(/^18\./);
+  });
+
+  it("a version the image lacks fails at once, naming it and the image, never running another", async () => {
+    const python = await runIn("container", fnTask({ runtime: "python3.7", code: b64(VERSION_PY) }), runtime);
+    expect(python.outcome).toBeInstanceOf(TaskFailure);
+    expect(python.outcome).toMatchObject({ retryable: false, message: `runtime 'python3.7' needs python3.7, which this image does not have (image ${RUNTIME_IMAGE}; CAIRN_FUNCTION_IMAGES chooses the image per runtime)` });
+    expect(python.outputs).toEqual({});
+    const node = await runIn("container", fnTask({ runtime: "node16", code: b64(VERSION_JS) }), runtime);
+    expect(node.outcome).toMatchObject({ retryable: false, message: expect.stringMatching(/^runtime 'node16' needs Node.js 16, and this is Node.js 18\.[\d.]+ \(image /) });
+    expect(node.outputs).toEqual({});
+  });
+});
+
+const VERSION_PY = "import sys\nfrom cairn_context import set_output\nset_output('version', '%d.%d' % sys.version_info[:2])\n";
+const VERSION_JS = 'import { setOutput } from "cairn-context";\nsetOutput("version", process.versions.node);\n';
+
+describe("versioned runtimes on the host", () => {
+  const hostNode = execFileSync("node", ["-p", "process.versions.node"], { encoding: "utf8" }).trim();
+  const hostPython = execFileSync("python3", ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" }).trim();
+
+  it("python3.N runs python3.N, and nodeN runs when node is that version", async () => {
+    const python = await runIn("host", fnTask({ runtime: `python${hostPython}`, code: b64(VERSION_PY) }));
+    expect(python.outcome).toEqual(SUCCEEDED_ON_HOST);
+    expect(python.outputs).toEqual({ version: hostPython });
+    const major = hostNode.split(".")[0];
+    const node = await runIn("host", fnTask({ runtime: `node${major}`, code: b64(VERSION_JS) }));
+    expect(node.outcome).toEqual(SUCCEEDED_ON_HOST);
+    expect(node.outputs).toEqual({ version: hostNode });
+  });
+
+  it("a version the host lacks fails without retrying, naming what is missing", async () => {
+    const python = await runIn("host", fnTask({ runtime: "python3.1", code: b64(VERSION_PY) }));
+    expect(python.outcome).toMatchObject({ name: "TaskFailure", retryable: false, message: expect.stringContaining("runtime 'python3.1' needs python3.1, which is not on this host's PATH") });
+    const node = await runIn("host", fnTask({ runtime: "node12", code: b64(VERSION_JS) }));
+    expect(node.outcome).toMatchObject({ name: "TaskFailure", retryable: false, message: `runtime 'node12' needs Node.js 12, and this is Node.js ${hostNode}` });
+    expect(node.lines).toContain(`stderr: cairn: runtime 'node12' needs Node.js 12, and this is Node.js ${hostNode}`);
+  });
 });

@@ -96,7 +96,7 @@ describe("functionHandler: the process it starts", () => {
   });
 
   it("python in a container: the family's image, code and library mounted read-only at /cairn", async () => {
-    const { ctx, runtime } = setup(fnTask({ runtime: "python3.9" }), "container");
+    const { ctx, runtime } = setup(fnTask({ runtime: "python3" }), "container");
     await functionHandler.run(ctx);
     const [spec] = runtime.started;
     expect(spec!.image).toBe(images.python);
@@ -114,8 +114,19 @@ describe("functionHandler: the process it starts", () => {
     );
   });
 
+  it("versioned runtimes: the version's own image, run by a version check first", async () => {
+    const python = setup(fnTask({ runtime: "python3.9" }), "container");
+    await functionHandler.run(python.ctx);
+    expect(python.runtime.started[0]!.image).toBe("docker.io/library/python:3.9-slim");
+    expect(python.runtime.started[0]!.command).toEqual(["sh", "-c", expect.stringContaining("command -v python3.9"), "sh", "/cairn/code/main.py"]);
+    const node = setup(fnTask({ runtime: "node20", code: b64("export {}") }), "container");
+    await functionHandler.run(node.ctx);
+    expect(node.runtime.started[0]!.image).toBe("docker.io/library/node:20-slim");
+    expect(node.runtime.started[0]!.command).toEqual(["node", "/cairn/code/launch.mjs"]);
+  });
+
   it("node in a container: an ES module, with cairn-context linked where ESM import finds it", async () => {
-    const { ctx, runtime } = setup(fnTask({ runtime: "node20", code: b64("export {}") }), "container");
+    const { ctx, runtime } = setup(fnTask({ runtime: "node", code: b64("export {}") }), "container");
     await functionHandler.run(ctx);
     const [spec] = runtime.started;
     expect(spec!.image).toBe(images.node);

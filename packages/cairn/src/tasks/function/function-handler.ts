@@ -1,7 +1,9 @@
-import { existsSync, lstatSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { quote } from "shell-quote";
+import { TaskFailure } from "../../errors.js";
+import { findExecutable } from "../../executables.js";
 import type { Mount, ProcessSpec, Runtime } from "../../runtimes/runtime.js";
 import type { FunctionTask } from "../../spec/types.js";
 import { ensureDir } from "../../workspace/attempt-files.js";
@@ -12,6 +14,7 @@ import { codeKey, sharedCodeDir } from "./shared-code-dir.js";
 import type { TaskExecutionContext, TaskHandler } from "../task-handler.js";
 import { CONTAINER_LIBRARY_DIR, CONTEXT_LIBRARY_DIR } from "./context-library.js";
 import { functionLanguage, type FunctionLanguage } from "./function-family.js";
+import { functionImageFor } from "./function-image.js";
 import { ensurePackages } from "./package-cache.js";
 
 /**
@@ -27,7 +30,11 @@ export const functionHandler: TaskHandler<FunctionTask> = {
   async run(ctx) {
     const language = functionLanguage(ctx.task);
     const runtime = ctx.profile.runtime === "host" ? ctx.runtimes.host : await ctx.runtimes.container();
-    return runProcess(ctx, runtime, await functionProcessSpec(ctx, runtime, language));
+    if (runtime.kind !== "container") await requireHostInterpreter(language);
+    const spec = await functionProcessSpec(ctx, runtime, language);
+    return runProcess(ctx, runtime, spec).catch((err: unknown) => {
+      throw runtimeVersionMissing(join(ctx.paths.root, "work"), spec.image) ?? err;
+    });
   },
 
   async resume(ctx) {
@@ -53,12 +60,22 @@ async function functionProcessSpec(ctx: TaskExecutionContext<FunctionTask>, runt
   const { task } = ctx;
   const inContainer = runtime.kind === "container";
   // The family's image is pulled like any task's when missing (pull_policy), before packages are installed in it.
-  const image = inContainer ? await functionImage(ctx, ctx.config.functionImages[language.family]) : undefined;
+  const image = inContainer ? await functionImage(ctx, functionImageFor(ctx.config, language)) : undefined;
 
   const packagesDir =
     language.installer === undefined
       ? undefined
-      : await ensurePackages(ctx, { family: language.family, installer: language.installer, packages: task.packages, where: image ?? "host" }, { runtime, image });
+      : await ensurePackages(
+          ctx,
+          {
+            family: language.family,
+            installer: language.installer,
+            packages: task.packages,
+            where: image ?? (language.version === undefined ? "host" : `host:${language.runtime}`),
+            ...(language.family === "python" ? { interpreter: language.interpreter } : {}),
+          },
+          { runtime, image },
+        );
 
   const hostWork = join(ctx.paths.root, "work");
   // The engine made it with the attempt's folders (handlerFolders), or handed it on empty;
@@ -68,15 +85,16 @@ async function functionProcessSpec(ctx: TaskExecutionContext<FunctionTask>, runt
   const codeAt = inContainer ? CONTAINER_CODE_DIR : undefined;
   const library = inContainer ? CONTAINER_LIBRARY_DIR : CONTEXT_LIBRARY_DIR;
   const packages = inContainer ? packagesDir && CONTAINER_PACKAGES_DIR : packagesDir;
-  const run = (code: string) => [language.interpreter, `${code}/${language.codeFile}`];
+  const run = (code: string) => versionedCommand(language, code, inContainer);
   const wrapper = task.command !== undefined && task.command.trim() !== "" ? task.command : undefined;
 
   // The folder's content depends on these alone: the code, the wrapper, and where the
   // process finds its code, the library and the packages.
-  const key = codeKey([language.interpreter, language.codeFile, task.code, wrapper ?? "", codeAt ?? "", library, packages ?? "", packagesDir ?? ""]);
+  const key = codeKey([language.runtime, language.interpreter, language.codeFile, task.code, wrapper ?? "", codeAt ?? "", library, packages ?? "", packagesDir ?? ""]);
   const hostCode = await sharedCodeDir(ctx.config.dataDir, ctx.runUuid, key, async (draft, final) => {
     const code = codeAt ?? final;
     writeFileSync(join(draft, language.codeFile), Buffer.from(task.code, "base64"), { mode: READ_ONLY });
+    if (language.family === "node" && language.version !== undefined) writeFileSync(join(draft, NODE_LAUNCHER), nodeLauncher(language), { mode: READ_ONLY });
     if (language.family === "node") await linkNodeModules(draft, { code, library, packages }, packagesDir);
     // One process, so what `command` sets up (files, env exports) is there for the code.
     if (wrapper !== undefined) writeFileSync(join(draft, "run.sh"), `set -e\n${wrapper}\nexec ${quote(run(code))}\n`, { mode: READ_ONLY });
@@ -105,6 +123,60 @@ async function functionProcessSpec(ctx: TaskExecutionContext<FunctionTask>, runt
     mounts,
     network: environment.network ?? "default",
   };
+}
+
+/**
+ * Written into the work dir by the version checks below when the runtime's version is not
+ * there, holding the reason; the handler turns it into a failure that is not retried.
+ */
+const RUNTIME_MISSING_MARKER = ".cairn-runtime-missing";
+const NODE_LAUNCHER = "launch.mjs";
+
+/**
+ * The process's argv. A versioned python is run by its versioned name (`python3.9`); in a
+ * container a shell looks for it first, so that an image without it says so. A versioned
+ * node starts a launcher that compares the major version before importing the code.
+ */
+function versionedCommand(language: FunctionLanguage, code: string, inContainer: boolean): string[] {
+  const script = `${code}/${language.codeFile}`;
+  if (language.version === undefined) return [language.interpreter, script];
+  if (language.family === "node") return [language.interpreter, `${code}/${NODE_LAUNCHER}`];
+  if (!inContainer) return [language.interpreter, script];
+  const reason = `runtime '${language.runtime}' needs ${language.interpreter}, which this image does not have`;
+  const check = `command -v ${language.interpreter} >/dev/null 2>&1 || { echo "cairn: ${reason}" >&2; echo "${reason}" > ${RUNTIME_MISSING_MARKER}; exit 127; }; exec ${language.interpreter} "$@"`;
+  return ["sh", "-c", check, "sh", script];
+}
+
+function nodeLauncher(language: FunctionLanguage): string {
+  return [
+    'import { writeFileSync } from "node:fs";',
+    `const wanted = ${JSON.stringify(language.version)};`,
+    'const have = process.versions.node;',
+    'if (have.split(".")[0] !== wanted) {',
+    `  const reason = \`runtime '${language.runtime}' needs Node.js \${wanted}, and this is Node.js \${have}\`;`,
+    '  process.stderr.write(`cairn: ${reason}\n`);',
+    `  writeFileSync(${JSON.stringify(RUNTIME_MISSING_MARKER)}, reason);`,
+    "  process.exit(127);",
+    "}",
+    `await import("./${language.codeFile}");`,
+    "",
+  ].join("\n");
+}
+
+/** On the host a missing versioned python is known before anything starts. */
+async function requireHostInterpreter(language: FunctionLanguage): Promise<void> {
+  if (language.family !== "python" || language.version === undefined) return;
+  if ((await findExecutable(language.interpreter)) === undefined) {
+    throw new TaskFailure(`runtime '${language.runtime}' needs ${language.interpreter}, which is not on this host's PATH; install it, or use runtime python3 for the host's own`, { retryable: false });
+  }
+}
+
+function runtimeVersionMissing(hostWork: string, image: string | undefined): TaskFailure | undefined {
+  const marker = join(hostWork, RUNTIME_MISSING_MARKER);
+  if (!existsSync(marker)) return undefined;
+  const reason = readFileSync(marker, "utf8").trim();
+  const where = image === undefined ? "" : ` (image ${image}; CAIRN_FUNCTION_IMAGES chooses the image per runtime)`;
+  return new TaskFailure(`${reason}${where}`, { retryable: false });
 }
 
 async function functionImage(ctx: TaskExecutionContext<FunctionTask>, image: string): Promise<string> {

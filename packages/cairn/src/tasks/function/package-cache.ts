@@ -25,6 +25,8 @@ export interface PackageSet {
    * extensions, a different Python version).
    */
   where: string;
+  /** The python that installs and loads the set (`python3.9` for that runtime); `python3` when unset. */
+  interpreter?: string;
 }
 
 /** Written last in a complete set. */
@@ -204,11 +206,11 @@ export function installExecutionId(executionUuid: string): string {
   return `${executionUuid}-install`;
 }
 
-export function installerCommand(set: Pick<PackageSet, "installer" | "packages">, target: string, findLinks: string | undefined): string[] {
+export function installerCommand(set: Pick<PackageSet, "installer" | "packages" | "interpreter">, target: string, findLinks: string | undefined): string[] {
   if (set.installer === "pip") {
     const index = findLinks === undefined ? [] : ["--no-index", "--find-links", findLinks];
     // --target also keeps pip clear of PEP 668's "externally managed environment" refusal.
-    return ["python3", "-m", "pip", "install", "--target", target, "--disable-pip-version-check", "--no-input", "--no-warn-script-location", ...index, ...set.packages];
+    return [set.interpreter ?? "python3", "-m", "pip", "install", "--target", target, "--disable-pip-version-check", "--no-input", "--no-warn-script-location", ...index, ...set.packages];
   }
   // --install-links copies local folders instead of symlinking them, so the set stays whole when moved.
   return ["npm", "install", "--prefix", target, "--no-audit", "--no-fund", "--no-update-notifier", "--install-links", ...set.packages];
