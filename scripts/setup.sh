@@ -66,6 +66,7 @@ if $for_tests; then
   # private docker-registry with htpasswd (bcrypt) logins; installing starts neither.
   missing=()
   command -v git >/dev/null || missing+=(git)
+  command -v hg >/dev/null || missing+=(mercurial)
   [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
   # The Docker Engine tests start their own dockerd (20.10) on a private socket; installing starts none.

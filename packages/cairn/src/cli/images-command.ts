@@ -164,7 +164,7 @@ function formatProvenance(p: RunProvenance): string {
       const i = t.image;
       lines.push(`    image ${t.image_digest}${i ? ` (${i.names[0] ?? "no name"}, ${i.origin}${i.bad ? `, BAD: ${i.bad.reason}` : ""})` : ""}`);
       const r = i?.recipe;
-      if (r?.source === "git") lines.push(`    recipe ${r.dockerfile ?? "Dockerfile"} (${r.dockerfile_sha256 ?? "?"}) from ${r.git_url} at commit ${r.commit} (${r.branch})`);
+      if (r?.source === "git" || r?.source === "mercurial") lines.push(`    recipe ${r.dockerfile ?? "Dockerfile"} (${r.dockerfile_sha256 ?? "?"}) from ${r.git_url} at commit ${r.commit} (${r.branch})`);
       else if (r?.source === "inline") lines.push(`    recipe: an inline Dockerfile (${r.dockerfile_sha256 ?? "?"})`);
       else if (r?.source === "pull") lines.push(`    pulled from ${r.pulled_from}`);
     }

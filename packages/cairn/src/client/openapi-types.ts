@@ -1465,7 +1465,7 @@ export interface paths {
                                     git_url: string | null;
                                     pulled_from: string | null;
                                     /** @enum {string} */
-                                    source: "git" | "inline" | "pull";
+                                    source: "git" | "mercurial" | "inline" | "pull";
                                     sub_path: string | null;
                                 } | null;
                                 recorded_at: string;
@@ -4923,7 +4923,7 @@ export interface components {
                 git_url: string | null;
                 pulled_from: string | null;
                 /** @enum {string} */
-                source: "git" | "inline" | "pull";
+                source: "git" | "mercurial" | "inline" | "pull";
                 sub_path: string | null;
             } | null;
             recorded_at: string;
@@ -4958,7 +4958,7 @@ export interface components {
                 git_url: string | null;
                 pulled_from: string | null;
                 /** @enum {string} */
-                source: "git" | "inline" | "pull";
+                source: "git" | "mercurial" | "inline" | "pull";
                 sub_path: string | null;
             } | null;
             recorded_at: string;

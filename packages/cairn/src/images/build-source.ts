@@ -4,18 +4,19 @@ import { dirname, join, relative, sep } from "node:path";
 import { TaskFailure } from "../errors.js";
 import { linkTree } from "../link-tree.js";
 import { cloneRepository, type GitCredentials } from "./git-checkout.js";
+import { cloneMercurial } from "./hg-checkout.js";
 import type { EgressPolicy } from "../net/egress-policy.js";
 
 /**
- * Puts a build's recipe in a folder: a clone of a git repository, or an inline
+ * Puts a build's recipe in a folder: a clone of a git (or Mercurial) repository, or an inline
  * Dockerfile with its attachments (kabuto-api.txt). Says which folder is the context
  * and which file in it is the Dockerfile, and records what the recipe was, for the
  * image catalog's provenance.
  */
 
 export interface RecipeRecord {
-  /** Where the recipe came from. */
-  source: "git" | "inline";
+  /** Where the recipe came from (`gitUrl` is the repository's URL for mercurial too). */
+  source: "git" | "mercurial" | "inline";
   gitUrl?: string;
   branch?: string;
   commit?: string;
@@ -34,7 +35,7 @@ export interface PreparedSource {
 }
 
 export type SourceSpec =
-  | { kind: "git"; url: string; branch?: string; subPath?: string; dockerfile?: string; credentials?: GitCredentials }
+  | { kind: "git"; url: string; branch?: string; subPath?: string; dockerfile?: string; credentials?: GitCredentials; /** Mercurial instead of git. */ vcs?: "mercurial" }
   | { kind: "inline"; dockerfile: string; attachments: Record<string, string>; /** A folder of files to take in first (the task's inbox). */ inbox?: string };
 
 export async function prepareSource(
@@ -46,7 +47,8 @@ export async function prepareSource(
   const { egress, ...rest } = options;
   if (egress === undefined) throw new Error("prepareSource: a git source is cloned through the egress policy, and none was given");
   const checkout = join(workDir, "checkout");
-  const { commit, branch } = await cloneRepository(spec.url, checkout, {
+  const clone = spec.vcs === "mercurial" ? cloneMercurial : cloneRepository;
+  const { commit, branch } = await clone(spec.url, checkout, {
     ...(spec.branch ? { branch: spec.branch } : {}),
     ...(spec.credentials ? { credentials: spec.credentials } : {}),
     ...rest,
@@ -61,7 +63,7 @@ export async function prepareSource(
   return {
     contextDir,
     dockerfile,
-    recipe: { source: "git", gitUrl: spec.url, branch, commit, ...(subPath ? { subPath } : {}), dockerfile, dockerfileSha256: sha256(content) },
+    recipe: { source: spec.vcs ?? "git", gitUrl: spec.url, branch, commit, ...(subPath ? { subPath } : {}), dockerfile, dockerfileSha256: sha256(content) },
   };
 }
 

@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { TaskFailure } from "../errors.js";
 import { defaultPort, type EgressDestination, type EgressPolicy } from "../net/egress-policy.js";
+import { runVcs, VcsError } from "./vcs-process.js";
 
 /**
  * Clones one branch of a repository at depth 1 with git itself, which speaks every
@@ -142,61 +142,9 @@ function curlResolve(destination: EgressDestination): string {
   return `${destination.host}:${destination.port}:${addresses.join(",")}`;
 }
 
-class GitError extends Error {
-  constructor(
-    message: string,
-    readonly stderr: string,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * Runs git in a process group of its own, so that a kill reaches what git starts too
- * (git-remote-http, index-pack, ssh). `sh` first starts a watcher in that group, which
- * waits on a pipe only this process writes to: when the server exits, even by kill -9,
- * the pipe closes and the watcher kills the group, so no clone outlives the server.
- */
-const IN_GROUP_THAT_DIES_WITH_US = 'exec 3<&0 </dev/null; (read x <&3; kill -KILL 0) >/dev/null 2>&1 & exec git "$@" 3<&-';
-
-/** Runs git; resolves with its stdout, rejects with its stderr. An abort of `signal` kills its process group. */
+/** Runs git in a process group that dies with the server (vcs-process.ts). */
 function git(args: string[], env: Record<string, string>, signal: AbortSignal, onLine?: (line: string) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const child = spawn("sh", ["-c", IN_GROUP_THAT_DIES_WITH_US, "git", ...args], { env, stdio: ["pipe", "pipe", "pipe"], detached: true });
-    const killGroup = () => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // Gone already.
-      }
-    };
-    signal.addEventListener("abort", killGroup, { once: true });
-    child.stdin.on("error", () => undefined);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (onLine) for (const line of chunk.toString().split(/\r?\n|\r/)) if (line.trim() !== "") onLine(line);
-    });
-    const done = () => {
-      signal.removeEventListener("abort", killGroup);
-      // Lets the watcher go: git has ended.
-      child.stdin.destroy();
-    };
-    child.on("error", (err) => {
-      done();
-      reject(err);
-    });
-    child.on("close", (code) => {
-      done();
-      if (code === 0) return resolve(stdout);
-      // sh's "git: not found": no git on this server.
-      if (code === 127 && /not found/.test(stderr)) return reject(Object.assign(new Error("git not found"), { code: "ENOENT" }));
-      reject(new GitError(`git ${args[0]} exited with ${code ?? "a signal"}`, stderr.trim()));
-    });
-  });
+  return runVcs("git", args, env, signal, onLine);
 }
 
 function cloneFailure(url: string, options: { branch?: string; credentials?: GitCredentials; signal: AbortSignal; deadline: AbortSignal; egress: EgressPolicy }, err: unknown): Error {
@@ -208,7 +156,7 @@ function cloneFailure(url: string, options: { branch?: string; credentials?: Git
   }
   if (options.signal.aborted) return options.signal.reason as Error;
   if ((err as NodeJS.ErrnoException).code === "ENOENT") return new TaskFailure("git is not installed on this server (apt-get install git)", { retryable: false, cause: err });
-  const stderr = err instanceof GitError ? err.stderr : String(err);
+  const stderr = err instanceof VcsError ? err.stderr : String(err);
   const last = stderr.split("\n").filter((l) => l.trim() !== "").at(-1) ?? "";
   // Whole numbers only: a port such as 40132 in git's message is no 401.
   if (/Authentication failed|could not read Username|terminal prompts disabled|\b40[13]\b/i.test(stderr)) {

@@ -274,6 +274,7 @@ export const imageBuildContextSchema = z.discriminatedUnion(
         branch: nonEmpty("branch name").optional(),
         sub_path: relativePath("folder").nullable().optional(),
         build_file_path: relativePath("file").nullable().optional(),
+        vcs: z.enum(["git", "mercurial"], "must be git or mercurial").optional(),
         ...access,
       })
       .check(checkAccess),

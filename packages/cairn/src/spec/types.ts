@@ -170,6 +170,8 @@ export type ImageBuildContext =
       sub_path?: string | null;
       /** The Dockerfile, relative to the context folder (default `Dockerfile`). */
       build_file_path?: string | null;
+      /** A Cairn extension: `mercurial` for an hg repository (Kabuto's `repo_url`); git by default. */
+      vcs?: "git" | "mercurial";
     })
   | {
       /** A Cairn extension (kabuto-api.txt): the Dockerfile's text and files beside it. */

@@ -11,7 +11,7 @@ export const IMAGE_ORIGIN_RANK: Record<ImageOrigin, number> = { seen: 0, loaded:
 
 /** What an image was made from. */
 export interface ImageRecipe {
-  source: "git" | "inline" | "pull";
+  source: "git" | "mercurial" | "inline" | "pull";
   gitUrl?: string;
   branch?: string;
   commit?: string;

@@ -66,7 +66,7 @@ export async function imageBuildRoutes(app: ApiApp, ctx: ApiContext): Promise<vo
         const body = upload ? parseBuildFields(upload.fields) : request.body;
         // kabuto: "The 'repo_url' parameter is handled over the 'dockerfile' parameter when both are given."
         const context = body.repo_url
-          ? { type: "git", url: body.repo_url }
+          ? { type: "git", url: body.repo_url, ...(looksLikeGit(body.repo_url) ? {} : { vcs: "mercurial" }) }
           : body.dockerfile
             ? {
                 type: "inline",
@@ -157,4 +157,12 @@ function parseAttachments(text: string, c: z.core.$RefinementCtx<string>): Recor
   }
   c.addIssue({ code: "custom", message: 'must be a JSON object of file path to base64 content, e.g. {"data/a.txt": "aGVsbG8="}' });
   return z.NEVER;
+}
+
+/**
+ * Kabuto's repo_url names a Mercurial repository; a git one is recognised by its `.git`
+ * path or `git://` scheme, so Cairn users' git URLs keep working here.
+ */
+function looksLikeGit(url: string): boolean {
+  return /^git:\/\//i.test(url) || /\.git\/?$/i.test(new URL(url).pathname);
 }

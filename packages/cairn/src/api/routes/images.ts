@@ -24,7 +24,7 @@ const imageParams = z.strictObject({ group_id: groupIdSchema, digest: digestSche
 const isoTime = z.string().describe("ISO 8601 time");
 
 const recipeSchema = z.object({
-  source: z.enum(["git", "inline", "pull"]),
+  source: z.enum(["git", "mercurial", "inline", "pull"]),
   git_url: z.string().nullable(),
   branch: z.string().nullable(),
   commit: z.string().nullable(),

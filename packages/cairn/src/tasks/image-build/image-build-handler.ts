@@ -368,6 +368,7 @@ function sourceSpec(ctx: TaskExecutionContext<ImageBuildTask>, context: ImageBui
     ...(context.sub_path ? { subPath: context.sub_path } : {}),
     ...(context.build_file_path ? { dockerfile: context.build_file_path } : {}),
     ...(login ? { credentials: { username: login.username, secret: login.secret } } : {}),
+    ...(context.type === "git" && context.vcs === "mercurial" ? { vcs: "mercurial" as const } : {}),
   };
 }
 
