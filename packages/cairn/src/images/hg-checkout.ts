@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TaskFailure } from "../errors.js";
 import { defaultPort, type EgressPolicy } from "../net/egress-policy.js";
-import type { Checkout, GitCredentials } from "./git-checkout.js";
+import type { Checkout, CloneOptions, GitCredentials } from "./git-checkout.js";
 import { runVcs, VcsError } from "./vcs-process.js";
 
 /**
@@ -20,16 +20,8 @@ import { runVcs, VcsError } from "./vcs-process.js";
  * resolved elsewhere a moment later would also need a certificate for that name there.
  */
 
-export interface HgCloneOptions {
-  branch?: string;
-  credentials?: GitCredentials;
-  signal?: AbortSignal;
-  onLine?: (line: string) => void;
-  egress: EgressPolicy;
-  field?: string;
-}
-
-export async function cloneMercurial(url: string, dir: string, options: HgCloneOptions): Promise<Checkout> {
+/** The same options as a git clone's (git-checkout.ts). */
+export async function cloneMercurial(url: string, dir: string, options: CloneOptions): Promise<Checkout> {
   const subject = `clone of ${url}${options.field ? ` (${options.field})` : ""}`;
   const deadline = AbortSignal.timeout(options.egress.fetchTimeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
