@@ -261,7 +261,7 @@ describe("actors across a restart", () => {
 
     server = await startServer(config);
     admin = await login(server.url);
-    const done = await waitForExecutions(admin, actor, ids);
+    const done = await waitForExecutions(admin, actor, ids, 60_000);
     expect(done.map((e) => e.status)).toEqual(["ERROR", "COMPLETED", "COMPLETED"]);
     expect(done[0]!.error).toContain("stopped");
     expect(Date.parse(done[2]!.started_at!)).toBeGreaterThanOrEqual(Date.parse(done[1]!.ended_at!));

@@ -194,6 +194,7 @@ export class ActorService {
     clearInterval(this.poll);
     clearInterval(this.renew);
     await this.ticking;
+    // One still starting is stopped by execute() once its container runs.
     for (const running of this.running.values()) await running.process?.kill().catch(() => {});
     await Promise.all(this.launches);
   }
@@ -273,7 +274,8 @@ export class ActorService {
         (_stream, line) => write(line),
       );
       entry.process = proc;
-      if (entry.cancelled) await proc.kill().catch(() => {});
+      // Cancelled, or the server closing, while the container was being made.
+      if (entry.cancelled || this.closed) await proc.kill().catch(() => {});
       const exit = await proc.wait();
       if (entry.cancelled) end = { status: "ERROR", exitCode: exit.exitCode, error: CANCELLED_EXECUTION };
       else if (this.closed && exit.killed) end = { status: "ERROR", exitCode: exit.exitCode, error: LOST_EXECUTION };
