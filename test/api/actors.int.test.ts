@@ -87,6 +87,12 @@ describe("actors on Podman", () => {
     await bad({ id: "x", image: IMAGE, extra: 1 }, "extra");
     expect((await alice.post(`${group}/actors`, { id: "dup", image: IMAGE })).status).toBe(201);
     expect((await alice.post(`${group}/actors`, { id: "dup", image: IMAGE })).status).toBe(409);
+    for (const body of [{}, { message: null }, { message: "x".repeat(64 * 1024 + 1) }, { message: "a\u0000b" }]) {
+      const res = await alice.post(`${group}/actors/dup/messages`, body);
+      expect(res.status, res.text).toBe(400);
+      expect(res.text).toContain("message");
+    }
+    expect((await alice.post(`${group}/actors/nobody/messages`, { message: "x" })).status).toBe(404);
     // Only its owner or an admin changes it.
     expect((await bob.put(`${group}/actors/dup`, { image: IMAGE, max_workers: 3 })).status).toBe(403);
     const changed = await alice.put(`${group}/actors/dup`, { image: IMAGE, max_workers: 3, description: "changed" });

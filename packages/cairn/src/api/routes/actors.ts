@@ -47,7 +47,11 @@ const actorFields = {
 const actorBody = z.strictObject({ id: idSchema, ...actorFields });
 const actorUpdateBody = z.strictObject({ id: idSchema.optional(), ...actorFields });
 const messageBody = z.strictObject({
-  message: z.union([z.string(), z.json()], { error: "expected a string or a JSON value" }).refine((m) => m !== null, "required field is missing"),
+  // Any JSON value; z.json() would be exact, but its recursive schema is more than the client generator follows.
+  message: z
+    .unknown()
+    .refine((m) => m !== undefined && m !== null, "required field is missing: a string, or a JSON value (sent as its JSON text)")
+    .describe("a string, or any JSON value (the actor gets its JSON text)"),
 });
 
 export const actorSchema = named(
