@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -228,6 +229,67 @@ describe("actors on Podman", () => {
     expect(Date.now() - t0).toBeLessThan(20_000);
     // With nothing queued or running it can go.
     expect((await alice.delete(`${group}/actors/long`)).status).toBe(200);
+  });
+});
+
+describe("an actor's image, as its group may run it", () => {
+  let server: TestServer;
+  let ada: ApiClient;
+  let eve: ApiClient;
+  let digest: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const anon = new ApiClient(server.url);
+    ada = await newUser(anon, "actimg-ada");
+    eve = await newUser(anon, "actimg-eve");
+    expect((await ada.post(`${W}/groups`, { id: "actimg-a", users: [] })).status).toBe(201);
+    expect((await eve.post(`${W}/groups`, { id: "actimg-b", users: [] })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await server?.close();
+    const names = execFileSync("podman", ["images", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" })
+      .split("\n")
+      .filter((n) => n.startsWith("localhost/cairn/actimg-a/"));
+    if (names.length > 0) execFileSync("podman", ["rmi", "--force", ...names], { stdio: "ignore" });
+  });
+
+  it("refuses another group's image when the actor is made, and at its execution once the share is withdrawn", async () => {
+    const build = {
+      id: "build",
+      tasks: [
+        {
+          id: "build",
+          type: "image_build",
+          builder: "podman",
+          context: { type: "inline", dockerfile: `FROM ${IMAGE}\nRUN echo made-by-a > /who\n` },
+          destination: { type: "local", url: "actors-test/tool", tag: "1" },
+        },
+      ],
+    };
+    expect((await ada.post(`${W}/groups/actimg-a/pipelines`, build)).status).toBe(201);
+    const started = await ada.post(`${W}/groups/actimg-a/pipelines/build/events`, {});
+    const runPath = `${W}/groups/actimg-a/pipelines/build/runs/${started.body.result.uuid}`;
+    expect(await waitForRun(ada, runPath, 180_000)).toMatchObject({ status: "succeeded" });
+    digest = (await ada.get(`${runPath}/executions`)).body.result[0].outputs.image_id;
+
+    const actor = { id: "theirs", image: digest, command: ["cat", "/who"] };
+    const refused = await eve.post(`${W}/groups/actimg-b/actors`, actor);
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body.result.issues[0]).toMatchObject({ path: "image" });
+    expect(refused.text).toContain("belongs to group 'actimg-a', which has not shared it with group 'actimg-b'");
+    // Group A's own actor runs it.
+    expect((await ada.post(`${W}/groups/actimg-a/actors`, actor)).status).toBe(201);
+
+    // Shared: group B may make the actor; withdrawn: its next execution is refused, and nothing of the image ran.
+    expect((await ada.post(`${W}/groups/actimg-a/images/${digest}/shares`, { group_id: "actimg-b" })).status).toBe(201);
+    expect((await eve.post(`${W}/groups/actimg-b/actors`, actor)).status).toBe(201);
+    expect((await ada.delete(`${W}/groups/actimg-a/images/${digest}/shares/actimg-b`)).status).toBe(200);
+    const sent = await eve.post(`${W}/groups/actimg-b/actors/theirs/messages`, { message: "x" });
+    const [ended] = await waitForExecutions(eve, `${W}/groups/actimg-b/actors/theirs`, [sent.body.result.execution_id]);
+    expect(ended).toMatchObject({ status: "ERROR", exit_code: null });
+    expect(ended!.error).toContain("has not shared it with group 'actimg-b'");
+    expect((await eve.get(`${W}/groups/actimg-b/actors/theirs/executions/${ended!.id}/logs`)).body.result.logs).not.toContain("made-by-a");
   });
 });
 
