@@ -304,7 +304,7 @@ describe("actors across a restart", () => {
     }
   });
 
-  it("ends the execution a stopped server was running as ERROR, and the next server runs the queued ones in order", async () => {
+  it("ends the execution a stopped server was running as ERROR, fails the task that sent it without sending it again, and the next server runs the queued ones in order", async () => {
     dataDir = await mkdtemp(join(tmpdir(), "cairn-actors-restart-"));
     const config = loadConfig({ dataDir, host: "127.0.0.1", port: 0, adminPassword: ADMIN_PASSWORD, podmanSocket: join(dataDir, "podman", "podman.sock"), dockerHost: undefined }, {});
     const login = async (url: string) => {
@@ -318,12 +318,18 @@ describe("actors across a restart", () => {
     const actor = `${W}/groups/lab/actors/slow`;
     const command = ["sh", "-c", 'if [ "$MSG" = first ]; then sleep 300; fi; printf "%s" "$MSG" > /cairn/outputs/result'];
     expect((await admin.post(`${W}/groups/lab/actors`, { id: "slow", image: IMAGE, command })).status).toBe(201);
-    const ids: string[] = [];
-    for (const message of ["first", "second", "third"]) ids.push((await admin.post(`${actor}/messages`, { message })).body.result.execution_id);
-    for (let i = 0; i < 600; i++) {
-      if ((await admin.get(`${actor}/executions/${ids[0]}`)).body.result.status === "RUNNING") break;
-      await new Promise((r) => setTimeout(r, 100));
+    // The first message comes from a pipeline's task, which waits for it across the restart.
+    expect((await admin.post(`${W}/groups/lab/pipelines`, { id: "ask", tasks: [{ id: "a", type: "tapis_actor", tapis_actor_id: "slow", tapis_actor_message: "first" }] })).status).toBe(201);
+    const started = await admin.post(`${W}/groups/lab/pipelines/ask/events`, {});
+    const runPath = `${W}/groups/lab/pipelines/ask/runs/${started.body.result.uuid}`;
+    let first: Execution | undefined;
+    for (let i = 0; i < 600 && first?.status !== "RUNNING"; i++) {
+      first = ((await admin.get(`${actor}/executions`)).body.result as Execution[])[0];
+      if (first?.status !== "RUNNING") await new Promise((r) => setTimeout(r, 100));
     }
+    expect(first?.status).toBe("RUNNING");
+    const ids = [first!.id];
+    for (const message of ["second", "third"]) ids.push((await admin.post(`${actor}/messages`, { message })).body.result.execution_id);
     await server.close();
     server = undefined;
 
@@ -334,5 +340,11 @@ describe("actors across a restart", () => {
     expect(done[0]!.error).toContain("stopped");
     expect(Date.parse(done[2]!.started_at!)).toBeGreaterThanOrEqual(Date.parse(done[1]!.ended_at!));
     expect((await admin.get(`${actor}/executions/${ids[2]}/result`)).text).toBe("third");
+    // The task followed its execution after the restart: it failed with it, and sent nothing more.
+    const run = await waitForRun(admin, runPath, 60_000);
+    expect(run.status).toBe("failed");
+    const [task] = (await admin.get(`${runPath}/executions`)).body.result;
+    expect(task.message).toContain(`execution ${ids[0]} ended in ERROR`);
+    expect(((await admin.get(`${actor}/executions`)).body.result as Execution[]).map((e) => e.id)).toEqual(ids);
   });
 });
