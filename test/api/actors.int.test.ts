@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -229,6 +229,19 @@ describe("actors on Podman", () => {
     expect(Date.now() - t0).toBeLessThan(20_000);
     // With nothing queued or running it can go.
     expect((await alice.delete(`${group}/actors/long`)).status).toBe(200);
+  });
+
+  it("stops a deleted group's actor containers and removes their executions' files", async () => {
+    expect((await alice.post(`${W}/groups`, { id: "actdoomed" })).status).toBe(201);
+    expect((await alice.post(`${W}/groups/actdoomed/actors`, { id: "long", image: IMAGE, command: ["sleep", "300"] })).status).toBe(201);
+    const id = (await alice.post(`${W}/groups/actdoomed/actors/long/messages`, { message: "x" })).body.result.execution_id as string;
+    const containers = () => execFileSync("podman", ["ps", "-a", "-q", "--filter", `label=cairn.execution=${id}`], { encoding: "utf8" }).trim();
+    for (let i = 0; i < 600 && containers() === ""; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(containers()).not.toBe("");
+    expect((await alice.delete(`${W}/groups/actdoomed`)).status).toBe(200);
+    for (let i = 0; i < 100 && containers() !== ""; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(containers()).toBe("");
+    await expect(stat(join(server.dataDir, "actor-executions", id))).rejects.toMatchObject({ code: "ENOENT" });
   });
 });
 

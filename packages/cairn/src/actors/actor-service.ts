@@ -186,6 +186,26 @@ export class ActorService {
   }
 
   /**
+   * Before its group is deleted (which deletes its actors' rows): cancels the group's
+   * queued and running executions, stopping their containers, and answers every
+   * execution's uuid, for removeExecutionFolders once the rows are gone.
+   */
+  async stopGroup(groupId: string): Promise<string[]> {
+    const uuids: string[] = [];
+    for (const actor of await this.store.service.listActors(groupId)) {
+      for (const execution of await this.store.service.listActorExecutions(groupId, actor.id)) {
+        uuids.push(execution.uuid);
+        if (execution.status === "SUBMITTED" || execution.status === "RUNNING") await this.cancel(execution.uuid);
+      }
+    }
+    return uuids;
+  }
+
+  removeExecutionFolders(uuids: readonly string[]): Promise<void> {
+    return removeActorExecutionFolders(this.options.dataDir, uuids);
+  }
+
+  /**
    * Stops dispatching and stops the containers running here; their executions end as
    * ERROR (a restarted server would not run them again either). Queued ones stay queued.
    */
