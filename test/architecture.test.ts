@@ -29,6 +29,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["docker-api"], // the Docker Engine API endpoint (Docker or Podman) and its errors
   ["images"], // the image engine, cache and catalog, over the Docker Engine API
   ["runtimes"], // where a task's process runs: the host or a container
+  ["actors"], // actors' executions (Abaco's), queued in the store and run on the container runtime
   ["tasks"],
   ["engine"],
   ["archives"],

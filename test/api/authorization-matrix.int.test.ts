@@ -32,6 +32,8 @@ interface Fixture {
   webhooks: Partial<Record<Caller, string>>;
   /** A disabled schedule of `hello` per caller, made by the owner, for the calls that change or delete one. */
   schedules: Partial<Record<Caller, string>>;
+  /** An ended execution of the owner's actor `act`. */
+  actorExecution: string;
 }
 
 interface Row {
@@ -70,6 +72,8 @@ const DEFAULT_PARAMS: Record<string, (caller: Caller, f: Fixture) => string> = {
   token: () => "not-a-code",
   job_id: () => "00000000-0000-4000-8000-000000000000",
   log_id: () => "0",
+  actor_id: () => "act",
+  execution_id: (_c, f) => f.actorExecution,
 };
 
 const PASSWORD = (login: string) => `${login}-password-123`;
@@ -162,6 +166,18 @@ const MATRIX: Record<string, Row> = {
   "DELETE /v3/workflows/groups/{group_id}/archives/{archive_id}": { expect: answers(401, 404, 403, 200, 200, 403), params: { archive_id: each("arch") } },
   "GET /v3/workflows/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/archives": { expect: answers(401, 404, 200, 200, 200, 403) },
 
+  // Actors: any member makes them, reads them and sends them messages; the owner of one (here the group's owner) or an admin changes or deletes it.
+  "POST /v3/workflows/groups/{group_id}/actors": { expect: answers(401, 404, 201, 201, 201, 403), body: (c) => ({ id: `made-${c}`, image: "localhost/busybox:test" }) },
+  "GET /v3/workflows/groups/{group_id}/actors": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "GET /v3/workflows/groups/{group_id}/actors/{actor_id}": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "PUT /v3/workflows/groups/{group_id}/actors/{actor_id}": { expect: answers(401, 404, 403, 200, 200, 403), params: { actor_id: each("act") }, body: () => ({ image: "localhost/busybox:test", max_workers: 2 }) },
+  "DELETE /v3/workflows/groups/{group_id}/actors/{actor_id}": { expect: answers(401, 404, 403, 200, 200, 403), params: { actor_id: each("act") } },
+  "POST /v3/workflows/groups/{group_id}/actors/{actor_id}/messages": { expect: answers(401, 404, 201, 201, 201, 403), body: (c) => ({ message: `from ${c}` }) },
+  "GET /v3/workflows/groups/{group_id}/actors/{actor_id}/executions": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "GET /v3/workflows/groups/{group_id}/actors/{actor_id}/executions/{execution_id}": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "GET /v3/workflows/groups/{group_id}/actors/{actor_id}/executions/{execution_id}/logs": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "GET /v3/workflows/groups/{group_id}/actors/{actor_id}/executions/{execution_id}/result": { expect: answers(401, 404, 200, 200, 200, 403) },
+
   // Images: the group has none, so the digest is "not found" to those who may ask.
   "GET /v3/workflows/engine": { expect: answers(401, 200, 200, 200, 200, 403) },
   "GET /v3/workflows/groups/{group_id}/images": { expect: answers(401, 404, 200, 200, 200, 403) },
@@ -248,7 +264,24 @@ describe.each(DATABASES)("authorization matrix on $name", (database) => {
     for (const c of CALLERS) webhooks[c] = (await owner.post(`${W}/groups/mx/pipelines/hello/webhooks`, { type: "generic" })).body.result.uuid;
     const schedules: Fixture["schedules"] = {};
     for (const c of CALLERS) schedules[c] = (await owner.post(`${W}/groups/mx/pipelines/hello/schedules`, { cron: "0 0 1 1 *", enabled: false })).body.result.uuid;
-    fixture = { runUuid: started.body.result.uuid, executionUuid: executions.find((e) => e.task_id === "greet")!.uuid, kabutoPipeline: kabuto.body.id, identities, webhooks, schedules };
+    const actorCommand = ["sh", "-c", 'echo "$MSG"; printf done > /cairn/outputs/result'];
+    expect((await owner.post(`${W}/groups/mx/actors`, { id: "act", image: "localhost/busybox:test", command: actorCommand })).status).toBe(201);
+    for (const c of CALLERS) expect((await owner.post(`${W}/groups/mx/actors`, { id: `act-${c}`, image: "localhost/busybox:test" })).status).toBe(201);
+    const sent = await owner.post(`${W}/groups/mx/actors/act/messages`, { message: "fixture" });
+    const actorExecution = sent.body.result.execution_id as string;
+    for (let i = 0; i < 1200; i++) {
+      if ((await owner.get(`${W}/groups/mx/actors/act/executions/${actorExecution}`)).body.result.status === "COMPLETED") break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    fixture = {
+      runUuid: started.body.result.uuid,
+      executionUuid: executions.find((e) => e.task_id === "greet")!.uuid,
+      kabutoPipeline: kabuto.body.id,
+      identities,
+      webhooks,
+      schedules,
+      actorExecution,
+    };
 
     const held = await owner.post(`${W}/groups/mx/pipelines/holder/events`, {});
     holderPath = `${W}/groups/mx/pipelines/holder/runs/${held.body.result.uuid}`;

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { ActorService } from "./actors/actor-service.js";
 import type { CairnConfig } from "./config.js";
 import { Engine, type IdentityLookup, type RegistryIdentityLookup, type RunApiAccess } from "./engine/engine.js";
 import type { ValueSealer } from "./engine/log-masking.js";
@@ -20,6 +21,8 @@ export interface Cairn {
   runtimes: Runtimes;
   /** Deletes ended runs' working folders after CAIRN_WORK_DIR_GRACE (the archiver hands its runs here too). */
   workDirs: WorkDirCleaner;
+  /** Actors' executions (tapis_actor tasks and the actors API); a server starts its dispatching (start-server.ts). */
+  actors: ActorService;
   close(): Promise<void>;
 }
 
@@ -95,7 +98,16 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
       return connecting;
     },
   };
+  const actors = new ActorService({
+    store,
+    dataDir: config.dataDir,
+    imageCacheDir: config.imageCacheDir,
+    container: runtimes.container,
+    ...(runtimes.images ? { images: runtimes.images } : {}),
+    warn: (message) => process.emitWarning(message, "CairnActors"),
+  });
   const engine = new Engine({
+    actors,
     store,
     config,
     runtimes,
@@ -115,8 +127,10 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     engine,
     runtimes,
     workDirs,
+    actors,
     async close() {
       await engine.close();
+      await actors.close();
       workDirs.close();
       await host.close();
       // A container runtime that never started has nothing to close; its failure was reported when a task needed it.

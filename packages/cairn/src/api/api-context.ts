@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { ActorService } from "../actors/actor-service.js";
 import type { SystemConnector } from "../archives/system-connector.js";
 import type { CairnConfig } from "../config.js";
 import type { Engine } from "../engine/engine.js";
@@ -44,6 +45,8 @@ export interface ApiContext {
   config: CairnConfig;
   store: Store;
   engine: Engine;
+  /** Queues and runs actors' messages (the actors routes). */
+  actors: ActorService;
   sealer: Sealer;
   tokens: TokenService;
   passwords: PasswordHasher;

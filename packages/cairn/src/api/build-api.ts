@@ -18,6 +18,7 @@ import { ServerMetrics } from "./server-metrics.js";
 import { limitRunTokens } from "./run-token-scope.js";
 import { leaveMultipartUnread } from "./upload-scope.js";
 import { accountRoutes } from "./routes/accounts.js";
+import { actorRoutes } from "./routes/actors.js";
 import { archiveRoutes } from "./routes/archives.js";
 import { groupRoutes } from "./routes/groups.js";
 import { identityRoutes } from "./routes/identities.js";
@@ -119,6 +120,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
       resultRoutes(api, ctx);
       systemRoutes(api, ctx);
       archiveRoutes(api, ctx);
+      actorRoutes(api, ctx);
       imageRoutes(api, ctx);
       await webhookRoutes(api, ctx);
       scheduleRoutes(api, ctx);

@@ -102,6 +102,7 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
       config,
       store: cairn.store,
       engine: cairn.engine,
+      actors: cairn.actors,
       sealer,
       tokens: (tokens = new SignedTokenService(key, cairn.store, config.sessionTtlSeconds)),
       passwords: { hash: hashPassword, verify: verifyPassword },
@@ -116,6 +117,8 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
     const stopWatching = metrics.watchEngine(cairn.engine);
     await cairn.engine.recover();
     await archiver.recover();
+    // After the engine's recovery, whose tapis_actor tasks follow the executions they sent.
+    cairn.actors.start();
     const app = await buildApi(ctx, { ...options, metrics });
     const url = await app.listen({ host: config.host, port: config.port });
     announceUrl(url);

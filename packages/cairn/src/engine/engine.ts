@@ -35,6 +35,7 @@ import { retryDelayMs } from "./retry-policy.js";
 import { CONDITIONS_NOT_MET, runOutcome } from "./run-outcome.js";
 import { evaluateConditions } from "../spec/conditions.js";
 import { groupImages } from "../images/image-access.js";
+import type { GroupActors } from "../actors/group-actors.js";
 
 /** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
 const CANCEL_REQUESTED = "cancel requested";
@@ -46,6 +47,8 @@ export interface EngineOptions {
   config: CairnConfig;
   runtimes: Runtimes;
   handlers: ReadonlyMap<TaskType, TaskHandler>;
+  /** The actors tapis_actor tasks message; without it such tasks are refused. */
+  actors?: { forGroup(groupId: string): GroupActors };
   secrets?: SecretLookup;
   /** Set by a server: opens an identity (by uuid) if it belongs to the given user. */
   identities?: IdentityLookup;
@@ -162,7 +165,7 @@ class AttemptAbort {
 }
 
 const isTerminal = (status: ExecutionStatus) => TERMINAL_EXECUTION_STATUSES.includes(status);
-const SUPPORTED_NOW: ReadonlySet<TaskType> = new Set(["container_run", "function", "request", "image_build"]);
+const SUPPORTED_NOW: ReadonlySet<TaskType> = new Set(["container_run", "function", "request", "image_build", "tapis_actor"]);
 
 /**
  * Runs pipelines. Holds the DAG state of active runs in memory, derived from the store
@@ -173,6 +176,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly store: Store;
   private readonly config: CairnConfig;
   private readonly handlers: ReadonlyMap<TaskType, TaskHandler>;
+  private readonly actors: EngineOptions["actors"];
   private readonly runtimes: Runtimes;
   private readonly secrets: SecretLookup;
   private readonly identities: IdentityLookup | undefined;
@@ -199,6 +203,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.store = options.store;
     this.config = options.config;
     this.handlers = options.handlers;
+    this.actors = options.actors;
     this.runtimes = options.runtimes;
     this.secrets = options.secrets ?? (async () => undefined);
     this.identities = options.identities;
@@ -220,6 +225,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     pipeline.tasks.forEach((task, i) => {
       if (!SUPPORTED_NOW.has(task.type) || !this.handlers.has(task.type)) {
         issues.push({ path: `tasks[${i}].type`, message: `task type '${task.type}' is not available on this server yet` });
+      } else if (task.type === "tapis_actor" && !this.actors) {
+        issues.push({ path: `tasks[${i}].type`, message: "tapis_actor tasks message a group's actors, which only a Cairn server has (`cairn server`)" });
       }
       const profile = resolveExecutionProfile(pipeline, task);
       if (profile.runtime === "host" && !this.allowHostRuntime) {
@@ -810,6 +817,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           taskId: image.origin === "seen" ? null : slot.task.id,
         }),
       images: groupImages(this.store.images, run.record.groupId),
+      ...(this.actors ? { actors: this.actors.forGroup(run.record.groupId) } : {}),
       signal,
       directives: run.record.directives,
       pipelineId: run.record.pipelineId,

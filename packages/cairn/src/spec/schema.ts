@@ -343,6 +343,8 @@ export const tapisActorTaskSchema = z.strictObject({
   ...taskBase,
   type: z.literal("tapis_actor"),
   tapis_actor_id: nonEmpty("actor id"),
+  /** The message; a JSON value other than a string goes to the actor as its JSON text. Else the input MSG, else "". */
+  tapis_actor_message: z.union([z.string(), z.json()], { error: "expected a string or a JSON value" }).optional(),
   poll: z.boolean().optional(),
 });
 

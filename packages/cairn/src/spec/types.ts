@@ -238,7 +238,11 @@ export interface TapisJobTask extends TaskBase {
 
 export interface TapisActorTask extends TaskBase {
   type: "tapis_actor";
+  /** An actor of the pipeline's group (api/routes/actors.ts). */
   tapis_actor_id: string;
+  /** The message; a JSON value other than a string is sent as its JSON text. Absent: the input MSG, else "". */
+  tapis_actor_message?: unknown;
+  /** Default true: wait for the execution's end and fail with it. */
   poll?: boolean;
 }
 

@@ -18,7 +18,7 @@ export async function changed(action: string, work: () => Promise<unknown>): Pro
 }
 
 /** The tables whose rows a group owns, each named within its group by one key column. */
-type GroupScopedTableName = "pipelines" | "systems" | "archives" | "group_secrets";
+type GroupScopedTableName = "pipelines" | "systems" | "archives" | "group_secrets" | "actors";
 
 /** How one aggregate lies in its group-scoped table. */
 export interface GroupScopedTable<R, Row> {

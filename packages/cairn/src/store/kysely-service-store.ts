@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import type { AccessQueries } from "./access-queries.js";
+import { kyselyActorStore } from "./kysely-actor-store.js";
 import { kyselyArchiveStore } from "./kysely-archive-store.js";
 import { kyselyGroupStore } from "./kysely-group-store.js";
 import { kyselyIdentityStore } from "./kysely-identity-store.js";
@@ -26,6 +27,7 @@ export function kyselyServiceStore(db: Kysely<Database>, access: AccessQueries):
     ...kyselyGroupStore(db, access),
     ...kyselyPipelineStore(db),
     ...kyselyKabutoJobStore(db),
+    ...kyselyActorStore(db),
     ...kyselyIdentityStore(db),
     ...kyselySecretStore(db),
     ...kyselySystemStore(db),

@@ -1,3 +1,7 @@
+CREATE TABLE "actor_executions" ("uuid" text primary key, "group_id" text not null, "actor_id" text not null, "position" integer not null, "message" text not null, "status" text not null, "exit_code" integer, "error" text, "created_at" bigint not null, "started_at" bigint, "ended_at" bigint, "task_execution_uuid" text, "holder" text, "lease_expires_at" bigint, constraint "actor_executions_position" unique ("group_id", "actor_id", "position"), constraint "actor_executions_actor" foreign key ("group_id", "actor_id") references "actors" ("group_id", "id") on delete cascade);
+
+CREATE TABLE "actors" ("uuid" text primary key, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "owner" text not null, "image" text not null, "command" text, "default_environment" text not null, "description" text, "max_workers" integer not null, "created_at" bigint not null, "updated_at" bigint not null, constraint "actors_group_id" unique ("group_id", "id"));
+
 CREATE TABLE "archives" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "type" text not null, "owner" text not null, "settings" text not null, "created_at" bigint not null, constraint "archives_pk" primary key ("group_id", "id"));
 
 CREATE TABLE "group_members" ("uuid" text primary key, "group_id" text not null references "groups" ("id") on delete cascade, "username" text not null, "role" text not null, constraint "group_members_group_user" unique ("group_id", "username"));
@@ -39,6 +43,10 @@ CREATE TABLE "users" ("login" text primary key, "email" text not null, "password
 CREATE TABLE "webhook_deliveries" ("id" integer primary key autoincrement, "webhook_uuid" text not null references "webhooks" ("uuid") on delete cascade, "received_at" bigint not null, "delivery_id" text, "event" text, "status" integer not null, "reason" text not null, "run_uuid" text, "accepted_delivery_id" text);
 
 CREATE TABLE "webhooks" ("uuid" text primary key, "pipeline_uuid" text not null references "pipelines" ("uuid") on delete cascade, "group_id" text not null, "pipeline_id" text not null, "type" text not null, "sealed_secret" text not null, "branches" text not null, "events" text not null, "created_by" text not null, "created_at" bigint not null);
+
+CREATE INDEX "actor_executions_status" on "actor_executions" ("status", "position");
+
+CREATE INDEX "actor_executions_task" on "actor_executions" ("task_execution_uuid");
 
 CREATE INDEX "group_members_username" on "group_members" ("username");
 

@@ -272,6 +272,8 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   schedules: SchedulesTable;
+  actors: ActorsTable;
+  actor_executions: ActorExecutionsTable;
 }
 
 export interface KabutoJobsTable {
@@ -285,4 +287,41 @@ export interface KabutoJobsTable {
   has_attachments: number;
   created_at: number;
   run_uuid: string | null;
+}
+
+export interface ActorsTable {
+  uuid: string;
+  group_id: string;
+  id: string;
+  owner: string;
+  image: string;
+  /** JSON array of strings (argv); null to run the image's own command. */
+  command: string | null;
+  /** JSON object of strings. */
+  default_environment: string;
+  description: string | null;
+  max_workers: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ActorExecutionsTable {
+  uuid: string;
+  group_id: string;
+  actor_id: string;
+  /** 1 for the actor's first message: the order they run in. */
+  position: number;
+  message: string;
+  /** SUBMITTED, RUNNING, COMPLETED or ERROR. */
+  status: string;
+  exit_code: number | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  /** The tapis_actor task execution that sent the message; null for a message sent through the API. */
+  task_execution_uuid: string | null;
+  /** The process that runs it, while RUNNING. */
+  holder: string | null;
+  lease_expires_at: number | null;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newExecutionId, newRunId } from "../ids.js";
-import type { ArchiveRecord, GroupRecord, MemberRecord, PipelineRecord, RunArchiveRecord, SystemRecord, UserRecord } from "./service-store.js";
+import type { ActorRecord, ArchiveRecord, GroupRecord, MemberRecord, PipelineRecord, RunArchiveRecord, SystemRecord, UserRecord } from "./service-store.js";
 import type { Store } from "./store.js";
 
 /** The ServiceStore's behaviour, run once per database like describeStoreSuite. */
@@ -101,6 +101,61 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
       await expect(store.service.addKabutoJob({ ...job("j3"), pipelineId: "nope" })).rejects.toBeDefined();
       await store.service.deletePipeline("~ada", "p1");
       expect(await store.service.getKabutoJob("j1")).toBeUndefined();
+    });
+
+    it("keeps actors, queues their messages in order, starts no more than max_workers, and ends each once", async () => {
+      await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
+      const a = actor("lab", "echo", 2);
+      await store.service.createActor(a);
+      await expect(store.service.createActor(a)).rejects.toMatchObject({ code: "conflict" });
+      expect(await store.service.getActor("lab", "echo")).toEqual(a);
+      await store.service.updateActor({ ...a, image: "busybox:2", command: null, defaultEnvironment: {}, maxWorkers: 1, updatedAt: 20 });
+      expect(await store.service.getActor("lab", "echo")).toMatchObject({ image: "busybox:2", command: null, maxWorkers: 1, updatedAt: 20, createdAt: 10 });
+      await expect(store.service.updateActor({ ...a, id: "nope" })).rejects.toMatchObject({ code: "not_found" });
+      await store.service.createActor(actor("lab", "other", 1));
+      expect((await store.service.listActors("lab")).map((x) => x.id)).toEqual(["echo", "other"]);
+
+      const send = (actorId: string, uuid: string, at: number, task: string | null = null) =>
+        store.service.addActorExecution({ uuid, groupId: "lab", actorId, message: `m-${uuid}`, createdAt: at, taskExecutionUuid: task });
+      expect(await send("echo", "e1", 1)).toMatchObject({ position: 1, status: "SUBMITTED", exitCode: null, startedAt: null });
+      expect((await send("echo", "e2", 2)).position).toBe(2);
+      await send("echo", "e3", 3);
+      await send("other", "o1", 4, "task-exec-1");
+      await expect(send("nope", "x1", 5)).rejects.toBeDefined();
+      expect((await store.service.getActorExecutionOfTask("task-exec-1"))?.uuid).toBe("o1");
+      expect(await store.service.getActorExecutionOfTask("task-exec-2")).toBeUndefined();
+
+      // max_workers is 1 now: the first of each actor's queue.
+      expect((await store.service.actorExecutionsToStart()).map((e) => e.uuid)).toEqual(["e1", "o1"]);
+      expect(await store.service.claimActorExecution("e1", "me", 100, 1_000)).toBe(true);
+      expect(await store.service.claimActorExecution("e1", "me", 100, 1_000)).toBe(false);
+      expect((await store.service.actorExecutionsToStart()).map((e) => e.uuid)).toEqual(["o1"]);
+      await store.service.updateActor({ ...a, maxWorkers: 2, updatedAt: 30 });
+      expect((await store.service.actorExecutionsToStart()).map((e) => e.uuid)).toEqual(["e2", "o1"]);
+
+      expect(await store.service.finishActorExecution("e1", { status: "COMPLETED", exitCode: 0, error: null, endedAt: 200 })).toBe(true);
+      expect(await store.service.finishActorExecution("e1", { status: "ERROR", exitCode: null, error: "late", endedAt: 300 })).toBe(false);
+      expect(await store.service.getActorExecution("e1")).toMatchObject({ status: "COMPLETED", exitCode: 0, startedAt: 100, endedAt: 200, error: null });
+
+      // A lapsed lease: its holder died. A renewed one is kept.
+      await store.service.claimActorExecution("e2", "dead", 300, 400);
+      await store.service.claimActorExecution("e3", "alive", 300, 400);
+      await store.service.renewActorExecutionLeases("alive", ["e3"], 10_000);
+      expect((await store.service.failLapsedActorExecutions(500, "lost")).map((e) => e.uuid)).toEqual(["e2"]);
+      expect(await store.service.getActorExecution("e2")).toMatchObject({ status: "ERROR", error: "lost", endedAt: 500 });
+      expect(await store.service.getActorExecution("e3")).toMatchObject({ status: "RUNNING" });
+      expect((await store.service.listActorExecutions("lab", "echo")).map((e) => [e.uuid, e.status])).toEqual([
+        ["e1", "COMPLETED"],
+        ["e2", "ERROR"],
+        ["e3", "RUNNING"],
+      ]);
+
+      await store.service.deleteActor("lab", "echo");
+      expect(await store.service.getActor("lab", "echo")).toBeUndefined();
+      expect(await store.service.getActorExecution("e3")).toBeUndefined();
+      await expect(store.service.deleteActor("lab", "echo")).rejects.toMatchObject({ code: "not_found" });
+      await store.service.deleteGroup("lab");
+      expect(await store.service.getActorExecution("o1")).toBeUndefined();
     });
 
     it("deletes a group with everything it owns, its runs included", async () => {
@@ -316,6 +371,22 @@ function group(id: string): GroupRecord {
 
 function member(groupId: string, username: string, role: MemberRecord["role"]): MemberRecord {
   return { uuid: randomUUID(), groupId, username, role };
+}
+
+function actor(groupId: string, id: string, maxWorkers: number): ActorRecord {
+  return {
+    uuid: randomUUID(),
+    groupId,
+    id,
+    owner: "ada",
+    image: "busybox",
+    command: ["sh", "-c", "echo $MSG"],
+    defaultEnvironment: { A: "1" },
+    description: "echoes",
+    maxWorkers,
+    createdAt: 10,
+    updatedAt: 10,
+  };
 }
 
 function pipeline(groupId: string, id: string): PipelineRecord {

@@ -83,6 +83,46 @@ export interface KabutoJobRecord {
   runUuid: string | null;
 }
 
+/** An actor (Tapis' Actors service, Abaco): an image that handles one message per execution. */
+export interface ActorRecord {
+  uuid: string;
+  groupId: string;
+  id: string;
+  owner: string;
+  /** The image as named; resolved as the group may run it (images/image-access.ts) at each execution. */
+  image: string;
+  /** argv replacing the image's entrypoint and command; null for the image's own. */
+  command: string[] | null;
+  defaultEnvironment: Record<string, string>;
+  description: string | null;
+  /** At most this many of its executions run at once. */
+  maxWorkers: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type ActorExecutionStatus = "SUBMITTED" | "RUNNING" | "COMPLETED" | "ERROR";
+
+/** One message to an actor and what became of it. */
+export interface ActorExecutionRecord {
+  uuid: string;
+  groupId: string;
+  actorId: string;
+  /** 1 for the actor's first message: messages start in this order. */
+  position: number;
+  /** As the container gets it in MSG: a string, or JSON text for a JSON message. */
+  message: string;
+  status: ActorExecutionStatus;
+  exitCode: number | null;
+  /** Why it ended in ERROR when its exit code does not say (the image was missing, it was cancelled, ...). */
+  error: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  /** The tapis_actor task execution that sent it; null for a message sent through the API. */
+  taskExecutionUuid: string | null;
+}
+
 export interface IdentityRecord {
   uuid: string;
   owner: string;
@@ -211,6 +251,38 @@ export interface KabutoJobStore {
   markKabutoJobsSubmitted(uuids: readonly string[], runUuid: string): Promise<number>;
 }
 
+export interface ActorStore {
+  /** `conflict` when the group has an actor with that id. */
+  createActor(actor: ActorRecord): Promise<void>;
+  getActor(groupId: string, id: string): Promise<ActorRecord | undefined>;
+  listActors(groupId: string): Promise<ActorRecord[]>;
+  /** Replaces what may change (image, command, environment, description, max_workers); NotFoundError when there is none. */
+  updateActor(actor: ActorRecord): Promise<void>;
+  /** Deletes the actor and its executions; NotFoundError when there is none. */
+  deleteActor(groupId: string, id: string): Promise<void>;
+
+  /** Queues a message after the actor's last; the answer has its position. `conflict` when another was queued at that instant (ask again). */
+  addActorExecution(execution: Omit<ActorExecutionRecord, "position" | "status" | "exitCode" | "error" | "startedAt" | "endedAt">): Promise<ActorExecutionRecord>;
+  getActorExecution(uuid: string): Promise<ActorExecutionRecord | undefined>;
+  /** The execution a tapis_actor task execution sent, if it sent one. */
+  getActorExecutionOfTask(taskExecutionUuid: string): Promise<ActorExecutionRecord | undefined>;
+  /** The actor's executions, oldest first. */
+  listActorExecutions(groupId: string, actorId: string): Promise<ActorExecutionRecord[]>;
+  /**
+   * The SUBMITTED executions that may start now, oldest first: for each actor, its first
+   * queued ones, as many as its max_workers leaves room for beside those RUNNING.
+   */
+  actorExecutionsToStart(): Promise<ActorExecutionRecord[]>;
+  /** SUBMITTED -> RUNNING, held by `holder` until `leaseExpiresAt`; false when it was no longer SUBMITTED. */
+  claimActorExecution(uuid: string, holder: string, startedAt: number, leaseExpiresAt: number): Promise<boolean>;
+  /** Extends the lease of the RUNNING executions the holder runs. */
+  renewActorExecutionLeases(holder: string, uuids: readonly string[], leaseExpiresAt: number): Promise<void>;
+  /** SUBMITTED or RUNNING -> COMPLETED or ERROR; false when it had ended already (a cancel came first, say). */
+  finishActorExecution(uuid: string, end: { status: "COMPLETED" | "ERROR"; exitCode: number | null; error: string | null; endedAt: number }): Promise<boolean>;
+  /** Marks ERROR, with `error`, every RUNNING execution whose lease ran out before `now` (its process died); the answer is what it marked. */
+  failLapsedActorExecutions(now: number, error: string): Promise<ActorExecutionRecord[]>;
+}
+
 export interface IdentityStore {
   createIdentity(identity: IdentityRecord): Promise<void>;
   getIdentity(uuid: string): Promise<IdentityRecord | undefined>;
@@ -256,4 +328,4 @@ export interface TokenStore {
 
 /** Everything above in one: what callers reach as `store.service`. */
 export interface ServiceStore
-  extends UserStore, GroupStore, PipelineStore, KabutoJobStore, IdentityStore, SecretStore, SystemStore, ArchiveStore, TokenStore {}
+  extends UserStore, GroupStore, PipelineStore, KabutoJobStore, ActorStore, IdentityStore, SecretStore, SystemStore, ArchiveStore, TokenStore {}

@@ -8,6 +8,7 @@ import type { Directives } from "../spec/directives.js";
 import type { NewImage } from "../store/image-catalog.js";
 import type { EgressPolicy } from "../net/egress-policy.js";
 import type { GroupImages } from "../images/image-access.js";
+import type { GroupActors } from "../actors/group-actors.js";
 
 /** Host paths of one attempt's working directory. */
 export interface AttemptPaths {
@@ -73,6 +74,8 @@ export interface TaskExecutionContext<T extends Task = Task> {
    * (images/image-namespace.ts). Without it (a handler tested alone), the group is "local".
    */
   images?: GroupImages;
+  /** Set by a server: the actors of the run's group, for tapis_actor tasks. */
+  actors?: GroupActors;
   /** Aborted on cancel or timeout; the handler stops its process and rethrows. */
   signal: AbortSignal;
   /** Set when the task asked for an API token (inject_api_token) and the engine serves an API. */

@@ -52,6 +52,7 @@ async function start(overrides: Partial<CairnConfig> = {}): Promise<void> {
     engine: undefined as never,
     sealer: undefined as never,
     systems: undefined as never,
+    actors: undefined as never,
   };
   app = await buildApi(ctx);
 }

@@ -87,9 +87,11 @@ export function groupRoutes(app: ApiApp, ctx: ApiContext): void {
     await Promise.all(runs.map((r) => ctx.engine.cancelRun(r.uuid)));
     await Promise.all(runs.map((r) => ctx.engine.waitForRun(r.uuid)));
     const all = await ctx.store.listRuns({ groupId: group.id });
+    const actorExecutions = await ctx.actors.stopGroup(group.id);
     await service.deleteGroup(group.id);
     // Results are kept until their run is deleted, which is now; a failed removal only costs disk.
     for (const r of all) await removeRunResults(ctx.config.dataDir, r.uuid).catch(() => undefined);
+    await ctx.actors.removeExecutionFolders(actorExecutions).catch(() => undefined);
     return ok(null, `Group '${group.id}' deleted`);
   });
 

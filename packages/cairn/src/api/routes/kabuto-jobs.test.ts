@@ -66,6 +66,7 @@ beforeEach(async () => {
     } as never,
     sealer: undefined as never,
     systems: undefined as never,
+    actors: undefined as never,
   };
   app = await buildApi(ctx);
   for (const login of ["me", "eve"]) {
