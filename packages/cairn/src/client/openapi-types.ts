@@ -2311,7 +2311,7 @@ export interface paths {
                     limit?: number;
                     offset?: number;
                     since?: string;
-                    status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                    status?: "pending" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
                     trigger?: "api" | "cli" | "webhook" | "schedule" | "rerun" | "retry";
                 };
                 header?: never;
@@ -5012,7 +5012,7 @@ export interface components {
             started_at: string | null;
             started_by: string | null;
             /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            status: "pending" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
             /** @enum {string|null} */
             trigger: "api" | "cli" | "webhook" | "schedule" | "rerun" | "retry" | null;
             uuid: string;
@@ -5043,7 +5043,7 @@ export interface components {
             started_at: string | null;
             started_by: string | null;
             /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            status: "pending" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
             /** @enum {string|null} */
             trigger: "api" | "cli" | "webhook" | "schedule" | "rerun" | "retry" | null;
             uuid: string;

@@ -76,7 +76,7 @@ export function groupRoutes(app: ApiApp, ctx: ApiContext): void {
 
   app.delete("/groups/:group_id", { schema: { summary: "Delete a group and everything it owns (owner only)", params: groupParams } }, async (request) => {
     const { group } = await accessGroup(service, principalOf(request), request.params.group_id, "owner");
-    const runs = await ctx.store.listRuns({ groupId: group.id, statuses: ["queued", "running"] });
+    const runs = await ctx.store.listRuns({ groupId: group.id, statuses: ["pending", "queued", "running"] });
     await Promise.all(runs.map((r) => ctx.engine.cancelRun(r.uuid)));
     await Promise.all(runs.map((r) => ctx.engine.waitForRun(r.uuid)));
     const all = await ctx.store.listRuns({ groupId: group.id });
