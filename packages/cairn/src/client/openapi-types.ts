@@ -906,6 +906,7 @@ export interface paths {
                             message: string;
                             result: {
                                 id: string;
+                                max_parallel_tasks: number | null;
                                 owner: string;
                                 tenant_id: string;
                                 users: {
@@ -974,6 +975,7 @@ export interface paths {
                             message: string;
                             result: {
                                 id: string;
+                                max_parallel_tasks: number | null;
                                 owner: string;
                                 tenant_id: string;
                                 users: {
@@ -1043,6 +1045,7 @@ export interface paths {
                             message: string;
                             result: {
                                 id: string;
+                                max_parallel_tasks: number | null;
                                 owner: string;
                                 tenant_id: string;
                                 users: {
@@ -1096,7 +1099,70 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change a group's settings (admins): max_parallel_tasks caps the running tasks of all its runs at once */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        max_parallel_tasks: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: {
+                                id: string;
+                                max_parallel_tasks: number | null;
+                                owner: string;
+                                tenant_id: string;
+                                users: {
+                                    group: string;
+                                    is_admin: boolean;
+                                    username: string;
+                                    uuid: string;
+                                }[];
+                                uuid: string;
+                            };
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v3/workflows/groups/{group_id}/archives": {
