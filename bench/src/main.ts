@@ -14,6 +14,7 @@ import { postgresBlocker, startPostgres } from "./postgres.js";
 import { renderMarkdown, renderTextTable, type ApiRow, type BenchReport, type PendingRow, type ResultRow } from "./report.js";
 import { overheadPerTaskMs, ratio, spread } from "./stats.js";
 import { checkTargets, describeCheck } from "./targets.js";
+import { TRIGGER_WORKLOADS, runTriggerWorkloads, type TriggerWorkloadName } from "./trigger-workloads.js";
 import { suite, type Workload } from "./workloads.js";
 
 /**
@@ -110,15 +111,17 @@ async function runCommand(args: Options): Promise<number> {
     }
     let workloads = suite({ quick: args.quick, parallel, repeats });
     let api: ApiWorkloadName[] = [...API_WORKLOADS];
+    let triggers: TriggerWorkloadName[] = [...TRIGGER_WORKLOADS];
     if (args.only !== undefined) {
       const wanted = new Set(args.only.split(",").map((s) => s.trim()));
-      const known = [...workloads.map((w) => w.name), ...API_WORKLOADS];
+      const known = [...workloads.map((w) => w.name), ...API_WORKLOADS, ...TRIGGER_WORKLOADS];
       const unknown = [...wanted].filter((name) => !known.includes(name));
       if (unknown.length > 0) throw new BenchError(`no workload named ${unknown.join(", ")}; there are ${known.join(", ")}`);
       workloads = workloads.filter((w) => wanted.has(w.name));
       api = api.filter((name) => wanted.has(name));
+      triggers = triggers.filter((name) => wanted.has(name));
     }
-    const report = await runSuite(workloads, api, args.quick ? "quick" : "full", parallel, ctx, args.only);
+    const report = await runSuite(workloads, api, args.quick ? "quick" : "full", parallel, ctx, args.only, triggers);
     ctx.log("");
     ctx.log(renderTextTable(report.rows, report.pending, report.api));
     ctx.log("");
@@ -141,6 +144,7 @@ async function runSuite(
   parallel: number,
   ctx: Context,
   only: string | undefined,
+  triggers: readonly TriggerWorkloadName[] = [],
 ): Promise<BenchReport> {
   const started = Date.now();
   const loadAverageStart = loadavg()[0]!;
@@ -166,6 +170,12 @@ async function runSuite(
   }
   const apiResults = await runApiWorkloads(api, mode === "quick", ctx);
   pending.push(...apiResults.pending);
+  const triggerResults = await runTriggerWorkloads(triggers, mode === "quick", { scratch: ctx.scratch, env: ctx.env }, ctx.log).catch((err: unknown) => ({
+    rows: [],
+    pending: triggers.map((w) => ({ workload: `${w} (SQLite)`, reason: `FAILED: ${shorten(firstLine(err instanceof Error ? err.message : String(err)), 160)}`, failed: true })),
+  }));
+  apiResults.rows.push(...triggerResults.rows);
+  pending.push(...triggerResults.pending);
   const notes = [...failures, ...scalingNotes(rows), ...checkTargets(rows, apiResults.rows).map(describeCheck)];
   return {
     date: new Date(started).toISOString(),

@@ -54,6 +54,8 @@ export interface ApiRow {
   samples: number;
   medianMs: number;
   p99Ms: number;
+  /** schedule-lateness only: its target is on the 95th percentile. */
+  p95Ms?: number;
   /** api-read only. */
   requestsPerSecond?: number;
   /** Largest maxRSS of the server's process. */

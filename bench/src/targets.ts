@@ -44,6 +44,14 @@ export function checkTargets(rows: readonly ResultRow[], api: readonly ApiRow[] 
   if (trigger) {
     checks.push({ target: "trigger-latency median under 20 ms on SQLite", measured: `${trigger.medianMs.toFixed(1)} ms`, met: trigger.medianMs < 20 });
   }
+  const webhook = api.find((r) => r.workload === "webhook-latency" && r.store === "sqlite");
+  if (webhook) {
+    checks.push({ target: "webhook-latency median under 30 ms on SQLite", measured: `${webhook.medianMs.toFixed(1)} ms`, met: webhook.medianMs < 30 });
+  }
+  const lateness = api.find((r) => r.workload === "schedule-lateness" && r.store === "sqlite");
+  if (lateness?.p95Ms !== undefined) {
+    checks.push({ target: "schedule-lateness p95 under 50 ms", measured: `${lateness.p95Ms.toFixed(1)} ms`, met: lateness.p95Ms < 50 });
+  }
   const read = api.find((r) => r.workload === "api-read" && r.store === "sqlite");
   if (read?.requestsPerSecond !== undefined) {
     checks.push({ target: "api-read at least 5,000 requests/s", measured: `${read.requestsPerSecond.toFixed(0)} requests/s`, met: read.requestsPerSecond >= 5000 });

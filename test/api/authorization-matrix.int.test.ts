@@ -109,6 +109,7 @@ const MATRIX: Record<string, Row> = {
   "POST /v3/workflows/groups": { expect: answers(401, 201, 201, 201, 201, 403), body: (c) => ({ id: `new-${c}` }) },
   "GET /v3/workflows/groups": { expect: answers(401, 200, 200, 200, 200, 403) },
   "GET /v3/workflows/groups/{group_id}": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "PATCH /v3/workflows/groups/{group_id}": { expect: answers(401, 404, 403, 200, 200, 403), body: () => ({ max_parallel_tasks: 64 }) },
   "DELETE /v3/workflows/groups/{group_id}": { expect: answers(401, 404, 403, 403, 200, 403), params: { group_id: () => "mx-doomed" }, phase: 8 },
   "GET /v3/workflows/groups/{group_id}/users": { expect: answers(401, 404, 200, 200, 200, 403) },
   "POST /v3/workflows/groups/{group_id}/users": { expect: answers(401, 404, 403, 201, 201, 403), body: (c) => ({ username: `added-by-${c}` }) },

@@ -33,6 +33,11 @@ export interface CairnConfig {
   keepWorkDirs: boolean;
   /** How long an ended run's working folder is kept before it is deleted (CAIRN_WORK_DIR_GRACE; 0: at once). */
   workDirGraceMs: number;
+  /**
+   * A schedule's fire found later than this was missed while no Cairn process ran: skipped,
+   * or with catch_up the most recent one fired once (CAIRN_SCHEDULE_MISSED_AFTER, default 30s).
+   */
+  scheduleMissedAfterMs: number;
   /** The most bytes one request may upload as attachments (CAIRN_MAX_UPLOAD_BYTES, default 10 GiB). */
   maxUploadBytes: number;
   /** `local` systems live under this folder, one sub-folder per group (CAIRN_LOCAL_SYSTEMS_ROOT, default DATA_DIR/systems). */
@@ -131,6 +136,7 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     pipFindLinks: overrides.pipFindLinks ?? nonEmpty(env.CAIRN_PIP_FIND_LINKS),
     keepWorkDirs: overrides.keepWorkDirs ?? parseBool("CAIRN_KEEP_WORK_DIRS", env.CAIRN_KEEP_WORK_DIRS, false),
     workDirGraceMs: overrides.workDirGraceMs ?? parseGrace(env.CAIRN_WORK_DIR_GRACE),
+    scheduleMissedAfterMs: overrides.scheduleMissedAfterMs ?? parsePositiveDuration("CAIRN_SCHEDULE_MISSED_AFTER", env.CAIRN_SCHEDULE_MISSED_AFTER, 30_000),
     maxUploadBytes: overrides.maxUploadBytes ?? parseSize("CAIRN_MAX_UPLOAD_BYTES", env.CAIRN_MAX_UPLOAD_BYTES, DEFAULT_MAX_UPLOAD_BYTES),
     localSystemsRoot: resolve(overrides.localSystemsRoot ?? nonEmpty(env.CAIRN_LOCAL_SYSTEMS_ROOT) ?? join(dataDir, "systems")),
     localSecrets: overrides.localSecrets ?? secretsFromEnv(env),

@@ -1,4 +1,4 @@
-import type { DuplicateSubmissionPolicy, ExecutionProfileSpec, InvocationMode, PullPolicy, RetryPolicy, RuntimeKind } from "cairn/spec";
+import type { DuplicateSubmissionPolicy, ExecutionProfileSpec, InvocationMode, PipelineExecutionProfileSpec, PullPolicy, RetryPolicy, RuntimeKind } from "cairn/spec";
 
 /** The execution profile with the builders' camelCase names; see ExecutionProfileSpec for each field. */
 export interface ExecutionProfileOptions {
@@ -15,6 +15,14 @@ export interface ExecutionProfileOptions {
   pullPolicy?: PullPolicy;
 }
 
+/** A pipeline's profile: the task fields, plus those about its runs (see PipelineExecutionProfileSpec). */
+export interface PipelineExecutionProfileOptions extends ExecutionProfileOptions {
+  /** Runs of the pipeline running at once; the ones past it wait `pending`, first in first out. */
+  maxConcurrentRuns?: number;
+  /** Seconds a run may wait `pending` before it is cancelled. */
+  pendingTimeout?: number;
+}
+
 const SPEC_NAMES = {
   maxRetries: "max_retries",
   retryPolicy: "retry_policy",
@@ -24,7 +32,9 @@ const SPEC_NAMES = {
   duplicateSubmissionPolicy: "duplicate_submission_policy",
   runtime: "runtime",
   pullPolicy: "pull_policy",
-} as const satisfies Record<keyof ExecutionProfileOptions, keyof ExecutionProfileSpec>;
+  maxConcurrentRuns: "max_concurrent_runs",
+  pendingTimeout: "pending_timeout",
+} as const satisfies Record<keyof PipelineExecutionProfileOptions, keyof PipelineExecutionProfileSpec>;
 
 /** Adds the given options to a profile; options left undefined keep what was there. */
 export function mergeExecutionProfile(profile: ExecutionProfileSpec | undefined, options: ExecutionProfileOptions): ExecutionProfileSpec {
@@ -32,7 +42,7 @@ export function mergeExecutionProfile(profile: ExecutionProfileSpec | undefined,
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined) continue;
     // Unknown names are passed through so the validator reports them instead of the SDK dropping them.
-    merged[Object.hasOwn(SPEC_NAMES, name) ? SPEC_NAMES[name as keyof ExecutionProfileOptions] : name] = value;
+    merged[Object.hasOwn(SPEC_NAMES, name) ? SPEC_NAMES[name as keyof PipelineExecutionProfileOptions] : name] = value;
   }
   return merged as ExecutionProfileSpec;
 }

@@ -25,7 +25,7 @@ export type { RequestTaskBuilder, HttpUrl } from "./request-task.js";
 export type { ImageBuildTaskBuilder } from "./image-build-task.js";
 export type { TapisJobTaskBuilder } from "./tapis-job-task.js";
 export type { TapisActorTaskBuilder } from "./tapis-actor-task.js";
-export type { ExecutionProfileOptions } from "./execution-profile.js";
+export type { ExecutionProfileOptions, PipelineExecutionProfileOptions } from "./execution-profile.js";
 export type * from "./pipeline-json.js";
 export { ValidationError, type ValidationResult } from "cairn/spec";
 export type { ValidationIssue } from "./pipeline-builder.js";

@@ -52,6 +52,12 @@ describe("pipeline()", () => {
     expect(validatePipeline(json).ok).toBe(true);
   });
 
+  it("sets the pipeline's queue of runs: max_concurrent_runs and pending_timeout", () => {
+    const json = pipeline("p").executionProfile({ maxConcurrentRuns: 1, pendingTimeout: 600, maxRetries: 1 }).tasks(hello).build();
+    expect(json.execution_profile).toEqual({ max_concurrent_runs: 1, pending_timeout: 600, max_retries: 1 });
+    expect(validatePipeline(json).ok).toBe(true);
+  });
+
   it("writes checked JSON through JSON.stringify", () => {
     const builder = pipeline("p").tasks(hello);
     expect(JSON.parse(JSON.stringify(builder))).toEqual(builder.build());

@@ -1,5 +1,5 @@
 import { parsePipeline, validatePipeline, type EnvValue, type Issue, type ValidationResult } from "cairn/spec";
-import { mergeExecutionProfile, type ExecutionProfileOptions } from "./execution-profile.js";
+import { mergeExecutionProfile, type PipelineExecutionProfileOptions } from "./execution-profile.js";
 import type { PipelineJson } from "./pipeline-json.js";
 import type { CompleteTask } from "./task-builder.js";
 import type { EnvSource } from "./value-from.js";
@@ -43,9 +43,11 @@ export class PipelineBuilder {
 
   /**
    * Defaults for every task's profile; a task's own profile wins field by field.
+   * `maxConcurrentRuns` and `pendingTimeout` are the pipeline's own (its queue of runs).
    * @example pipeline("p").executionProfile({ maxRetries: 2, retryPolicy: "exponential_backoff", maxExecTime: 600 })
+   * @example pipeline("p").executionProfile({ maxConcurrentRuns: 1, pendingTimeout: 600 })
    */
-  executionProfile(options: ExecutionProfileOptions): PipelineBuilder {
+  executionProfile(options: PipelineExecutionProfileOptions): PipelineBuilder {
     return this.with({ execution_profile: mergeExecutionProfile(this.#json.execution_profile, options) });
   }
 

@@ -122,7 +122,7 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
     const app = await buildApi(ctx, { ...options, metrics });
     const url = await app.listen({ host: config.host, port: config.port });
     announceUrl(url);
-    const scheduler = new Scheduler({ store: cairn.store, engine: cairn.engine, warn: (message) => process.emitWarning(message, "CairnSchedules") }).start();
+    const scheduler = new Scheduler({ store: cairn.store, engine: cairn.engine, missedAfterMs: config.scheduleMissedAfterMs, warn: (message) => process.emitWarning(message, "CairnSchedules") }).start();
     const opened = cairn;
     const openedArchiver = archiver;
     return {

@@ -48,10 +48,16 @@ export async function followRun(client: CairnClient, run: Run, out: Output, opti
     if (line !== undefined) print(line);
   };
 
+  let saidPending = false;
   for (;;) {
     options.signal?.throwIfAborted();
     // The run first: once it has ended, the executions read after it are final too.
     const current = await client.getRun(run);
+    // Said once: a run past its pipeline's max_concurrent_runs waits, and the tasks alone would not say why.
+    if (current.status === "pending" && !saidPending) {
+      saidPending = true;
+      then(() => print(options.json ? JSON.stringify({ event: "run", ...current }) : `run ${current.uuid} pending: waiting for a slot of its pipeline's max_concurrent_runs`));
+    }
     // Ends before starts: a task that started did so after those it depends on had ended.
     const executions = (await client.listExecutions(run)).sort((a, b) => Number(!TERMINAL_EXECUTION.has(a.status)) - Number(!TERMINAL_EXECUTION.has(b.status)));
     for (const e of executions) {

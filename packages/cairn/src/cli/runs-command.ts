@@ -6,7 +6,7 @@ import type { CommandIo } from "./command-io.js";
 import { formatRunsTable } from "./runs-table.js";
 import { connect } from "./server-connection.js";
 
-const RUN_STATUSES: readonly RunStatus[] = ["queued", "running", "succeeded", "failed", "cancelled"];
+const RUN_STATUSES: readonly RunStatus[] = ["pending", "queued", "running", "succeeded", "failed", "cancelled"];
 
 /**
  * `cairn runs [GROUP[/PIPELINE]]`: the latest runs, newest first, of one pipeline, of a

@@ -906,6 +906,7 @@ export interface paths {
                             message: string;
                             result: {
                                 id: string;
+                                max_parallel_tasks: number | null;
                                 owner: string;
                                 tenant_id: string;
                                 users: {
@@ -974,6 +975,7 @@ export interface paths {
                             message: string;
                             result: {
                                 id: string;
+                                max_parallel_tasks: number | null;
                                 owner: string;
                                 tenant_id: string;
                                 users: {
@@ -1043,6 +1045,7 @@ export interface paths {
                             message: string;
                             result: {
                                 id: string;
+                                max_parallel_tasks: number | null;
                                 owner: string;
                                 tenant_id: string;
                                 users: {
@@ -1096,7 +1099,70 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change a group's settings (admins): max_parallel_tasks caps the running tasks of all its runs at once */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        max_parallel_tasks: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: {
+                                id: string;
+                                max_parallel_tasks: number | null;
+                                owner: string;
+                                tenant_id: string;
+                                users: {
+                                    group: string;
+                                    is_admin: boolean;
+                                    username: string;
+                                    uuid: string;
+                                }[];
+                                uuid: string;
+                            };
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v3/workflows/groups/{group_id}/actors": {
@@ -2894,7 +2960,7 @@ export interface paths {
                     limit?: number;
                     offset?: number;
                     since?: string;
-                    status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                    status?: "pending" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
                     trigger?: "api" | "cli" | "webhook" | "schedule" | "rerun" | "retry";
                 };
                 header?: never;
@@ -5621,7 +5687,7 @@ export interface components {
             started_at: string | null;
             started_by: string | null;
             /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            status: "pending" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
             /** @enum {string|null} */
             trigger: "api" | "cli" | "webhook" | "schedule" | "rerun" | "retry" | null;
             uuid: string;
@@ -5652,7 +5718,7 @@ export interface components {
             started_at: string | null;
             started_by: string | null;
             /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            status: "pending" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
             /** @enum {string|null} */
             trigger: "api" | "cli" | "webhook" | "schedule" | "rerun" | "retry" | null;
             uuid: string;

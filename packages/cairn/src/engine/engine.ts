@@ -36,6 +36,8 @@ import { CONDITIONS_NOT_MET, runOutcome } from "./run-outcome.js";
 import { evaluateConditions } from "../spec/conditions.js";
 import { groupImages } from "../images/image-access.js";
 import type { GroupActors } from "../actors/group-actors.js";
+import { RunAdmission } from "./run-admission.js";
+import { GroupTaskCaps } from "./group-task-caps.js";
 
 /** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
 const CANCEL_REQUESTED = "cancel requested";
@@ -69,6 +71,8 @@ export interface EngineOptions {
   workDirs?: WorkDirCleaner;
   /** What tasks may connect to on the server's side; made from the config when absent. */
   egress?: EgressPolicy;
+  /** Told of what went wrong in the background (a queued run that could not be started). */
+  warn?: (message: string) => void;
 }
 
 export type IdentityLookup = (uuid: string, owner: string) => Promise<IdentityCredentials | undefined>;
@@ -186,10 +190,15 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly egress: EgressPolicy;
   private readonly apiAccess: RunApiAccess | undefined;
   private readonly takeRun: ((run: RunRecord) => void) | undefined;
+  private readonly warn: (message: string) => void;
   private readonly workDirs: WorkDirCleaner;
   private readonly writer: BatchWriter;
   private readonly active = new Map<RunId, ActiveRun>();
-  private readonly ready = new ReadyQueue<{ run: ActiveRun; slot: TaskSlot; resume: boolean }>();
+  private readonly ready = new ReadyQueue<ReadyTask>();
+  /** Pipelines' max_concurrent_runs: runs past it wait `pending` (run-admission.ts). */
+  private readonly admission: RunAdmission;
+  /** Groups' max_parallel_tasks (group-task-caps.ts). */
+  private readonly groupTasks = new GroupTaskCaps<ReadyTask>();
   private running = 0;
   private closed = false;
   /** Ended runs' working folders being deleted: close() waits for them. */
@@ -211,12 +220,24 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.outputSealer = options.outputSealer;
     this.apiAccess = options.apiAccess;
     this.takeRun = options.takeRun;
+    this.warn = options.warn ?? ((message) => process.emitWarning(message));
     this.workDirs = options.workDirs ?? new WorkDirCleaner({ dataDir: options.config.dataDir, graceMs: options.config.workDirGraceMs, keep: options.config.keepWorkDirs });
     this.allowHostRuntime = options.allowHostRuntime ?? options.config.allowHostRuntime;
     this.egress = options.egress ?? EgressPolicy.fromConfig(options.config);
     this.writer = new BatchWriter(options.store);
     // A few per slot: enough for the next tasks of a chain, a fan or a layer, never a whole fan.
     this.foldersAhead = new FoldersAhead(Math.max(8, 4 * options.config.maxParallelTasks));
+    this.admission = new RunAdmission({
+      store: options.store,
+      start: (run) => this.startQueuedRun(run),
+      // A pending run cancelled (or timed out) ended without running: handed on as any ended run.
+      changed: (run) => {
+        this.emit("run", run);
+        if (this.takeRun) this.takeRun(run);
+        else this.cleanUp(run);
+      },
+      ...(options.warn ? { warn: options.warn } : {}),
+    });
   }
 
   /** Checks what validation can't know: task types this server runs, and whether it may run host processes. */
@@ -281,13 +302,22 @@ export class Engine extends EventEmitter<EngineEvents> {
     // In place before the run is recorded, so a task never starts without its attachments;
     // a crash in between leaves a folder no run owns, which the start-up sweep removes.
     if (request.attachments !== undefined) await adoptAttachments(this.config.dataDir, record.uuid, request.attachments);
+    let admitted: RunRecord | undefined;
     try {
-      await this.writer.write({ newRuns: [record], newExecutions: executions });
+      // A pipeline with max_concurrent_runs: the database decides whether it starts or waits.
+      admitted = await this.admission.admit(record, executions);
+      if (!admitted) await this.writer.write({ newRuns: [record], newExecutions: executions });
     } catch (err) {
       // The write's failure is the one to report; a folder left behind is no run's, and the start-up sweep removes it.
       if (request.attachments !== undefined) await removeRunDir(this.config.dataDir, record.uuid).catch(() => undefined);
       throw err;
     }
+    if (admitted?.status === "pending") {
+      this.emit("run", admitted);
+      for (const e of executions) this.emit("execution", e);
+      return admitted;
+    }
+    await this.refreshGroupCap(groupId);
     this.emit("run", record);
     for (const e of executions) this.emit("execution", e);
     const run = this.activate(record, executions);
@@ -304,7 +334,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    * executions) and runs the failed, timed-out, cancelled and skipped ones again.
    */
   async retryRun(original: RunRecord, request: Omit<StartRunRequest, "pipeline" | "params" | "directives" | "retry" | "trigger">): Promise<RunRecord> {
-    if (original.status === "queued" || original.status === "running") {
+    if (original.status === "pending" || original.status === "queued" || original.status === "running") {
       throw new CairnError("conflict", `run ${original.uuid} has not ended (it is ${original.status}): wait for it or cancel it before retrying it`);
     }
     if (original.status === "succeeded") {
@@ -349,6 +379,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   async waitForRun(uuid: RunId): Promise<RunRecord> {
     const active = this.active.get(uuid);
     if (active) return active.settled;
+    const waiting = this.admission.settled(uuid);
+    if (waiting) return waiting;
+    // Just left the queue: active once this process has taken it over.
+    const starting = this.admission.starting(uuid);
+    if (starting) return starting.then(() => this.waitForRun(uuid));
     const run = await this.store.getRun(uuid);
     if (!run) throw new CairnError("not_found", `run '${uuid}' was not found`);
     return run;
@@ -358,6 +393,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   async cancelRun(uuid: RunId): Promise<void> {
     const run = this.active.get(uuid);
     if (!run) {
+      if (await this.admission.cancel(uuid, "the run was cancelled while it was pending")) return;
+      // It may have just left the queue: once this process has taken it over, cancel it as a running run.
+      const starting = this.admission.starting(uuid);
+      if (starting) {
+        await starting;
+        if (this.active.has(uuid)) return this.cancelRun(uuid);
+      }
       const stored = await this.store.getRun(uuid);
       if (!stored) throw new CairnError("not_found", `run '${uuid}' was not found`);
       return; // already finished
@@ -391,40 +433,70 @@ export class Engine extends EventEmitter<EngineEvents> {
     const taken: RunRecord[] = [];
     for (const record of runs) {
       if (this.active.has(record.uuid)) continue;
-      const executions = await this.store.listExecutions(record.uuid);
-      const latest = new Map<string, ExecutionRecord>();
-      for (const e of executions) {
-        const seen = latest.get(e.taskId);
-        if (!seen || seen.attempt < e.attempt) latest.set(e.taskId, e);
-      }
-      const pipeline = record.pipeline as Pipeline;
-      // A run recorded before its executions were (cannot happen with one batch, but be safe).
-      const missing = pipeline.tasks.filter((t) => !latest.has(t.id)).map((t) => newAttempt(record.uuid, t.id, 1, null));
-      if (missing.length > 0) await this.writer.write({ newExecutions: missing });
-      const run = this.activate(record, [...latest.values(), ...missing], executions);
+      await this.takeOver(record);
       taken.push(record);
-      if (record.status === "queued") {
-        const patch = { status: "running" as const, startedAt: Date.now() };
-        await this.writer.write({ runUpdates: [{ uuid: record.uuid, patch }] });
-        Object.assign(run.record, patch);
-      }
-      if (record.message === CANCEL_REQUESTED) {
-        await this.cancelRun(record.uuid);
-        // Attempts still marked running belong to a dead process: resume them so they get stopped.
-      }
-      for (const slot of run.slots.values()) {
-        if (slot.current.status === "running") this.ready.push({ run, slot, resume: true });
-        else this.evaluate(run, slot);
-      }
-      this.maybeFinishRun(run);
     }
     this.pump();
+    // Pending runs wait on: their timeouts run again, and those with a free slot start.
+    await this.admission.recover();
     return taken;
+  }
+
+  /** A run the queue moved to `running`: taken over as recovery does; resolves once it is active, with its end. */
+  private async startQueuedRun(record: RunRecord): Promise<{ settled: Promise<RunRecord> }> {
+    this.emit("run", record);
+    const run = await this.takeOver(record);
+    this.pump();
+    return { settled: run.settled };
+  }
+
+  /** Activates a recorded run from what the store holds of it and schedules what it has left. */
+  private async takeOver(record: RunRecord): Promise<ActiveRun> {
+    await this.refreshGroupCap(record.groupId);
+    const executions = await this.store.listExecutions(record.uuid);
+    const latest = new Map<string, ExecutionRecord>();
+    for (const e of executions) {
+      const seen = latest.get(e.taskId);
+      if (!seen || seen.attempt < e.attempt) latest.set(e.taskId, e);
+    }
+    const pipeline = record.pipeline as Pipeline;
+    // A run recorded before its executions were (cannot happen with one batch, but be safe).
+    const missing = pipeline.tasks.filter((t) => !latest.has(t.id)).map((t) => newAttempt(record.uuid, t.id, 1, null));
+    if (missing.length > 0) await this.writer.write({ newExecutions: missing });
+    const run = this.activate(record, [...latest.values(), ...missing], executions);
+    if (record.status === "queued") {
+      const patch = { status: "running" as const, startedAt: Date.now() };
+      await this.writer.write({ runUpdates: [{ uuid: record.uuid, patch }] });
+      Object.assign(run.record, patch);
+    }
+    if (record.message === CANCEL_REQUESTED) {
+      await this.cancelRun(record.uuid);
+      // Attempts still marked running belong to a dead process: resume them so they get stopped.
+    }
+    for (const slot of run.slots.values()) {
+      if (slot.current.status === "running") this.ready.push({ run, slot, resume: true });
+      else this.evaluate(run, slot);
+    }
+    this.maybeFinishRun(run);
+    return run;
+  }
+
+  /** Reads the group's max_parallel_tasks, so a change applies from the group's next run on. */
+  private async refreshGroupCap(groupId: string): Promise<void> {
+    const group = await this.store.service.getGroup(groupId);
+    this.setGroupTaskCap(groupId, group?.maxParallelTasks ?? null);
+  }
+
+  /** A group's max_parallel_tasks changed (null: removed): applies to the tasks that start from now on. */
+  setGroupTaskCap(groupId: string, cap: number | null): void {
+    this.groupTasks.setCap(groupId, cap);
+    this.pump();
   }
 
   /** Writes what is buffered and stops scheduling. Running processes are left to a later `recover()`. */
   async close(): Promise<void> {
     this.closed = true;
+    this.admission.close();
     for (const run of this.active.values()) for (const slot of run.slots.values()) clearTimeout(slot.retryTimer);
     await this.writer.close();
     await Promise.all(this.cleanups);
@@ -559,13 +631,25 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private pump(): void {
-    while (this.running < this.config.maxParallelTasks && this.ready.size > 0 && !this.closed) {
-      const next = this.ready.take()!;
+    while (this.running < this.config.maxParallelTasks && !this.closed) {
+      // Tasks put aside because their group was at its max_parallel_tasks go first once it has room.
+      const next = this.groupTasks.takeReleased() ?? this.ready.take();
+      if (next === undefined) break;
+      const groupId = next.run.record.groupId;
       if (!next.resume) {
-        next.slot.waiting = false;
         // A cancelled run's waiting tasks are dropped here rather than searched for in the queue.
-        if (next.run.cancelRequested || next.slot.current.status !== "queued") continue;
+        if (next.run.cancelRequested || next.slot.current.status !== "queued") {
+          next.slot.waiting = false;
+          continue;
+        }
+        // Still `waiting` while parked, so an evaluation meanwhile does not queue it twice.
+        if (!this.groupTasks.mayStart(groupId)) {
+          this.groupTasks.park(groupId, next);
+          continue;
+        }
+        next.slot.waiting = false;
       }
+      this.groupTasks.started(groupId);
       this.running++;
       let freed = false;
       // Freed as soon as the attempt's end is known, so a dependent can start in the same turn (and its
@@ -574,6 +658,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         if (freed) return;
         freed = true;
         this.running--;
+        this.groupTasks.ended(groupId);
       };
       void this.execute(next.run, next.slot, next.resume, freeSlot).finally(() => {
         freeSlot();
@@ -909,7 +994,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     void this.writer
       .write({ runUpdates: [{ uuid: run.record.uuid, patch }] })
       // Folders still being made ahead for attempts that will not start would otherwise land in a deleted folder.
-      .then(() => aheadSettled)
+      .then(() => {
+        // Its end is committed: a run of its pipeline waiting for a slot may start now.
+        void this.admission.runEnded(run.record).catch((err: unknown) => this.warn(`starting the runs waiting for run ${run.record.uuid}'s slot failed: ${describeError(err)}`));
+        return aheadSettled;
+      })
       .then(() => {
         if (this.takeRun) this.takeRun(run.record);
         else this.cleanUp(run.record);
@@ -951,7 +1040,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async applyDuplicatePolicy(pipeline: Pipeline, groupId: string): Promise<void> {
     const policy = pipeline.execution_profile.duplicate_submission_policy ?? "allow";
     if (policy === "allow") return;
-    const inFlight = await this.store.listRuns({ pipelineId: pipeline.id, groupId, statuses: ["queued", "running"] });
+    const inFlight = await this.store.listRuns({ pipelineId: pipeline.id, groupId, statuses: ["pending", "queued", "running"] });
     if (inFlight.length === 0) return;
     if (policy === "deny") {
       throw new CairnError(
@@ -964,6 +1053,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (this.active.has(other.uuid)) await this.waitForRun(other.uuid);
     }
   }
+}
+
+/** A task that may start: `resume` when it was running under a process that stopped. */
+interface ReadyTask {
+  run: ActiveRun;
+  slot: TaskSlot;
+  resume: boolean;
 }
 
 interface AttemptResult {

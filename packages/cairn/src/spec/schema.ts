@@ -84,6 +84,12 @@ export const executionProfileSchema = z.strictObject({
   pull_policy: z.enum(["if_not_present", "always", "never"]).optional(),
 });
 
+/** A pipeline's profile: a task's fields, plus those about its runs as a whole (issue 17). */
+export const pipelineExecutionProfileSchema = executionProfileSchema.extend({
+  max_concurrent_runs: wholeNumber().min(1, "must be 1 or more (leave it out for no limit)").max(100_000, "must be at most 100000").optional(),
+  pending_timeout: z.number().positive("must be more than 0 seconds").optional(),
+});
+
 const VALUE_SOURCES = ["env", "params", "task_output", "secret"] as const;
 
 /** Exactly one source, as a one-key object, so the output is the ValueFrom union. */
@@ -397,7 +403,7 @@ export const pipelineSchema = z.strictObject({
   description: z.string().optional(),
   tasks: z.array(taskSchema).min(1, "a pipeline needs at least one task"),
   env: z.record(z.string(), envValueSchema).default(() => ({})),
-  execution_profile: executionProfileSchema.default(() => ({})),
+  execution_profile: pipelineExecutionProfileSchema.default(() => ({})),
   archives: z.array(nonEmpty("archive id")).default(() => []),
 });
 

@@ -29,6 +29,14 @@ export interface ExecutionProfileSpec {
   pull_policy?: PullPolicy;
 }
 
+/** A pipeline's profile: the task fields every task inherits, and those about its runs. */
+export interface PipelineExecutionProfileSpec extends ExecutionProfileSpec {
+  /** Runs of the pipeline running at once; those past it wait `pending`, first in first out. Unlimited when absent. Cairn extension. */
+  max_concurrent_runs?: number;
+  /** Seconds a run may wait `pending` before it is cancelled. Waits for ever when absent. Cairn extension. */
+  pending_timeout?: number;
+}
+
 /** Fully resolved (pipeline defaults, then task overrides, then built-in defaults). */
 export interface ExecutionProfile {
   max_retries: number;
@@ -255,7 +263,7 @@ export interface Pipeline {
   description?: string;
   tasks: Task[];
   env: Record<string, EnvValue>;
-  execution_profile: ExecutionProfileSpec;
+  execution_profile: PipelineExecutionProfileSpec;
   archives: string[];
 }
 

@@ -46,6 +46,13 @@ export function kyselyGroupStore(db: Kysely<Database>, access: AccessQueries): G
       );
     },
 
+    async setGroupMaxParallelTasks(id: string, limit: number | null): Promise<void> {
+      const result = await guarded("setting a group's max_parallel_tasks", () =>
+        db.updateTable("groups").set({ max_parallel_tasks: limit }).where("id", "=", id).executeTakeFirst(),
+      );
+      if (Number(result.numUpdatedRows) === 0) throw new NotFoundError("group", id);
+    },
+
     async listMembers(groupId: string): Promise<MemberRecord[]> {
       const rows = await guarded("listing group members", () =>
         db.selectFrom("group_members").selectAll().where("group_id", "=", groupId).orderBy("username").execute(),
@@ -92,11 +99,11 @@ export function kyselyGroupStore(db: Kysely<Database>, access: AccessQueries): G
 }
 
 function groupToRow(g: GroupRecord): GroupsTable {
-  return { id: g.id, uuid: g.uuid, owner: g.owner, created_at: g.createdAt };
+  return { id: g.id, uuid: g.uuid, owner: g.owner, created_at: g.createdAt, max_parallel_tasks: g.maxParallelTasks ?? null };
 }
 
 function groupFromRow(r: GroupsTable): GroupRecord {
-  return { id: r.id, uuid: r.uuid, owner: r.owner, createdAt: Number(r.created_at) };
+  return { id: r.id, uuid: r.uuid, owner: r.owner, createdAt: Number(r.created_at), maxParallelTasks: r.max_parallel_tasks === null ? null : Number(r.max_parallel_tasks) };
 }
 
 function memberToRow(m: MemberRecord): GroupMembersTable {

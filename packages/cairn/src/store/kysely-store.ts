@@ -3,6 +3,7 @@ import { CairnError, NotFoundError } from "../errors.js";
 import type { ExecutionId, RunId } from "../ids.js";
 import { AccessQueries } from "./access-queries.js";
 import { KyselyImageCatalog } from "./kysely-image-catalog.js";
+import { KyselyRunQueueStore } from "./kysely-run-queue-store.js";
 import { KyselyScheduleStore } from "./kysely-schedule-store.js";
 import { kyselyServiceStore } from "./kysely-service-store.js";
 import { KyselyWebhookStore } from "./kysely-webhook-store.js";
@@ -48,6 +49,7 @@ export class KyselyStore implements Store {
   readonly images: KyselyImageCatalog;
   readonly webhooks: KyselyWebhookStore;
   readonly schedules: KyselyScheduleStore;
+  readonly runQueue: KyselyRunQueueStore;
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
   readonly #access: AccessQueries;
@@ -68,6 +70,7 @@ export class KyselyStore implements Store {
     this.images = new KyselyImageCatalog(this.#db);
     this.webhooks = new KyselyWebhookStore(this.#db);
     this.schedules = new KyselyScheduleStore(this.#db);
+    this.runQueue = new KyselyRunQueueStore(this.#db, dialect.maxParameters);
   }
 
   async migrate(): Promise<void> {

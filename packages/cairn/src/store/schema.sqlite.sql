@@ -8,7 +8,7 @@ CREATE TABLE "group_members" ("uuid" text primary key, "group_id" text not null 
 
 CREATE TABLE "group_secrets" ("group_id" text not null references "groups" ("id") on delete cascade, "name" text not null, "sealed_value" text not null, "created_at" bigint not null, "updated_at" bigint not null, "allowed_pipelines" text default '["*"]' not null, constraint "group_secrets_pk" primary key ("group_id", "name"));
 
-CREATE TABLE "groups" ("id" text primary key, "uuid" text not null unique, "owner" text not null, "created_at" bigint not null);
+CREATE TABLE "groups" ("id" text primary key, "uuid" text not null unique, "owner" text not null, "created_at" bigint not null, "max_parallel_tasks" integer);
 
 CREATE TABLE "identities" ("uuid" text primary key, "owner" text not null, "type" text not null, "name" text not null, "description" text, "host" text, "sealed_credentials" text not null, "created_at" bigint not null);
 
@@ -25,6 +25,8 @@ CREATE TABLE "log_lines" ("id" integer primary key autoincrement, "execution_uui
 CREATE TABLE "pipelines" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "owner" text not null, "definition" text not null, "created_at" bigint not null, "updated_at" bigint not null, "updated_by" text, constraint "pipelines_pk" primary key ("group_id", "id"));
 
 CREATE TABLE "revoked_tokens" ("jti" text primary key, "expires_at" bigint not null);
+
+CREATE TABLE "run_admission_locks" ("group_id" text not null, "pipeline_id" text not null, "locked_at" bigint not null, constraint "run_admission_locks_pk" primary key ("group_id", "pipeline_id"));
 
 CREATE TABLE "run_archives" ("run_uuid" text not null references "runs" ("uuid") on delete cascade, "archive_id" text not null, "status" text not null, "attempts" integer not null, "message" text, "location" text, "updated_at" bigint not null, constraint "run_archives_pk" primary key ("run_uuid", "archive_id"));
 
@@ -67,6 +69,8 @@ CREATE INDEX "run_archives_status" on "run_archives" ("status");
 CREATE INDEX "run_supersessions_new" on "run_supersessions" ("new_run_uuid");
 
 CREATE INDEX "runs_group_pipeline_created" on "runs" ("group_id", "pipeline_id", "created_at");
+
+CREATE INDEX "runs_group_pipeline_status" on "runs" ("group_id", "pipeline_id", "status", "created_at");
 
 CREATE INDEX "runs_status" on "runs" ("status");
 

@@ -27,6 +27,13 @@ export interface RunsTable {
   retry_of: string | null;
 }
 
+/** One row per pipeline that queued a run: upserted to serialise admission decisions (migration 0017). */
+export interface RunAdmissionLocksTable {
+  group_id: string;
+  pipeline_id: string;
+  locked_at: number;
+}
+
 export interface TaskExecutionsTable {
   uuid: string;
   run_uuid: string;
@@ -79,6 +86,8 @@ export interface GroupsTable {
   uuid: string;
   owner: string;
   created_at: number;
+  /** Cap on the running tasks of all the group's runs (migration 0017); null for none. */
+  max_parallel_tasks: number | null;
 }
 
 export interface GroupMembersTable {
@@ -252,6 +261,7 @@ export interface SchedulesTable {
 
 export interface Database {
   runs: RunsTable;
+  run_admission_locks: RunAdmissionLocksTable;
   task_executions: TaskExecutionsTable;
   log_lines: LogLinesTable;
   users: UsersTable;

@@ -22,6 +22,11 @@ export interface GroupRecord {
   uuid: string;
   owner: string;
   createdAt: number;
+  /**
+   * Cap on the running tasks of all the group's runs at once, set by a group admin; null
+   * (or absent where a read leaves it out) for none beyond the server's own.
+   */
+  maxParallelTasks?: number | null;
 }
 
 export interface MemberRecord {
@@ -222,6 +227,8 @@ export interface GroupStore {
   getGroup(id: string): Promise<GroupRecord | undefined>;
   /** Groups the user is a member of (any role). */
   listGroupsOf(username: string): Promise<GroupRecord[]>;
+  /** `not_found` when there is no such group; null removes the cap. */
+  setGroupMaxParallelTasks(id: string, limit: number | null): Promise<void>;
   /** Deletes the group, everything it owns (members, pipelines, secrets) and its runs. */
   deleteGroup(id: string): Promise<void>;
   listMembers(groupId: string): Promise<MemberRecord[]>;

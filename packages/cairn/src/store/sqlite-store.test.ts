@@ -10,6 +10,7 @@ import { describeServiceStoreSuite } from "./service-store.suite.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
 import { describeStoreSuite } from "./store.suite.js";
 import { describeTriggerStoresSuite } from "./trigger-stores.suite.js";
+import { describeRunQueueStoreSuite } from "./run-queue-store.suite.js";
 import { describeUniqueLoginsMigration } from "./unique-logins-migration.suite.js";
 
 let dir: string;
@@ -26,6 +27,7 @@ describeStoreSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++c
 describeServiceStoreSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
 
 describeTriggerStoresSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
+describeRunQueueStoreSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
 
 describePreparedReadsSuite("SQLite", async () => sqliteDialect(join(dir, `db-${++count}`, "cairn.db")));
 

@@ -12,7 +12,11 @@ import type { GroupAccessRecord, ServiceStore, TokenRef, TokenStanding } from ".
  * one transaction: that is both the durability point and the speed lever.
  */
 
-export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+/**
+ * `pending`: waiting for a free slot of its pipeline's `max_concurrent_runs`; its
+ * executions are recorded (queued) and none has started.
+ */
+export type RunStatus = "pending" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
 export type ExecutionStatus =
   | "queued" // waiting for its dependencies to finish or its retry delay to pass
   | "running"
@@ -149,6 +153,34 @@ export interface TokenRunAccess {
   run: RunSummary | undefined;
 }
 
+/**
+ * Runs queued by their pipeline's `max_concurrent_runs` (issue 17). Operations only, like
+ * Store. Each decision (start or wait, which waiting run starts next) is made inside one
+ * transaction that first takes the pipeline's admission lock, so several processes on one
+ * PostgreSQL never start more runs of a pipeline than its limit, and never out of order.
+ */
+export interface RunQueueStore {
+  /**
+   * Records a new run with its executions, `running` when fewer than `limit` runs of its
+   * pipeline are queued or running and none is pending (first in, first out), else
+   * `pending` (no start time). Answers the run as recorded.
+   */
+  admitRun(run: RunRecord, executions: readonly ExecutionRecord[], limit: number): Promise<RunRecord>;
+  /**
+   * Moves the pipeline's oldest pending runs to `running` (started at `now`) while each
+   * fits its own limit (`limitOf`, read from its frozen pipeline), stopping at the first
+   * that does not. Answers the runs it moved, oldest first.
+   */
+  startPendingRuns(groupId: string, pipelineId: string, now: number, limitOf: (run: RunRecord) => number): Promise<RunRecord[]>;
+  /**
+   * Ends a run that is still pending as `cancelled` with `message`, and its queued
+   * executions with it. Undefined when it is not pending any more (it started, or ended).
+   */
+  cancelPendingRun(uuid: RunId, now: number, message: string): Promise<RunRecord | undefined>;
+  /** Every pending run, oldest first: what a restarted process starts or times out. */
+  listPendingRuns(): Promise<RunRecord[]>;
+}
+
 export interface Store {
   /** Capability flags, not dialect checks (Kysely's lesson). */
   readonly capabilities: { readonly multipleWriters: boolean };
@@ -160,6 +192,8 @@ export interface Store {
   readonly webhooks: WebhookStore;
   /** Pipelines' cron schedules. */
   readonly schedules: ScheduleStore;
+  /** Runs waiting for a slot of their pipeline's max_concurrent_runs. */
+  readonly runQueue: RunQueueStore;
 
   /** Applies all pending migrations; safe to call on every start and concurrently. */
   migrate(): Promise<void>;
@@ -179,7 +213,7 @@ export interface Store {
    */
   getTokenRunAccess(token: TokenRef, groupId: string, runUuid: string): Promise<TokenRunAccess>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
-  /** Runs that are not terminal: what recovery has to finish after a restart. */
+  /** Runs that are queued or running: what recovery has to finish after a restart (pending runs are runQueue's). */
   listUnfinishedRuns(): Promise<RunRecord[]>;
 
   getExecution(uuid: ExecutionId): Promise<ExecutionRecord | undefined>;

@@ -22,7 +22,24 @@ export const groupIdSchema = z
 const usernameSchema = z.string().min(1).max(128).regex(ID_PATTERN, ID_RULE);
 
 const groupUserSchema = z.object({ group: z.string(), username: z.string(), is_admin: z.boolean(), uuid: z.string() });
-const groupSchema = z.object({ id: z.string(), owner: z.string(), tenant_id: z.string(), uuid: z.string(), users: z.array(groupUserSchema) });
+const groupSchema = z.object({
+  id: z.string(),
+  owner: z.string(),
+  tenant_id: z.string(),
+  uuid: z.string(),
+  users: z.array(groupUserSchema),
+  /** Cairn extension (issue 17): the cap on the running tasks of all the group's runs at once; null for none. */
+  max_parallel_tasks: z.number().int().nullable(),
+});
+/** A group's settings a group admin changes. */
+const groupPatchSchema = z.strictObject({
+  max_parallel_tasks: z
+    .number({ error: "must be a whole number of tasks from 1 to 100000, or null for no cap" })
+    .int("must be a whole number of tasks from 1 to 100000, or null for no cap")
+    .min(1, "must be 1 or more (null removes the cap)")
+    .max(100_000, "must be at most 100000")
+    .nullable(),
+});
 const newUserSchema = z.strictObject({ username: usernameSchema, is_admin: z.boolean().default(false) });
 
 export const groupParams = z.strictObject({ group_id: groupIdSchema });
@@ -40,6 +57,8 @@ export function groupRoutes(app: ApiApp, ctx: ApiContext): void {
     tenant_id: TENANT_ID,
     uuid: group.uuid,
     users: (await service.listMembers(group.id)).map((m) => presentMember(group, m)),
+    // A membership read leaves the setting out: read the group's row then.
+    max_parallel_tasks: group.maxParallelTasks !== undefined ? group.maxParallelTasks : ((await service.getGroup(group.id))?.maxParallelTasks ?? null),
   });
 
   app.post(
@@ -81,9 +100,29 @@ export function groupRoutes(app: ApiApp, ctx: ApiContext): void {
     return ok(await present(group));
   });
 
+  app.patch(
+    "/groups/:group_id",
+    {
+      schema: {
+        summary: "Change a group's settings (admins): max_parallel_tasks caps the running tasks of all its runs at once",
+        params: groupParams,
+        body: groupPatchSchema,
+        response: { 200: envelopeSchema(groupSchema) },
+      },
+    },
+    async (request) => {
+      const { group } = await accessGroup(service, principalOf(request), request.params.group_id, "admin");
+      const limit = request.body.max_parallel_tasks;
+      await service.setGroupMaxParallelTasks(group.id, limit);
+      // This process's engine applies it from its next task start; another process's, from the group's next run there.
+      ctx.engine.setGroupTaskCap(group.id, limit);
+      return ok(await present({ ...group, maxParallelTasks: limit }), "Group updated");
+    },
+  );
+
   app.delete("/groups/:group_id", { schema: { summary: "Delete a group and everything it owns (owner only)", params: groupParams } }, async (request) => {
     const { group } = await accessGroup(service, principalOf(request), request.params.group_id, "owner");
-    const runs = await ctx.store.listRuns({ groupId: group.id, statuses: ["queued", "running"] });
+    const runs = await ctx.store.listRuns({ groupId: group.id, statuses: ["pending", "queued", "running"] });
     await Promise.all(runs.map((r) => ctx.engine.cancelRun(r.uuid)));
     await Promise.all(runs.map((r) => ctx.engine.waitForRun(r.uuid)));
     const all = await ctx.store.listRuns({ groupId: group.id });

@@ -102,7 +102,7 @@ export async function imageBuildRoutes(app: ApiApp, ctx: ApiContext): Promise<vo
   app.get("/image/build/:build_id", { schema: { summary: "The state of a build: PENDING, SUCCESS, FAILED or FAILURE", params: z.strictObject({ build_id: z.uuid() }) } }, async (request) => {
     const { run, execution } = await ownBuild(ctx, principalOf(request).login, request.params.build_id);
     const output = await logText(ctx, execution);
-    if (run.status === "queued" || run.status === "running" || !execution) return { state: "PENDING" };
+    if (run.status === "pending" || run.status === "queued" || run.status === "running" || !execution) return { state: "PENDING" };
     if (run.status === "succeeded") return { state: "SUCCESS", id: execution.outputs.image_id, image: execution.outputs.image, output };
     const error = execution.message ?? run.message ?? `the build ended ${run.status}`;
     if (error.startsWith(BUILD_FAILED)) return { state: "FAILED", error: error.slice(BUILD_FAILED.length), output };

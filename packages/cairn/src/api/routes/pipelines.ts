@@ -207,7 +207,7 @@ function findTask(record: PipelineRecord, taskId: string): Task {
 /** The stored object as Tapis shows it (api/tapis-shapes.ts): the definition plus uuid, owner, group and the latest runs. */
 async function presentPipeline(ctx: ApiContext, groupUuid: string, record: PipelineRecord): Promise<z.infer<typeof pipelineSchema>> {
   const runs = await ctx.store.listRuns({ groupId: record.groupId, pipelineId: record.id, limit: 20 });
-  const current = runs.find((r) => r.status === "queued" || r.status === "running");
+  const current = runs.find((r) => r.status === "pending" || r.status === "queued" || r.status === "running");
   const definition = definitionOf(record);
   return {
     ...flattenedPipelineProfile(definition),

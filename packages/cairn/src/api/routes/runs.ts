@@ -31,7 +31,7 @@ const eventBody = z
   })
   .default({ params: {} });
 
-const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const satisfies readonly RunStatus[];
+const RUN_STATUSES = ["pending", "queued", "running", "succeeded", "failed", "cancelled"] as const satisfies readonly RunStatus[];
 const EXECUTION_STATUSES = ["queued", "running", "succeeded", "failed", "skipped", "cancelled", "timed_out"] as const satisfies readonly ExecutionStatus[];
 
 const isoTime = z.string().describe("ISO 8601 time");

@@ -13,6 +13,7 @@ import { kabutoJobs } from "./0011-kabuto-jobs.js";
 import { triggers } from "./0012-triggers.js";
 import { retryFromFailure } from "./0013-retry-from-failure.js";
 import { actors } from "./0015-actors.js";
+import { runQueues } from "./0017-run-queues.js";
 import type { MigrationContext } from "./migration-context.js";
 
 /**
@@ -36,6 +37,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0012-triggers": triggers(context),
     "0013-retry-from-failure": retryFromFailure(),
     "0015-actors": actors(),
+    "0017-run-queues": runQueues(),
   };
   return { getMigrations: async () => migrations };
 }
