@@ -49,7 +49,8 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
     it("creates a group with its members atomically, and refuses a taken id", async () => {
       const g = group("lab");
       await store.service.createGroup(g, [member("lab", "ada", "owner"), member("lab", "bob", "admin")]);
-      expect(await store.service.getGroup("lab")).toEqual(g);
+      // No cap on its tasks until an admin sets one.
+      expect(await store.service.getGroup("lab")).toEqual({ ...g, maxParallelTasks: null });
       expect((await store.service.listMembers("lab")).map((m) => [m.username, m.role])).toEqual([
         ["ada", "owner"],
         ["bob", "admin"],
@@ -59,6 +60,16 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
       expect(await store.service.getMember("lab", "eve")).toBeUndefined();
       expect((await store.service.listGroupsOf("bob")).map((x) => x.id)).toEqual(["lab"]);
       expect(await store.service.listGroupsOf("eve")).toEqual([]);
+    });
+
+    it("sets and removes a group's max_parallel_tasks", async () => {
+      await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
+      await store.service.setGroupMaxParallelTasks("lab", 3);
+      expect((await store.service.getGroup("lab"))?.maxParallelTasks).toBe(3);
+      expect((await store.service.listGroupsOf("ada"))[0]?.maxParallelTasks).toBe(3);
+      await store.service.setGroupMaxParallelTasks("lab", null);
+      expect((await store.service.getGroup("lab"))?.maxParallelTasks).toBeNull();
+      await expect(store.service.setGroupMaxParallelTasks("nope", 1)).rejects.toMatchObject({ code: "not_found" });
     });
 
     it("adds, re-roles and removes members", async () => {
