@@ -1,0 +1,100 @@
+import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { memo, useEffect, useMemo, useState } from "react";
+import { STATUS_ICONS } from "../components/status";
+import { layOut, NODE_HEIGHT, NODE_WIDTH } from "./elk-layout";
+import type { GraphTask } from "./graph-model";
+
+/**
+ * A pipeline's or a run's tasks as a graph (React Flow), laid out by ELK. On a run each
+ * task shows its state by colour, icon and word. This module and elkjs are their own
+ * chunk, loaded by the pages that draw a graph. Layout runs when the tasks change, not
+ * when their states do: live updates only restyle the nodes.
+ */
+
+type TaskNodeData = { label: string; status: GraphTask["status"]; selected: boolean };
+
+const TaskNode = memo(function TaskNode({ data }: NodeProps<Node<TaskNodeData>>) {
+  const status = data.status;
+  return (
+    <div className={`task-node ${status ? `status-${status}` : ""} ${data.selected ? "selected" : ""}`} data-task={data.label} data-status={status ?? ""}>
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      {status && <span aria-hidden="true">{STATUS_ICONS[status]} </span>}
+      <span className="task-node-id">{data.label}</span>
+      {status && <span className="task-node-status">{status.replace("_", " ")}</span>}
+      <Handle type="source" position={Position.Right} isConnectable={false} />
+    </div>
+  );
+});
+
+const nodeTypes = { task: TaskNode };
+
+export default function TaskGraph({ tasks, selected, onSelect, label }: { tasks: readonly GraphTask[]; selected?: string; onSelect?: (taskId: string) => void; label: string }) {
+  const shape = useMemo(() => tasks.map((t) => `${t.id}<${t.dependsOn.join(",")}`).join(";"), [tasks]);
+  const [positions, setPositions] = useState<Map<string, { x: number; y: number }>>();
+  const [error, setError] = useState<Error>();
+
+  useEffect(() => {
+    let current = true;
+    const started = performance.now();
+    layOut(tasks).then(
+      (p) => {
+        if (!current) return;
+        setPositions(p);
+        performance.measure("cairn-graph-layout", { start: started });
+      },
+      (err: unknown) => current && setError(err instanceof Error ? err : new Error(String(err))),
+    );
+    return () => {
+      current = false;
+    };
+    // Laid out again only when the shape changes, not on each state change.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [shape]);
+
+  const nodes = useMemo<Node<TaskNodeData>[]>(
+    () =>
+      positions
+        ? tasks.map((t) => ({
+            id: t.id,
+            type: "task",
+            position: positions.get(t.id) ?? { x: 0, y: 0 },
+            data: { label: t.id, status: t.status, selected: t.id === selected },
+            width: NODE_WIDTH,
+            height: NODE_HEIGHT,
+            ariaLabel: `task ${t.id}${t.status ? `, ${t.status.replace("_", " ")}` : ""}`,
+            draggable: false,
+            connectable: false,
+          }))
+        : [],
+    [positions, tasks, selected],
+  );
+  const edges = useMemo<Edge[]>(() => {
+    const ids = new Set(tasks.map((t) => t.id));
+    return tasks.flatMap((t) => t.dependsOn.filter((d) => ids.has(d)).map((d) => ({ id: `${d}->${t.id}`, source: d, target: t.id })));
+  }, [tasks]);
+
+  if (error) return <p role="alert">The graph could not be laid out: {error.message}</p>;
+  return (
+    <div className="graph" role="group" aria-label={label} data-ready={positions ? "true" : "false"} data-nodes={tasks.length}>
+      {positions ? (
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          fitView
+          minZoom={0.05}
+          onlyRenderVisibleElements={tasks.length > 200}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          onNodeClick={(_event, node) => onSelect?.(node.id)}
+        >
+          <Background />
+          <Controls showInteractive={false} />
+        </ReactFlow>
+      ) : (
+        <p>Laying out {tasks.length} tasks…</p>
+      )}
+    </div>
+  );
+}
