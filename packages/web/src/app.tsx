@@ -55,6 +55,7 @@ export function App() {
           <Routes>
             <Route path="/" element={<Navigate to="/groups" replace />} />
             <Route path="/sign-in" element={<Navigate to="/groups" replace />} />
+            <Route path="/sign-up" element={<Navigate to="/groups" replace />} />
             <Route path="/groups" element={<GroupsPage />} />
             <Route path="/groups/:group" element={<GroupPage />} />
             <Route path="/groups/:group/pipelines/:pipeline" element={<PipelinePage />} />

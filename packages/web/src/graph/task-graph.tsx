@@ -2,11 +2,14 @@ import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node
 import "@xyflow/react/dist/style.css";
 import { memo, useEffect, useMemo, useState } from "react";
 import { STATUS_ICONS } from "../components/status";
-import { layOut, NODE_HEIGHT, NODE_WIDTH } from "./elk-layout";
+import { ELK_MAX_TASKS, layOut } from "./elk-layout";
+import { layeredLayout, NODE_HEIGHT, NODE_WIDTH } from "./layered-layout";
 import type { GraphTask } from "./graph-model";
 
 /**
- * A pipeline's or a run's tasks as a graph (React Flow), laid out by ELK. On a run each
+ * A pipeline's or a run's tasks as a graph (React Flow). It is drawn at once with a
+ * linear layered layout (layered-layout.ts); for graphs of up to ELK_MAX_TASKS tasks,
+ * ELK's layout (in a worker) replaces it when it arrives. On a run each
  * task shows its state by colour, icon and word. This module and elkjs are their own
  * chunk, loaded by the pages that draw a graph. Layout runs when the tasks change, not
  * when their states do: live updates only restyle the nodes.
@@ -31,19 +34,21 @@ const nodeTypes = { task: TaskNode };
 
 export default function TaskGraph({ tasks, selected, onSelect, label }: { tasks: readonly GraphTask[]; selected?: string; onSelect?: (taskId: string) => void; label: string }) {
   const shape = useMemo(() => tasks.map((t) => `${t.id}<${t.dependsOn.join(",")}`).join(";"), [tasks]);
-  const [positions, setPositions] = useState<Map<string, { x: number; y: number }>>();
-  const [error, setError] = useState<Error>();
+  const quick = useMemo(() => layeredLayout(tasks), [shape]); // eslint-disable-line react-hooks/exhaustive-deps
+  const [refined, setRefined] = useState<{ shape: string; positions: Map<string, { x: number; y: number }> }>();
+  const positions = refined?.shape === shape ? refined.positions : quick;
+  const layout = refined?.shape === shape ? "elk" : "layered";
 
   useEffect(() => {
+    if (tasks.length > ELK_MAX_TASKS) return;
     let current = true;
-    const started = performance.now();
+    // ELK failing (a worker refused, say) leaves the quick layout, which is complete.
     layOut(tasks).then(
       (p) => {
         if (!current) return;
-        setPositions(p);
-        performance.measure("cairn-graph-layout", { start: started });
+        setRefined({ shape, positions: p });
       },
-      (err: unknown) => current && setError(err instanceof Error ? err : new Error(String(err))),
+      () => undefined,
     );
     return () => {
       current = false;
@@ -54,19 +59,17 @@ export default function TaskGraph({ tasks, selected, onSelect, label }: { tasks:
 
   const nodes = useMemo<Node<TaskNodeData>[]>(
     () =>
-      positions
-        ? tasks.map((t) => ({
-            id: t.id,
-            type: "task",
-            position: positions.get(t.id) ?? { x: 0, y: 0 },
-            data: { label: t.id, status: t.status, selected: t.id === selected },
-            width: NODE_WIDTH,
-            height: NODE_HEIGHT,
-            ariaLabel: `task ${t.id}${t.status ? `, ${t.status.replace("_", " ")}` : ""}`,
-            draggable: false,
-            connectable: false,
-          }))
-        : [],
+      tasks.map((t) => ({
+        id: t.id,
+        type: "task",
+        position: positions.get(t.id) ?? { x: 0, y: 0 },
+        data: { label: t.id, status: t.status, selected: t.id === selected },
+        width: NODE_WIDTH,
+        height: NODE_HEIGHT,
+        ariaLabel: `task ${t.id}${t.status ? `, ${t.status.replace("_", " ")}` : ""}`,
+        draggable: false,
+        connectable: false,
+      })),
     [positions, tasks, selected],
   );
   const edges = useMemo<Edge[]>(() => {
@@ -74,27 +77,24 @@ export default function TaskGraph({ tasks, selected, onSelect, label }: { tasks:
     return tasks.flatMap((t) => t.dependsOn.filter((d) => ids.has(d)).map((d) => ({ id: `${d}->${t.id}`, source: d, target: t.id })));
   }, [tasks]);
 
-  if (error) return <p role="alert">The graph could not be laid out: {error.message}</p>;
   return (
-    <div className="graph" role="group" aria-label={label} data-ready={positions ? "true" : "false"} data-nodes={tasks.length}>
-      {positions ? (
-        <ReactFlow
-          nodes={nodes}
-          edges={edges}
-          nodeTypes={nodeTypes}
-          fitView
-          minZoom={0.05}
-          onlyRenderVisibleElements={tasks.length > 200}
-          nodesDraggable={false}
-          nodesConnectable={false}
-          onNodeClick={(_event, node) => onSelect?.(node.id)}
-        >
-          <Background />
-          <Controls showInteractive={false} />
-        </ReactFlow>
-      ) : (
-        <p>Laying out {tasks.length} tasks…</p>
-      )}
+    <div className="graph" role="group" aria-label={label} data-ready="true" data-layout={layout} data-nodes={tasks.length}>
+      <ReactFlow
+        // A new layout is a new view: fitted again to its size.
+        key={layout}
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        fitView
+        minZoom={0.05}
+        onlyRenderVisibleElements={tasks.length > 200}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        onNodeClick={(_event, node) => onSelect?.(node.id)}
+      >
+        <Background />
+        <Controls showInteractive={false} />
+      </ReactFlow>
     </div>
   );
 }
