@@ -21,6 +21,17 @@ describe("layeredLayout", () => {
     expect(new Set([...p.values()].map((v) => `${v.x},${v.y}`)).size).toBe(1000);
   });
 
+  it("walks each task once however many paths lead to it (10 layers of 100, 2 dependencies each)", () => {
+    const tasks = Array.from({ length: 1000 }, (_, i) => {
+      const layer = Math.floor(i / 100);
+      return { id: `t${i}`, dependsOn: layer === 0 ? [] : [`t${(layer - 1) * 100 + (i % 100)}`, `t${(layer - 1) * 100 + ((i * 7 + 3) % 100)}`] };
+    });
+    const started = performance.now();
+    const p = layeredLayout(tasks);
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(p.get("t999")!.x).toBe(9 * (NODE_WIDTH + 60));
+  });
+
   it("survives a 1,000-task chain and a cycle", () => {
     const chain = Array.from({ length: 1000 }, (_, i) => ({ id: `c${i}`, dependsOn: i === 0 ? [] : [`c${i - 1}`] }));
     expect(layeredLayout(chain).get("c999")!.x).toBe(999 * (NODE_WIDTH + 60));

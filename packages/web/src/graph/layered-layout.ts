@@ -25,6 +25,13 @@ export function layeredLayout(tasks: readonly GraphTask[]): Map<string, { x: num
       const top = stack[stack.length - 1]!;
       const deps = (byId.get(top.id)?.dependsOn ?? []).filter((d) => byId.has(d));
       if (!top.expanded) {
+        // A task pushed again by another dependant is already placed, or is being placed
+        // lower on the stack (a cycle): expanding it again would walk every path of the
+        // DAG, exponential in its depth (seconds for 10 layers of 100 tasks).
+        if (layer.has(top.id) || visiting.has(top.id)) {
+          stack.pop();
+          continue;
+        }
         top.expanded = true;
         visiting.add(top.id);
         for (const d of deps) if (!layer.has(d) && !visiting.has(d)) stack.push({ id: d, expanded: false });

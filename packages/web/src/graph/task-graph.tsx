@@ -1,6 +1,6 @@
 import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { memo, useEffect, useMemo, useState } from "react";
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { STATUS_ICONS } from "../components/status";
 import { ELK_MAX_TASKS, layOut } from "./elk-layout";
 import { layeredLayout, NODE_HEIGHT, NODE_WIDTH } from "./layered-layout";
@@ -32,12 +32,27 @@ const TaskNode = memo(function TaskNode({ data }: NodeProps<Node<TaskNodeData>>)
 
 const nodeTypes = { task: TaskNode };
 
+/**
+ * Above this many tasks the graph opens on its first columns at a readable zoom instead of
+ * fitted whole, and draws only the nodes in view: drawing all 1,000 nodes of a fitted view
+ * at once held the page for seconds. The controls' "fit view" button shows it all.
+ */
+const BIG_GRAPH = 200;
+
 export default function TaskGraph({ tasks, selected, onSelect, label }: { tasks: readonly GraphTask[]; selected?: string; onSelect?: (taskId: string) => void; label: string }) {
   const shape = useMemo(() => tasks.map((t) => `${t.id}<${t.dependsOn.join(",")}`).join(";"), [tasks]);
   const quick = useMemo(() => layeredLayout(tasks), [shape]); // eslint-disable-line react-hooks/exhaustive-deps
   const [refined, setRefined] = useState<{ shape: string; positions: Map<string, { x: number; y: number }> }>();
   const positions = refined?.shape === shape ? refined.positions : quick;
   const layout = refined?.shape === shape ? "elk" : "layered";
+  const big = tasks.length > BIG_GRAPH;
+  // React Flow learns its size from a ResizeObserver after its first render, and until then
+  // culls nothing: given the size up front, a big graph's first render draws only what is in view.
+  const box = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState<{ width: number; height: number }>();
+  useLayoutEffect(() => {
+    if (box.current) setSize({ width: box.current.clientWidth, height: box.current.clientHeight });
+  }, []);
 
   useEffect(() => {
     if (tasks.length > ELK_MAX_TASKS) return;
@@ -78,16 +93,19 @@ export default function TaskGraph({ tasks, selected, onSelect, label }: { tasks:
   }, [tasks]);
 
   return (
-    <div className="graph" role="group" aria-label={label} data-ready="true" data-layout={layout} data-nodes={tasks.length}>
+    <div className="graph" ref={box} role="group" aria-label={label} data-ready={size ? "true" : "false"} data-layout={layout} data-nodes={tasks.length}>
+      {size && (
       <ReactFlow
+        {...(big ? size : {})}
         // A new layout is a new view: fitted again to its size.
         key={layout}
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
-        fitView
+        fitView={!big}
+        {...(big ? { defaultViewport: { x: 20, y: 20, zoom: 0.75 } } : {})}
         minZoom={0.05}
-        onlyRenderVisibleElements={tasks.length > 200}
+        onlyRenderVisibleElements={big}
         nodesDraggable={false}
         nodesConnectable={false}
         onNodeClick={(_event, node) => onSelect?.(node.id)}
@@ -95,6 +113,7 @@ export default function TaskGraph({ tasks, selected, onSelect, label }: { tasks:
         <Background />
         <Controls showInteractive={false} />
       </ReactFlow>
+      )}
     </div>
   );
 }
