@@ -22,9 +22,12 @@ const TaskNode = memo(function TaskNode({ data }: NodeProps<Node<TaskNodeData>>)
   return (
     <div className={`task-node ${status ? `status-${status}` : ""} ${data.selected ? "selected" : ""}`} data-task={data.label} data-status={status ?? ""}>
       <Handle type="target" position={Position.Left} isConnectable={false} />
-      {status && <span aria-hidden="true">{STATUS_ICONS[status]} </span>}
       <span className="task-node-id">{data.label}</span>
-      {status && <span className="task-node-status">{status.replace("_", " ")}</span>}
+      {status && (
+        <span className="task-node-status">
+          <span aria-hidden="true">{STATUS_ICONS[status]}</span> {status.replace("_", " ")}
+        </span>
+      )}
       <Handle type="source" position={Position.Right} isConnectable={false} />
     </div>
   );
