@@ -55,6 +55,9 @@ export function PipelinePage() {
   );
 }
 
+/** Up to this many tasks, attachments' task is chosen from a list; above, its id is typed. */
+const MAX_TASK_CHOICES = 50;
+
 /** Every `value_from: { params: NAME }` in the definition: the params a run may be given. */
 export function paramNamesOf(definition: unknown): string[] {
   const names = new Set<string>();
@@ -137,17 +140,24 @@ function StartRunForm({ group, pipeline }: { group: string; pipeline: Pipeline }
           Attachments (files for the run's inbox)
           <input name="attachments" type="file" multiple />
         </label>
-        <label>
-          Attachments go to
-          <select name="attachments_task" defaultValue="">
-            <option value="">every task</option>
-            {taskIds.map((id) => (
-              <option key={id} value={id}>
-                task {id} only
-              </option>
-            ))}
-          </select>
-        </label>
+        {taskIds.length <= MAX_TASK_CHOICES ? (
+          <label>
+            Attachments go to
+            <select name="attachments_task" defaultValue="">
+              <option value="">every task</option>
+              {taskIds.map((id) => (
+                <option key={id} value={id}>
+                  task {id} only
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <label>
+            Attachments go to the task (its id; empty: every task)
+            <input name="attachments_task" />
+          </label>
+        )}
         <Problem error={error} />
         <button type="submit" disabled={busy}>
           Start run
