@@ -229,6 +229,7 @@ describe("the web UI in Chromium", () => {
         await page.locator("main h1").waitFor();
         await page.waitForLoadState("networkidle", { timeout: 3000 }).catch(() => undefined);
         if (path.includes("/pipelines/") && !path.includes("view=")) await page.locator('.graph[data-ready="true"]').first().waitFor();
+        if (path.includes("view=")) await page.locator(".hljs").waitFor();
       });
     }
     // And the signed-out pages, in a context of their own.

@@ -14,7 +14,13 @@ export function TaskGraph(props: ComponentProps<typeof TaskGraphChunk>) {
 
 export function HighlightedCode(props: ComponentProps<typeof HighlightedCodeChunk>) {
   return (
-    <Suspense fallback={<pre className="code">{props.code}</pre>}>
+    <Suspense
+      fallback={
+        <pre className="code" tabIndex={0} aria-label={props.label}>
+          {props.code}
+        </pre>
+      }
+    >
       <HighlightedCodeChunk {...props} />
     </Suspense>
   );
