@@ -46,11 +46,14 @@ const CLIENT_MAY_IMPORT = LAYERS[0]!;
 const CLIENT_USERS = ["cli", "index.ts"];
 
 const src = resolve(import.meta.dirname, "../packages/cairn/src");
+const webSrc = resolve(import.meta.dirname, "../packages/web/src");
+/** The one file of the server's package the web UI may import (its types): the generated OpenAPI paths. */
+const WEB_MAY_IMPORT = join(src, "client/openapi-types.ts");
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
-    .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") && !e.name.endsWith(".suite.ts"))
+    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name) && !/\.test\.tsx?$/.test(e.name) && !e.name.endsWith(".suite.ts"))
     .map((e) => join(e.parentPath, e.name));
 }
 
@@ -130,6 +133,18 @@ describe("architecture", () => {
 
   it("keeps the API client apart from the server: it knows the API only by its OpenAPI types", async () => {
     expect(await violations("client", /\/(api|engine|store|runtimes|tasks|cli|secrets|auth)\//)).toEqual([]);
+  });
+
+  it("keeps the web UI apart from the server: from packages/cairn it imports the generated API types only", async () => {
+    const found: string[] = [];
+    for (const file of await sourceFiles(webSrc)) {
+      for (const spec of await importsOf(file)) {
+        const target = spec.startsWith(".") ? resolve(dirname(file), spec).replace(/\.js$/, ".ts") : spec;
+        const intoServer = target.startsWith(resolve(src, "..")) || /^cairn(\/|$)/.test(spec) || /packages\/cairn\//.test(spec);
+        if (intoServer && target !== WEB_MAY_IMPORT) found.push(`${relative(webSrc, file)} imports ${spec}`);
+      }
+    }
+    expect(found).toEqual([]);
   });
 
   it("keeps HTTP and the CLI out of the engine, tasks and runtimes", async () => {

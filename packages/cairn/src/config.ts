@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { CairnError } from "./errors.js";
 import { parseMemory } from "./spec/parse-memory.js";
 import { parseEgressAllow, type EgressAllowEntry } from "./net/egress-allow.js";
@@ -103,6 +104,11 @@ export interface CairnConfig {
    * README registers with the 6-character `SecreT`; a server for its clients may lower this.
    */
   minPasswordLength: number;
+  /**
+   * The web UI's built files, served at `/` by `cairn server` (CAIRN_WEB_DIR; default the
+   * workspace's packages/web/dist, which `npm run build` makes).
+   */
+  webDir: string;
   /** How much `cairn server` logs, as JSON lines on standard output (CAIRN_LOG_LEVEL: fatal, error, warn, info (default), debug, trace or silent). */
   logLevel: LogLevel;
   /** When set, GET /metrics asks for `Authorization: Bearer TOKEN` (CAIRN_METRICS_TOKEN); unset, it is open like /healthz. */
@@ -153,6 +159,7 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     materializePulls: overrides.materializePulls ?? imageCacheSetting(env.CAIRN_IMAGE_CACHE).materialize,
     offline: overrides.offline ?? parseBool("CAIRN_OFFLINE", env.CAIRN_OFFLINE, false),
     logLevel: overrides.logLevel ?? parseLogLevel(env.CAIRN_LOG_LEVEL),
+    webDir: resolve(overrides.webDir ?? nonEmpty(env.CAIRN_WEB_DIR) ?? DEFAULT_WEB_DIR),
     metricsToken: overrides.metricsToken ?? nonEmpty(env.CAIRN_METRICS_TOKEN),
     egressAllow: overrides.egressAllow ?? parseEgressAllowEnv(env.CAIRN_EGRESS_ALLOW),
     egressConnectTimeoutMs: overrides.egressConnectTimeoutMs ?? parsePositiveDuration("CAIRN_EGRESS_CONNECT_TIMEOUT", env.CAIRN_EGRESS_CONNECT_TIMEOUT, 30_000),
@@ -170,6 +177,9 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
   }
   return Object.freeze(config);
 }
+
+/** packages/web/dist beside this package: config.ts sits in src/ (tsx) or dist/ (built), both one folder below packages/cairn. */
+const DEFAULT_WEB_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
 
 /** Uploads bigger than this are refused unless CAIRN_MAX_UPLOAD_BYTES says otherwise: big enough for a data set, small enough to stop a runaway client. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;

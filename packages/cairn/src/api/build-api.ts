@@ -33,6 +33,7 @@ import { scheduleRoutes } from "./routes/schedules.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { systemRoutes } from "./routes/systems.js";
 import { webhookRoutes } from "./routes/webhooks.js";
+import { loadWebUi } from "./web-ui.js";
 
 const namedSchemas = createJsonSchemaTransformObject({ schemaRegistry: apiSchemas });
 
@@ -63,8 +64,11 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);
   app.setErrorHandler(sendError);
-  app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send(failure(404, `there is no ${request.method} ${request.url.split("?")[0]}`, "not_found"));
+  // The web UI's files and pages are what the API has no route for (web-ui.ts).
+  const webUi = await loadWebUi(ctx.config.webDir);
+  app.setNotFoundHandler(async (request, reply) => {
+    if (await webUi.answer(request, reply)) return reply;
+    return reply.status(404).send(failure(404, `there is no ${request.method} ${request.url.split("?")[0]}`, "not_found"));
   });
 
   await app.register(formbody);
