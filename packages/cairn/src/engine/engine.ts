@@ -770,7 +770,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async attemptPaths(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord, inputs: Record<string, string>, resume: boolean): Promise<AttemptPaths> {
     const made = (await this.foldersAhead.take(exec.uuid)) ?? this.makeFolders(run, slot, exec, resume);
     writeInputs(made.inputs, inputs);
-    const inbox = made.inbox ?? (await prepareInbox(this.config.dataDir, run.record.uuid, slot.task.id));
+    const inbox = made.inbox ?? (await prepareInbox(this.config.dataDir, run.record.uuid, slot.task.id, slot.itemOf?.parent.task.id));
     return { root: made.root, inputs: made.inputs, outputs: made.outputs, inbox, outbox: made.outbox };
   }
 

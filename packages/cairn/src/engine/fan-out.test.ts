@@ -169,6 +169,27 @@ describe("fan-out", () => {
     expect([...latest.keys()].sort()).toEqual(["gated", "none"]);
   });
 
+  it("gives every item the files attached for its task, in its own inbox", async () => {
+    const staging = join(dir, "staging");
+    await mkdir(join(staging, "tasks", "each"), { recursive: true });
+    await mkdir(join(staging, "all"), { recursive: true });
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(staging, "tasks", "each", "mine.txt"), "for each\n");
+    await writeFile(join(staging, "all", "shared.txt"), "for all\n");
+    const started = await cairn.engine.startRun({
+      pipeline: parsePipeline({
+        id: "inbox",
+        execution_profile: { runtime: "host" },
+        tasks: [bash("each", `cat "$CAIRN_INBOX_DIR/mine.txt" "$CAIRN_INBOX_DIR/shared.txt" > "$CAIRN_OUTPUTS_DIR/got"`, { for_each: { value: [1, 2] } })],
+      }),
+      attachments: staging,
+    });
+    const ended = await cairn.engine.waitForRun(started.uuid);
+    expect(ended.status, ended.message ?? "").toBe("succeeded");
+    const parent = (await cairn.store.listExecutions(started.uuid as RunId)).find((e) => e.taskId === "each")!;
+    expect(JSON.parse(parent.outputs.got!)).toEqual(["for each\nfor all", "for each\nfor all"]);
+  });
+
   it("retry from failure runs again only the items that failed, reusing the others", async () => {
     const pipeline = {
       id: "retry-items",
