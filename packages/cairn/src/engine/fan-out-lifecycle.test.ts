@@ -39,7 +39,8 @@ function newEngine(): Engine {
       running--;
     }
   };
-  const handler: TaskHandler = { type: "function", run: counted(() => run), resume: counted(() => resume ?? (async () => undefined)) };
+  // run() of a real handler never answers undefined (only resume may: "cannot follow it").
+  const handler: TaskHandler = { type: "function", run: counted(() => run) as TaskHandler["run"], resume: counted(() => resume ?? (async () => undefined)) };
   const engine = new Engine({ store, config, runtimes: noRuntimes, handlers: new Map<TaskType, TaskHandler>([["function", handler]]), allowHostRuntime: true });
   engines.push(engine);
   return engine;
