@@ -837,6 +837,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (this.foldersAhead.full) return;
       want(run, dependent);
     }
+    // An item's "dependents" are the items its fan-out releases next, which wait outside the ready queue.
+    for (const next of started.itemOf?.upcoming(this.config.maxParallelTasks) ?? []) {
+      if (this.foldersAhead.full) return;
+      want(run, next);
+    }
   }
 
   private async runAttemptIn(

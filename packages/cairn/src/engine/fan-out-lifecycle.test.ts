@@ -10,6 +10,8 @@ import { createStore } from "../store/create-store.js";
 import type { ExecutionRecord, Store } from "../store/store.js";
 import type { Runtimes, TaskExecutionContext, TaskHandler, TaskOutcome } from "../tasks/task-handler.js";
 import { Engine } from "./engine.js";
+import { existsSync } from "node:fs";
+import { attemptRoot } from "../workspace/attempt-files.js";
 
 /**
  * A fan-out across a restart and a cancel, on a real SQLite store with a scripted handler
@@ -118,6 +120,24 @@ describe("fan-out across a restart", () => {
     expect([...after.values()].filter((e) => e.taskId.startsWith("each[")).map((e) => e.attempt)).toEqual([1, 1, 1, 1, 1]);
     expect(mostAtOnce).toBe(1);
     expect(after.get("after")?.status).toBe("succeeded");
+  });
+});
+
+describe("folders ahead", () => {
+  it("makes the next items' folders while an item runs, as for the next tasks of a DAG", async () => {
+    const seen: boolean[] = [];
+    run = async (ctx) => {
+      await ctx.started("fake:1");
+      // The item's process "runs" a little, as a real one would: folders ahead are made meanwhile.
+      await new Promise((r) => setTimeout(r, 30));
+      if (ctx.task.id.startsWith("each[")) seen.push(existsSync(attemptRoot(dataDir, ctx.runUuid, `each[${Number(ctx.inputs.ITEM_INDEX) + 1}]`, 1)));
+      return { exitCode: 0 };
+    };
+    const engine = newEngine();
+    const started = await engine.startRun({ pipeline: pipeline(["a", "b", "c"], 1) });
+    expect((await engine.waitForRun(started.uuid)).status).toBe("succeeded");
+    // While items 0 and 1 ran, the folders of items 1 and 2 were there; item 2 has no next.
+    expect(seen).toEqual([true, true, false]);
   });
 });
 

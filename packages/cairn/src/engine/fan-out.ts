@@ -112,6 +112,11 @@ export class FanOut<S extends FanOutSlot> {
     this.settleIfDone();
   }
 
+  /** Up to `count` queued items to be released next (their folders can be made while others run). */
+  upcoming(count: number): S[] {
+    return this.pending.slice(this.nextPending, this.nextPending + count);
+  }
+
   /** One of this fan-out's items has ended for good (its attempt is final and not retried). */
   itemEnded(): void {
     this.out--;
