@@ -46,7 +46,7 @@ describe("fan-out through the API", () => {
     s = await startInProcessServer();
     token = await s.newUser("fanner");
     expect((await s.inject({ method: "POST", url: `${W}/groups`, headers: auth(), payload: { id: "lab" } })).statusCode).toBe(201);
-  });
+  }, 60_000);
   afterAll(async () => {
     await s?.close();
   });
