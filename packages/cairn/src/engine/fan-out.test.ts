@@ -88,7 +88,7 @@ describe("fan-out", () => {
       expect(JSON.parse(latest.get("sum")!.outputs.sq!)).toEqual(squares);
       expect(JSON.parse(latest.get("sum")!.outputs.names!)).toEqual(items);
     },
-    180_000,
+    400_000,
   );
 
   it("reads the list from an upstream output, never runs more than max_parallel items at once, and gives JSON items as JSON", async () => {
