@@ -599,7 +599,14 @@ export class Engine extends EventEmitter<EngineEvents> {
         if (current && e.attempt < current.attempt && !(e.message ?? "").startsWith(INTERRUPTED)) retries.set(e.taskId, (retries.get(e.taskId) ?? 0) + 1);
       }
       // The list is read again: its sources (params, env, succeeded upstream outputs) are the run's and do not change.
-      const list = resolveForEachItems(slot.task.for_each, { pipeline: run.pipeline, params: run.record.params, outputs: run.outputs }, `tasks[${run.slotList.indexOf(slot)}].for_each`);
+      let list: unknown[];
+      try {
+        list = resolveForEachItems(slot.task.for_each, { pipeline: run.pipeline, params: run.record.params, outputs: run.outputs }, `tasks[${run.slotList.indexOf(slot)}].for_each`);
+      } catch (err) {
+        // Cannot happen with the same sources; if it does, this run fails rather than every run's recovery.
+        this.failUnstarted(run, slot, `for_each could not be read again after a restart: ${describeError(err)}`);
+        continue;
+      }
       slot.fanOut = new FanOut(this.fanOutHost(run), slot, itemsAtOnce(slot.task.for_each, this.config.maxParallelTasks));
       slot.fanOut.resume(list, items, retries);
     }
