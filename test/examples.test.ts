@@ -17,6 +17,11 @@ describe("examples", () => {
     expect(parsePipelineText(readFileSync(join(dir, file), "utf8"), file).tasks.length).toBeGreaterThan(0);
   });
 
+  it("keeps the fan-out of the fan-out example", () => {
+    const pipeline = parsePipelineText(readFileSync(join(dir, "fan-out-pipeline.yaml"), "utf8"), "fan-out-pipeline.yaml");
+    expect(pipeline.tasks.find((t) => t.id === "measure")!.for_each).toEqual({ value_from: { task_output: { task_id: "list", output_id: "samples" } }, max_parallel: 2 });
+  });
+
   it("keeps the conditions of the conditions example", () => {
     const pipeline = parsePipelineText(readFileSync(join(dir, "conditions-pipeline.yaml"), "utf8"), "conditions-pipeline.yaml");
     expect(pipeline.tasks.find((t) => t.id === "publish")!.conditions).toEqual([{ in: [{ args: "mode" }, ["full", "nightly"]] }]);

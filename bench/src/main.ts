@@ -16,6 +16,7 @@ import { overheadPerTaskMs, ratio, spread } from "./stats.js";
 import { checkTargets, describeCheck } from "./targets.js";
 import { TRIGGER_WORKLOADS, runTriggerWorkloads, type TriggerWorkloadName } from "./trigger-workloads.js";
 import { suite, type Workload } from "./workloads.js";
+import { fanOutNotes, fanOutWorkloads } from "./fan-out-workloads.js";
 
 /**
  * `npm run bench`: runs every workload, Cairn and its baseline alternately, prints the
@@ -104,12 +105,12 @@ async function runCommand(args: Options): Promise<number> {
         await profileApiWorkload(args.profile, ctx);
         return 0;
       }
-      const workload = suite({ quick: false, parallel, repeats }).find((w) => w.name === args.profile);
+      const workload = [...suite({ quick: false, parallel, repeats }), ...fanOutWorkloads({ quick: false, parallel, repeats })].find((w) => w.name === args.profile);
       if (!workload) throw new BenchError(`no workload named '${args.profile}'`);
       await profileWorkload(workload, ctx);
       return 0;
     }
-    let workloads = suite({ quick: args.quick, parallel, repeats });
+    let workloads = [...suite({ quick: args.quick, parallel, repeats }), ...fanOutWorkloads({ quick: args.quick, parallel, repeats })];
     let api: ApiWorkloadName[] = [...API_WORKLOADS];
     let triggers: TriggerWorkloadName[] = [...TRIGGER_WORKLOADS];
     if (args.only !== undefined) {
@@ -176,7 +177,7 @@ async function runSuite(
   }));
   apiResults.rows.push(...triggerResults.rows);
   pending.push(...triggerResults.pending);
-  const notes = [...failures, ...scalingNotes(rows), ...checkTargets(rows, apiResults.rows).map(describeCheck)];
+  const notes = [...failures, ...scalingNotes(rows), ...fanOutNotes(rows), ...checkTargets(rows, apiResults.rows).map(describeCheck)];
   return {
     date: new Date(started).toISOString(),
     mode,

@@ -43,7 +43,7 @@ export interface SuiteOptions {
 /** Each task writes one tiny output file, as the issue asks; Cairn records it as the output `out`. */
 const WRITE_OUTPUT = 'echo x > "$CAIRN_OUTPUTS_DIR/out"\n';
 /** The no-op of fan-10000: still a real bash process per task. */
-const NO_OP = ":\n";
+export const NO_OP = ":\n";
 /** Windmill's comparison workload: a small Fibonacci number in a fresh Python process. */
 const FIBONACCI = `import os
 
@@ -166,7 +166,7 @@ function imageBuildWorkload(name: string, cache: boolean, repeats: number): Work
 }
 
 /** GNU make with -jN over the same DAG, each task running the same script with the same CAIRN_OUTPUTS_DIR. */
-function makeBaseline(dag: DagNode[], source: string, jobs: number): Baseline {
+export function makeBaseline(dag: DagNode[], source: string, jobs: number): Baseline {
   return {
     name: `make -j${jobs}`,
     async run(scratch, env, timeoutMs) {

@@ -81,6 +81,22 @@ describe("container_run tasks", () => {
     });
   });
 
+  it("fans a task out over a written list or an upstream output, which the validator accepts and checks", () => {
+    const list = task("list", "container_run").image("x").output("samples", { type: "json" });
+    const items = ["a", "b"];
+    const written = task("each", "container_run").image("x").forEach(items, { maxParallel: 2 });
+    items.push("c");
+    expect(written.toJSON().for_each).toEqual({ value: ["a", "b"], max_parallel: 2 });
+    const fromOutput = task("measure", "container_run").image("x").dependsOn(list).forEach(taskOutput("list", "samples"));
+    expect(fromOutput.toJSON().for_each).toEqual({ value_from: { task_output: { task_id: "list", output_id: "samples" } } });
+    expect(validatePipeline({ id: "p", tasks: [list.toJSON(), written.toJSON(), fromOutput.toJSON()] }).ok).toBe(true);
+    const orphan = task("orphan", "container_run").image("x").forEach(taskOutput("list", "samples"));
+    expect(validatePipeline({ id: "p", tasks: [list.toJSON(), orphan.toJSON()] })).toMatchObject({
+      ok: false,
+      issues: [{ path: "tasks[1].for_each.value_from.task_output.task_id", message: expect.stringContaining("not an ancestor") }],
+    });
+  });
+
   it("keeps the last options when a dependency is named twice", () => {
     const json = task("b", "container_run").image("x").dependsOn("a").dependsOn("a", { canFail: true }).toJSON();
     expect(json.depends_on).toEqual([{ id: "a", can_fail: true }]);

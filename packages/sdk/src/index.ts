@@ -12,6 +12,7 @@ export {
   taskOutput,
   type EnvRef,
   type EnvSource,
+  type ForEachSource,
   type ParamRef,
   type SecretRef,
   type TaskOutputRef,

@@ -1,7 +1,7 @@
 import type { Condition, InputType, TaskOutputSpec } from "cairn/spec";
 import { mergeExecutionProfile, type ExecutionProfileOptions } from "./execution-profile.js";
 import type { TaskJson } from "./pipeline-json.js";
-import { taskIdOf, type TaskRef, type ValueSource } from "./value-from.js";
+import { taskIdOf, type ForEachSource, type TaskRef, type ValueSource } from "./value-from.js";
 
 /** An input with a literal value. */
 export interface LiteralInput {
@@ -17,7 +17,7 @@ export interface InputFromOptions {
 }
 
 /** The fields every task type has. */
-type CommonTaskJson = Pick<TaskJson, "description" | "depends_on" | "conditions" | "execution_profile" | "input" | "output">;
+type CommonTaskJson = Pick<TaskJson, "description" | "depends_on" | "conditions" | "for_each" | "execution_profile" | "input" | "output">;
 
 /** A task with every required field set: what `pipeline().tasks()` takes. */
 export interface CompleteTask {
@@ -84,6 +84,20 @@ export abstract class TaskBuilder<Json extends TaskJson, Unset extends string> {
    */
   conditions(...expressions: Condition[]): this {
     return this.withCommon({ conditions: [...(this.#json.conditions ?? []), ...structuredClone(expressions)] });
+  }
+
+  /**
+   * Fan-out: runs the task once per item of a list (at most 10,000), each item as
+   * `TASK[INDEX]` with the inputs ITEM and ITEM_INDEX, retried on its own; the task's
+   * outputs become JSON arrays in item order. The list is written here, or read when the
+   * task is ready from a parameter, an env value or an ancestor's output holding a JSON array.
+   * @example
+   * task("measure", "container_run").forEach(["alpha", "beta"], { maxParallel: 2 })
+   * task("measure", "container_run").dependsOn("list").forEach(taskOutput("list", "samples"))
+   */
+  forEach(items: readonly unknown[] | ForEachSource, options: { maxParallel?: number } = {}): this {
+    const source = Array.isArray(items) ? { value: structuredClone([...items]) } : { value_from: { ...(items as ForEachSource) } };
+    return this.withCommon({ for_each: { ...source, ...(options.maxParallel === undefined ? {} : { max_parallel: options.maxParallel }) } as TaskJson["for_each"] });
   }
 
   /**

@@ -32,6 +32,9 @@ export type ValueSource = Only<EnvRef> | Only<ParamRef> | Only<SecretRef> | Only
 /** The sources a pipeline env value may use: a secret or a run parameter. */
 export type EnvSource = Only<SecretRef, "secret" | "params"> | Only<ParamRef, "secret" | "params">;
 
+/** Where a fan-out's list comes from: a parameter, an env value or an upstream output holding a JSON array (never a secret). */
+export type ForEachSource = Only<EnvRef> | Only<ParamRef> | Only<TaskOutputRef>;
+
 /** A task, by id or by its builder. */
 export type TaskRef = string | { readonly id: string };
 

@@ -27,7 +27,7 @@ import { attemptResultsDir, keepOutbox } from "../workspace/result-files.js";
 import { adoptAttachments, prepareInbox, runHasAttachments } from "../workspace/run-inbox.js";
 import { makeRunEmptyDir } from "../workspace/run-dir.js";
 import { WorkDirCleaner } from "./work-dir-cleaner.js";
-import { AttemptLogMasking, maskResultFiles, outputsForDependents, outputsToKeep, resealOutputs, type ValueSealer } from "./log-masking.js";
+import { AttemptLogMasking, maskResultFiles, outputsForDependents, outputsToKeep, resealOutputs, sealOutputs, type ValueSealer } from "./log-masking.js";
 import { BatchWriter } from "./batch-writer.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { resolveInputs, type SecretLookup } from "./input-resolver.js";
@@ -38,6 +38,8 @@ import { groupImages } from "../images/image-access.js";
 import type { GroupActors } from "../actors/group-actors.js";
 import { RunAdmission } from "./run-admission.js";
 import { GroupTaskCaps } from "./group-task-caps.js";
+import { FanOut, itemExecutionsOf, type FanOutHost } from "./fan-out.js";
+import { itemsAtOnce, itemTaskId, parseItemTaskId, resolveForEachItems } from "../spec/for-each.js";
 
 /** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
 const CANCEL_REQUESTED = "cancel requested";
@@ -135,6 +137,10 @@ interface TaskSlot {
   waiting?: boolean;
   controller?: AbortController;
   retryTimer?: NodeJS.Timeout;
+  /** A task with for_each, once it runs: its items (fan-out.ts). */
+  fanOut?: FanOut<TaskSlot>;
+  /** One item of a fan-out (`TASK[INDEX]`): not in the run's slotList, and no task depends on it. */
+  itemOf?: FanOut<TaskSlot>;
 }
 
 /** An entry of a dependent's depends_on, seen from the task it depends on. */
@@ -157,6 +163,8 @@ interface ActiveRun {
   emptyDir?: string;
   /** Successful outputs by task id, for input resolution. */
   outputs: Map<string, Record<string, string>>;
+  /** A retry from failure's executions to reuse, by task id: items of a fan-out look theirs up when it starts. */
+  reuse?: ReadonlyMap<string, ExecutionRecord>;
   settled: Promise<RunRecord>;
   settle: (run: RunRecord) => void;
 }
@@ -321,7 +329,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.emit("run", record);
     for (const e of executions) this.emit("execution", e);
     const run = this.activate(record, executions);
-    for (const slot of run.slots.values()) this.evaluate(run, slot);
+    if (reuse !== undefined) run.reuse = reuse;
+    // The pipeline's tasks only: a fan-out that starts adds its items to `slots`, and releases them itself.
+    for (const slot of run.slotList) this.evaluate(run, slot);
     // A retry may have nothing left to run.
     this.maybeFinishRun(run);
     this.pump();
@@ -345,7 +355,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       const seen = latest.get(e.taskId);
       if (!seen || seen.attempt < e.attempt) latest.set(e.taskId, e);
     }
-    const reuse = new Map([...latest].filter(([, e]) => e.status === "succeeded"));
+    // The items of a fan-out that succeeded as a whole come with it (its outputs); those of one that did not are reused one by one.
+    const reuse = new Map([...latest].filter(([id, e]) => e.status === "succeeded" && latest.get(parseItemTaskId(id)?.taskId ?? "")?.status !== "succeeded"));
     return this.startRun({
       ...request,
       pipeline: original.pipeline as Pipeline,
@@ -384,6 +395,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Just left the queue: active once this process has taken it over.
     const starting = this.admission.starting(uuid);
     if (starting) return starting.then(() => this.waitForRun(uuid));
+    // A run can end inside startRun (every task skipped, a fan-out over nothing): its end may still be on its way to the store.
+    await this.writer.flush();
     const run = await this.store.getRun(uuid);
     if (!run) throw new CairnError("not_found", `run '${uuid}' was not found`);
     return run;
@@ -419,6 +432,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     await this.writer.write({ executionUpdates: updates });
     for (const u of updates) this.emitExecution(run, u.uuid);
+    for (const slot of run.slotList) slot.fanOut?.recount();
     for (const slot of run.slots.values()) slot.controller?.abort(new AttemptAbort("cancel", "the run was cancelled"));
     this.maybeFinishRun(run);
   }
@@ -464,6 +478,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const missing = pipeline.tasks.filter((t) => !latest.has(t.id)).map((t) => newAttempt(record.uuid, t.id, 1, null));
     if (missing.length > 0) await this.writer.write({ newExecutions: missing });
     const run = this.activate(record, [...latest.values(), ...missing], executions);
+    // Before a pending cancel, which must find their items.
+    this.resumeFanOuts(run, latest, executions);
     if (record.status === "queued") {
       const patch = { status: "running" as const, startedAt: Date.now() };
       await this.writer.write({ runUpdates: [{ uuid: record.uuid, patch }] });
@@ -473,7 +489,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       await this.cancelRun(record.uuid);
       // Attempts still marked running belong to a dead process: resume them so they get stopped.
     }
-    for (const slot of run.slots.values()) {
+    for (const slot of run.slotList) {
+      if (slot.fanOut !== undefined) continue; // its items are followed by the fan-out
       if (slot.current.status === "running") this.ready.push({ run, slot, resume: true });
       else this.evaluate(run, slot);
     }
@@ -588,6 +605,10 @@ export class Engine extends EventEmitter<EngineEvents> {
         return;
       }
     }
+    if (slot.task.for_each !== undefined) {
+      this.startFanOut(run, slot);
+      return;
+    }
     if (slot.waiting) return;
     slot.waiting = true;
     this.ready.push({ run, slot, resume: false });
@@ -618,6 +639,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    * this end, is committed).
    */
   private afterTerminal(run: ActiveRun, slot: TaskSlot): void {
+    slot.itemOf?.itemEnded();
     const ended = slot.current.status;
     for (const { dependent, canFail } of slot.dependents) {
       dependent.unfinishedDependencies--;
@@ -628,6 +650,72 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.maybeFinishRun(run);
     this.pump();
+  }
+
+  // -- fan-out (fan-out.ts) -------------------------------------------------------------
+
+  /** A ready task with for_each: resolves its items and hands them to a FanOut, which releases them. */
+  private startFanOut(run: ActiveRun, slot: TaskSlot): void {
+    let items: unknown[];
+    try {
+      items = resolveForEachItems(slot.task.for_each!, { pipeline: run.pipeline, params: run.record.params, outputs: run.outputs }, `tasks[${run.slotList.indexOf(slot)}].for_each`);
+    } catch (err) {
+      this.failUnstarted(run, slot, `for_each could not be resolved: ${describeError(err)}`);
+      return;
+    }
+    slot.fanOut = new FanOut(this.fanOutHost(run), slot, itemsAtOnce(slot.task.for_each!, this.config.maxParallelTasks));
+    slot.fanOut.start(items);
+  }
+
+  /** After a restart: the fan-outs that were running take their items back (queued, running or final). */
+  private resumeFanOuts(run: ActiveRun, latest: ReadonlyMap<string, ExecutionRecord>, history: readonly ExecutionRecord[]): void {
+    for (const slot of run.slotList) {
+      if (slot.task.for_each === undefined || slot.current.status !== "running") continue;
+      const items = itemExecutionsOf(slot.task.id, latest);
+      const retries = new Map<string, number>();
+      for (const e of history) {
+        const current = items.get(e.taskId);
+        if (current && e.attempt < current.attempt && !(e.message ?? "").startsWith(INTERRUPTED)) retries.set(e.taskId, (retries.get(e.taskId) ?? 0) + 1);
+      }
+      // The list is read again: its sources (params, env, succeeded upstream outputs) are the run's and do not change.
+      let list: unknown[];
+      try {
+        list = resolveForEachItems(slot.task.for_each, { pipeline: run.pipeline, params: run.record.params, outputs: run.outputs }, `tasks[${run.slotList.indexOf(slot)}].for_each`);
+      } catch (err) {
+        // Cannot happen with the same sources; if it does, this run fails rather than every run's recovery.
+        this.failUnstarted(run, slot, `for_each could not be read again after a restart: ${describeError(err)}`);
+        continue;
+      }
+      slot.fanOut = new FanOut(this.fanOutHost(run), slot, itemsAtOnce(slot.task.for_each, this.config.maxParallelTasks));
+      slot.fanOut.resume(list, items, retries);
+    }
+  }
+
+  private fanOutHost(run: ActiveRun): FanOutHost<TaskSlot> {
+    return {
+      itemSlot: (parent, task, current, retriesUsed) => {
+        const item: TaskSlot = { task, profile: parent.profile, dependents: [], unfinishedDependencies: 0, current, retriesUsed, itemOf: parent.fanOut! };
+        run.slots.set(task.id, item);
+        return item;
+      },
+      firstAttempt: (taskId) => {
+        const original = run.reuse?.get(taskId);
+        return original ? this.reusedAttempt(run.record.uuid, original) : newAttempt(run.record.uuid, taskId, 1, null);
+      },
+      write: (batch) => this.writer.write(batch),
+      emit: (execution) => this.emit("execution", execution),
+      release: (item) => this.evaluate(run, item),
+      resume: (item) => this.ready.push({ run, slot: item, resume: true }),
+      outputsOf: (item) => run.outputs.get(item.task.id) ?? outputsForDependents(item.current, this.outputSealer),
+      seal: (outputs, executionUuid) => sealOutputs(outputs, executionUuid, this.outputSealer),
+      ended: (parent, outputs, committed) => {
+        if (parent.current.status === "succeeded") run.outputs.set(parent.task.id, outputs);
+        // Items' outputs were kept for this gathering only; dependents read the parent's arrays.
+        for (let i = 0; i < parent.fanOut!.size; i++) run.outputs.delete(itemTaskId(parent.task.id, i));
+        this.afterTerminal(run, parent);
+        void committed.then(() => this.emit("execution", parent.current));
+      },
+    };
   }
 
   private pump(): void {
@@ -781,7 +869,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async attemptPaths(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord, inputs: Record<string, string>, resume: boolean): Promise<AttemptPaths> {
     const made = (await this.foldersAhead.take(exec.uuid)) ?? this.makeFolders(run, slot, exec, resume);
     writeInputs(made.inputs, inputs);
-    const inbox = made.inbox ?? (await prepareInbox(this.config.dataDir, run.record.uuid, slot.task.id));
+    const inbox = made.inbox ?? (await prepareInbox(this.config.dataDir, run.record.uuid, slot.task.id, slot.itemOf?.parent.task.id));
     return { root: made.root, inputs: made.inputs, outputs: made.outputs, inbox, outbox: made.outbox };
   }
 
@@ -847,6 +935,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const { dependent } of started.dependents) {
       if (this.foldersAhead.full) return;
       want(run, dependent);
+    }
+    // An item's "dependents" are the items its fan-out releases next, which wait outside the ready queue.
+    for (const next of started.itemOf?.upcoming(this.config.maxParallelTasks) ?? []) {
+      if (this.foldersAhead.full) return;
+      want(run, next);
     }
   }
 

@@ -126,6 +126,11 @@ export function resealOutputs(from: ExecutionRecord, toUuid: string, sealer: Val
   return sealer.seal(sealer.open(from.sealedOutputs, outputsBinding(from.uuid)), outputsBinding(toUuid));
 }
 
+/** Outputs sealed for an execution that did not write them itself (a fan-out's gathered arrays); null without a sealer. */
+export function sealOutputs(outputs: Record<string, string>, executionUuid: string, sealer: ValueSealer | undefined): string | null {
+  return sealer ? sealer.seal(JSON.stringify(outputs), outputsBinding(executionUuid)) : null;
+}
+
 function outputsBinding(executionUuid: string): string {
   return `outputs:${executionUuid}`;
 }

@@ -7,7 +7,8 @@
 import { z } from "zod";
 import { parseMemory } from "./parse-memory.js";
 import { parseCondition } from "./conditions.js";
-import type { Condition, EnvValue, ImageBuilderName, Pipeline, TaskType, ValueFrom } from "./types.js";
+import { MAX_FOR_EACH_ITEMS } from "./for-each.js";
+import type { Condition, EnvValue, ForEach, ImageBuilderName, Pipeline, TaskType, ValueFrom } from "./types.js";
 
 export const TASK_TYPES = ["image_build", "container_run", "function", "request", "tapis_job", "tapis_actor"] as const satisfies readonly TaskType[];
 export const HTTP_METHODS = ["get", "post", "put", "patch", "delete", "head", "options"] as const;
@@ -140,6 +141,28 @@ export const conditionSchema = z.unknown().transform((value, ctx): Condition => 
   return condition ?? z.NEVER;
 });
 
+/** `{ value: [...] }` or `{ value_from: { params | env | task_output } }`, and max_parallel. */
+export const forEachSchema = z
+  .strictObject({
+    value: z
+      .array(z.unknown(), { error: (iss) => `expected a JSON array of items, got ${describeValue(iss.input)}` })
+      .max(MAX_FOR_EACH_ITEMS, `must have at most ${MAX_FOR_EACH_ITEMS} items (one task runs at most ${MAX_FOR_EACH_ITEMS} times)`)
+      .optional(),
+    value_from: valueFromSchema.optional(),
+    max_parallel: wholeNumber().min(1, "must be at least 1").optional(),
+  })
+  .check((ctx) => {
+    const given = (["value", "value_from"] as const).filter((k) => ctx.value[k] !== undefined);
+    if (given.length !== 1) {
+      ctx.issues.push({ code: "custom", input: ctx.value, message: `needs exactly one of value or value_from, got ${given.length === 0 ? "neither" : "both"}` });
+    }
+    // Items are named in logs and shown as inputs: a list that holds a secret would be shown with them.
+    if (ctx.value.value_from !== undefined && "secret" in ctx.value.value_from) {
+      ctx.issues.push({ code: "custom", input: ctx.value, path: ["value_from", "secret"], message: "for_each cannot read a secret: its items are shown in names, logs and inputs" });
+    }
+  })
+  .transform((f) => f as ForEach);
+
 /** Gofer's injected token: the task gets CAIRN_API_URL and a CAIRN_API_TOKEN that reads its group's pipelines, runs, logs and results and starts runs, nothing else. Process tasks only. */
 const injectApiToken = z.boolean().default(false);
 
@@ -148,6 +171,7 @@ const taskBase = {
   description: z.string().optional(),
   depends_on: z.array(dependencySchema).default(() => []),
   conditions: z.array(conditionSchema).optional(),
+  for_each: forEachSchema.optional(),
   execution_profile: executionProfileSchema.default(() => ({})),
   input: z.record(z.string(), taskInputSchema).default(() => ({})),
   output: z.record(z.string(), taskOutputSchema).default(() => ({})),

@@ -94,6 +94,19 @@ export type Condition =
   /** Written `{"not": expr}` or `{"not": [expr]}`; stored as the one-item list. */
   | { not: [Condition] };
 
+/** Where a fan-out's list comes from: like an input's value_from, without secrets (items are named and shown). */
+export type ForEachSource = { env: string } | { params: string } | { task_output: { task_id: string; output_id: string } };
+
+/**
+ * Runs the task once per item of a JSON array (spec/for-each.ts). Cairn extension, after
+ * Argo's withItems/withParam: the list is written in the pipeline or read when the task
+ * is ready from a parameter, an env value or an upstream output holding a JSON array.
+ */
+export type ForEach = ({ value: unknown[] } | { value_from: ForEachSource }) & {
+  /** Items running at once; default the engine's limit (CAIRN_MAX_PARALLEL_TASKS). */
+  max_parallel?: number;
+};
+
 interface TaskBase {
   id: string;
   type: TaskType;
@@ -101,6 +114,8 @@ interface TaskBase {
   depends_on: TaskDependency[];
   /** Every one must hold for the task to run; otherwise it is skipped ("conditions not met"). */
   conditions?: Condition[];
+  /** Runs the task once per item; its outputs become JSON arrays in item order. */
+  for_each?: ForEach;
   execution_profile: ExecutionProfileSpec;
   input: Record<string, TaskInputSpec>;
   output: Record<string, TaskOutputSpec>;

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { ValidationError, type Issue } from "../errors.js";
 import { parseCondition } from "./conditions.js";
+import { ITEM_INDEX_INPUT, ITEM_INPUT } from "./for-each.js";
 import { ancestorsIn, dependencyMap, describeCycle, findCycle, type GraphNode } from "./dag.js";
 import {
   containerRunTaskSchema,
@@ -211,6 +212,7 @@ function referenceIssues(pipeline: Json): Issue[] {
     const context: TaskContext = { task, path: `tasks[${i}]`, tasks, firstIndex, ancestors, pipelineEnv, issues };
     checkInputs(context);
     checkConditions(context);
+    checkForEach(context);
     checkOutputNames(context);
     if (task.type === "container_run") checkContainerRuntime(context, pipelineRuntime);
     if (task.type === "function") checkInstaller(context);
@@ -316,6 +318,49 @@ function checkConditions({ task, path, tasks, firstIndex, ancestors, pipelineEnv
       }
     }
   });
+}
+
+/**
+ * A for_each list read from elsewhere must exist when the task is ready: an env key that
+ * holds no secret, or an ancestor's output. ITEM and ITEM_INDEX are the items' inputs, so
+ * the task cannot declare inputs by those names. Shape problems are the schema's.
+ */
+function checkForEach({ task, path, tasks, firstIndex, ancestors, pipelineEnv, issues }: TaskContext): void {
+  const forEach = asObject(task.for_each);
+  if (!forEach) return;
+  const input = asObject(task.input) ?? {};
+  for (const name of [ITEM_INPUT, ITEM_INDEX_INPUT]) {
+    if (Object.hasOwn(input, name)) {
+      issues.push({ path: `${path}.input.${name}`, message: `a task with for_each gets '${name}' from each item; it cannot declare an input named so` });
+    }
+  }
+  const from = asObject(forEach.value_from);
+  if (!from) return;
+  const at = `${path}.for_each.value_from`;
+  if (typeof from.env === "string" && from.env !== "") {
+    if (!Object.hasOwn(pipelineEnv, from.env)) issues.push({ path: `${at}.env`, message: `the pipeline env has no variable '${from.env}'` });
+    else if (asObject(asObject(pipelineEnv[from.env])?.value_from)?.secret !== undefined) {
+      issues.push({ path: `${at}.env`, message: `env '${from.env}' holds a secret; for_each cannot read secrets` });
+    }
+    return;
+  }
+  const output = asObject(from.task_output);
+  if (!output || typeof output.task_id !== "string") return;
+  const sourceId = output.task_id;
+  const source = firstIndex.has(sourceId) ? tasks[firstIndex.get(sourceId)!] : undefined;
+  if (!source) {
+    issues.push({ path: `${at}.task_output.task_id`, message: `unknown task '${sourceId}'` });
+  } else if (!ancestors.has(sourceId)) {
+    issues.push({
+      path: `${at}.task_output.task_id`,
+      message: `task '${sourceId}' is not an ancestor of '${String(task.id)}': it must be in depends_on, directly or through other tasks, so its output exists first`,
+    });
+  } else if (typeof output.output_id === "string" && output.output_id !== "") {
+    const declared = [...Object.keys(asObject(source.output) ?? {}), ...(IMPLICIT_OUTPUTS[String(source.type)] ?? [])];
+    if (declared.length > 0 && !declared.includes(output.output_id)) {
+      issues.push({ path: `${at}.task_output.output_id`, message: `task '${sourceId}' has no output '${output.output_id}'; its outputs are: ${declared.join(", ")}` });
+    }
+  }
 }
 
 function checkOutputNames({ task, path, issues }: TaskContext): void {

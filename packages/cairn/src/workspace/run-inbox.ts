@@ -57,9 +57,10 @@ export function runHasAttachments(dataDir: string, runUuid: string): boolean {
 
 /**
  * The task's inbox folder, made on first use; later attempts share it. In a run without
- * attachments every task's inbox is the run's one empty folder (run-dir.ts).
+ * attachments every task's inbox is the run's one empty folder (run-dir.ts). An item of a
+ * fan-out (`TASK[INDEX]`) has its own inbox of the files attached for its task (`attachedTo`).
  */
-export async function prepareInbox(dataDir: string, runUuid: string, taskId: string): Promise<string> {
+export async function prepareInbox(dataDir: string, runUuid: string, taskId: string, attachedTo = taskId): Promise<string> {
   if (!runHasAttachments(dataDir, runUuid)) return makeRunEmptyDir(dataDir, runUuid);
   const run = runDir(dataDir, runUuid);
   const inbox = join(run, "inbox", taskId);
@@ -68,7 +69,7 @@ export async function prepareInbox(dataDir: string, runUuid: string, taskId: str
   const there = await lstat(inbox).catch(() => undefined);
   if (there?.isDirectory()) return inbox;
   if (there !== undefined) throw new TaskFailure(`the inbox of task '${taskId}' is a ${kindOf(there)}, not a folder; links are never followed`, { retryable: false });
-  const sources = [join(run, "attachments", ATTACHMENTS_FOR_ALL), join(run, "attachments", ATTACHMENTS_FOR_TASKS, taskId)];
+  const sources = [join(run, "attachments", ATTACHMENTS_FOR_ALL), join(run, "attachments", ATTACHMENTS_FOR_TASKS, attachedTo)];
   // Built aside and renamed, so a crash never leaves a half inbox that looks whole. A
   // task id starts with a letter or digit, so this name is no task's.
   const building = join(run, "inbox", `.${taskId}.part`);
