@@ -35,6 +35,7 @@ import { retryDelayMs } from "./retry-policy.js";
 import { CONDITIONS_NOT_MET, runOutcome } from "./run-outcome.js";
 import { evaluateConditions } from "../spec/conditions.js";
 import { groupImages } from "../images/image-access.js";
+import { TaskCache, type CacheMiss } from "./task-cache/task-cache.js";
 
 /** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
 const CANCEL_REQUESTED = "cancel requested";
@@ -66,6 +67,8 @@ export interface EngineOptions {
   workDirs?: WorkDirCleaner;
   /** What tasks may connect to on the server's side; made from the config when absent. */
   egress?: EgressPolicy;
+  /** The task cache (docs/task-cache.md); made from the config when absent. */
+  taskCache?: TaskCache;
 }
 
 export type IdentityLookup = (uuid: string, owner: string) => Promise<IdentityCredentials | undefined>;
@@ -184,6 +187,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly takeRun: ((run: RunRecord) => void) | undefined;
   private readonly workDirs: WorkDirCleaner;
   private readonly writer: BatchWriter;
+  private readonly taskCache: TaskCache;
   private readonly active = new Map<RunId, ActiveRun>();
   private readonly ready = new ReadyQueue<{ run: ActiveRun; slot: TaskSlot; resume: boolean }>();
   private running = 0;
@@ -210,6 +214,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.allowHostRuntime = options.allowHostRuntime ?? options.config.allowHostRuntime;
     this.egress = options.egress ?? EgressPolicy.fromConfig(options.config);
     this.writer = new BatchWriter(options.store);
+    this.taskCache = options.taskCache ?? new TaskCache({ store: options.store.taskCache, dataDir: options.config.dataDir, maxBytes: options.config.cacheMaxBytes });
     // A few per slot: enough for the next tasks of a chain, a fan or a layer, never a whole fan.
     this.foldersAhead = new FoldersAhead(Math.max(8, 4 * options.config.maxParallelTasks));
   }
@@ -651,6 +656,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     try {
       const result = await this.runAttemptIn(run, slot, exec, signal, resume, inputs, paths, log, api, opened);
       handOn = result.handOn;
+      // What an attempt made with a secret or an identity is never kept (task-cache/cache-key.ts cacheRefusal says why).
+      if (masking && result.cacheMiss) {
+        delete result.cacheMiss;
+        log("system", "task cache: not kept, the attempt used a secret or an identity");
+      }
       // Dependents get result.outputs as the task wrote them; people see them masked.
       const kept = outputsToKeep(masking, result.outputs, this.outputSealer, exec.uuid);
       result.shownOutputs = kept.shown;
@@ -820,6 +830,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     // A resumed attempt of a cancelled run still goes to its handler, which stops the process.
     if (signal.aborted && !resume) throw signal.reason;
+    // A hit restores the entry's results and outputs, and nothing runs (task-cache/task-cache.ts).
+    const cache = !resume && slot.profile.cache ? await this.taskCache.lookup(ctx, handler, { groupId: run.record.groupId, pipeline: run.pipeline }) : {};
+    if (cache.hit) {
+      exec.imageDigest = cache.hit.imageDigest;
+      return { status: "succeeded", exitCode: cache.hit.exitCode, message: cache.hit.message, outputs: cache.hit.outputs, retryable: false, cachedFrom: cache.hit.cachedFrom };
+    }
     const outcome = resume ? await handler.resume!(ctx) : await handler.run(ctx);
     if (outcome === undefined) return interrupted();
     const files = collectOutputs(paths.outputs, (m) => log("system", m));
@@ -827,7 +843,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const name of Object.keys(slot.task.output)) {
       if (!(name in outputs)) log("system", `declared output '${name}' was not written to /cairn/outputs/${name}`);
     }
-    const result: AttemptResult = { status: "succeeded", exitCode: outcome.exitCode ?? null, message: null, outputs, retryable: false };
+    const result: AttemptResult = { status: "succeeded", exitCode: outcome.exitCode ?? null, message: null, outputs, retryable: false, ...(cache.miss ? { cacheMiss: cache.miss } : {}) };
     if (outcome.leftNothingRunning && files.complete) result.handOn = Object.keys(files.values);
     return result;
   }
@@ -851,7 +867,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...(result.sealedOutputs ? { sealedOutputs: result.sealedOutputs } : {}),
       ...(exec.usage ? { usage: exec.usage } : {}),
       ...(exec.imageDigest ? { imageDigest: exec.imageDigest } : {}),
+      ...(result.cachedFrom ? { cachedFrom: result.cachedFrom } : {}),
     };
+    if (result.status === "succeeded" && result.cacheMiss) await this.keepInCache(run, slot, result, result.cacheMiss);
     Object.assign(exec, patch);
     let retry: ExecutionRecord | undefined;
     if ((result.status === "failed" || result.status === "timed_out") && result.retryable && !run.cancelRequested) {
@@ -881,6 +899,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.afterTerminal(run, slot);
     await committed;
     this.emit("execution", exec);
+  }
+
+  /** Before the attempt's end is written: a run started once this one has ended finds the entry. */
+  private async keepInCache(run: ActiveRun, slot: TaskSlot, result: AttemptResult, miss: CacheMiss): Promise<void> {
+    const exec = slot.current;
+    await this.taskCache.keep(miss, {
+      groupId: run.record.groupId,
+      pipelineId: run.record.pipelineId,
+      taskId: slot.task.id,
+      runUuid: run.record.uuid,
+      executionUuid: exec.uuid,
+      attempt: exec.attempt,
+      exitCode: result.exitCode,
+      imageDigest: exec.imageDigest ?? null,
+      outputs: result.outputs,
+      log: (stream, line) => this.log(run, exec, stream, line),
+    });
   }
 
   private maybeFinishRun(run: ActiveRun): void {
@@ -971,6 +1006,10 @@ interface AttemptResult {
   retryable: boolean;
   /** Set when the attempt's folders may go to a later attempt (handed-on-folders.ts): its output files, each recorded. */
   handOn?: readonly string[];
+  /** The task cache missed: a success is kept under this key. */
+  cacheMiss?: CacheMiss;
+  /** Restored from the task cache: the execution that made the entry. */
+  cachedFrom?: ExecutionId;
 }
 
 function interrupted(): AttemptResult {

@@ -18,6 +18,8 @@ import {
   runToRow,
 } from "./row-mappers.js";
 import type { Database } from "./schema.js";
+import { kyselyTaskCacheStore } from "./kysely-task-cache-store.js";
+import type { TaskCacheStore } from "./task-cache-store.js";
 import { toStorageError } from "./storage-error.js";
 import type { StoreDialect } from "./store-dialect.js";
 import type { GroupAccessRecord, ServiceStore, TokenRef } from "./service-store.js";
@@ -48,6 +50,7 @@ export class KyselyStore implements Store {
   readonly images: KyselyImageCatalog;
   readonly webhooks: KyselyWebhookStore;
   readonly schedules: KyselyScheduleStore;
+  readonly taskCache: TaskCacheStore;
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
   readonly #access: AccessQueries;
@@ -68,6 +71,7 @@ export class KyselyStore implements Store {
     this.images = new KyselyImageCatalog(this.#db);
     this.webhooks = new KyselyWebhookStore(this.#db);
     this.schedules = new KyselyScheduleStore(this.#db);
+    this.taskCache = kyselyTaskCacheStore(this.#db);
   }
 
   async migrate(): Promise<void> {
