@@ -4875,6 +4875,7 @@ export interface components {
         };
         Execution: {
             attempt: number;
+            cached_from: string | null;
             created_at: string;
             ended_at: string | null;
             exit_code: number | null;

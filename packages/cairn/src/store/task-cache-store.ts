@@ -1,4 +1,7 @@
 import type { ExecutionId, RunId } from "../ids.js";
+import type { CachedFile } from "../workspace/cache-objects.js";
+
+export type { CachedFile };
 
 /**
  * The task cache's entries (docs/task-cache.md): what one successful execution left,
@@ -6,15 +9,6 @@ import type { ExecutionId, RunId } from "../ids.js";
  * content-addressed objects on disk (workspace/cache-objects.ts); an entry names them.
  * Every read is scoped to a group: one group never sees another's entries.
  */
-
-/** One result file of an entry: where it goes under the results folder, and the object holding its bytes. */
-export interface CachedFile {
-  /** Relative, `/` between folders, no `.` or `..` segment. */
-  path: string;
-  /** `sha256:` and 64 hex digits. */
-  digest: string;
-  size: number;
-}
 
 export interface CacheEntry {
   key: string;

@@ -5,7 +5,6 @@ import { dirname, join, resolve, sep } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CairnError } from "../errors.js";
-import type { CachedFile } from "../store/task-cache-store.js";
 import { listResultFiles } from "./result-files.js";
 
 /**
@@ -19,6 +18,15 @@ import { listResultFiles } from "./result-files.js";
  * following links, as results are served), and copied out into a new results folder
  * that the server makes: a task never writes here, and a restored file is never a link.
  */
+
+/** One result file of a cache entry: where it goes under the results folder, and the object holding its bytes. */
+export interface CachedFile {
+  /** Relative, `/` between folders, no `.` or `..` segment. */
+  path: string;
+  /** `sha256:` and 64 hex digits. */
+  digest: string;
+  size: number;
+}
 
 const DIGEST = /^sha256:([0-9a-f]{64})$/;
 

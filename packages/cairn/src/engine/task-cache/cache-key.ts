@@ -11,6 +11,12 @@ export const CACHE_FORMAT_VERSION = 1;
 export interface CacheKeyParts {
   /** Entries are a group's own: the same task in another group never finds them. */
   groupId: string;
+  /**
+   * And a pipeline's: `cairn cache clear --pipeline P` then clears what P's runs use and
+   * nothing another pipeline relies on, and what one pipeline made (perhaps from inputs
+   * it alone may read: secrets are granted per pipeline) never serves another.
+   */
+  pipelineId: string;
   task: Task;
   profile: ExecutionProfile;
   /** The resolved input values, by name. */
@@ -35,6 +41,7 @@ export function taskCacheKey(parts: CacheKeyParts): string {
   const keyed = {
     format: CACHE_FORMAT_VERSION,
     group: parts.groupId,
+    pipeline: parts.pipelineId,
     task: definition,
     input_types: Object.fromEntries(Object.entries(parts.task.input).map(([name, spec]) => [name, spec.type])),
     runtime: parts.profile.runtime,

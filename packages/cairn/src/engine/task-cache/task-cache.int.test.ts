@@ -238,8 +238,8 @@ head -c 1000 /dev/zero | tr '\\0' "$word" > "$CAIRN_OUTBOX_DIR/blob"`;
 
   it("sweeps objects no entry names, and clears by pipeline", async () => {
     await run();
-    // The pipeline's id is not in the key (the process never sees it): another pipeline's same task would hit, so this one differs by its input.
-    await run(parsePipeline({ ...pipeline(), id: "other" }), { word: "b" });
+    // The same task in another pipeline: an entry of its own.
+    await run(parsePipeline({ ...pipeline(), id: "other" }));
     const cache = new TaskCache({ store: cairn.store.taskCache, dataDir, maxBytes: 1e9 });
     expect((await cache.list()).map((e) => e.pipelineId).sort()).toEqual(["cached", "other"]);
     await mkdir(join(cacheRoot(dataDir), "sha256", "ab"), { recursive: true });
@@ -247,5 +247,6 @@ head -c 1000 /dev/zero | tr '\\0' "$word" > "$CAIRN_OUTBOX_DIR/blob"`;
     expect(await cache.clear({ pipelineId: "other" })).toBe(1);
     expect((await cache.list()).map((e) => e.pipelineId)).toEqual(["cached"]);
     expect(await listCacheObjects(dataDir)).toHaveLength(1);
+    expect(await starts()).toBe(2);
   });
 });

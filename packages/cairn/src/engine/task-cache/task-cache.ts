@@ -102,6 +102,7 @@ export class TaskCache {
     }
     const key = taskCacheKey({
       groupId: run.groupId,
+      pipelineId: run.pipeline.id,
       task: ctx.task,
       profile: ctx.profile,
       inputs: ctx.inputs,
