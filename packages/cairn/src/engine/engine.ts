@@ -35,7 +35,7 @@ import { retryDelayMs } from "./retry-policy.js";
 import { CONDITIONS_NOT_MET, runOutcome } from "./run-outcome.js";
 import { evaluateConditions } from "../spec/conditions.js";
 import { groupImages } from "../images/image-access.js";
-import { TaskCache, type CacheMiss } from "./task-cache/task-cache.js";
+import { runsImage, TaskCache, type CacheHit, type CacheLookup, type CacheMiss } from "./task-cache/task-cache.js";
 
 /** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
 const CANCEL_REQUESTED = "cancel requested";
@@ -635,6 +635,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       groupId: run.record.groupId,
     });
     const api = resume ? undefined : await this.apiAccessFor(run, slot.task);
+    // The task cache, before the attempt's folders are made, so that a hit makes none; a task
+    // that runs an image is looked up in runAttemptIn, where its image can be pulled.
+    const early = !resume && slot.profile.cache && !runsImage(handler, slot.profile) ? await this.lookUpInCache(run, slot, exec, inputs, async () => null) : {};
+    if (early.hit) return this.cachedResult(exec, early.hit);
     if (api) secretValues.push(api.token);
     const paths = await this.attemptPaths(run, slot, exec, inputs, resume);
     const logPlain = (stream: LogStream, line: string) => this.log(run, exec, stream, line);
@@ -654,7 +658,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     let handOn: readonly string[] | undefined;
     try {
-      const result = await this.runAttemptIn(run, slot, exec, signal, resume, inputs, paths, log, api, opened);
+      const result = await this.runAttemptIn(run, slot, exec, signal, resume, inputs, paths, log, api, opened, early.miss);
       handOn = result.handOn;
       // What an attempt made with a secret or an identity is never kept (task-cache/cache-key.ts cacheRefusal says why).
       if (masking && result.cacheMiss) {
@@ -779,6 +783,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     log: (stream: LogStream, line: string) => void,
     api: TaskApiAccess | undefined,
     onIdentity: (credentials: Record<string, string | undefined>) => void,
+    cacheMiss: CacheMiss | undefined,
   ): Promise<AttemptResult> {
     const handler = this.handlers.get(slot.task.type)!;
     const ctx: TaskExecutionContext = {
@@ -830,12 +835,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     // A resumed attempt of a cancelled run still goes to its handler, which stops the process.
     if (signal.aborted && !resume) throw signal.reason;
-    // A hit restores the entry's results and outputs, and nothing runs (task-cache/task-cache.ts).
-    const cache = !resume && slot.profile.cache ? await this.taskCache.lookup(ctx, handler, { groupId: run.record.groupId, pipeline: run.pipeline }) : {};
-    if (cache.hit) {
-      exec.imageDigest = cache.hit.imageDigest;
-      return { status: "succeeded", exitCode: cache.hit.exitCode, message: cache.hit.message, outputs: cache.hit.outputs, retryable: false, cachedFrom: cache.hit.cachedFrom };
-    }
+    // A task that runs an image: the key holds the image's id, pulled first as its pull_policy says.
+    const late = !resume && slot.profile.cache && runsImage(handler, slot.profile) ? await this.lookUpInCache(run, slot, exec, inputs, () => handler.imageId!(ctx)) : {};
+    if (late.hit) return this.cachedResult(exec, late.hit);
+    const miss = cacheMiss ?? late.miss;
     const outcome = resume ? await handler.resume!(ctx) : await handler.run(ctx);
     if (outcome === undefined) return interrupted();
     const files = collectOutputs(paths.outputs, (m) => log("system", m));
@@ -843,7 +846,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const name of Object.keys(slot.task.output)) {
       if (!(name in outputs)) log("system", `declared output '${name}' was not written to /cairn/outputs/${name}`);
     }
-    const result: AttemptResult = { status: "succeeded", exitCode: outcome.exitCode ?? null, message: null, outputs, retryable: false, ...(cache.miss ? { cacheMiss: cache.miss } : {}) };
+    const result: AttemptResult = { status: "succeeded", exitCode: outcome.exitCode ?? null, message: null, outputs, retryable: false, ...(miss ? { cacheMiss: miss } : {}) };
     if (outcome.leftNothingRunning && files.complete) result.handOn = Object.keys(files.values);
     return result;
   }
@@ -899,6 +902,26 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.afterTerminal(run, slot);
     await committed;
     this.emit("execution", exec);
+  }
+
+  private lookUpInCache(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord, inputs: Record<string, string>, imageId: () => Promise<string | null | undefined>): Promise<CacheLookup> {
+    return this.taskCache.lookup({
+      groupId: run.record.groupId,
+      pipeline: run.pipeline,
+      task: slot.task,
+      profile: slot.profile,
+      inputs,
+      inbox: run.hasAttachments ? () => prepareInbox(this.config.dataDir, run.record.uuid, slot.task.id) : undefined,
+      resultsDir: attemptResultsDir(this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt),
+      imageId,
+      log: (stream, line) => this.log(run, exec, stream, line),
+    });
+  }
+
+  /** A hit: the attempt succeeds with the entry's outputs (its result files are restored already), and nothing runs. */
+  private cachedResult(exec: ExecutionRecord, hit: CacheHit): AttemptResult {
+    exec.imageDigest = hit.imageDigest;
+    return { status: "succeeded", exitCode: hit.exitCode, message: hit.message, outputs: hit.outputs, retryable: false, cachedFrom: hit.cachedFrom };
   }
 
   /** Before the attempt's end is written: a run started once this one has ended finds the entry. */

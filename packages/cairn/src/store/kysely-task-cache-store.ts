@@ -11,10 +11,11 @@ const CHUNK = 1_000;
 export function kyselyTaskCacheStore(db: Kysely<Database>): TaskCacheStore {
   return {
     async useCacheEntry(groupId, key, { madeSince, now }) {
+      // One statement: the entry's last use is recorded as it is read (RETURNING, SQLite 3.35+ and PostgreSQL).
       const row = await guarded("reading a cache entry", () => {
         let query = db
-          .selectFrom("cache_entries")
-          .selectAll()
+          .updateTable("cache_entries")
+          .set({ last_used_at: now })
           .where("key", "=", key)
           .where("group_id", "=", groupId)
           // An entry made with an image the group marked bad is never used, even one stored
@@ -31,11 +32,9 @@ export function kyselyTaskCacheStore(db: Kysely<Database>): TaskCacheStore {
             ),
           );
         if (madeSince !== undefined) query = query.where("created_at", ">=", madeSince);
-        return query.executeTakeFirst();
+        return query.returningAll().executeTakeFirst();
       });
-      if (!row) return undefined;
-      await changed("recording a cache entry's use", () => db.updateTable("cache_entries").set({ last_used_at: now }).where("key", "=", key).execute());
-      return { ...entryFromRow(row), lastUsedAt: now };
+      return row && entryFromRow(row);
     },
 
     async putCacheEntry(entry) {

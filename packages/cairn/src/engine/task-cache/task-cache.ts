@@ -1,9 +1,10 @@
 import { describeError } from "../../errors.js";
 import type { ExecutionId, RunId } from "../../ids.js";
-import type { Pipeline } from "../../spec/types.js";
+import { rm } from "node:fs/promises";
+import type { ExecutionProfile, Pipeline, Task } from "../../spec/types.js";
 import type { CacheEntry, CacheEntryFilter, TaskCacheStore } from "../../store/task-cache-store.js";
 import type { LogStream } from "../../store/store.js";
-import type { TaskExecutionContext, TaskHandler } from "../../tasks/task-handler.js";
+import type { TaskHandler } from "../../tasks/task-handler.js";
 import {
   CacheObjectMissing,
   listCacheObjects,
@@ -41,6 +42,28 @@ export interface CacheMiss {
 }
 
 export type CacheLookup = { hit: CacheHit; miss?: undefined } | { hit?: undefined; miss: CacheMiss } | { hit?: undefined; miss?: undefined };
+
+/** What a look-up needs to know of the attempt. */
+export interface CacheLookupRequest {
+  groupId: string;
+  pipeline: Pipeline;
+  task: Task;
+  profile: ExecutionProfile;
+  /** The resolved input values. */
+  inputs: Record<string, string>;
+  /** The task's /inbox, made on demand, when the run has attachments; undefined when it has none. */
+  inbox: (() => Promise<string>) | undefined;
+  /** Where a hit's result files go: the attempt's results folder, which must not exist yet. */
+  resultsDir: string;
+  /** The id of the image the task will run in; null when it runs none; undefined when that cannot be known before it runs. */
+  imageId(): Promise<string | null | undefined>;
+  log(stream: LogStream, line: string): void;
+}
+
+/** Whether the task's key needs its image's id, which only its handler, given the attempt's context, can find. */
+export function runsImage(handler: Pick<TaskHandler, "imageId">, profile: Pick<ExecutionProfile, "runtime">): boolean {
+  return handler.imageId !== undefined && profile.runtime !== "host";
+}
 
 /** The attempt whose result `keep` stores. */
 export interface FinishedAttempt {
@@ -86,37 +109,37 @@ export class TaskCache {
   /**
    * Looks the attempt up. Answers neither hit nor miss when the task is not to be cached
    * (it reads a secret, its image's id cannot be known before it runs): it then just runs.
-   * Must be called before the handler runs: a container task's image is pulled here, as
-   * its pull_policy says, so that the key holds the id of the image it will run.
+   * On a hit, the entry's result files are restored into `resultsDir`.
    */
-  async lookup(ctx: TaskExecutionContext, handler: TaskHandler, run: { groupId: string; pipeline: Pipeline }): Promise<CacheLookup> {
-    const refusal = cacheRefusal(ctx.task, run.pipeline);
+  async lookup(request: CacheLookupRequest): Promise<CacheLookup> {
+    const { task, log } = request;
+    const refusal = cacheRefusal(task, request.pipeline);
     if (refusal !== undefined) {
-      ctx.log("system", `task cache: not used, ${refusal}`);
+      log("system", `task cache: not used, ${refusal}`);
       return {};
     }
-    const imageDigest = handler.imageId ? await handler.imageId(ctx) : null;
+    const imageDigest = await request.imageId();
     if (imageDigest === undefined) {
-      ctx.log("system", "task cache: not used, the id of the task's image cannot be known before it runs");
+      log("system", "task cache: not used, the id of the task's image cannot be known before it runs");
       return {};
     }
     const key = taskCacheKey({
-      groupId: run.groupId,
-      pipelineId: run.pipeline.id,
-      task: ctx.task,
-      profile: ctx.profile,
-      inputs: ctx.inputs,
-      inputFiles: await inputFileDigests(ctx.paths.inbox),
+      groupId: request.groupId,
+      pipelineId: request.pipeline.id,
+      task,
+      profile: request.profile,
+      inputs: request.inputs,
+      inputFiles: request.inbox === undefined ? {} : await inputFileDigests(await request.inbox()),
       imageDigest,
     });
     const now = Date.now();
-    const ttl = ctx.profile.cache_ttl;
-    const entry = await this.store.useCacheEntry(run.groupId, key, { now, ...(ttl !== undefined ? { madeSince: now - ttl * 1000 } : {}) });
+    const ttl = request.profile.cache_ttl;
+    const entry = await this.store.useCacheEntry(request.groupId, key, { now, ...(ttl !== undefined ? { madeSince: now - ttl * 1000 } : {}) });
     if (entry !== undefined) {
       try {
-        await restoreResultFiles(this.dataDir, entry.files, attemptResultsDir(this.dataDir, ctx.runUuid, ctx.task.id, ctx.attempt));
+        await restoreResultFiles(this.dataDir, entry.files, request.resultsDir);
         const made = `execution ${entry.executionUuid} of run ${entry.runUuid}`;
-        ctx.log("system", `task cache: hit ${key}, the outputs and ${entry.files.length} result file(s) of ${made}; not run`);
+        log("system", `task cache: hit ${key}, the outputs and ${entry.files.length} result file(s) of ${made}; not run`);
         return {
           hit: {
             outputs: entry.outputs,
@@ -128,11 +151,12 @@ export class TaskCache {
         };
       } catch (err) {
         if (!(err instanceof CacheObjectMissing)) throw err;
-        ctx.log("system", `task cache: entry ${key} lost the object ${err.digest}; dropped, the task runs`);
+        log("system", `task cache: entry ${key} lost the object ${err.digest}; dropped, the task runs`);
+        await rm(request.resultsDir, { recursive: true, force: true });
         await this.forget([entry.key]);
       }
     } else {
-      ctx.log("system", `task cache: miss ${key}${ttl !== undefined ? ` (or older than cache_ttl ${ttl} s)` : ""}, the task runs`);
+      log("system", `task cache: miss ${key}${ttl !== undefined ? ` (or older than cache_ttl ${ttl} s)` : ""}, the task runs`);
     }
     return { miss: { key, imageDigest } };
   }
