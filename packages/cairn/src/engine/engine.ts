@@ -425,6 +425,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.closed = true;
     for (const run of this.active.values()) for (const slot of run.slots.values()) clearTimeout(slot.retryTimer);
     await this.writer.close();
+    await this.taskCache.flushUses().catch(() => undefined);
     await Promise.all(this.cleanups);
   }
 

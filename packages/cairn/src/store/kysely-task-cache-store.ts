@@ -10,12 +10,11 @@ const CHUNK = 1_000;
 /** The task cache's entries over the run store's Kysely instance. */
 export function kyselyTaskCacheStore(db: Kysely<Database>): TaskCacheStore {
   return {
-    async useCacheEntry(groupId, key, { madeSince, now }) {
-      // One statement: the entry's last use is recorded as it is read (RETURNING, SQLite 3.35+ and PostgreSQL).
+    async findCacheEntry(groupId, key, { madeSince } = {}) {
       const row = await guarded("reading a cache entry", () => {
         let query = db
-          .updateTable("cache_entries")
-          .set({ last_used_at: now })
+          .selectFrom("cache_entries")
+          .selectAll()
           .where("key", "=", key)
           .where("group_id", "=", groupId)
           // An entry made with an image the group marked bad is never used, even one stored
@@ -32,9 +31,18 @@ export function kyselyTaskCacheStore(db: Kysely<Database>): TaskCacheStore {
             ),
           );
         if (madeSince !== undefined) query = query.where("created_at", ">=", madeSince);
-        return query.returningAll().executeTakeFirst();
+        return query.executeTakeFirst();
       });
       return row && entryFromRow(row);
+    },
+
+    async touchCacheEntries(uses) {
+      if (uses.length === 0) return;
+      await changed("recording cache entries' use", () =>
+        db.transaction().execute(async (trx) => {
+          for (const use of uses) await trx.updateTable("cache_entries").set({ last_used_at: use.at }).where("key", "=", use.key).where("last_used_at", "<", use.at).execute();
+        }),
+      );
     },
 
     async putCacheEntry(entry) {

@@ -35,11 +35,14 @@ export function describeTaskCacheStoreSuite(name: string, makeStore: () => Promi
       await store.close();
     });
 
-    it("finds an entry only in its own group, and records its use", async () => {
+    it("finds an entry only in its own group, and records its uses", async () => {
       const e = entry("a");
       await store.taskCache.putCacheEntry(e);
-      expect(await store.taskCache.useCacheEntry("other", e.key, { now: 5_000 })).toBeUndefined();
-      expect(await store.taskCache.useCacheEntry("lab", e.key, { now: 5_000 })).toEqual({ ...e, lastUsedAt: 5_000 });
+      expect(await store.taskCache.findCacheEntry("other", e.key)).toBeUndefined();
+      expect(await store.taskCache.findCacheEntry("lab", e.key)).toEqual(e);
+      await store.taskCache.touchCacheEntries([{ key: e.key, at: 5_000 }, { key: digest("9"), at: 5_000 }]);
+      // A use recorded late never moves an entry back.
+      await store.taskCache.touchCacheEntries([{ key: e.key, at: 4_000 }]);
       expect((await store.taskCache.listCacheEntries())[0]!.lastUsedAt).toBe(5_000);
     });
 
@@ -47,17 +50,17 @@ export function describeTaskCacheStoreSuite(name: string, makeStore: () => Promi
       const bad = digest("b");
       await store.taskCache.putCacheEntry(entry("a", { createdAt: 1_000 }));
       await store.taskCache.putCacheEntry(entry("c", { imageDigest: bad }));
-      expect(await store.taskCache.useCacheEntry("lab", digest("a"), { now: 9, madeSince: 1_001 })).toBeUndefined();
-      expect(await store.taskCache.useCacheEntry("lab", digest("a"), { now: 9, madeSince: 1_000 })).toBeDefined();
+      expect(await store.taskCache.findCacheEntry("lab", digest("a"), { madeSince: 1_001 })).toBeUndefined();
+      expect(await store.taskCache.findCacheEntry("lab", digest("a"), { madeSince: 1_000 })).toBeDefined();
       await store.images.recordImage({
         groupId: "lab", digest: bad, names: ["tool:v1"], origin: "pulled", createdAt: 1, recordedAt: 1, architecture: null, os: null, sizeBytes: null, builder: null, engine: null, recipe: null, runUuid: null, taskId: null,
       });
-      expect(await store.taskCache.useCacheEntry("lab", digest("c"), { now: 9 })).toBeDefined();
+      expect(await store.taskCache.findCacheEntry("lab", digest("c"))).toBeDefined();
       await store.images.markBad("lab", bad, { reason: "CVE", at: 2, by: "ada" });
       // Marking deletes the entry; one stored after the mark is not used either.
       expect(await store.taskCache.listCacheEntries({ imageDigest: bad })).toEqual([]);
       await store.taskCache.putCacheEntry(entry("c", { imageDigest: bad }));
-      expect(await store.taskCache.useCacheEntry("lab", digest("c"), { now: 9 })).toBeUndefined();
+      expect(await store.taskCache.findCacheEntry("lab", digest("c"))).toBeUndefined();
     });
 
     it("replaces an entry by the same key, sums sizes and lists the least recently used first", async () => {

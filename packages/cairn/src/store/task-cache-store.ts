@@ -39,9 +39,11 @@ export interface CacheEntryFilter {
 export interface TaskCacheStore {
   /**
    * The group's entry by key, made at or after `madeSince`, and not made with an image the
-   * group marked bad; its last use becomes `now` (least recently used is evicted first).
+   * group marked bad. A read only: the use is recorded by touchCacheEntries.
    */
-  useCacheEntry(groupId: string, key: string, options: { madeSince?: number; now: number }): Promise<CacheEntry | undefined>;
+  findCacheEntry(groupId: string, key: string, options?: { madeSince?: number }): Promise<CacheEntry | undefined>;
+  /** Records when entries were last used (least recently used is evicted first), in one transaction. */
+  touchCacheEntries(uses: readonly { key: string; at: number }[]): Promise<void>;
   /** Adds the entry, replacing one by the same key (a miss past its cache_ttl makes a new one). */
   putCacheEntry(entry: CacheEntry): Promise<void>;
   /** The sum of every entry's sizeBytes. */

@@ -17,6 +17,8 @@ import { attemptResultsDir } from "../../workspace/result-files.js";
 import { cacheRefusal, taskCacheKey } from "./cache-key.js";
 import { inputFileDigests } from "./input-file-digests.js";
 
+const TOUCH_DELAY_MS = 1_000;
+
 export interface TaskCacheOptions {
   store: TaskCacheStore;
   dataDir: string;
@@ -99,6 +101,13 @@ export class TaskCache {
    */
   private writes: Promise<unknown> = Promise.resolve();
   private swept = false;
+  /**
+   * Hits not yet recorded as uses, by key: written together within TOUCH_DELAY_MS, and
+   * before any eviction, instead of one write per hit (a write transaction per hit was
+   * most of a hit's cost). Between processes, a use is seen that much later.
+   */
+  private readonly touches = new Map<string, number>();
+  private touchTimer: NodeJS.Timeout | undefined;
 
   constructor(options: TaskCacheOptions) {
     this.store = options.store;
@@ -134,10 +143,11 @@ export class TaskCache {
     });
     const now = Date.now();
     const ttl = request.profile.cache_ttl;
-    const entry = await this.store.useCacheEntry(request.groupId, key, { now, ...(ttl !== undefined ? { madeSince: now - ttl * 1000 } : {}) });
+    const entry = await this.store.findCacheEntry(request.groupId, key, ttl !== undefined ? { madeSince: now - ttl * 1000 } : {});
     if (entry !== undefined) {
       try {
         await restoreResultFiles(this.dataDir, entry.files, request.resultsDir);
+        this.touch(entry.key, now);
         const made = `execution ${entry.executionUuid} of run ${entry.runUuid}`;
         log("system", `task cache: hit ${key}, the outputs and ${entry.files.length} result file(s) of ${made}; not run`);
         return {
@@ -210,8 +220,24 @@ export class TaskCache {
     await this.evict(miss.key);
   }
 
+  private touch(key: string, at: number): void {
+    this.touches.set(key, at);
+    this.touchTimer ??= setTimeout(() => void this.flushUses().catch(() => undefined), TOUCH_DELAY_MS).unref();
+  }
+
+  /** Writes the uses of hits not recorded yet. */
+  async flushUses(): Promise<void> {
+    clearTimeout(this.touchTimer);
+    this.touchTimer = undefined;
+    if (this.touches.size === 0) return;
+    const uses = [...this.touches].map(([key, at]) => ({ key, at }));
+    this.touches.clear();
+    await this.store.touchCacheEntries(uses);
+  }
+
   /** Evicts the least recently used entries (never `spare`, just stored) until the cache fits. */
   private async evict(spare: string): Promise<void> {
+    await this.flushUses();
     let total = await this.store.cacheBytes();
     if (total <= this.maxBytes) return;
     const victims: string[] = [];
