@@ -26,4 +26,9 @@ describe("examples", () => {
     const pipeline = parsePipelineText(readFileSync(join(dir, "conditions-pipeline.yaml"), "utf8"), "conditions-pipeline.yaml");
     expect(pipeline.tasks.find((t) => t.id === "publish")!.conditions).toEqual([{ in: [{ args: "mode" }, ["full", "nightly"]] }]);
   });
+
+  it("keeps the cache settings of the cache example", () => {
+    const pipeline = parsePipelineText(readFileSync(join(dir, "cached-pipeline.yaml"), "utf8"), "cached-pipeline.yaml");
+    expect(pipeline.tasks.find((t) => t.id === "count")!.execution_profile).toMatchObject({ cache: true, cache_ttl: 86400 });
+  });
 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { API_WORKLOADS, apiBlocker, apiPlan, measureApiRead, measureTriggerLatency, prepareServer, runApiSession, startServerProcess, type ApiStoreSession, type ApiWorkloadName } from "./api-workloads.js";
+import { cacheNotes, measureCacheWorkloads, type CacheRow } from "./cache-workloads.js";
 import { summariseProfile, type CpuProfile, type ProfileSummary } from "./cpu-profile.js";
 import { describeMachine, measuredEnvironment, which } from "./environment.js";
 import { BenchError, measureCairn, type CairnMeasurement } from "./measure.js";
@@ -11,7 +12,7 @@ import { startPodmanService, type PodmanService } from "./podman-service.js";
 import { runCrashLoop } from "./crash-loop.js";
 import { containerWorkloadBlocker, ensureHostTools } from "./preflight.js";
 import { postgresBlocker, startPostgres } from "./postgres.js";
-import { renderMarkdown, renderTextTable, type ApiRow, type BenchReport, type PendingRow, type ResultRow } from "./report.js";
+import { renderCacheText, renderMarkdown, renderTextTable, type ApiRow, type BenchReport, type PendingRow, type ResultRow } from "./report.js";
 import { overheadPerTaskMs, ratio, spread } from "./stats.js";
 import { checkTargets, describeCheck } from "./targets.js";
 import { TRIGGER_WORKLOADS, runTriggerWorkloads, type TriggerWorkloadName } from "./trigger-workloads.js";
@@ -29,12 +30,15 @@ const RESULTS = join(REPOSITORY, "bench", "results");
 
 const USAGE = `usage: node bench/run.mjs [options]
   --quick           small sizes and fewer repeats (under 2 minutes)
-  --only a,b        only these workloads (names as in the table; trigger-latency and api-read for the API ones)
+  --only a,b        only these workloads (names as in the table; trigger-latency and api-read for the API ones, cache-hit for the task cache)
   --repeats N       runs per workload, overriding the defaults
   --parallel N      CAIRN_MAX_PARALLEL_TASKS and make -jN (default 2)
   --profile NAME    run NAME's Cairn side once under node --cpu-prof and summarise the profile
   --crash-loop      kill -9 a real server 10 times while 50 runs go through it; count the runs lost
 `;
+
+/** The name `--only` knows the task cache's figures by. */
+const CACHE_WORKLOAD = "cache-hit";
 
 interface Context {
   scratch: string;
@@ -113,19 +117,25 @@ async function runCommand(args: Options): Promise<number> {
     let workloads = [...suite({ quick: args.quick, parallel, repeats }), ...fanOutWorkloads({ quick: args.quick, parallel, repeats })];
     let api: ApiWorkloadName[] = [...API_WORKLOADS];
     let triggers: TriggerWorkloadName[] = [...TRIGGER_WORKLOADS];
+    let wantCache = true;
     if (args.only !== undefined) {
       const wanted = new Set(args.only.split(",").map((s) => s.trim()));
-      const known = [...workloads.map((w) => w.name), ...API_WORKLOADS, ...TRIGGER_WORKLOADS];
+      wantCache = wanted.has(CACHE_WORKLOAD);
+      const known = [...workloads.map((w) => w.name), ...API_WORKLOADS, ...TRIGGER_WORKLOADS, CACHE_WORKLOAD];
       const unknown = [...wanted].filter((name) => !known.includes(name));
       if (unknown.length > 0) throw new BenchError(`no workload named ${unknown.join(", ")}; there are ${known.join(", ")}`);
       workloads = workloads.filter((w) => wanted.has(w.name));
       api = api.filter((name) => wanted.has(name));
       triggers = triggers.filter((name) => wanted.has(name));
     }
-    const report = await runSuite(workloads, api, args.quick ? "quick" : "full", parallel, ctx, args.only, triggers);
+    const report = await runSuite(workloads, api, wantCache, args.quick ? "quick" : "full", parallel, ctx, args.only, triggers);
     ctx.log("");
     ctx.log(renderTextTable(report.rows, report.pending, report.api));
     ctx.log("");
+    if (report.cache !== undefined && report.cache.length > 0) {
+      ctx.log(renderCacheText(report.cache));
+      ctx.log("");
+    }
     for (const note of report.notes) ctx.log(note);
     await mkdir(RESULTS, { recursive: true });
     await writeFile(join(RESULTS, "latest.json"), JSON.stringify(report, null, 2) + "\n");
@@ -141,6 +151,7 @@ async function runCommand(args: Options): Promise<number> {
 async function runSuite(
   workloads: Workload[],
   api: ApiWorkloadName[],
+  wantCache: boolean,
   mode: "full" | "quick",
   parallel: number,
   ctx: Context,
@@ -177,7 +188,8 @@ async function runSuite(
   }));
   apiResults.rows.push(...triggerResults.rows);
   pending.push(...triggerResults.pending);
-  const notes = [...failures, ...scalingNotes(rows), ...fanOutNotes(rows), ...checkTargets(rows, apiResults.rows).map(describeCheck)];
+  const cache = wantCache ? await runCacheWorkloads(mode === "quick", parallel, ctx, pending, failures) : [];
+  const notes = [...failures, ...scalingNotes(rows), ...fanOutNotes(rows), ...checkTargets(rows, apiResults.rows).map(describeCheck), ...cacheNotes(cache)];
   return {
     date: new Date(started).toISOString(),
     mode,
@@ -196,7 +208,21 @@ async function runSuite(
     api: apiResults.rows,
     pending,
     notes,
+    cache,
   };
+}
+
+/** The task cache's figures; a failure is a finding like a failed workload, and the other figures stay. */
+async function runCacheWorkloads(quick: boolean, parallel: number, ctx: Context, pending: PendingRow[], failures: string[]): Promise<CacheRow[]> {
+  try {
+    return await measureCacheWorkloads({ quick, parallel, scratch: ctx.scratch, env: ctx.env, log: ctx.log });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    ctx.log(`${CACHE_WORKLOAD}: FAILED: ${message}`);
+    pending.push({ workload: CACHE_WORKLOAD, reason: `FAILED: ${shorten(firstLine(message), 100)}`, failed: true });
+    failures.push(`FAILED: ${CACHE_WORKLOAD}: ${firstLine(message)}`);
+    return [];
+  }
 }
 
 /** Alternates Cairn and the baselines, so load from elsewhere on the machine hits both alike. One row per baseline. */

@@ -1,3 +1,4 @@
+import type { CacheRow } from "./cache-workloads.js";
 import type { Spread } from "./stats.js";
 
 /**
@@ -89,6 +90,8 @@ export interface BenchReport {
   pending: PendingRow[];
   /** Sentences that interpret rows (for example how per-task cost grows with size). */
   notes: string[];
+  /** The task cache's figures (cache-workloads.ts): their own table, with no baseline. */
+  cache?: CacheRow[];
 }
 
 const HEADER = ["workload", "tasks", "Cairn s (min-max)", "baseline", "baseline s (min-max)", "ratio", "overhead ms/task", "engine CPU ms/task", "peak RSS MB", "runs", "load"];
@@ -193,10 +196,27 @@ export function renderMarkdown(report: BenchReport): string {
     "",
     renderMarkdownTable(report.rows, report.pending, report.api),
     "",
+    ...(report.cache !== undefined && report.cache.length > 0 ? [renderCacheMarkdown(report.cache), ""] : []),
     ...(report.notes.length > 0 ? ["Notes:", ...report.notes.map((n) => `- ${n}`), ""] : []),
     "Times are medians of the runs, in seconds, with the fastest and slowest run in brackets; " +
       "Cairn and its baseline alternate within one invocation. The API table gives latencies in ms over every run or request. " +
       "See bench/README.md for how to read the tables.",
     "",
   ].join("\n");
+}
+
+const CACHE_HEADER = ["workload", "tasks", "result bytes/task", "hit ms/task", "hit CPU ms/task", "look-up ms/hit", "hit attempt median ms", "miss ms/task", "uncached ms/task", "warm runs"];
+const CACHE_NUMERIC = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+
+function cacheCells(r: CacheRow): string[] {
+  return [r.workload, String(r.tasks), String(r.resultBytes), r.hitMsPerTask.toFixed(3), r.hitCpuMsPerTask.toFixed(3), r.lookupMsPerHit.toFixed(3), String(r.hitAttemptMedianMs), r.missMsPerTask.toFixed(3), r.uncachedMsPerTask.toFixed(3), String(r.runs)];
+}
+
+/** The task cache's table (cache-workloads.ts); empty without rows. */
+export function renderCacheText(rows: readonly CacheRow[]): string {
+  return rows.length === 0 ? "" : textTable(CACHE_HEADER, rows.map(cacheCells), CACHE_NUMERIC);
+}
+
+export function renderCacheMarkdown(rows: readonly CacheRow[]): string {
+  return rows.length === 0 ? "" : markdownTable(CACHE_HEADER, rows.map(cacheCells), CACHE_NUMERIC);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MAX_UPLOAD_BYTES, loadClientConfig, loadConfig, parseServerUrl } from "./config.js";
+import { DEFAULT_CACHE_MAX_BYTES, DEFAULT_MAX_UPLOAD_BYTES, loadClientConfig, loadConfig, parseServerUrl } from "./config.js";
 
 describe("loadClientConfig", () => {
   it("reads the server, token, user and password from the environment, flags first", () => {
@@ -49,6 +49,13 @@ describe("loadConfig: uploads and working folders", () => {
       maxUploadBytes: 1.5 * 1024 ** 3,
       workDirGraceMs: 90_000,
     });
+  });
+
+  it("reads the task cache's bound in human units, 10 GiB by default", () => {
+    expect(loadConfig({}, { CAIRN_DATA_DIR: "/d" }).cacheMaxBytes).toBe(DEFAULT_CACHE_MAX_BYTES);
+    expect(DEFAULT_CACHE_MAX_BYTES).toBe(10 * 1024 ** 3);
+    expect(loadConfig({}, { CAIRN_DATA_DIR: "/d", CAIRN_CACHE_MAX_BYTES: "512m" }).cacheMaxBytes).toBe(512 * 1024 ** 2);
+    expect(() => loadConfig({}, { CAIRN_CACHE_MAX_BYTES: "big" })).toThrow(expect.objectContaining({ code: "config_invalid", message: expect.stringContaining("CAIRN_CACHE_MAX_BYTES") }));
   });
 
   it("refuses values it cannot read, naming the variable", () => {

@@ -113,6 +113,8 @@ export interface CairnConfig {
   logLevel: LogLevel;
   /** When set, GET /metrics asks for `Authorization: Bearer TOKEN` (CAIRN_METRICS_TOKEN); unset, it is open like /healthz. */
   metricsToken: string | undefined;
+  /** CAIRN_CACHE_MAX_BYTES: the task cache's bound; the least recently used entries are evicted past it. */
+  cacheMaxBytes: number;
 }
 
 export const REGISTRATION_MODES = ["open", "admin", "closed"] as const;
@@ -171,6 +173,7 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     loginLockMaxMs: overrides.loginLockMaxMs ?? parseLockMax(env.CAIRN_LOGIN_LOCK_MAX),
     loginRefusalDelayMs: overrides.loginRefusalDelayMs ?? parseRefusalDelay(env.CAIRN_LOGIN_REFUSAL_DELAY),
     minPasswordLength: overrides.minPasswordLength ?? parsePositiveInt("CAIRN_MIN_PASSWORD_LENGTH", env.CAIRN_MIN_PASSWORD_LENGTH, 8),
+    cacheMaxBytes: overrides.cacheMaxBytes ?? parseSize("CAIRN_CACHE_MAX_BYTES", env.CAIRN_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_BYTES),
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new CairnError("config_invalid", `CAIRN_DATABASE_URL must be a postgres:// URL, got '${config.databaseUrl}'`);
@@ -180,6 +183,8 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
 
 /** packages/web/dist beside this package: config.ts sits in src/ (tsx) or dist/ (built), both one folder below packages/cairn. */
 const DEFAULT_WEB_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
+/** The task cache's default bound: room for many tasks' results, small next to a data set (docs/task-cache.md). */
+export const DEFAULT_CACHE_MAX_BYTES = 10 * 1024 ** 3;
 
 /** Uploads bigger than this are refused unless CAIRN_MAX_UPLOAD_BYTES says otherwise: big enough for a data set, small enough to stop a runaway client. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;

@@ -13,6 +13,10 @@ export interface ExecutionProfileOptions {
   runtime?: RuntimeKind;
   /** When a container_run or function task's image is pulled: `if_not_present` (default), `always`, `never`. */
   pullPolicy?: PullPolicy;
+  /** Reuse the task's outputs and results when its definition, inputs and image have not changed (docs/task-cache.md). */
+  cache?: boolean;
+  /** Seconds a cache entry may be reused after it was made. */
+  cacheTtl?: number;
 }
 
 /** A pipeline's profile: the task fields, plus those about its runs (see PipelineExecutionProfileSpec). */
@@ -32,6 +36,8 @@ const SPEC_NAMES = {
   duplicateSubmissionPolicy: "duplicate_submission_policy",
   runtime: "runtime",
   pullPolicy: "pull_policy",
+  cache: "cache",
+  cacheTtl: "cache_ttl",
   maxConcurrentRuns: "max_concurrent_runs",
   pendingTimeout: "pending_timeout",
 } as const satisfies Record<keyof PipelineExecutionProfileOptions, keyof PipelineExecutionProfileSpec>;

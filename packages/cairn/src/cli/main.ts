@@ -9,6 +9,7 @@ import type { RunId } from "../ids.js";
 import { applyCommand } from "./apply-command.js";
 import { resolveAttachments, stageAttachments } from "./attachments.js";
 import { isLocalPipelineArgument, parseParams, parsePipelineRef } from "./arguments.js";
+import { cacheClearCommand, cacheListCommand } from "./cache-command.js";
 import { cancelCommand } from "./cancel-command.js";
 import { retryCommand } from "./retry-command.js";
 import {
@@ -189,6 +190,24 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .argument("<file>", "the archive")
     .action(async (file: string) => {
       exitCode = await imagesLoadCommand(file, configFor(program.opts<GlobalOptions>()), io());
+    });
+
+  const cache = program.command("cache").description("the task cache of this machine's data dir (execution_profile.cache): what it holds, and clearing it");
+  cache
+    .command("ls")
+    .description("list the cache's entries, least recently used (the next evicted) first")
+    .option("-g, --group <group>", "only this group's entries")
+    .option("-p, --pipeline <pipeline>", "only entries made by this pipeline's runs")
+    .action(async (opts: { group?: string; pipeline?: string }) => {
+      exitCode = await cacheListCommand(opts, configFor(program.opts<GlobalOptions>()), io());
+    });
+  cache
+    .command("clear")
+    .description("delete the cache's entries (all, or those of a group or pipeline) and their files")
+    .option("-g, --group <group>", "only this group's entries")
+    .option("-p, --pipeline <pipeline>", "only entries made by this pipeline's runs")
+    .action(async (opts: { group?: string; pipeline?: string }) => {
+      exitCode = await cacheClearCommand(opts, configFor(program.opts<GlobalOptions>()), io());
     });
 
   program

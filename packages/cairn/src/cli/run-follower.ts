@@ -101,6 +101,7 @@ export function executionView(e: Execution): ExecutionView {
     exitCode: e.exit_code,
     message: e.message,
     usage,
+    cachedFrom: e.cached_from,
   };
 }
 

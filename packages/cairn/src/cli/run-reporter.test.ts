@@ -11,6 +11,11 @@ describe("describeExecution", () => {
     );
   });
 
+  it("says that a task was restored from the task cache, and from which execution", () => {
+    const hit: ExecutionView = { taskId: "count", attempt: 1, status: "succeeded", startedAt: 1_000, endedAt: 1_002, exitCode: 0, message: "cached: …", cachedFrom: "e-1" };
+    expect(describeExecution(hit, new TaskColumn())).toBe("✔ count        succeeded in 0.00 s (from the task cache: execution e-1, not run)");
+  });
+
   it("says nothing of usage that was not measured", () => {
     expect(describeExecution({ ...ended, usage: null }, new TaskColumn())).toBe("✘ build        failed in 1.20 s [exit 2]: exited with code 2");
   });

@@ -27,6 +27,8 @@ export interface ExecutionView {
   message: string | null;
   /** What the attempt's process used, once it ended; null or absent if unmeasured. */
   usage?: ResourceUsage | null;
+  /** Restored from the task cache: the execution it took its outputs and results from. */
+  cachedFrom?: string | null;
 }
 
 /** A run's outcome as both reporters print it. */
@@ -59,7 +61,8 @@ export function describeExecution(e: ExecutionView, column: TaskColumn): string 
   const why = e.message && e.status !== "succeeded" ? `: ${e.message}` : "";
   const exit = e.exitCode !== null && e.status === "failed" ? ` [exit ${e.exitCode}]` : "";
   const used = e.usage ? ` (${describeUsage(e.usage)})` : "";
-  const what = e.status === "queued" ? `retry scheduled${attempt}` : `${e.status}${attempt}${took}${exit}${used}${why}`;
+  const cached = e.cachedFrom ? ` (from the task cache: execution ${e.cachedFrom}, not run)` : "";
+  const what = e.status === "queued" ? `retry scheduled${attempt}` : `${e.status}${attempt}${took}${exit}${used}${cached}${why}`;
   return `${SYMBOL[e.status] ?? "?"} ${column.pad(e.taskId)} ${what}`;
 }
 

@@ -5550,6 +5550,7 @@ export interface components {
         };
         Execution: {
             attempt: number;
+            cached_from: string | null;
             created_at: string;
             ended_at: string | null;
             exit_code: number | null;

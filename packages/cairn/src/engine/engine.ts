@@ -40,6 +40,7 @@ import { RunAdmission } from "./run-admission.js";
 import { GroupTaskCaps } from "./group-task-caps.js";
 import { FanOut, itemExecutionsOf, type FanOutHost } from "./fan-out.js";
 import { itemsAtOnce, itemTaskId, parseItemTaskId, resolveForEachItems } from "../spec/for-each.js";
+import { runsImage, TaskCache, type CacheHit, type CacheLookup, type CacheMiss } from "./task-cache/task-cache.js";
 
 /** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
 const CANCEL_REQUESTED = "cancel requested";
@@ -75,6 +76,8 @@ export interface EngineOptions {
   egress?: EgressPolicy;
   /** Told of what went wrong in the background (a queued run that could not be started). */
   warn?: (message: string) => void;
+  /** The task cache (docs/task-cache.md); made from the config when absent. */
+  taskCache?: TaskCache;
 }
 
 export type IdentityLookup = (uuid: string, owner: string) => Promise<IdentityCredentials | undefined>;
@@ -201,6 +204,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly warn: (message: string) => void;
   private readonly workDirs: WorkDirCleaner;
   private readonly writer: BatchWriter;
+  private readonly taskCache: TaskCache;
   private readonly active = new Map<RunId, ActiveRun>();
   private readonly ready = new ReadyQueue<ReadyTask>();
   /** Pipelines' max_concurrent_runs: runs past it wait `pending` (run-admission.ts). */
@@ -233,6 +237,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.allowHostRuntime = options.allowHostRuntime ?? options.config.allowHostRuntime;
     this.egress = options.egress ?? EgressPolicy.fromConfig(options.config);
     this.writer = new BatchWriter(options.store);
+    this.taskCache = options.taskCache ?? new TaskCache({ store: options.store.taskCache, dataDir: options.config.dataDir, maxBytes: options.config.cacheMaxBytes });
     // A few per slot: enough for the next tasks of a chain, a fan or a layer, never a whole fan.
     this.foldersAhead = new FoldersAhead(Math.max(8, 4 * options.config.maxParallelTasks));
     this.admission = new RunAdmission({
@@ -516,6 +521,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.admission.close();
     for (const run of this.active.values()) for (const slot of run.slots.values()) clearTimeout(slot.retryTimer);
     await this.writer.close();
+    await this.taskCache.flushUses().catch(() => undefined);
     await Promise.all(this.cleanups);
   }
 
@@ -810,6 +816,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       groupId: run.record.groupId,
     });
     const api = resume ? undefined : await this.apiAccessFor(run, slot.task);
+    // The task cache, before the attempt's folders are made, so that a hit makes none; a task
+    // that runs an image is looked up in runAttemptIn, where its image can be pulled.
+    const early = !resume && slot.profile.cache && !runsImage(handler, slot.profile) ? await this.lookUpInCache(run, slot, exec, inputs, async () => null) : {};
+    if (early.hit) return this.cachedResult(exec, early.hit);
     if (api) secretValues.push(api.token);
     const paths = await this.attemptPaths(run, slot, exec, inputs, resume);
     const logPlain = (stream: LogStream, line: string) => this.log(run, exec, stream, line);
@@ -829,8 +839,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     let handOn: readonly string[] | undefined;
     try {
-      const result = await this.runAttemptIn(run, slot, exec, signal, resume, inputs, paths, log, api, opened);
+      const result = await this.runAttemptIn(run, slot, exec, signal, resume, inputs, paths, log, api, opened, early.miss);
       handOn = result.handOn;
+      // What an attempt made with a secret or an identity is never kept (task-cache/cache-key.ts cacheRefusal says why).
+      if (masking && result.cacheMiss) {
+        delete result.cacheMiss;
+        log("system", "task cache: not kept, the attempt used a secret or an identity");
+      }
       // Dependents get result.outputs as the task wrote them; people see them masked.
       const kept = outputsToKeep(masking, result.outputs, this.outputSealer, exec.uuid);
       result.shownOutputs = kept.shown;
@@ -954,6 +969,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     log: (stream: LogStream, line: string) => void,
     api: TaskApiAccess | undefined,
     onIdentity: (credentials: Record<string, string | undefined>) => void,
+    cacheMiss: CacheMiss | undefined,
   ): Promise<AttemptResult> {
     const handler = this.handlers.get(slot.task.type)!;
     const ctx: TaskExecutionContext = {
@@ -1006,6 +1022,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     // A resumed attempt of a cancelled run still goes to its handler, which stops the process.
     if (signal.aborted && !resume) throw signal.reason;
+    // A task that runs an image: the key holds the image's id, pulled first as its pull_policy says.
+    const late = !resume && slot.profile.cache && runsImage(handler, slot.profile) ? await this.lookUpInCache(run, slot, exec, inputs, () => handler.imageId!(ctx)) : {};
+    if (late.hit) return this.cachedResult(exec, late.hit);
+    const miss = cacheMiss ?? late.miss;
     const outcome = resume ? await handler.resume!(ctx) : await handler.run(ctx);
     if (outcome === undefined) return interrupted();
     const files = collectOutputs(paths.outputs, (m) => log("system", m));
@@ -1013,7 +1033,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const name of Object.keys(slot.task.output)) {
       if (!(name in outputs)) log("system", `declared output '${name}' was not written to /cairn/outputs/${name}`);
     }
-    const result: AttemptResult = { status: "succeeded", exitCode: outcome.exitCode ?? null, message: null, outputs, retryable: false };
+    const result: AttemptResult = { status: "succeeded", exitCode: outcome.exitCode ?? null, message: null, outputs, retryable: false, ...(miss ? { cacheMiss: miss } : {}) };
     if (outcome.leftNothingRunning && files.complete) result.handOn = Object.keys(files.values);
     return result;
   }
@@ -1037,7 +1057,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       ...(result.sealedOutputs ? { sealedOutputs: result.sealedOutputs } : {}),
       ...(exec.usage ? { usage: exec.usage } : {}),
       ...(exec.imageDigest ? { imageDigest: exec.imageDigest } : {}),
+      ...(result.cachedFrom ? { cachedFrom: result.cachedFrom } : {}),
     };
+    if (result.status === "succeeded" && result.cacheMiss) await this.keepInCache(run, slot, result, result.cacheMiss);
     Object.assign(exec, patch);
     let retry: ExecutionRecord | undefined;
     if ((result.status === "failed" || result.status === "timed_out") && result.retryable && !run.cancelRequested) {
@@ -1067,6 +1089,43 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.afterTerminal(run, slot);
     await committed;
     this.emit("execution", exec);
+  }
+
+  private lookUpInCache(run: ActiveRun, slot: TaskSlot, exec: ExecutionRecord, inputs: Record<string, string>, imageId: () => Promise<string | null | undefined>): Promise<CacheLookup> {
+    return this.taskCache.lookup({
+      groupId: run.record.groupId,
+      pipeline: run.pipeline,
+      task: slot.task,
+      profile: slot.profile,
+      inputs,
+      inbox: run.hasAttachments ? () => prepareInbox(this.config.dataDir, run.record.uuid, slot.task.id) : undefined,
+      resultsDir: attemptResultsDir(this.config.dataDir, run.record.uuid, slot.task.id, exec.attempt),
+      imageId,
+      log: (stream, line) => this.log(run, exec, stream, line),
+    });
+  }
+
+  /** A hit: the attempt succeeds with the entry's outputs (its result files are restored already), and nothing runs. */
+  private cachedResult(exec: ExecutionRecord, hit: CacheHit): AttemptResult {
+    exec.imageDigest = hit.imageDigest;
+    return { status: "succeeded", exitCode: hit.exitCode, message: hit.message, outputs: hit.outputs, retryable: false, cachedFrom: hit.cachedFrom };
+  }
+
+  /** Before the attempt's end is written: a run started once this one has ended finds the entry. */
+  private async keepInCache(run: ActiveRun, slot: TaskSlot, result: AttemptResult, miss: CacheMiss): Promise<void> {
+    const exec = slot.current;
+    await this.taskCache.keep(miss, {
+      groupId: run.record.groupId,
+      pipelineId: run.record.pipelineId,
+      taskId: slot.task.id,
+      runUuid: run.record.uuid,
+      executionUuid: exec.uuid,
+      attempt: exec.attempt,
+      exitCode: result.exitCode,
+      imageDigest: exec.imageDigest ?? null,
+      outputs: result.outputs,
+      log: (stream, line) => this.log(run, exec, stream, line),
+    });
   }
 
   private maybeFinishRun(run: ActiveRun): void {
@@ -1168,6 +1227,10 @@ interface AttemptResult {
   retryable: boolean;
   /** Set when the attempt's folders may go to a later attempt (handed-on-folders.ts): its output files, each recorded. */
   handOn?: readonly string[];
+  /** The task cache missed: a success is kept under this key. */
+  cacheMiss?: CacheMiss;
+  /** Restored from the task cache: the execution that made the entry. */
+  cachedFrom?: ExecutionId;
 }
 
 function interrupted(): AttemptResult {

@@ -83,6 +83,8 @@ export const executionProfileSchema = z.strictObject({
   duplicate_submission_policy: z.enum(["allow", "deny", "terminate"]).optional(),
   runtime: z.enum(["container", "host"]).optional(),
   pull_policy: z.enum(["if_not_present", "always", "never"]).optional(),
+  cache: z.boolean().optional(),
+  cache_ttl: z.number().positive("must be more than 0 seconds").optional(),
 });
 
 /** A pipeline's profile: a task's fields, plus those about its runs as a whole (issue 17). */

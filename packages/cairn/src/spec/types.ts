@@ -6,6 +6,9 @@
 
 export type TaskType = "image_build" | "container_run" | "function" | "request" | "tapis_job" | "tapis_actor";
 
+/** The types whose result is outputs and result files, which the task cache can keep and restore. */
+export const CACHEABLE_TASK_TYPES: readonly string[] = ["container_run", "function", "request"];
+
 export type RetryPolicy = "none" | "fixed" | "exponential_backoff";
 export type InvocationMode = "async" | "sync";
 export type DuplicateSubmissionPolicy = "allow" | "deny" | "terminate";
@@ -27,6 +30,13 @@ export interface ExecutionProfileSpec {
   runtime?: RuntimeKind;
   /** When the image of a container_run or function task is pulled. Cairn extension; default `if_not_present`. */
   pull_policy?: PullPolicy;
+  /**
+   * Reuse the outputs and results of an earlier execution of the same task with the same
+   * definition, inputs, attachments and image (docs/task-cache.md). Cairn extension; default false.
+   */
+  cache?: boolean;
+  /** Seconds a cache entry may be reused after it was made; unset: until evicted or invalidated. Cairn extension. */
+  cache_ttl?: number;
 }
 
 /** A pipeline's profile: the task fields every task inherits, and those about its runs. */
@@ -47,6 +57,9 @@ export interface ExecutionProfile {
   duplicate_submission_policy: DuplicateSubmissionPolicy;
   runtime: RuntimeKind;
   pull_policy: PullPolicy;
+  cache: boolean;
+  /** Undefined: no age limit. */
+  cache_ttl?: number;
 }
 
 export type ValueFrom =
@@ -291,4 +304,5 @@ export const DEFAULT_EXECUTION_PROFILE: ExecutionProfile = {
   duplicate_submission_policy: "allow",
   runtime: "container",
   pull_policy: "if_not_present",
+  cache: false,
 };

@@ -269,6 +269,9 @@ describe("invalid pipelines: each problem at its path", () => {
     ["duplicate_submission_policy", changed((p) => (p.execution_profile.duplicate_submission_policy = "x")), "execution_profile.duplicate_submission_policy", '"terminate"'],
     ["pull_policy", changed((p) => (task(p, "run").execution_profile.pull_policy = "sometimes")), "tasks[3].execution_profile.pull_policy", 'expected one of "if_not_present", "always", "never", got "sometimes"'],
     ["runtime kind", changed((p) => (p.execution_profile.runtime = "vm")), "execution_profile.runtime", '"container", "host"'],
+    ["cache not boolean", changed((p) => (task(p, "run").execution_profile.cache = "yes")), "tasks[3].execution_profile.cache", "expected true or false, got string"],
+    ["cache_ttl zero", changed((p) => (p.execution_profile.cache_ttl = 0)), "execution_profile.cache_ttl", "more than 0"],
+    ["cache on image_build", changed((p) => (p.tasks[0].execution_profile = { cache: true })), "tasks[0].execution_profile.cache", "image_build tasks cannot be cached"],
     ["execution_profile not object", changed((p) => (p.execution_profile = 3)), "execution_profile", "expected an object, got number"],
     ["container_run on host", changed((p) => (task(p, "run").execution_profile.runtime = "host")), "tasks[3].execution_profile.runtime", "container_run always runs in a container"],
     ["container_run inherits host", changed((p) => (p.execution_profile.runtime = "host")), "tasks[3].execution_profile.runtime", "inherited from the pipeline"],
@@ -415,5 +418,13 @@ describe("parsePipeline", () => {
     expect((err as ValidationError).code).toBe("invalid_input");
     expect((err as ValidationError).issues.map((i) => i.path)).toEqual(["id", "tasks[0].type"]);
     expect((err as ValidationError).message).toMatch(/^pipeline is invalid:\n {2}- id: /);
+  });
+});
+
+describe("the task cache's fields", () => {
+  it("takes cache and cache_ttl on a task or the pipeline, and lets an image_build inherit cache without an error", () => {
+    const p = parsePipeline(changed((q) => Object.assign(q.execution_profile, { cache: true, cache_ttl: 60 })));
+    expect(p.execution_profile).toMatchObject({ cache: true, cache_ttl: 60 });
+    expect(parsePipeline(changed((q) => (task(q, "run").execution_profile.cache = true))).tasks[3]!.execution_profile.cache).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ import {
   tapisActorTaskSchema,
   tapisJobTaskSchema,
 } from "./schema.js";
-import type { ConditionOperand, Pipeline } from "./types.js";
+import { CACHEABLE_TASK_TYPES, type ConditionOperand, type Pipeline } from "./types.js";
 
 export type ValidationResult = { ok: true; pipeline: Pipeline } | { ok: false; issues: Issue[] };
 
@@ -217,6 +217,7 @@ function referenceIssues(pipeline: Json): Issue[] {
     if (task.type === "container_run") checkContainerRuntime(context, pipelineRuntime);
     if (task.type === "function") checkInstaller(context);
     if (task.type === "request") checkProtocol(context);
+    checkCacheable(context);
   });
   return issues;
 }
@@ -380,6 +381,19 @@ function checkContainerRuntime({ task, path, issues }: TaskContext, pipelineRunt
   issues.push({
     path: `${path}.execution_profile.runtime`,
     message: `container_run always runs in a container; runtime "host" is not allowed${own === undefined ? " (inherited from the pipeline's execution_profile)" : ""}`,
+  });
+}
+
+/**
+ * An image_build's result is an image in the engine, not outputs and files the cache
+ * could restore (docs/task-cache.md); asked for on the task itself, that is a mistake.
+ * Inherited from the pipeline's profile, such a task just runs (the engine says why).
+ */
+function checkCacheable({ task, path, issues }: TaskContext): void {
+  if (asObject(task.execution_profile)?.cache !== true || typeof task.type !== "string" || CACHEABLE_TASK_TYPES.includes(task.type)) return;
+  issues.push({
+    path: `${path}.execution_profile.cache`,
+    message: `${task.type} tasks cannot be cached (only ${CACHEABLE_TASK_TYPES.join(", ")}): their result is not outputs and files that can be restored`,
   });
 }
 

@@ -69,15 +69,23 @@ export class KyselyImageCatalog implements ImageCatalog {
   }
 
   markBad(groupId: string, digest: string, mark: BadMark): Promise<void> {
-    return this.guard("marking an image bad", async () => {
-      const result = await this.db
-        .updateTable("images")
-        .set({ bad_reason: mark.reason, marked_bad_at: mark.at, marked_bad_by: mark.by })
-        .where("group_id", "=", groupId)
-        .where("digest", "=", digest)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) throw new NotFoundError("image", digest);
-    });
+    return this.guard("marking an image bad", () =>
+      this.db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable("images")
+          .set({ bad_reason: mark.reason, marked_bad_at: mark.at, marked_bad_by: mark.by })
+          .where("group_id", "=", groupId)
+          .where("digest", "=", digest)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) throw new NotFoundError("image", digest);
+        // The group's task cache entries made with it go in the same transaction: no later
+        // run reuses what a bad image made (docs/task-cache.md). Their objects, named by no
+        // entry now, are deleted by the cache's next sweep.
+        const entries = trx.selectFrom("cache_entries").select("key").where("group_id", "=", groupId).where("image_digest", "=", digest);
+        await trx.deleteFrom("cache_entry_objects").where("entry_key", "in", entries).execute();
+        await trx.deleteFrom("cache_entries").where("group_id", "=", groupId).where("image_digest", "=", digest).execute();
+      }),
+    );
   }
 
   async listUses(groupId: string, digest: string): Promise<ImageUse[]> {

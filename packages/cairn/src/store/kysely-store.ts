@@ -19,6 +19,8 @@ import {
   runToRow,
 } from "./row-mappers.js";
 import type { Database } from "./schema.js";
+import { kyselyTaskCacheStore } from "./kysely-task-cache-store.js";
+import type { TaskCacheStore } from "./task-cache-store.js";
 import { toStorageError } from "./storage-error.js";
 import type { StoreDialect } from "./store-dialect.js";
 import type { GroupAccessRecord, ServiceStore, TokenRef } from "./service-store.js";
@@ -50,6 +52,7 @@ export class KyselyStore implements Store {
   readonly webhooks: KyselyWebhookStore;
   readonly schedules: KyselyScheduleStore;
   readonly runQueue: KyselyRunQueueStore;
+  readonly taskCache: TaskCacheStore;
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
   readonly #access: AccessQueries;
@@ -71,6 +74,7 @@ export class KyselyStore implements Store {
     this.webhooks = new KyselyWebhookStore(this.#db);
     this.schedules = new KyselyScheduleStore(this.#db);
     this.runQueue = new KyselyRunQueueStore(this.#db, dialect.maxParameters);
+    this.taskCache = kyselyTaskCacheStore(this.#db);
   }
 
   async migrate(): Promise<void> {

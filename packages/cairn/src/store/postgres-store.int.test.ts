@@ -6,6 +6,7 @@ import { postgresDialect } from "./postgres-dialect.js";
 import { describePreparedReadsSuite } from "./prepared-reads.suite.js";
 import { describeServiceStoreSuite } from "./service-store.suite.js";
 import { describeStoreSuite, makeExecution, makeRun } from "./store.suite.js";
+import { describeTaskCacheStoreSuite } from "./task-cache-store.suite.js";
 import { describeTriggerStoresSuite } from "./trigger-stores.suite.js";
 import { describeRunQueueStoreSuite } from "./run-queue-store.suite.js";
 import { describeUniqueLoginsMigration } from "./unique-logins-migration.suite.js";
@@ -35,6 +36,8 @@ describePreparedReadsSuite("PostgreSQL", async () => postgresDialect(await creat
 describeImageCatalogSuite("PostgreSQL", async () =>
   createStore({ databaseUrl: await createDatabase(server.url, `store_${++count}`) }),
 );
+
+describeTaskCacheStoreSuite("PostgreSQL", async () => createStore({ databaseUrl: await createDatabase(server.url, `store_${++count}`) }));
 
 describeUniqueLoginsMigration("PostgreSQL", async () => {
   const url = await createDatabase(server.url, `store_${++count}`);

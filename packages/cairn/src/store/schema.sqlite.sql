@@ -4,6 +4,10 @@ CREATE TABLE "actors" ("uuid" text primary key, "group_id" text not null referen
 
 CREATE TABLE "archives" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "type" text not null, "owner" text not null, "settings" text not null, "created_at" bigint not null, constraint "archives_pk" primary key ("group_id", "id"));
 
+CREATE TABLE "cache_entries" ("key" text primary key, "group_id" text not null, "pipeline_id" text not null, "task_id" text not null, "execution_uuid" text not null, "run_uuid" text not null, "image_digest" text, "outputs" text not null, "files" text not null, "exit_code" integer, "size_bytes" bigint not null, "created_at" bigint not null, "last_used_at" bigint not null);
+
+CREATE TABLE "cache_entry_objects" ("entry_key" text not null references "cache_entries" ("key") on delete cascade, "digest" text not null, constraint "cache_entry_objects_pk" primary key ("entry_key", "digest"));
+
 CREATE TABLE "group_members" ("uuid" text primary key, "group_id" text not null references "groups" ("id") on delete cascade, "username" text not null, "role" text not null, constraint "group_members_group_user" unique ("group_id", "username"));
 
 CREATE TABLE "group_secrets" ("group_id" text not null references "groups" ("id") on delete cascade, "name" text not null, "sealed_value" text not null, "created_at" bigint not null, "updated_at" bigint not null, "allowed_pipelines" text default '["*"]' not null, constraint "group_secrets_pk" primary key ("group_id", "name"));
@@ -38,7 +42,7 @@ CREATE TABLE "schedules" ("uuid" text primary key, "pipeline_uuid" text not null
 
 CREATE TABLE "systems" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "type" text not null, "owner" text not null, "description" text, "settings" text not null, "created_at" bigint not null, constraint "systems_pk" primary key ("group_id", "id"));
 
-CREATE TABLE "task_executions" ("uuid" text primary key, "run_uuid" text not null references "runs" ("uuid") on delete cascade, "task_id" text not null, "attempt" integer not null, "status" text not null, "created_at" bigint not null, "not_before" bigint, "started_at" bigint, "ended_at" bigint, "exit_code" integer, "message" text, "outputs" text not null, "runtime_handle" text, "used_cpu_us" bigint, "peak_memory_bytes" bigint, "read_bytes" bigint, "written_bytes" bigint, "image_digest" text, "sealed_outputs" text, "reused_from" text, constraint "task_executions_run_task_attempt" unique ("run_uuid", "task_id", "attempt"));
+CREATE TABLE "task_executions" ("uuid" text primary key, "run_uuid" text not null references "runs" ("uuid") on delete cascade, "task_id" text not null, "attempt" integer not null, "status" text not null, "created_at" bigint not null, "not_before" bigint, "started_at" bigint, "ended_at" bigint, "exit_code" integer, "message" text, "outputs" text not null, "runtime_handle" text, "used_cpu_us" bigint, "peak_memory_bytes" bigint, "read_bytes" bigint, "written_bytes" bigint, "image_digest" text, "sealed_outputs" text, "reused_from" text, "cached_from" text, constraint "task_executions_run_task_attempt" unique ("run_uuid", "task_id", "attempt"));
 
 CREATE TABLE "users" ("login" text primary key, "email" text not null, "password_hash" text not null, "confirmed" integer not null, "confirmation_code" text, "is_admin" integer not null, "created_at" bigint not null, "login_key" text, "email_key" text);
 
@@ -49,6 +53,12 @@ CREATE TABLE "webhooks" ("uuid" text primary key, "pipeline_uuid" text not null 
 CREATE INDEX "actor_executions_status" on "actor_executions" ("status", "position");
 
 CREATE INDEX "actor_executions_task" on "actor_executions" ("task_execution_uuid");
+
+CREATE INDEX "cache_entries_image" on "cache_entries" ("group_id", "image_digest");
+
+CREATE INDEX "cache_entries_last_used" on "cache_entries" ("last_used_at");
+
+CREATE INDEX "cache_entry_objects_digest" on "cache_entry_objects" ("digest");
 
 CREATE INDEX "group_members_username" on "group_members" ("username");
 

@@ -56,6 +56,8 @@ export interface TaskExecutionsTable {
   sealed_outputs: string | null;
   /** The execution of the retried run whose outputs and results this one reuses, without running (migration 0013). */
   reused_from: string | null;
+  /** The execution whose cache entry this one was restored from, without running (migration 0018). */
+  cached_from: string | null;
 }
 
 export interface LogLinesTable {
@@ -284,6 +286,30 @@ export interface Database {
   schedules: SchedulesTable;
   actors: ActorsTable;
   actor_executions: ActorExecutionsTable;
+  cache_entries: CacheEntriesTable;
+  cache_entry_objects: CacheEntryObjectsTable;
+}
+
+/** One task cache entry (migration 0018); `outputs` and `files` are JSON. */
+export interface CacheEntriesTable {
+  key: string;
+  group_id: string;
+  pipeline_id: string;
+  task_id: string;
+  execution_uuid: string;
+  run_uuid: string;
+  image_digest: string | null;
+  outputs: string;
+  files: string;
+  exit_code: number | null;
+  size_bytes: number;
+  created_at: number;
+  last_used_at: number;
+}
+
+export interface CacheEntryObjectsTable {
+  entry_key: string;
+  digest: string;
 }
 
 export interface KabutoJobsTable {

@@ -9,6 +9,7 @@ import { describePreparedReadsSuite } from "./prepared-reads.suite.js";
 import { describeServiceStoreSuite } from "./service-store.suite.js";
 import { sqliteDialect } from "./sqlite-dialect.js";
 import { describeStoreSuite } from "./store.suite.js";
+import { describeTaskCacheStoreSuite } from "./task-cache-store.suite.js";
 import { describeTriggerStoresSuite } from "./trigger-stores.suite.js";
 import { describeRunQueueStoreSuite } from "./run-queue-store.suite.js";
 import { describeUniqueLoginsMigration } from "./unique-logins-migration.suite.js";
@@ -32,6 +33,8 @@ describeRunQueueStoreSuite("SQLite", () => createStore({ sqlitePath: join(dir, `
 describePreparedReadsSuite("SQLite", async () => sqliteDialect(join(dir, `db-${++count}`, "cairn.db")));
 
 describeImageCatalogSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
+
+describeTaskCacheStoreSuite("SQLite", () => createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") }));
 
 describeUniqueLoginsMigration("SQLite", async () => {
   const path = join(dir, `db-${++count}`, "cairn.db");

@@ -3,6 +3,7 @@ import type { ResourceUsage } from "../resource-usage.js";
 import type { ImageCatalog } from "./image-catalog.js";
 import type { ScheduleStore } from "./schedule-store.js";
 import type { WebhookStore } from "./webhook-store.js";
+import type { TaskCacheStore } from "./task-cache-store.js";
 import type { GroupAccessRecord, ServiceStore, TokenRef, TokenStanding } from "./service-store.js";
 
 /**
@@ -102,6 +103,11 @@ export interface ExecutionRecord {
    * execution there whose outputs and results this one took over, without running.
    */
   reusedFrom?: ExecutionId;
+  /**
+   * Set on an execution restored from the task cache (docs/task-cache.md): the execution
+   * whose outputs and results it took, without running. Its status is `succeeded`.
+   */
+  cachedFrom?: ExecutionId;
 }
 
 export type LogStream = "stdout" | "stderr" | "system";
@@ -119,7 +125,7 @@ export type NewLogLine = Omit<LogLine, "id">;
 
 export type RunPatch = Partial<Pick<RunRecord, "status" | "startedAt" | "endedAt" | "message">>;
 export type ExecutionPatch = Partial<
-  Pick<ExecutionRecord, "status" | "notBefore" | "startedAt" | "endedAt" | "exitCode" | "message" | "outputs" | "runtimeHandle" | "usage" | "imageDigest" | "sealedOutputs">
+  Pick<ExecutionRecord, "status" | "notBefore" | "startedAt" | "endedAt" | "exitCode" | "message" | "outputs" | "runtimeHandle" | "usage" | "imageDigest" | "sealedOutputs" | "cachedFrom">
 >;
 
 /** One atomic set of changes. Applied in the order: new runs, new executions, updates, logs. */
@@ -194,6 +200,8 @@ export interface Store {
   readonly schedules: ScheduleStore;
   /** Runs waiting for a slot of their pipeline's max_concurrent_runs. */
   readonly runQueue: RunQueueStore;
+  /** The task cache's entries (docs/task-cache.md). */
+  readonly taskCache: TaskCacheStore;
 
   /** Applies all pending migrations; safe to call on every start and concurrently. */
   migrate(): Promise<void>;

@@ -124,4 +124,11 @@ export interface TaskHandler<T extends Task = Task> {
   readonly type: TaskType;
   run(ctx: TaskExecutionContext<T>): Promise<TaskOutcome>;
   resume?(ctx: TaskExecutionContext<T>): Promise<TaskOutcome | undefined>;
+  /**
+   * For the task cache's key, before the task runs: the id (`sha256:…`) of the image
+   * `run` will run it in, pulled first as the task's pull_policy says; undefined when it
+   * cannot be known before (the image is only in the image cache). Absent for types that
+   * run no image; a host process answers null.
+   */
+  imageId?(ctx: TaskExecutionContext<T>): Promise<string | null | undefined>;
 }

@@ -78,6 +78,7 @@ export const executionSchema = named(
   used_io_written: z.number().int().nullable().describe("of used_io, the bytes written (a Cairn extension)"),
   image_digest: z.string().nullable().describe("the exact image (sha256 id) the attempt ran in or built; see /groups/{group_id}/images"),
   reused_from: z.string().nullable().describe("on a retry: the execution of the retried run whose outputs and results this one reuses (the task succeeded there and did not run again); null otherwise"),
+  cached_from: z.string().nullable().describe("restored from the task cache (execution_profile.cache, docs/task-cache.md): the execution whose outputs and results this one took, without running; null otherwise"),
   }),
 );
 
@@ -399,5 +400,6 @@ export function presentExecution(e: ExecutionRecord): z.infer<typeof executionSc
     used_io_written: e.usage?.writtenBytes ?? null,
     image_digest: e.imageDigest ?? null,
     reused_from: e.reusedFrom ?? null,
+    cached_from: e.cachedFrom ?? null,
   };
 }

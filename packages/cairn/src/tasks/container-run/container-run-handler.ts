@@ -32,6 +32,14 @@ export const containerRunHandler: TaskHandler<ContainerRunTask> = {
   async resume(ctx) {
     return resumeProcess(ctx, await ctx.runtimes.container());
   },
+
+  async imageId(ctx) {
+    if (!ctx.runtimes.images) return undefined;
+    const engine = await ctx.runtimes.images();
+    const images = ctx.images ?? uncataloguedImages();
+    const name = await pullTaskImage(ctx, engine, imageReference(ctx.task.image, ctx.task.image_tag));
+    return (await resolveRunnableImage(engine, images, name, new ImageCache(ctx.config.imageCacheDir))).id;
+  },
 };
 
 /**

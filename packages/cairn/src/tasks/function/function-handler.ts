@@ -40,6 +40,14 @@ export const functionHandler: TaskHandler<FunctionTask> = {
   async resume(ctx) {
     return resumeProcess(ctx, ctx.profile.runtime === "host" ? ctx.runtimes.host : await ctx.runtimes.container());
   },
+
+  async imageId(ctx) {
+    if (ctx.profile.runtime === "host") return null;
+    if (!ctx.runtimes.images) return undefined;
+    const engine = await ctx.runtimes.images();
+    const name = await functionImage(ctx, ctx.config.functionImages[functionLanguage(ctx.task).family]);
+    return (await engine.inspect(name))?.id;
+  },
 };
 
 /** Paths as the function's process sees them: container paths, or the host's own. */
