@@ -31,6 +31,7 @@ import { runRoutes } from "./routes/runs.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { systemRoutes } from "./routes/systems.js";
+import { appRoutes } from "./routes/apps.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 
 const namedSchemas = createJsonSchemaTransformObject({ schemaRegistry: apiSchemas });
@@ -118,6 +119,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
       logRoutes(api, ctx);
       resultRoutes(api, ctx);
       systemRoutes(api, ctx);
+      appRoutes(api, ctx);
       archiveRoutes(api, ctx);
       imageRoutes(api, ctx);
       await webhookRoutes(api, ctx);

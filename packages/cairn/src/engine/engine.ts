@@ -162,7 +162,7 @@ class AttemptAbort {
 }
 
 const isTerminal = (status: ExecutionStatus) => TERMINAL_EXECUTION_STATUSES.includes(status);
-const SUPPORTED_NOW: ReadonlySet<TaskType> = new Set(["container_run", "function", "request", "image_build"]);
+const SUPPORTED_NOW: ReadonlySet<TaskType> = new Set(["container_run", "function", "request", "image_build", "tapis_job"]);
 
 /**
  * Runs pipelines. Holds the DAG state of active runs in memory, derived from the store
@@ -815,7 +815,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       pipelineId: run.record.pipelineId,
       ...(this.identities && run.record.startedBy ? { identity: identityOpener(this.identities, run.record.startedBy, onIdentity) } : {}),
       ...(this.registryIdentities && run.record.startedBy ? { registryIdentity: registryIdentityOpener(this.registryIdentities, run.record.startedBy, onIdentity) } : {}),
-      resumeFrom: resume ? { seen: await this.storedLineCounts(exec) } : undefined,
+      resumeFrom: resume ? { seen: await this.storedLineCounts(exec), handle: exec.runtimeHandle } : undefined,
+      groupId: run.record.groupId,
       ...(api ? { api } : {}),
     };
     // A resumed attempt of a cancelled run still goes to its handler, which stops the process.

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { parseMemory } from "./parse-memory.js";
 import { parseCondition } from "./conditions.js";
+import { tapisJobDefSchema } from "./tapis-job-def.js";
 import type { Condition, EnvValue, ImageBuilderName, Pipeline, TaskType, ValueFrom } from "./types.js";
 
 export const TASK_TYPES = ["image_build", "container_run", "function", "request", "tapis_job", "tapis_actor"] as const satisfies readonly TaskType[];
@@ -334,7 +335,7 @@ export const imageBuildTaskSchema = z.strictObject({
 export const tapisJobTaskSchema = z.strictObject({
   ...taskBase,
   type: z.literal("tapis_job"),
-  tapis_job_def: objectMap(),
+  tapis_job_def: tapisJobDefSchema,
   poll: z.boolean().optional(),
 });
 

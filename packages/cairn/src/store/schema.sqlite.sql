@@ -1,3 +1,5 @@
+CREATE TABLE "apps" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "version" text not null, "owner" text not null, "description" text, "definition" text not null, "created_at" bigint not null, "used_at" bigint, constraint "apps_pk" primary key ("group_id", "id", "version"));
+
 CREATE TABLE "archives" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "type" text not null, "owner" text not null, "settings" text not null, "created_at" bigint not null, constraint "archives_pk" primary key ("group_id", "id"));
 
 CREATE TABLE "group_members" ("uuid" text primary key, "group_id" text not null references "groups" ("id") on delete cascade, "username" text not null, "role" text not null, constraint "group_members_group_user" unique ("group_id", "username"));

@@ -138,6 +138,19 @@ export interface SystemsTable {
   created_at: number;
 }
 
+export interface AppsTable {
+  uuid: string;
+  group_id: string;
+  id: string;
+  version: string;
+  owner: string;
+  description: string | null;
+  /** JSON: AppDefinition. */
+  definition: string;
+  created_at: number;
+  used_at: number | null;
+}
+
 export interface ArchivesTable {
   uuid: string;
   group_id: string;
@@ -262,6 +275,7 @@ export interface Database {
   group_secrets: GroupSecretsTable;
   revoked_tokens: RevokedTokensTable;
   systems: SystemsTable;
+  apps: AppsTable;
   archives: ArchivesTable;
   run_archives: RunArchivesTable;
   images: ImagesTable;

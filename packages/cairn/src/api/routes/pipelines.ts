@@ -10,6 +10,7 @@ import { envelopeSchema, named, ok } from "../envelope.js";
 import { accessGroup, type GroupAccess } from "../group-access.js";
 import { principalOf } from "../principal.js";
 import { checkArchiveReferences } from "./archive-references.js";
+import { checkTapisJobReferences } from "./tapis-job-references.js";
 import { conflictAs, idSchema } from "./groups.js";
 
 /**
@@ -52,6 +53,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
       const pipeline = parsePipeline(request.body);
       ctx.engine.checkRunnable(pipeline);
       await checkArchiveReferences(service, group.id, pipeline);
+      await checkTapisJobReferences(service, group.id, pipeline);
       const now = Date.now();
       const record: PipelineRecord = { uuid: randomUUID(), groupId: group.id, id: pipeline.id, owner: principal.login, definition: pipeline, createdAt: now, updatedAt: now, updatedBy: principal.login };
       await service.createPipeline(record).catch((err: unknown) => {
@@ -85,6 +87,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
       }
       ctx.engine.checkRunnable(pipeline);
       await checkArchiveReferences(service, access.group.id, pipeline);
+      await checkTapisJobReferences(service, access.group.id, pipeline);
       return ok(await replaceDefinition(ctx, principal, access, record, pipeline), "Pipeline updated");
     },
   );
@@ -120,6 +123,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
         throw new CairnError("conflict", `pipeline '${record.id}' already has a task with id '${id}'`);
       }
       const pipeline = checkDefinition(ctx, { ...definition, tasks: [...tasksOf(record), request.body] });
+      await checkTapisJobReferences(service, access.group.id, pipeline);
       await replaceDefinition(ctx, principal, access, record, pipeline);
       return reply.status(201).send(ok(presentTask(access, record, pipeline.tasks[pipeline.tasks.length - 1]!), "Task created", 201));
     },
@@ -138,6 +142,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
       }
       const next = { ...definitionOf(record), tasks: tasksOf(record).map((t) => (t.id === request.params.task_id ? request.body : t)) };
       const pipeline = checkDefinition(ctx, next);
+      await checkTapisJobReferences(service, access.group.id, pipeline);
       await replaceDefinition(ctx, principal, access, record, pipeline);
       return ok(presentTask(access, record, pipeline.tasks.find((t) => t.id === request.params.task_id)!), "Task updated");
     },
