@@ -14,6 +14,7 @@ import { postgresBlocker, startPostgres } from "./postgres.js";
 import { renderMarkdown, renderTextTable, type ApiRow, type BenchReport, type PendingRow, type ResultRow } from "./report.js";
 import { overheadPerTaskMs, ratio, spread } from "./stats.js";
 import { checkTargets, describeCheck } from "./targets.js";
+import { runSlurmWorkloads, SLURM_WORKLOAD } from "./slurm-workloads.js";
 import { suite, type Workload } from "./workloads.js";
 
 /**
@@ -27,7 +28,7 @@ const RESULTS = join(REPOSITORY, "bench", "results");
 
 const USAGE = `usage: node bench/run.mjs [options]
   --quick           small sizes and fewer repeats (under 2 minutes)
-  --only a,b        only these workloads (names as in the table; trigger-latency and api-read for the API ones)
+  --only a,b        only these workloads (names as in the table; trigger-latency and api-read for the API ones; slurm for the tapis_job ones)
   --repeats N       runs per workload, overriding the defaults
   --parallel N      CAIRN_MAX_PARALLEL_TASKS and make -jN (default 2)
   --profile NAME    run NAME's Cairn side once under node --cpu-prof and summarise the profile
@@ -112,7 +113,7 @@ async function runCommand(args: Options): Promise<number> {
     let api: ApiWorkloadName[] = [...API_WORKLOADS];
     if (args.only !== undefined) {
       const wanted = new Set(args.only.split(",").map((s) => s.trim()));
-      const known = [...workloads.map((w) => w.name), ...API_WORKLOADS];
+      const known = [...workloads.map((w) => w.name), ...API_WORKLOADS, SLURM_WORKLOAD];
       const unknown = [...wanted].filter((name) => !known.includes(name));
       if (unknown.length > 0) throw new BenchError(`no workload named ${unknown.join(", ")}; there are ${known.join(", ")}`);
       workloads = workloads.filter((w) => wanted.has(w.name));
@@ -166,7 +167,10 @@ async function runSuite(
   }
   const apiResults = await runApiWorkloads(api, mode === "quick", ctx);
   pending.push(...apiResults.pending);
-  const notes = [...failures, ...scalingNotes(rows), ...checkTargets(rows, apiResults.rows).map(describeCheck)];
+  // tapis_job on a private Slurm (issue 16): figures as notes, or pending rows saying why not.
+  const slurm = only === undefined || only.split(",").map((s) => s.trim()).includes(SLURM_WORKLOAD) ? await runSlurmWorkloads({ scratch: ctx.scratch, quick: mode === "quick", log: ctx.log }) : { notes: [], pending: [] };
+  pending.push(...slurm.pending);
+  const notes = [...failures, ...scalingNotes(rows), ...checkTargets(rows, apiResults.rows).map(describeCheck), ...slurm.notes];
   return {
     date: new Date(started).toISOString(),
     mode,

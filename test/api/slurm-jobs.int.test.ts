@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -257,5 +258,75 @@ describe("tapis_job", () => {
     expect(log).toContain(`over ssh in ${join(scratch, "remote-jobs")}`);
     expect(log).toContain(`@${sshd.host}:${sshd.port}`);
     expect(execution.outputs).toMatchObject({ answer: "42\n", STATUS: "FINISHED" });
+  });
+});
+
+describe("a restart of Cairn while a job runs", () => {
+  const CLI = join(import.meta.dirname, "../../packages/cairn/bin/cairn.js");
+
+  async function startCli(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+    const env = { ...process.env, CAIRN_ADMIN_PASSWORD: "restart-admin-password", CAIRN_DATA_KEY: "", CAIRN_PORT: "", CAIRN_ALLOW_HOST_RUNTIME: "1", CAIRN_SLURM_CONF: slurm.slurmConf };
+    const child = spawn(process.execPath, [CLI, "--data-dir", dataDir, "server", "--port", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      if (url) return { child, url, output: () => output };
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`cairn server did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async function admin(url: string): Promise<ApiClient> {
+    const anon = new ApiClient(url);
+    const login = await anon.post("/v3/oauth2/tokens", { username: "admin", password: "restart-admin-password", grant_type: "password" });
+    expect(login.status, login.text).toBe(201);
+    return anon.as(login.body.result.access_token.access_token);
+  }
+
+  it("follows the same job again, never submitting it twice (slurmctld's job count)", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "cairn-slurm-restart-"));
+    let first: Awaited<ReturnType<typeof startCli>> | undefined;
+    let second: Awaited<ReturnType<typeof startCli>> | undefined;
+    try {
+      first = await startCli(dataDir);
+      const root = await admin(first.url);
+      expect((await root.post(`${W}/groups`, { id: "ops", users: [] })).status).toBe(201);
+      expect((await root.post(`${W}/groups/ops/systems`, { id: "hpc", type: "slurm", host: "localhost", root_dir: join(scratch, "restart-jobs") })).status).toBe(201);
+      expect((await root.post(`${W}/groups/ops/apps`, { id: "slow", version: "1", command: ["sh", "-c", 'echo started; sleep 5; echo finished; echo survived > "$CAIRN_JOB_OUTPUTS/note"'], job_attributes: { exec_system_id: "hpc" } })).status).toBe(201);
+      expect((await root.post(`${W}/groups/ops/pipelines`, { id: "slow", tasks: [jobTask({ appId: "slow" })] })).status).toBe(201);
+      const before = await slurm.jobsSubmitted();
+      const run = (await root.post(`${W}/groups/ops/pipelines/slow/events`, {})).body.result;
+      const path = `${W}/groups/ops/pipelines/slow/runs/${run.uuid}`;
+      let jobId: string | undefined;
+      for (let i = 0; i < 300 && !jobId; i++) {
+        const executions = (await root.get(`${path}/executions`)).body.result as any[];
+        const log = executions[0] ? (await root.get(`${path}/executions/${executions[0].uuid}/logs`)).text : "";
+        if (log.includes("started")) jobId = /Slurm job (\d+): RUNNING/.exec(log)?.[1];
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(jobId, "the job ran and wrote its first line").toBeDefined();
+      first.child.kill("SIGKILL");
+      await new Promise((r) => first!.child.once("exit", r));
+
+      second = await startCli(dataDir);
+      const again = await admin(second.url);
+      const result = await waitForRun(again, path, 60_000);
+      const executions = (await again.get(`${path}/executions`)).body.result as any[];
+      const log = (await again.get(`${path}/executions/${executions[0].uuid}/logs`)).text;
+      expect(result.status, log).toBe("succeeded");
+      expect(executions).toHaveLength(1); // followed again, not retried
+      expect(executions[0].outputs).toMatchObject({ note: "survived\n", STATUS: "FINISHED", SLURM_JOB_ID: jobId });
+      expect(log).toContain(`following Slurm job ${jobId} again after a restart`);
+      expect(log.match(/^started$/gm)).toHaveLength(1);
+      expect(log.match(/^finished$/gm)).toHaveLength(1);
+      expect(await slurm.jobsSubmitted()).toBe(before + 1);
+      expect(await scontrolState(jobId!)).toBe("COMPLETED");
+    } finally {
+      for (const s of [first, second]) if (s && s.child.exitCode === null && s.child.signalCode === null) s.child.kill("SIGKILL");
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
