@@ -192,7 +192,7 @@ describe("tapis_job", () => {
     expect(execution.exit_code).toBe(3);
     expect(execution.message).toMatch(/Slurm job \d+ exited with code 3: FAILED \(NonZeroExitCode\)/);
     expect(log).toContain("about to fail");
-    expect(log).toContain("STATUS=FAILED");
+    expect(execution.outputs).toEqual({ STATUS: "FAILED", SLURM_JOB_ID: expect.stringMatching(/^\d+$/) });
   });
 
   it("turns max_exec_time into --time and enforces it with scancel", async () => {

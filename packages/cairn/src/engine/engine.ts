@@ -658,6 +658,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       return result;
     } catch (err) {
       // The failure's message is stored and answered by the API: masked like the log.
+      if (masking && err instanceof TaskFailure && err.outputs) {
+        for (const [name, value] of Object.entries(err.outputs)) err.outputs[name] = masking.maskText(value);
+      }
       if (masking && err instanceof Error) {
         err.message = masking.maskText(err.message);
         if (err.cause instanceof Error) err.cause.message = masking.maskText(err.cause.message);
@@ -991,7 +994,7 @@ function failureResult(err: unknown, signal: AbortSignal): AttemptResult {
   }
   const retryable = isRetryable(err);
   const exitCode = err instanceof TaskFailure && err.exitCode !== undefined ? err.exitCode : null;
-  return { status: "failed", exitCode, message: describeError(err), outputs: {}, retryable };
+  return { status: "failed", exitCode, message: describeError(err), outputs: err instanceof TaskFailure && err.outputs ? { ...err.outputs } : {}, retryable };
 }
 
 function identityOpener(lookup: IdentityLookup, owner: string, onOpened: (credentials: Record<string, string | undefined>) => void): (uuid: string) => Promise<IdentityCredentials | undefined> {

@@ -29,9 +29,6 @@ const systemParams = z.strictObject({ group_id: idSchema, system_id: idSchema })
 const path = z.string().min(1).max(1024);
 const description = z.string().max(1024).optional();
 
-/** One sbatch option; the rule lives with tapis_job_def's, which takes the same. */
-export const schedulerOption = schedulerOptionSchema;
-
 const sshHost = z.string().min(1).max(255).regex(/^[A-Za-z0-9.:-]+$/, "must be a host name or an IP address");
 const hostKey = z
   .string()
@@ -62,7 +59,7 @@ const systemBody = z.discriminatedUnion("type", [
     root_dir: path.describe("where job folders go on the system (absolute for localhost)"),
     partition: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, "must be a Slurm partition name").optional().describe("the default partition; unset: the cluster's default"),
     container_runtime: z.enum(["podman", "none"]).default("none").describe("podman: an app's container_image runs through podman on the allocation"),
-    scheduler_options: z.array(schedulerOption).max(64).default([]).describe("sbatch options added to every job"),
+    scheduler_options: z.array(schedulerOptionSchema).max(64).default([]).describe("sbatch options added to every job"),
   }),
   z.strictObject({
     id: idSchema,

@@ -193,11 +193,11 @@ export function tapisJobHandler(deps: TapisJobDeps): TaskHandler<TapisJobTask> {
     const outputs = { STATUS: status, SLURM_JOB_ID: jobId };
     const exitCode = state.exitCode ?? (state.state === "COMPLETED" ? 0 : 1);
     if (state.state === "COMPLETED" && exitCode === 0) return { exitCode: 0, outputs };
-    ctx.log("system", `STATUS=${status} SLURM_JOB_ID=${jobId}`);
     const why = state.state === "TIMEOUT" ? "reached its time limit" : state.state === "CANCELLED" ? "was cancelled outside Cairn" : state.state === "OUT_OF_MEMORY" ? "ran out of memory" : `exited with code ${exitCode}`;
     throw new TaskFailure(`Slurm job ${jobId} ${why}: ${state.state}${state.reason ? ` (${state.reason})` : ""}, exit code ${exitCode}:${state.signal ?? 0}`, {
       exitCode,
       retryable: state.state === "FAILED" || CLUSTER_FAILURES.has(state.state),
+      outputs,
     });
   }
 }
