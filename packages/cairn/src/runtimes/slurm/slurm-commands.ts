@@ -67,6 +67,11 @@ export async function jobState(shell: SlurmShell, jobId: string): Promise<JobSta
     const [state, reason] = line.split("|");
     if (state && !FINAL_STATES.has(state)) return { state, reason: reasonOf(reason) };
   }
+  return endedJobState(shell, jobId);
+}
+
+/** How a job ended, from scontrol (its exit code, times); undefined when the controller no longer knows it. */
+export async function endedJobState(shell: SlurmShell, jobId: string): Promise<JobState | undefined> {
   const shown = await shell.exec(["scontrol", "show", "job", "-o", jobId]);
   if (shown.code !== 0) {
     if (/Invalid job id/i.test(shown.stderr)) return undefined;

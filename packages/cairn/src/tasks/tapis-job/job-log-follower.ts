@@ -5,7 +5,7 @@ const READ_CHUNK_BYTES = 256 * 1024;
 
 /**
  * Follows one of a job's log files on its system as it grows, line by line: each poll
- * reads from where the last one stopped (tail -c +N), and keeps a partial last line for
+ * reads from where the last one stopped, and keeps a partial last line for
  * the next, so a line is never split. After a restart, the first `skipLines` lines (stored
  * already) are read again but not sent.
  */
@@ -25,10 +25,7 @@ export class JobLogFollower {
   /** Sends the new complete lines; with `final`, also a last line without a newline. */
   async poll(final = false): Promise<void> {
     for (;;) {
-      const result = await this.shell.exec(["sh", "-c", 'tail -c +"$1" -- "$2" 2>/dev/null | head -c "$3"', "sh", String(this.#offset + 1), this.path, String(READ_CHUNK_BYTES)], {
-        maxBytes: READ_CHUNK_BYTES,
-      });
-      const bytes = result.raw;
+      const bytes = await this.shell.readFile(this.path, this.#offset, READ_CHUNK_BYTES);
       if (bytes.length === 0) return;
       const end = bytes.lastIndexOf(0x0a);
       const all = bytes.length < READ_CHUNK_BYTES; // read to the end of the file

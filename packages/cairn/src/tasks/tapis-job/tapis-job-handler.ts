@@ -1,7 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CairnError, describeError, TaskFailure } from "../../errors.js";
-import { cancelJob, FINAL_STATES, jobsNamed, jobState, submitBatch, type JobState } from "../../runtimes/slurm/slurm-commands.js";
+import { QueueWatcher } from "../../runtimes/slurm/queue-watcher.js";
+import { cancelJob, endedJobState, FINAL_STATES, jobsNamed, jobState, submitBatch, type JobState } from "../../runtimes/slurm/slurm-commands.js";
 import type { SlurmConnector } from "../../runtimes/slurm/slurm-connector.js";
 import type { SlurmShell } from "../../runtimes/slurm/slurm-shell.js";
 import { OUTPUT_NAME_PATTERN } from "../../spec/schema.js";
@@ -44,6 +45,14 @@ const CLUSTER_FAILURES: ReadonlySet<string> = new Set(["NODE_FAIL", "BOOT_FAIL",
  */
 export function tapisJobHandler(deps: TapisJobDeps): TaskHandler<TapisJobTask> {
   const pollMs = deps.pollMs ?? { first: 200, max: 2_000 };
+  // One per system (by group, as system ids are): its jobs' polls share one squeue.
+  const watchers = new Map<string, QueueWatcher>();
+  const watcherOf = (groupId: string, system: MergedJob["system"]) => {
+    const key = `${groupId}/${system.id}`;
+    let watcher = watchers.get(key);
+    if (!watcher) watchers.set(key, (watcher = new QueueWatcher(() => deps.connect(system))));
+    return watcher;
+  };
 
   async function open(ctx: TaskExecutionContext<TapisJobTask>): Promise<{ job: MergedJob; shell: SlurmShell }> {
     const groupId = ctx.groupId ?? "local";
@@ -111,7 +120,7 @@ export function tapisJobHandler(deps: TapisJobDeps): TaskHandler<TapisJobTask> {
           const state = await jobState(shell, jobId).catch(() => undefined);
           return { outputs: { SLURM_JOB_ID: jobId, LAST_STATUS: state?.state ?? "PENDING" } };
         }
-        return await follow(ctx, shell, jobId, jobDir, { stdout: 0, stderr: 0 });
+        return await follow(ctx, shell, watcherOf(ctx.groupId ?? "local", job.system), jobId, jobDir, { stdout: 0, stderr: 0 });
       } finally {
         await shell.close();
       }
@@ -133,7 +142,7 @@ export function tapisJobHandler(deps: TapisJobDeps): TaskHandler<TapisJobTask> {
         }
         ctx.log("system", `following Slurm job ${jobId} again after a restart`);
         if (ctx.task.poll === false) return { outputs: { SLURM_JOB_ID: jobId, LAST_STATUS: (await jobState(shell, jobId).catch(() => undefined))?.state ?? "UNKNOWN" } };
-        return await follow(ctx, shell, jobId, jobDir, ctx.resumeFrom?.seen ?? { stdout: 0, stderr: 0 });
+        return await follow(ctx, shell, watcherOf(ctx.groupId ?? "local", job.system), jobId, jobDir, ctx.resumeFrom?.seen ?? { stdout: 0, stderr: 0 });
       } finally {
         await shell.close();
       }
@@ -141,50 +150,47 @@ export function tapisJobHandler(deps: TapisJobDeps): TaskHandler<TapisJobTask> {
   };
 
   /** Polls the job to its end, streaming its logs; scancel on cancel or max_exec_time. */
-  async function follow(ctx: TaskExecutionContext<TapisJobTask>, shell: SlurmShell, jobId: string, jobDir: string, seen: { stdout: number; stderr: number }): Promise<TaskOutcome> {
+  async function follow(
+    ctx: TaskExecutionContext<TapisJobTask>,
+    shell: SlurmShell,
+    watcher: QueueWatcher,
+    jobId: string,
+    jobDir: string,
+    seen: { stdout: number; stderr: number },
+  ): Promise<TaskOutcome> {
     const logs = [
       new JobLogFollower(shell, `${jobDir}/${JOB_FILES.stdout}`, (line) => ctx.log("stdout", line), seen.stdout),
       new JobLogFollower(shell, `${jobDir}/${JOB_FILES.stderr}`, (line) => ctx.log("stderr", line), seen.stderr),
     ];
-    let wake: (() => void) | undefined;
-    const onAbort = () => wake?.();
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    const aborted = new Promise<"aborted">((resolve) => {
+      if (ctx.signal.aborted) resolve("aborted");
+      else ctx.signal.addEventListener("abort", () => resolve("aborted"), { once: true });
+    });
     let last = "";
-    let delay = pollMs.first;
+    let delay = 0;
     let state: JobState | undefined;
-    try {
-      for (;;) {
-        if (ctx.signal.aborted) {
-          await cancelJob(shell, jobId);
-          ctx.log("system", `cancelled Slurm job ${jobId} (scancel): ${describeError(ctx.signal.reason)}`);
-          await Promise.all(logs.map((l) => l.poll(true).catch(() => {})));
-          throw ctx.signal.reason;
-        }
-        state = await jobState(shell, jobId);
-        if (state === undefined) {
-          // Purged from the controller (MinJobAge) while no Cairn followed it: the script wrote its exit code.
-          const code = await readExitFile(shell, jobDir);
-          state = code === undefined ? undefined : { state: code === 0 ? "COMPLETED" : "FAILED", reason: null, exitCode: code, signal: 0 };
-          if (state === undefined) throw new TaskFailure(`Slurm no longer knows job ${jobId}, and it left no exit code in its folder`, { retryable: false });
-        }
-        const shown = `${state.state}${state.reason ? ` (${state.reason})` : ""}`;
-        if (shown !== last) ctx.log("system", `Slurm job ${jobId}: ${shown}`);
-        last = shown;
-        await Promise.all(logs.map((l) => l.poll()));
-        if (FINAL_STATES.has(state.state)) break;
-        // At most a few polls a second per job, fewer the longer it runs.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
-        delay = Math.min(pollMs.max, Math.round(delay * 1.5));
+    for (;;) {
+      // The first poll at once (sbatch just answered); then at most a few a second, fewer the longer it runs.
+      const polled = await Promise.race([watcher.poll(jobId, delay), aborted]);
+      if (polled === "aborted") {
+        await cancelJob(shell, jobId);
+        ctx.log("system", `cancelled Slurm job ${jobId} (scancel): ${describeError(ctx.signal.reason)}`);
+        await Promise.all(logs.map((l) => l.poll(true).catch(() => {})));
+        throw ctx.signal.reason;
       }
-    } finally {
-      ctx.signal.removeEventListener("abort", onAbort);
+      state = polled !== undefined && !FINAL_STATES.has(polled.state) ? polled : await endedJobState(shell, jobId);
+      if (state === undefined) {
+        // Purged from the controller (MinJobAge) while no Cairn followed it: the script wrote its exit code.
+        const code = await readExitFile(shell, jobDir);
+        if (code === undefined) throw new TaskFailure(`Slurm no longer knows job ${jobId}, and it left no exit code in its folder`, { retryable: false });
+        state = { state: code === 0 ? "COMPLETED" : "FAILED", reason: null, exitCode: code, signal: 0 };
+      }
+      const shown = `${state.state}${state.reason ? ` (${state.reason})` : ""}`;
+      if (shown !== last) ctx.log("system", `Slurm job ${jobId}: ${shown}`);
+      last = shown;
+      await Promise.all(logs.map((l) => l.poll()));
+      if (FINAL_STATES.has(state.state)) break;
+      delay = delay === 0 ? pollMs.first : Math.min(pollMs.max, Math.round(delay * 1.5));
     }
     await Promise.all(logs.map((l) => l.poll(true)));
     if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -212,7 +218,7 @@ function jobName(ctx: TaskExecutionContext<TapisJobTask>): string {
  * `attachment:` file inputs in it; answers the `system:` ones, which the job copies itself.
  */
 async function stage(ctx: TaskExecutionContext<TapisJobTask>, shell: SlurmShell, job: MergedJob, jobDir: string): Promise<{ from: string; to: string }[]> {
-  await run(shell, ["mkdir", "-p", "--", `${jobDir}/${JOB_FILES.outputs}`, `${jobDir}/${JOB_FILES.inputs}`], "making the job folder");
+  await shell.mkdirs([`${jobDir}/${JOB_FILES.outputs}`, `${jobDir}/${JOB_FILES.inputs}`]).catch(failWith("making the job folder"));
   for (const [name, value] of Object.entries(ctx.inputs)) await put(shell, `${jobDir}/${JOB_FILES.inputs}/${name}`, value);
   const copies: { from: string; to: string }[] = [];
   for (const input of job.fileInputs) {
@@ -234,7 +240,7 @@ async function stage(ctx: TaskExecutionContext<TapisJobTask>, shell: SlurmShell,
         throw new TaskFailure(`file input '${input.sourceUrl}': the run has no such attachment (${describeError(err)})`, { retryable: false, cause: err });
       }
     }
-    await run(shell, ["mkdir", "-p", "--", to.slice(0, to.lastIndexOf("/"))], "making a file input's folder");
+    await shell.mkdirs([to.slice(0, to.lastIndexOf("/"))]).catch(failWith("making a file input's folder"));
     await put(shell, to, content);
   }
   return copies;
@@ -259,12 +265,9 @@ async function copyOutputs(ctx: TaskExecutionContext<TapisJobTask>, shell: Slurm
       ctx.log("system", `output '${name}' is ${size} bytes, over the ${MAX_OUTPUT_VALUE_BYTES}-byte limit for values passed between tasks; it was not recorded`);
       continue;
     }
-    // The test and the read in one command: a file swapped for a link since the listing is not followed.
-    const read = await shell.exec(["sh", "-c", '[ -f "$1" ] && [ ! -L "$1" ] && head -c "$2" -- "$1"', "sh", `${jobDir}/${JOB_FILES.outputs}/${name}`, String(MAX_OUTPUT_VALUE_BYTES)], {
-      maxBytes: MAX_OUTPUT_VALUE_BYTES,
-    });
-    if (read.code !== 0) continue;
-    await writeFile(join(ctx.paths.outputs, name), read.raw);
+    // A file swapped for a link since the listing is not followed (SlurmShell.readFile).
+    const content = await shell.readFile(`${jobDir}/${JOB_FILES.outputs}/${name}`, 0, MAX_OUTPUT_VALUE_BYTES);
+    await writeFile(join(ctx.paths.outputs, name), content);
   }
 }
 
@@ -275,12 +278,12 @@ async function readExitFile(shell: SlurmShell, jobDir: string): Promise<number |
 }
 
 async function put(shell: SlurmShell, path: string, content: string | Buffer): Promise<void> {
-  await run(shell, ["sh", "-c", 'cat > "$1"', "sh", path], `writing ${path}`, content);
+  await shell.writeFile(path, content).catch(failWith(`writing ${path}`));
 }
 
-async function run(shell: SlurmShell, argv: string[], what: string, stdin?: string | Buffer): Promise<void> {
-  const result = await shell.exec(argv, stdin === undefined ? {} : { stdin });
-  if (result.code !== 0) {
-    throw new TaskFailure(`${what} on ${shell.where} failed: ${result.stderr.trim().split("\n")[0] || `exit ${result.code}`}`, { retryable: true });
-  }
+/** A file operation on the system failed: the connection or the disk, which another try may mend. */
+function failWith(what: string): (err: unknown) => never {
+  return (err) => {
+    throw new TaskFailure(`${what} failed: ${describeError(err)}`, { retryable: true, cause: err });
+  };
 }
