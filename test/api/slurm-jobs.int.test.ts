@@ -73,9 +73,13 @@ async function executionOf(path: string, task = "job") {
   return { execution, log };
 }
 
+/** The job's state once Slurm has finished ending it (COMPLETING lasts while its processes are killed). */
 async function scontrolState(jobId: string): Promise<string> {
-  const out = await slurm.command("scontrol", ["show", "job", "-o", jobId]);
-  return /JobState=(\S+)/.exec(out)![1]!;
+  for (let i = 0; ; i++) {
+    const state = /JobState=(\S+)/.exec(await slurm.command("scontrol", ["show", "job", "-o", jobId]))![1]!;
+    if (state !== "COMPLETING" || i > 100) return state;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function untilRunning(path: string): Promise<string> {
