@@ -16,6 +16,7 @@ import { renderCacheText, renderMarkdown, renderTextTable, type ApiRow, type Ben
 import { overheadPerTaskMs, ratio, spread } from "./stats.js";
 import { checkTargets, describeCheck } from "./targets.js";
 import { TRIGGER_WORKLOADS, runTriggerWorkloads, type TriggerWorkloadName } from "./trigger-workloads.js";
+import { runSlurmWorkloads, SLURM_WORKLOAD } from "./slurm-workloads.js";
 import { suite, type Workload } from "./workloads.js";
 import { fanOutNotes, fanOutWorkloads } from "./fan-out-workloads.js";
 
@@ -30,7 +31,7 @@ const RESULTS = join(REPOSITORY, "bench", "results");
 
 const USAGE = `usage: node bench/run.mjs [options]
   --quick           small sizes and fewer repeats (under 2 minutes)
-  --only a,b        only these workloads (names as in the table; trigger-latency and api-read for the API ones, cache-hit for the task cache)
+  --only a,b        only these workloads (names as in the table; trigger-latency and api-read for the API ones, cache-hit for the task cache, slurm for the tapis_job ones)
   --repeats N       runs per workload, overriding the defaults
   --parallel N      CAIRN_MAX_PARALLEL_TASKS and make -jN (default 2)
   --profile NAME    run NAME's Cairn side once under node --cpu-prof and summarise the profile
@@ -121,7 +122,7 @@ async function runCommand(args: Options): Promise<number> {
     if (args.only !== undefined) {
       const wanted = new Set(args.only.split(",").map((s) => s.trim()));
       wantCache = wanted.has(CACHE_WORKLOAD);
-      const known = [...workloads.map((w) => w.name), ...API_WORKLOADS, ...TRIGGER_WORKLOADS, CACHE_WORKLOAD];
+      const known = [...workloads.map((w) => w.name), ...API_WORKLOADS, ...TRIGGER_WORKLOADS, CACHE_WORKLOAD, SLURM_WORKLOAD];
       const unknown = [...wanted].filter((name) => !known.includes(name));
       if (unknown.length > 0) throw new BenchError(`no workload named ${unknown.join(", ")}; there are ${known.join(", ")}`);
       workloads = workloads.filter((w) => wanted.has(w.name));
@@ -188,8 +189,11 @@ async function runSuite(
   }));
   apiResults.rows.push(...triggerResults.rows);
   pending.push(...triggerResults.pending);
+  // tapis_job on a private Slurm (issue 16): figures as notes, or pending rows saying why not.
+  const slurm = only === undefined || only.split(",").map((s) => s.trim()).includes(SLURM_WORKLOAD) ? await runSlurmWorkloads({ scratch: ctx.scratch, quick: mode === "quick", log: ctx.log }) : { notes: [], pending: [] };
+  pending.push(...slurm.pending);
   const cache = wantCache ? await runCacheWorkloads(mode === "quick", parallel, ctx, pending, failures) : [];
-  const notes = [...failures, ...scalingNotes(rows), ...fanOutNotes(rows), ...checkTargets(rows, apiResults.rows).map(describeCheck), ...cacheNotes(cache)];
+  const notes = [...failures, ...scalingNotes(rows), ...fanOutNotes(rows), ...checkTargets(rows, apiResults.rows).map(describeCheck), ...cacheNotes(cache), ...slurm.notes];
   return {
     date: new Date(started).toISOString(),
     mode,

@@ -64,6 +64,8 @@ const DEFAULT_PARAMS: Record<string, (caller: Caller, f: Fixture) => string> = {
   webhook_uuid: (c, f) => f.webhooks[c]!,
   schedule_uuid: (c, f) => f.schedules[c]!,
   system_id: () => "disk",
+  app_id: () => "tool",
+  version: () => "1",
   archive_id: () => "arch",
   digest: () => `sha256:${"0".repeat(64)}`,
   image_id: () => `sha256:${"0".repeat(64)}`,
@@ -161,6 +163,11 @@ const MATRIX: Record<string, Row> = {
   "GET /v3/workflows/groups/{group_id}/systems": { expect: answers(401, 404, 200, 200, 200, 403) },
   "GET /v3/workflows/groups/{group_id}/systems/{system_id}": { expect: answers(401, 404, 200, 200, 200, 403) },
   "DELETE /v3/workflows/groups/{group_id}/systems/{system_id}": { expect: answers(401, 404, 403, 200, 200, 403), params: { system_id: each("sys") } },
+  "POST /v3/workflows/groups/{group_id}/apps": { expect: answers(401, 404, 403, 201, 201, 403), body: (c) => ({ id: `app-${c}`, version: "1", command: ["true"] }) },
+  "GET /v3/workflows/groups/{group_id}/apps": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "GET /v3/workflows/groups/{group_id}/apps/{app_id}": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "GET /v3/workflows/groups/{group_id}/apps/{app_id}/versions/{version}": { expect: answers(401, 404, 200, 200, 200, 403) },
+  "DELETE /v3/workflows/groups/{group_id}/apps/{app_id}/versions/{version}": { expect: answers(401, 404, 403, 200, 200, 403), params: { app_id: each("app") } },
   "POST /v3/workflows/groups/{group_id}/archives": { expect: answers(401, 404, 403, 201, 201, 403), body: (c) => ({ id: `arch-${c}`, type: "system", system_id: "disk", archive_dir: `arch-${c}` }) },
   "GET /v3/workflows/groups/{group_id}/archives": { expect: answers(401, 404, 200, 200, 200, 403) },
   "GET /v3/workflows/groups/{group_id}/archives/{archive_id}": { expect: answers(401, 404, 200, 200, 200, 403) },
@@ -249,6 +256,7 @@ describe.each(DATABASES)("authorization matrix on $name", (database) => {
     for (const p of [hostPipeline("hello"), hostPipeline("edit-me"), holder]) expect((await owner.post(`${W}/groups/mx/pipelines`, p)).status).toBe(201);
     expect((await owner.post(`${W}/groups/mx/systems`, { id: "disk", type: "local", root_dir: "disk" })).status).toBe(201);
     expect((await owner.post(`${W}/groups/mx/archives`, { id: "arch", type: "system", system_id: "disk", archive_dir: "arch" })).status).toBe(201);
+    expect((await owner.post(`${W}/groups/mx/apps`, { id: "tool", version: "1", command: ["true"] })).status).toBe(201);
     const identities: Fixture["identities"] = {};
     for (const c of ["owner", "admin", "member", "outsider"] as const) {
       const made = await clients[c].post(`${W}/identities`, { type: "github", name: "mine", credentials: { username: "u", personal_access_token: "matrix-pat-value" } });

@@ -30,7 +30,8 @@ export interface TestSshd {
   close(): Promise<void>;
 }
 
-export async function startSshd(options: { passwordLogin?: boolean } = {}): Promise<TestSshd> {
+/** `extraConfig`: more sshd_config lines, e.g. `SetEnv SLURM_CONF=…` for the sessions' commands. */
+export async function startSshd(options: { passwordLogin?: boolean; extraConfig?: string[] } = {}): Promise<TestSshd> {
   const dir = await mkdtemp(join(tmpdir(), "cairn-sshd-"));
   // sshd refuses a config or key that others can write; mkdtemp gives 0700.
   const keygen = (file: string) => run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "cairn-test", "-f", join(dir, file)]);
@@ -53,6 +54,7 @@ export async function startSshd(options: { passwordLogin?: boolean } = {}): Prom
     "StrictModes no",
     "Subsystem sftp internal-sftp",
     "LogLevel ERROR",
+    ...(options.extraConfig ?? []),
   ].join("\n");
   await writeFile(join(dir, "sshd_config"), config + "\n");
   const child = spawn(SSHD, ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });

@@ -43,6 +43,8 @@ export interface CairnConfig {
   maxUploadBytes: number;
   /** `local` systems live under this folder, one sub-folder per group (CAIRN_LOCAL_SYSTEMS_ROOT, default DATA_DIR/systems). */
   localSystemsRoot: string;
+  /** SLURM_CONF for the Slurm commands of `localhost` slurm systems (CAIRN_SLURM_CONF); unset, they inherit the server's environment. */
+  slurmConf: string | undefined;
   /** Secrets for local runs (`cairn run`), from CAIRN_SECRET_<NAME> variables; the server keeps its own. */
   localSecrets: Readonly<Record<string, string>>;
   /** Where `cairn server` listens. Loopback by default: exposing it is a decision. */
@@ -147,6 +149,7 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     scheduleMissedAfterMs: overrides.scheduleMissedAfterMs ?? parsePositiveDuration("CAIRN_SCHEDULE_MISSED_AFTER", env.CAIRN_SCHEDULE_MISSED_AFTER, 30_000),
     maxUploadBytes: overrides.maxUploadBytes ?? parseSize("CAIRN_MAX_UPLOAD_BYTES", env.CAIRN_MAX_UPLOAD_BYTES, DEFAULT_MAX_UPLOAD_BYTES),
     localSystemsRoot: resolve(overrides.localSystemsRoot ?? nonEmpty(env.CAIRN_LOCAL_SYSTEMS_ROOT) ?? join(dataDir, "systems")),
+    slurmConf: overrides.slurmConf ?? nonEmpty(env.CAIRN_SLURM_CONF),
     localSecrets: overrides.localSecrets ?? secretsFromEnv(env),
     host: overrides.host ?? nonEmpty(env.CAIRN_HOST) ?? "127.0.0.1",
     port: overrides.port ?? parsePort(env.CAIRN_PORT),

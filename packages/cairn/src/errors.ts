@@ -66,11 +66,17 @@ export class TaskFailure extends CairnError {
   override name = "TaskFailure";
   readonly retryable: boolean;
   readonly exitCode: number | undefined;
+  /**
+   * Outputs the handler sets even on failure (a tapis_job's STATUS and SLURM_JOB_ID): its
+   * own values, masked like the message; never files the task wrote.
+   */
+  readonly outputs: Record<string, string> | undefined;
 
-  constructor(message: string, options?: { retryable?: boolean; exitCode?: number; cause?: unknown }) {
+  constructor(message: string, options?: { retryable?: boolean; exitCode?: number; cause?: unknown; outputs?: Record<string, string> }) {
     super("task_failed", message, { cause: options?.cause });
     this.retryable = options?.retryable ?? true;
     this.exitCode = options?.exitCode;
+    this.outputs = options?.outputs;
   }
 }
 

@@ -8,6 +8,7 @@ import type { SecretLookup } from "./engine/input-resolver.js";
 import { WorkDirCleaner } from "./engine/work-dir-cleaner.js";
 import { HostRuntime } from "./runtimes/host/host-runtime.js";
 import type { Runtime } from "./runtimes/runtime.js";
+import { slurmConnector, type SlurmConnector } from "./runtimes/slurm/slurm-connector.js";
 import { createStore } from "./store/create-store.js";
 import { lockDataDir } from "./store/data-dir-lock.js";
 import type { RunRecord, Store } from "./store/store.js";
@@ -43,6 +44,8 @@ export interface OpenOptions {
    * when a run with host tasks is recorded.
    */
   prepareHost?: boolean;
+  /** Opens shells on slurm systems for tapis_job tasks; absent, localhost systems only (no SSH identities to open). */
+  slurm?: SlurmConnector;
 }
 
 /**
@@ -111,7 +114,7 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     store,
     config,
     runtimes,
-    handlers: defaultTaskHandlers(),
+    handlers: defaultTaskHandlers({ tapisJob: { store: store.service, connect: options.slurm ?? slurmConnector({ slurmConf: config.slurmConf }) } }),
     secrets: options.secrets,
     identities: options.identities,
     registryIdentities: options.registryIdentities,

@@ -7,7 +7,7 @@ import { TaskBuilder } from "./task-builder.js";
  */
 export class TapisJobTaskBuilder<Unset extends "tapis_job_def" = "tapis_job_def"> extends TaskBuilder<TapisJobTaskJson, Unset> {
   /** The job definition, as the Jobs service takes it. @example task("simulate", "tapis_job").tapisJobDef({ appId: "sim" }) */
-  tapisJobDef(definition: Readonly<Record<string, unknown>>): TapisJobTaskBuilder<Exclude<Unset, "tapis_job_def">> {
+  tapisJobDef(definition: Readonly<TapisJobTaskJson["tapis_job_def"]>): TapisJobTaskBuilder<Exclude<Unset, "tapis_job_def">> {
     return this.withRequired<TapisJobTaskBuilder<Exclude<Unset, "tapis_job_def">>>({ tapis_job_def: structuredClone(definition) });
   }
 

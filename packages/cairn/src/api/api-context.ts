@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ActorService } from "../actors/actor-service.js";
 import type { SystemConnector } from "../archives/system-connector.js";
 import type { CairnConfig } from "../config.js";
+import type { SlurmConnector } from "../runtimes/slurm/slurm-connector.js";
 import type { Engine } from "../engine/engine.js";
 import type { ImageEngine } from "../images/image-engine.js";
 import type { TokenClaims } from "../auth/tokens.js";
@@ -52,6 +53,8 @@ export interface ApiContext {
   passwords: PasswordHasher;
   /** Opens folders on the groups' systems: the write check when an archive is created. */
   systems: SystemConnector;
+  /** Opens a shell on a slurm system (checks at creation); absent, localhost systems only. */
+  slurm?: SlurmConnector;
   /** The container engine's image side, for GET /engine; absent in tests without an engine. */
   imageEngine?: () => Promise<ImageEngine>;
   /** A fresh url-safe code for confirming a new user's address. */

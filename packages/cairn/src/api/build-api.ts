@@ -32,6 +32,7 @@ import { runRoutes } from "./routes/runs.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { secretRoutes } from "./routes/secrets.js";
 import { systemRoutes } from "./routes/systems.js";
+import { appRoutes } from "./routes/apps.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { loadWebUi } from "./web-ui.js";
 
@@ -64,10 +65,12 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler);
   app.setErrorHandler(sendError);
-  // The web UI's files and pages are what the API has no route for (web-ui.ts).
-  const webUi = await loadWebUi(ctx.config.webDir);
+  // The web UI's files and pages are what the API has no route for (web-ui.ts). Read at
+  // the first such request, so that an app built only to describe the API reads no config.
+  let webUi: ReturnType<typeof loadWebUi> | undefined;
   app.setNotFoundHandler(async (request, reply) => {
-    if (await webUi.answer(request, reply)) return reply;
+    webUi ??= loadWebUi(ctx.config.webDir);
+    if (await (await webUi).answer(request, reply)) return reply;
     return reply.status(404).send(failure(404, `there is no ${request.method} ${request.url.split("?")[0]}`, "not_found"));
   });
 
@@ -123,6 +126,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
       logRoutes(api, ctx);
       resultRoutes(api, ctx);
       systemRoutes(api, ctx);
+      appRoutes(api, ctx);
       archiveRoutes(api, ctx);
       actorRoutes(api, ctx);
       imageRoutes(api, ctx);

@@ -3,6 +3,7 @@ import { Archiver } from "../archives/archiver.js";
 import type { S3Credentials } from "../archives/s3-target.js";
 import type { SshCredentials } from "../archives/sftp-target.js";
 import { systemConnector } from "../archives/system-connector.js";
+import { slurmConnector } from "../runtimes/slurm/slurm-connector.js";
 import { hashPassword, verifyPassword } from "../auth/password-hash.js";
 import { newConfirmationCode } from "../auth/confirmation-code.js";
 import type { CairnConfig } from "../config.js";
@@ -58,6 +59,15 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
       return JSON.parse(sealer.open(identity.sealedCredentials, identityBinding(identity.uuid))) as S3Credentials;
     },
   });
+  // Slurm systems over SSH log in with their creator's ssh identity, like SFTP archives.
+  const slurm = slurmConnector({
+    slurmConf: config.slurmConf,
+    sshCredentials: async (identityUuid) => {
+      const identity = await cairn!.store.service.getIdentity(identityUuid);
+      if (identity?.type !== "ssh") return undefined;
+      return JSON.parse(sealer.open(identity.sealedCredentials, identityBinding(identity.uuid))) as SshCredentials;
+    },
+  });
   // Runs end only once recovery or a request started them, by which time it exists.
   let archiver: Archiver | undefined;
   cairn = await openCairn(config, {
@@ -87,6 +97,7 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
     },
     secrets: (name, groupId, pipelineId) => readGroupSecret(cairn!.store.service, sealer.open, { name, groupId, pipelineId }),
     outputSealer: sealer,
+    slurm,
   });
   const workDirs = cairn.workDirs;
   archiver = new Archiver({
@@ -107,6 +118,7 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
       tokens: (tokens = new SignedTokenService(key, cairn.store, config.sessionTtlSeconds)),
       passwords: { hash: hashPassword, verify: verifyPassword },
       systems,
+      slurm,
       ...(cairn.runtimes.images ? { imageEngine: cairn.runtimes.images } : {}),
       newConfirmationCode,
     };

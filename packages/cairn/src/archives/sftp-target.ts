@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Client, type SFTPWrapper } from "ssh2";
+import type { Client, SFTPWrapper } from "ssh2";
+import { sshLogin, SshLoginError, type SshCredentials } from "../net/ssh-login.js";
 import { ArchivingError, safeSegments, type ArchiveTarget } from "./archive-target.js";
 
 export interface SftpOptions {
@@ -18,58 +18,31 @@ export interface SftpOptions {
   readyTimeoutMs?: number;
 }
 
-export type SshCredentials = { username: string; private_key: string } | { username: string; password: string };
+export type { SshCredentials };
 
 /** SFTP status code for "no such file" (draft-ietf-secsh-filexfer-02, SSH_FX_NO_SUCH_FILE). */
 const NO_SUCH_FILE = 2;
 
 /**
- * Logs in over SSH and opens SFTP on ROOT_DIR/ARCHIVE_DIR. A refused key or password is
+ * Logs in over SSH (net/ssh-login.ts) and opens SFTP on ROOT_DIR/ARCHIVE_DIR. A refused key or password is
  * reported as such and is not worth retrying; a connection that fails may be.
  */
 export async function openSftpTarget(options: SftpOptions): Promise<ArchiveTarget> {
   const { host, port, credentials } = options;
   const who = `${credentials.username}@${host}:${port}`;
-  const client = new Client();
-  let hostKeyRefused: string | undefined;
+  let client: Client;
+  try {
+    client = await sshLogin({ host, port, credentials, hostKeySha256: options.hostKeySha256, readyTimeoutMs: options.readyTimeoutMs });
+  } catch (err) {
+    if (!(err instanceof SshLoginError)) throw err;
+    throw new ArchivingError(err.code, err.message, { retryable: err.retryable, cause: err.cause });
+  }
   const sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
-    client.once("error", (err: Error & { level?: string }) => {
-      if (hostKeyRefused) {
-        reject(new ArchivingError("forbidden", `the SSH server ${host}:${port} showed host key ${hostKeyRefused}, not the system's host_key ${options.hostKeySha256}`, { retryable: false, cause: err }));
-      } else if (err.level === "client-authentication") {
-        const how = "private_key" in credentials ? "key" : "password";
-        reject(new ArchivingError("unauthenticated", `SSH login as ${who} was refused: the identity's ${how} was not accepted`, { retryable: false, cause: err }));
-      } else {
-        reject(new ArchivingError("runtime_unavailable", `cannot reach the SSH server ${host}:${port}: ${err.message}`, { retryable: true, cause: err }));
-      }
-    });
-    client.once("ready", () => {
-      client.sftp((err, opened) => (err ? reject(new ArchivingError("runtime_unavailable", `${who} does not offer SFTP: ${err.message}`, { retryable: true, cause: err })) : resolve(opened)));
-    });
-    client.connect({
-      host,
-      port,
-      username: credentials.username,
-      ...("private_key" in credentials ? { privateKey: credentials.private_key } : { password: credentials.password }),
-      readyTimeout: options.readyTimeoutMs ?? 20_000,
-      // Only what was asked for: no agent, no keyboard-interactive prompts.
-      tryKeyboard: false,
-      ...(options.hostKeySha256
-        ? {
-            hostVerifier: (key: Buffer) => {
-              const seen = `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}`;
-              if (seen !== options.hostKeySha256) hostKeyRefused = seen;
-              return seen === options.hostKeySha256;
-            },
-          }
-        : {}),
-    });
+    client.sftp((err, opened) => (err ? reject(new ArchivingError("runtime_unavailable", `${who} does not offer SFTP: ${err.message}`, { retryable: true, cause: err })) : resolve(opened)));
   }).catch((err: unknown) => {
     client.end();
     throw err;
   });
-  // After login, errors arrive on the operations; an unhandled one would end the process.
-  client.on("error", () => {});
 
   const rootSegments = safeSegments(options.rootDir, "root_dir");
   const base = posix.join(options.rootDir.startsWith("/") ? "/" : ".", ...rootSegments, ...safeSegments(options.archiveDir, "archive_dir"));

@@ -48,6 +48,9 @@ export function systemConnector(options: SystemConnectorOptions): SystemConnecto
           const { openS3Target } = await import("./s3-target.js");
           return openS3Target({ ...settings, archiveDir, credentials, owner: `S3 ${label}` });
         }
+        case "slurm":
+          // A Slurm system is where jobs run; its job folders are not an archive's place.
+          throw new ArchivingError("invalid_input", `${label} is a slurm system, which runs jobs and holds no archives; use a local, ssh or s3 system`, { retryable: false });
       }
     },
   };

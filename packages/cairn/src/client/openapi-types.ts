@@ -1748,6 +1748,310 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/workflows/groups/{group_id}/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List every version of every app */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: components["schemas"]["App"][];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a version of an app (admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default [] */
+                        command?: string[];
+                        container_image?: string;
+                        description?: string;
+                        id: string;
+                        /** @default {} */
+                        job_attributes?: {
+                            cores_per_node?: number;
+                            exec_system_id?: string;
+                            file_inputs?: {
+                                source_url: string;
+                                target_path: string;
+                            }[];
+                            max_minutes?: number;
+                            memory_mb?: number;
+                            node_count?: number;
+                            parameter_set?: {
+                                app_args?: {
+                                    arg: string;
+                                }[];
+                                env_variables?: {
+                                    key: string;
+                                    value: string;
+                                }[];
+                                scheduler_options?: {
+                                    arg: string;
+                                }[];
+                            };
+                        };
+                        /**
+                         * @default BATCH
+                         * @enum {string}
+                         */
+                        job_type?: "BATCH";
+                        version: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: components["schemas"]["App"];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/groups/{group_id}/apps/{app_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest version of an app */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app_id: string;
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: components["schemas"]["App"];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/workflows/groups/{group_id}/apps/{app_id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of an app */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app_id: string;
+                    group_id: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: components["schemas"]["App"];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a version no run used (admins) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    app_id: string;
+                    group_id: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v3/workflows/groups/{group_id}/archives": {
         parameters: {
             query?: never;
@@ -4675,6 +4979,26 @@ export interface paths {
                         /** @enum {string} */
                         type: "ssh";
                     } | {
+                        /**
+                         * @default none
+                         * @enum {string}
+                         */
+                        container_runtime?: "podman" | "none";
+                        description?: string;
+                        host: string;
+                        host_key?: string;
+                        id: string;
+                        /** Format: uuid */
+                        identity_uuid?: string;
+                        partition?: string;
+                        /** @default 22 */
+                        port?: number;
+                        root_dir: string;
+                        /** @default [] */
+                        scheduler_options?: string[];
+                        /** @enum {string} */
+                        type: "slurm";
+                    } | {
                         bucket: string;
                         description?: string;
                         endpoint: string;
@@ -5520,6 +5844,42 @@ export interface components {
             status: "SUBMITTED" | "RUNNING" | "COMPLETED" | "ERROR";
             task_execution_uuid: string | null;
         };
+        App: {
+            command: string[];
+            container_image: string | null;
+            created_at: string;
+            description: string | null;
+            id: string;
+            job_attributes: {
+                cores_per_node: number | null;
+                exec_system_id: string | null;
+                file_inputs: {
+                    source_url: string;
+                    target_path: string;
+                }[];
+                max_minutes: number | null;
+                memory_mb: number | null;
+                node_count: number | null;
+                parameter_set: {
+                    app_args: {
+                        arg: string;
+                    }[];
+                    env_variables: {
+                        key: string;
+                        value: string;
+                    }[];
+                    scheduler_options: {
+                        arg: string;
+                    }[];
+                };
+            };
+            /** @enum {string} */
+            job_type: "BATCH";
+            owner: string;
+            used_at: string | null;
+            uuid: string;
+            version: string;
+        };
         Archive: {
             archive_dir: string;
             bucket: string | null;
@@ -5758,6 +6118,8 @@ export interface components {
         };
         System: {
             bucket: string | null;
+            /** @enum {string|null} */
+            container_runtime: "podman" | "none" | null;
             created_at: string;
             description: string | null;
             endpoint: string | null;
@@ -5766,11 +6128,13 @@ export interface components {
             id: string;
             identity_uuid: string | null;
             owner: string;
+            partition: string | null;
             port: number | null;
             region: string | null;
             root_dir: string;
+            scheduler_options: string[] | null;
             /** @enum {string} */
-            type: "local" | "ssh" | "s3";
+            type: "local" | "ssh" | "s3" | "slurm";
             uuid: string;
         };
         Webhook: {

@@ -180,7 +180,7 @@ class AttemptAbort {
 }
 
 const isTerminal = (status: ExecutionStatus) => TERMINAL_EXECUTION_STATUSES.includes(status);
-const SUPPORTED_NOW: ReadonlySet<TaskType> = new Set(["container_run", "function", "request", "image_build", "tapis_actor"]);
+const SUPPORTED_NOW: ReadonlySet<TaskType> = new Set(["container_run", "function", "request", "image_build", "tapis_actor", "tapis_job"]);
 
 /**
  * Runs pipelines. Holds the DAG state of active runs in memory, derived from the store
@@ -853,6 +853,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       return result;
     } catch (err) {
       // The failure's message is stored and answered by the API: masked like the log.
+      if (masking && err instanceof TaskFailure && err.outputs) {
+        for (const [name, value] of Object.entries(err.outputs)) err.outputs[name] = masking.maskText(value);
+      }
       if (masking && err instanceof Error) {
         err.message = masking.maskText(err.message);
         if (err.cause instanceof Error) err.cause.message = masking.maskText(err.cause.message);
@@ -1017,7 +1020,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       pipelineId: run.record.pipelineId,
       ...(this.identities && run.record.startedBy ? { identity: identityOpener(this.identities, run.record.startedBy, onIdentity) } : {}),
       ...(this.registryIdentities && run.record.startedBy ? { registryIdentity: registryIdentityOpener(this.registryIdentities, run.record.startedBy, onIdentity) } : {}),
-      resumeFrom: resume ? { seen: await this.storedLineCounts(exec) } : undefined,
+      resumeFrom: resume ? { seen: await this.storedLineCounts(exec), handle: exec.runtimeHandle } : undefined,
+      groupId: run.record.groupId,
       ...(api ? { api } : {}),
     };
     // A resumed attempt of a cancelled run still goes to its handler, which stops the process.
@@ -1250,7 +1254,7 @@ function failureResult(err: unknown, signal: AbortSignal): AttemptResult {
   }
   const retryable = isRetryable(err);
   const exitCode = err instanceof TaskFailure && err.exitCode !== undefined ? err.exitCode : null;
-  return { status: "failed", exitCode, message: describeError(err), outputs: {}, retryable };
+  return { status: "failed", exitCode, message: describeError(err), outputs: err instanceof TaskFailure && err.outputs ? { ...err.outputs } : {}, retryable };
 }
 
 function identityOpener(lookup: IdentityLookup, owner: string, onOpened: (credentials: Record<string, string | undefined>) => void): (uuid: string) => Promise<IdentityCredentials | undefined> {

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { parseMemory } from "./parse-memory.js";
 import { parseCondition } from "./conditions.js";
 import { MAX_FOR_EACH_ITEMS } from "./for-each.js";
+import { tapisJobDefSchema } from "./tapis-job-def.js";
 import type { Condition, EnvValue, ForEach, ImageBuilderName, Pipeline, TaskType, ValueFrom } from "./types.js";
 
 export const TASK_TYPES = ["image_build", "container_run", "function", "request", "tapis_job", "tapis_actor"] as const satisfies readonly TaskType[];
@@ -367,7 +368,7 @@ export const imageBuildTaskSchema = z.strictObject({
 export const tapisJobTaskSchema = z.strictObject({
   ...taskBase,
   type: z.literal("tapis_job"),
-  tapis_job_def: objectMap(),
+  tapis_job_def: tapisJobDefSchema,
   poll: z.boolean().optional(),
 });
 

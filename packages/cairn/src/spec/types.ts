@@ -4,6 +4,8 @@
  * with defaults applied. The zod schemas in `schema.ts` must produce these types.
  */
 
+import type { TapisJobDef } from "./tapis-job-def.js";
+
 export type TaskType = "image_build" | "container_run" | "function" | "request" | "tapis_job" | "tapis_actor";
 
 /** The types whose result is outputs and result files, which the task cache can keep and restore. */
@@ -268,7 +270,8 @@ export interface ImageBuildTask extends TaskBase {
 
 export interface TapisJobTask extends TaskBase {
   type: "tapis_job";
-  tapis_job_def: Record<string, unknown>;
+  /** The Tapis Jobs submit request (spec/tapis-job-def.ts). */
+  tapis_job_def: TapisJobDef;
   poll?: boolean;
 }
 

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { AccessQueries } from "./access-queries.js";
 import { kyselyActorStore } from "./kysely-actor-store.js";
+import { kyselyAppStore } from "./kysely-app-store.js";
 import { kyselyArchiveStore } from "./kysely-archive-store.js";
 import { kyselyGroupStore } from "./kysely-group-store.js";
 import { kyselyIdentityStore } from "./kysely-identity-store.js";
@@ -31,6 +32,7 @@ export function kyselyServiceStore(db: Kysely<Database>, access: AccessQueries):
     ...kyselyIdentityStore(db),
     ...kyselySecretStore(db),
     ...kyselySystemStore(db),
+    ...kyselyAppStore(db),
     ...kyselyArchiveStore(db),
   };
 }

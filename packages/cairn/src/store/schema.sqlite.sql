@@ -2,6 +2,8 @@ CREATE TABLE "actor_executions" ("uuid" text primary key, "group_id" text not nu
 
 CREATE TABLE "actors" ("uuid" text primary key, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "owner" text not null, "image" text not null, "command" text, "default_environment" text not null, "description" text, "max_workers" integer not null, "created_at" bigint not null, "updated_at" bigint not null, constraint "actors_group_id" unique ("group_id", "id"));
 
+CREATE TABLE "apps" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "version" text not null, "owner" text not null, "description" text, "definition" text not null, "created_at" bigint not null, "used_at" bigint, constraint "apps_pk" primary key ("group_id", "id", "version"));
+
 CREATE TABLE "archives" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "type" text not null, "owner" text not null, "settings" text not null, "created_at" bigint not null, constraint "archives_pk" primary key ("group_id", "id"));
 
 CREATE TABLE "cache_entries" ("key" text primary key, "group_id" text not null, "pipeline_id" text not null, "task_id" text not null, "execution_uuid" text not null, "run_uuid" text not null, "image_digest" text, "outputs" text not null, "files" text not null, "exit_code" integer, "size_bytes" bigint not null, "created_at" bigint not null, "last_used_at" bigint not null);

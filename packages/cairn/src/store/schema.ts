@@ -149,6 +149,19 @@ export interface SystemsTable {
   created_at: number;
 }
 
+export interface AppsTable {
+  uuid: string;
+  group_id: string;
+  id: string;
+  version: string;
+  owner: string;
+  description: string | null;
+  /** JSON: AppDefinition. */
+  definition: string;
+  created_at: number;
+  used_at: number | null;
+}
+
 export interface ArchivesTable {
   uuid: string;
   group_id: string;
@@ -274,6 +287,7 @@ export interface Database {
   group_secrets: GroupSecretsTable;
   revoked_tokens: RevokedTokensTable;
   systems: SystemsTable;
+  apps: AppsTable;
   archives: ArchivesTable;
   run_archives: RunArchivesTable;
   images: ImagesTable;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newExecutionId, newRunId } from "../ids.js";
-import type { ActorRecord, ArchiveRecord, GroupRecord, MemberRecord, PipelineRecord, RunArchiveRecord, SystemRecord, UserRecord } from "./service-store.js";
+import type { ActorRecord, AppRecord, ArchiveRecord, GroupRecord, MemberRecord, PipelineRecord, RunArchiveRecord, SystemRecord, UserRecord } from "./service-store.js";
 import type { Store } from "./store.js";
 
 /** The ServiceStore's behaviour, run once per database like describeStoreSuite. */
@@ -279,6 +279,50 @@ export function describeServiceStoreSuite(name: string, makeStore: () => Promise
       await store.service.deleteGroup("lab");
       expect(await store.service.listSystems("lab")).toEqual([]);
       expect(await store.service.listRunArchives(runUuid)).toEqual([]);
+    });
+
+    it("keeps slurm systems and app versions; a used version is kept, the latest is found by id", async () => {
+      await store.service.createGroup(group("lab"), [member("lab", "ada", "owner")]);
+      const slurm: SystemRecord = {
+        uuid: randomUUID(),
+        groupId: "lab",
+        id: "hpc",
+        owner: "ada",
+        description: null,
+        settings: { type: "slurm", host: "localhost", port: null, identityUuid: null, rootDir: "/scratch", partition: "debug", containerRuntime: "podman", schedulerOptions: ["--account=lab"] },
+        createdAt: 1,
+      };
+      await store.service.createSystem(slurm);
+      expect(await store.service.getSystem("lab", "hpc")).toEqual(slurm);
+      const attributes = { execSystemId: "hpc", nodeCount: 1, coresPerNode: null, memoryMb: null, maxMinutes: 5, appArgs: ["-v"], envVariables: [{ key: "A", value: "1" }], schedulerOptions: [], fileInputs: [] };
+      const app = (version: string, createdAt: number): AppRecord => ({
+        uuid: randomUUID(),
+        groupId: "lab",
+        id: "hello",
+        version,
+        owner: "ada",
+        description: "says hello",
+        definition: { containerImage: null, command: ["echo", "hi"], jobType: "BATCH", jobAttributes: attributes },
+        createdAt,
+        usedAt: null,
+      });
+      const v1 = app("1", 2);
+      const v2 = app("2", 3);
+      await store.service.createApp(v1);
+      await store.service.createApp(v2);
+      await expect(store.service.createApp(v1)).rejects.toMatchObject({ code: "conflict" });
+      expect(await store.service.getApp("lab", "hello", "1")).toEqual(v1);
+      expect(await store.service.getApp("lab", "hello")).toEqual(v2);
+      expect(await store.service.getApp("lab", "nope")).toBeUndefined();
+      expect(await store.service.listApps("lab")).toEqual([v1, v2]);
+      await store.service.markAppUsed("lab", "hello", "1", 10);
+      await store.service.markAppUsed("lab", "hello", "1", 20);
+      expect((await store.service.getApp("lab", "hello", "1"))?.usedAt).toBe(10);
+      await expect(store.service.deleteApp("lab", "hello", "1")).rejects.toMatchObject({ code: "conflict" });
+      await store.service.deleteApp("lab", "hello", "2");
+      await expect(store.service.deleteApp("lab", "hello", "2")).rejects.toMatchObject({ code: "not_found" });
+      await store.service.deleteGroup("lab");
+      expect(await store.service.listApps("lab")).toEqual([]);
     });
 
     it("keeps s3 systems and S3 archives, also one holding its own bucket", async () => {

@@ -153,7 +153,29 @@ export interface SecretRecord {
 export type SystemSettings =
   | { type: "local"; rootDir: string }
   | { type: "ssh"; host: string; port: number; rootDir: string; identityUuid: string; hostKeySha256?: string | null }
-  | ({ type: "s3" } & S3Location);
+  | ({ type: "s3" } & S3Location)
+  | SlurmSystemSettings;
+
+/**
+ * A Slurm cluster that runs tapis_job tasks: its commands (sbatch, squeue, scontrol,
+ * scancel) run on the server itself (`host` "localhost") or over SSH with an ssh identity
+ * of the admin who created it. Job folders go under `rootDir` there.
+ */
+export interface SlurmSystemSettings {
+  type: "slurm";
+  host: string;
+  /** SSH only; null for localhost. */
+  port: number | null;
+  identityUuid: string | null;
+  hostKeySha256?: string | null;
+  rootDir: string;
+  /** The default partition (queue); null: the cluster's default. */
+  partition: string | null;
+  /** `podman`: an app with a container_image runs in it on the allocation. */
+  containerRuntime: "podman" | "none";
+  /** `#SBATCH` options added to every job, e.g. `--account=lab`. */
+  schedulerOptions: string[];
+}
 
 /** A bucket and the key that opens it: an `s3` system, or what a self-contained S3 archive holds. */
 export interface S3Location {
@@ -165,6 +187,55 @@ export interface S3Location {
   rootDir: string;
   /** An identity of type `s3` of the one who made the system or archive. */
   identityUuid: string;
+}
+
+/**
+ * One version of an app: what a tapis_job runs and its defaults. A version is immutable:
+ * there is no update, and once a run used it (`usedAt`) it cannot be deleted either.
+ */
+export interface AppRecord {
+  uuid: string;
+  groupId: string;
+  id: string;
+  version: string;
+  owner: string;
+  description: string | null;
+  definition: AppDefinition;
+  createdAt: number;
+  /** When a run first used this version; null while unused. */
+  usedAt: number | null;
+}
+
+/** An app's definition, in the API's (snake_case) shape. */
+export interface AppDefinition {
+  containerImage: string | null;
+  command: string[];
+  jobType: "BATCH";
+  jobAttributes: AppJobAttributes;
+}
+
+export interface AppJobAttributes {
+  execSystemId: string | null;
+  nodeCount: number | null;
+  coresPerNode: number | null;
+  memoryMb: number | null;
+  maxMinutes: number | null;
+  appArgs: string[];
+  envVariables: { key: string; value: string }[];
+  schedulerOptions: string[];
+  fileInputs: { sourceUrl: string; targetPath: string }[];
+}
+
+export interface AppStore {
+  /** `conflict` when the group has that version of that app. */
+  createApp(app: AppRecord): Promise<void>;
+  /** Without a version: the one created last. */
+  getApp(groupId: string, id: string, version?: string): Promise<AppRecord | undefined>;
+  listApps(groupId: string): Promise<AppRecord[]>;
+  /** NotFoundError when there is no such version; `conflict` when a run used it. */
+  deleteApp(groupId: string, id: string, version: string): Promise<void>;
+  /** Records the first use (later ones keep it). */
+  markAppUsed(groupId: string, id: string, version: string, at: number): Promise<void>;
 }
 
 export interface SystemRecord {
@@ -335,4 +406,4 @@ export interface TokenStore {
 
 /** Everything above in one: what callers reach as `store.service`. */
 export interface ServiceStore
-  extends UserStore, GroupStore, PipelineStore, KabutoJobStore, ActorStore, IdentityStore, SecretStore, SystemStore, ArchiveStore, TokenStore {}
+  extends UserStore, GroupStore, PipelineStore, KabutoJobStore, ActorStore, IdentityStore, SecretStore, SystemStore, AppStore, ArchiveStore, TokenStore {}

@@ -93,8 +93,13 @@ export interface TaskExecutionContext<T extends Task = Task> {
    * run whose registry host is this one (`host[:port]`), to pull a task's image with.
    */
   registryIdentity?(registry: string): Promise<IdentityCredentials | undefined>;
-  /** Set when `resume` follows an attempt started before a restart: this many lines of each stream are stored already. */
-  resumeFrom?: { seen: SeenLines };
+  /**
+   * Set when `resume` follows an attempt started before a restart: this many lines of each
+   * stream are stored already, and the handle `started` recorded (null if none was).
+   */
+  resumeFrom?: { seen: SeenLines; handle?: string | null };
+  /** The run's group: what a task may name (apps, systems) is looked up in it. */
+  groupId?: string;
 }
 
 export interface TaskApiAccess {

@@ -8,7 +8,7 @@ import type { ApiApp, ApiContext } from "../api-context.js";
 import { envelopeSchema, named, ok } from "../envelope.js";
 import { accessGroup, type GroupAccess } from "../group-access.js";
 import { principalOf, type Principal } from "../principal.js";
-import { conflictAs, groupParams, idSchema } from "./groups.js";
+import { conflictAs, groupIdSchema, groupParams, idSchema } from "./groups.js";
 
 /**
  * Actors (Tapis' Actors service, Abaco; issue 16): an image that handles messages, one
@@ -25,8 +25,8 @@ export const MAX_WORKERS = 32;
 /** Set by Cairn for each message: an actor's environment may not name them. */
 const RESERVED_ENV = /^(MSG|_abaco_.*|CAIRN_.*)$/;
 
-const actorParams = z.strictObject({ group_id: idSchema, actor_id: idSchema });
-const executionParams = z.strictObject({ group_id: idSchema, actor_id: idSchema, execution_id: z.uuid() });
+const actorParams = z.strictObject({ group_id: groupIdSchema, actor_id: idSchema });
+const executionParams = z.strictObject({ group_id: groupIdSchema, actor_id: idSchema, execution_id: z.uuid() });
 
 const actorFields = {
   image: z.string().min(1).max(512).regex(/^[A-Za-z0-9][A-Za-z0-9._/:@+-]*$/, "must be an image reference, e.g. localhost/busybox:test or busybox@sha256:..."),

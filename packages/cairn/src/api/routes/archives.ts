@@ -125,6 +125,9 @@ export function archiveRoutes(app: ApiApp, ctx: ApiContext): void {
         if (body.type === "S3" && system.settings.type !== "s3") {
           throw new ValidationError("archive", [{ path: "system_id", message: `system '${system.id}' is of type '${system.settings.type}'; an S3 archive needs an s3 system (or use type 'system')` }]);
         }
+        if (system.settings.type === "slurm") {
+          throw new ValidationError("archive", [{ path: "system_id", message: `system '${system.id}' is a slurm system, which runs jobs and holds no archives; name a local, ssh or s3 system` }]);
+        }
         return { type: body.type, systemId: system.id, archiveDir: body.archive_dir };
       })();
       const record: ArchiveRecord = { uuid: randomUUID(), groupId: group.id, id: body.id, owner: principal.login, settings, createdAt: Date.now() };

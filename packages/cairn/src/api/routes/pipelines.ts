@@ -12,6 +12,7 @@ import { principalOf } from "../principal.js";
 import { flattenedPipelineProfile, tapisTask } from "../tapis-shapes.js";
 import { checkActorReferences } from "./actor-references.js";
 import { checkArchiveReferences } from "./archive-references.js";
+import { checkTapisJobReferences } from "./tapis-job-references.js";
 import { conflictAs, groupIdSchema, idSchema } from "./groups.js";
 
 /**
@@ -55,6 +56,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
       ctx.engine.checkRunnable(pipeline);
       await checkArchiveReferences(service, group.id, pipeline);
       await checkActorReferences(service, group.id, pipeline);
+      await checkTapisJobReferences(service, group.id, pipeline);
       const now = Date.now();
       const record: PipelineRecord = { uuid: randomUUID(), groupId: group.id, id: pipeline.id, owner: principal.login, definition: pipeline, createdAt: now, updatedAt: now, updatedBy: principal.login };
       await service.createPipeline(record).catch((err: unknown) => {
@@ -89,6 +91,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
       ctx.engine.checkRunnable(pipeline);
       await checkArchiveReferences(service, access.group.id, pipeline);
       await checkActorReferences(service, access.group.id, pipeline);
+      await checkTapisJobReferences(service, access.group.id, pipeline);
       return ok(await replaceDefinition(ctx, principal, access, record, pipeline), "Pipeline updated");
     },
   );
@@ -125,6 +128,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
       }
       const pipeline = checkDefinition(ctx, { ...definition, tasks: [...tasksOf(record), request.body] });
       await checkActorReferences(service, access.group.id, pipeline);
+      await checkTapisJobReferences(service, access.group.id, pipeline);
       await replaceDefinition(ctx, principal, access, record, pipeline);
       return reply.status(201).send(ok(presentTask(access, record, pipeline.tasks[pipeline.tasks.length - 1]!), "Task created", 201));
     },
@@ -144,6 +148,7 @@ export function pipelineRoutes(app: ApiApp, ctx: ApiContext): void {
       const next = { ...definitionOf(record), tasks: tasksOf(record).map((t) => (t.id === request.params.task_id ? request.body : t)) };
       const pipeline = checkDefinition(ctx, next);
       await checkActorReferences(service, access.group.id, pipeline);
+      await checkTapisJobReferences(service, access.group.id, pipeline);
       await replaceDefinition(ctx, principal, access, record, pipeline);
       return ok(presentTask(access, record, pipeline.tasks.find((t) => t.id === request.params.task_id)!), "Task updated");
     },

@@ -12,6 +12,7 @@ import { uniqueLogins } from "./0010-unique-logins.js";
 import { kabutoJobs } from "./0011-kabuto-jobs.js";
 import { triggers } from "./0012-triggers.js";
 import { retryFromFailure } from "./0013-retry-from-failure.js";
+import { slurmApps } from "./0014-slurm-apps.js";
 import { actors } from "./0015-actors.js";
 import { runQueues } from "./0017-run-queues.js";
 import { taskCache } from "./0018-task-cache.js";
@@ -37,6 +38,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0011-kabuto-jobs": kabutoJobs(),
     "0012-triggers": triggers(context),
     "0013-retry-from-failure": retryFromFailure(),
+    "0014-slurm-apps": slurmApps(),
     "0015-actors": actors(),
     "0017-run-queues": runQueues(),
     "0018-task-cache": taskCache(),
