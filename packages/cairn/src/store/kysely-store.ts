@@ -2,6 +2,7 @@ import { CompiledQuery, Kysely, Migrator, type Transaction } from "kysely";
 import { CairnError, NotFoundError } from "../errors.js";
 import type { ExecutionId, RunId } from "../ids.js";
 import { AccessQueries } from "./access-queries.js";
+import { KyselyClaimStore } from "./kysely-claim-store.js";
 import { KyselyImageCatalog } from "./kysely-image-catalog.js";
 import { KyselyScheduleStore } from "./kysely-schedule-store.js";
 import { kyselyServiceStore } from "./kysely-service-store.js";
@@ -48,6 +49,7 @@ export class KyselyStore implements Store {
   readonly images: KyselyImageCatalog;
   readonly webhooks: KyselyWebhookStore;
   readonly schedules: KyselyScheduleStore;
+  readonly claims: KyselyClaimStore;
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
   readonly #access: AccessQueries;
@@ -68,6 +70,7 @@ export class KyselyStore implements Store {
     this.images = new KyselyImageCatalog(this.#db);
     this.webhooks = new KyselyWebhookStore(this.#db);
     this.schedules = new KyselyScheduleStore(this.#db);
+    this.claims = new KyselyClaimStore(this.#db, { multipleWriters: dialect.capabilities.multipleWriters, wakeups: dialect.wakeups });
   }
 
   async migrate(): Promise<void> {
@@ -94,6 +97,11 @@ export class KyselyStore implements Store {
       await this.#db.transaction().execute(async (trx) => {
         await this.#insertChunked(trx, "runs", (batch.newRuns ?? []).map(runToRow));
         await this.#insertChunked(trx, "task_executions", (batch.newExecutions ?? []).map(executionToRow));
+        await this.#insertChunked(
+          trx,
+          "run_claims",
+          (batch.claims ?? []).map((c) => ({ run_uuid: c.runUuid, worker_id: c.workerId, lease_until: c.leaseUntil })),
+        );
         await this.#update(
           trx,
           "runs",
@@ -204,6 +212,7 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#dialect.wakeups.close();
     await this.#db.destroy();
   }
 
@@ -286,6 +295,7 @@ function isEmpty(batch: StateBatch): boolean {
   return (
     !batch.newRuns?.length &&
     !batch.newExecutions?.length &&
+    !batch.claims?.length &&
     !batch.runUpdates?.length &&
     !batch.executionUpdates?.length &&
     !batch.logs?.length

@@ -92,6 +92,7 @@ export function executionToRow(execution: ExecutionRecord): TaskExecutionsTable 
     image_digest: execution.imageDigest ?? null,
     sealed_outputs: execution.sealedOutputs ?? null,
     reused_from: execution.reusedFrom ?? null,
+    worker: execution.worker ?? null,
   };
 }
 
@@ -115,6 +116,8 @@ export function executionFromRow(row: TaskExecutionsTable): ExecutionRecord {
     // Absent unless set: most attempts had no secret in their outputs.
     ...(row.sealed_outputs !== null ? { sealedOutputs: row.sealed_outputs } : {}),
     ...(row.reused_from !== null && row.reused_from !== undefined ? { reusedFrom: row.reused_from as ExecutionId } : {}),
+    // Absent until an attempt starts, as in records made before workers were recorded.
+    ...(row.worker !== null && row.worker !== undefined ? { worker: row.worker } : {}),
   };
 }
 
@@ -131,6 +134,7 @@ export function executionPatchToRow(patch: ExecutionPatch): Partial<TaskExecutio
   if (patch.usage !== undefined) Object.assign(row, usageToRow(patch.usage));
   if (patch.imageDigest !== undefined) row.image_digest = patch.imageDigest;
   if (patch.sealedOutputs !== undefined) row.sealed_outputs = patch.sealedOutputs;
+  if (patch.worker !== undefined) row.worker = patch.worker;
   return row;
 }
 

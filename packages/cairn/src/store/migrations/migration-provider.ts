@@ -12,6 +12,7 @@ import { uniqueLogins } from "./0010-unique-logins.js";
 import { kabutoJobs } from "./0011-kabuto-jobs.js";
 import { triggers } from "./0012-triggers.js";
 import { retryFromFailure } from "./0013-retry-from-failure.js";
+import { workersAndClaims } from "./0016-workers-and-claims.js";
 import type { MigrationContext } from "./migration-context.js";
 
 /**
@@ -34,6 +35,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0011-kabuto-jobs": kabutoJobs(),
     "0012-triggers": triggers(context),
     "0013-retry-from-failure": retryFromFailure(),
+    "0016-workers-and-claims": workersAndClaims(),
   };
   return { getMigrations: async () => migrations };
 }
