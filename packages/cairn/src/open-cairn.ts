@@ -7,6 +7,9 @@ import type { SecretLookup } from "./engine/input-resolver.js";
 import { WorkDirCleaner } from "./engine/work-dir-cleaner.js";
 import { HostRuntime } from "./runtimes/host/host-runtime.js";
 import type { Runtime } from "./runtimes/runtime.js";
+import type { WorkerRole } from "./config.js";
+import { WorkerRegistry } from "./engine/worker-registry.js";
+import { processWorkerId } from "./store/worker-id.js";
 import { createStore } from "./store/create-store.js";
 import { lockDataDir } from "./store/data-dir-lock.js";
 import type { RunRecord, Store } from "./store/store.js";
@@ -20,6 +23,8 @@ export interface Cairn {
   runtimes: Runtimes;
   /** Deletes ended runs' working folders after CAIRN_WORK_DIR_GRACE (the archiver hands its runs here too). */
   workDirs: WorkDirCleaner;
+  /** This process as a worker in the database (a server's; see OpenOptions.role). */
+  worker?: WorkerRegistry;
   close(): Promise<void>;
 }
 
@@ -40,6 +45,11 @@ export interface OpenOptions {
    * when a run with host tasks is recorded.
    */
   prepareHost?: boolean;
+  /**
+   * Set by a server: this process is a worker of that role in the database, with a
+   * heartbeat (once started) and claims on the runs it records (worker-registry.ts).
+   */
+  role?: WorkerRole;
 }
 
 /**
@@ -95,7 +105,12 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
       return connecting;
     },
   };
+  const worker =
+    options.role === undefined
+      ? undefined
+      : new WorkerRegistry({ store, id: processWorkerId(), role: options.role, slotsTotal: config.maxParallelTasks, leaseMs: config.leaseSeconds * 1000 });
   const engine = new Engine({
+    worker,
     store,
     config,
     runtimes,
@@ -115,8 +130,11 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     engine,
     runtimes,
     workDirs,
+    ...(worker ? { worker } : {}),
     async close() {
       await engine.close();
+      // Its claims go with it: other workers take its runs over now rather than after the lease.
+      await worker?.stop();
       workDirs.close();
       await host.close();
       // A container runtime that never started has nothing to close; its failure was reported when a task needed it.

@@ -18,6 +18,7 @@ import { identityBinding } from "./routes/identities.js";
 import { ServerMetrics } from "./server-metrics.js";
 import { SignedTokenService } from "./token-service.js";
 import { Scheduler } from "../triggers/scheduler.js";
+import { Takeover } from "../engine/takeover.js";
 
 export interface RunningServer {
   app: ApiApp;
@@ -87,6 +88,7 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
     },
     secrets: (name, groupId, pipelineId) => readGroupSecret(cairn!.store.service, sealer.open, { name, groupId, pipelineId }),
     outputSealer: sealer,
+    role: config.role,
   });
   const workDirs = cairn.workDirs;
   archiver = new Archiver({
@@ -114,9 +116,17 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
     const metrics = new ServerMetrics(cairn.store);
     metrics.countEngineErrors(cairn.runtimes);
     const stopWatching = metrics.watchEngine(cairn.engine);
-    await cairn.engine.recover();
-    await archiver.recover();
-    const app = await buildApi(ctx, { ...options, metrics });
+    const { engine, store } = cairn;
+    const worker = cairn.worker!;
+    worker.measure(() => engine.busySlots, () => engine.activeRunIds());
+    await worker.start();
+    // Several processes: runs are claimed (takeover.ts). One: every unfinished run is this process's.
+    const takeover = store.capabilities.multipleWriters && worker.executes ? new Takeover({ store, engine, registry: worker }) : undefined;
+    if (takeover) await takeover.start();
+    else if (worker.executes) await engine.recover();
+    // Runs end where they run: an `api` process has none to archive.
+    if (worker.executes) await archiver.recover();
+    const app = await buildApi(ctx, { ...options, metrics, operationsOnly: config.role === "worker" });
     const url = await app.listen({ host: config.host, port: config.port });
     announceUrl(url);
     const scheduler = new Scheduler({ store: cairn.store, engine: cairn.engine, warn: (message) => process.emitWarning(message, "CairnSchedules") }).start();
@@ -131,6 +141,7 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
       async close() {
         await app.close();
         await scheduler.stop();
+        await takeover?.stop();
         // Archiving stops between tries; what is unfinished is finished by the next start.
         await opened.engine.close();
         stopWatching();

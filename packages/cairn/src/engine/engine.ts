@@ -35,6 +35,9 @@ import { retryDelayMs } from "./retry-policy.js";
 import { CONDITIONS_NOT_MET, runOutcome } from "./run-outcome.js";
 import { evaluateConditions } from "../spec/conditions.js";
 import { groupImages } from "../images/image-access.js";
+import { processWorkerId } from "../store/worker-id.js";
+import type { ClaimingEngine } from "./takeover.js";
+import type { WorkerRegistry } from "./worker-registry.js";
 
 /** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
 const CANCEL_REQUESTED = "cancel requested";
@@ -66,6 +69,11 @@ export interface EngineOptions {
   workDirs?: WorkDirCleaner;
   /** What tasks may connect to on the server's side; made from the config when absent. */
   egress?: EgressPolicy;
+  /**
+   * Set by a server: this process as a worker (worker-registry.ts). Runs it records are
+   * claimed with them; with the `api` role they are only recorded, for a worker to claim.
+   */
+  worker?: WorkerRegistry;
 }
 
 export type IdentityLookup = (uuid: string, owner: string) => Promise<IdentityCredentials | undefined>;
@@ -169,8 +177,11 @@ const SUPPORTED_NOW: ReadonlySet<TaskType> = new Set(["container_run", "function
  * (which is the truth: `recover()` rebuilds it after a restart). Work per finished
  * task is proportional to its dependents, never to the size of the run.
  */
-export class Engine extends EventEmitter<EngineEvents> {
+export class Engine extends EventEmitter<EngineEvents> implements ClaimingEngine {
   private readonly store: Store;
+  private readonly worker: WorkerRegistry | undefined;
+  /** Recorded on each attempt it starts or re-attaches to. */
+  private readonly workerId: string;
   private readonly config: CairnConfig;
   private readonly handlers: ReadonlyMap<TaskType, TaskHandler>;
   private readonly runtimes: Runtimes;
@@ -197,6 +208,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   constructor(options: EngineOptions) {
     super();
     this.store = options.store;
+    this.worker = options.worker;
+    this.workerId = options.worker?.id ?? processWorkerId();
     this.config = options.config;
     this.handlers = options.handlers;
     this.runtimes = options.runtimes;
@@ -274,8 +287,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     // In place before the run is recorded, so a task never starts without its attachments;
     // a crash in between leaves a folder no run owns, which the start-up sweep removes.
     if (request.attachments !== undefined) await adoptAttachments(this.config.dataDir, record.uuid, request.attachments);
+    const claims = this.worker?.executes ? [this.worker.newClaim(record.uuid)] : [];
+    if (this.worker && !this.worker.executes) record.status = "queued";
     try {
-      await this.writer.write({ newRuns: [record], newExecutions: executions });
+      await this.writer.write({ newRuns: [record], newExecutions: executions, claims });
     } catch (err) {
       // The write's failure is the one to report; a folder left behind is no run's, and the start-up sweep removes it.
       if (request.attachments !== undefined) await removeRunDir(this.config.dataDir, record.uuid).catch(() => undefined);
@@ -283,6 +298,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.emit("run", record);
     for (const e of executions) this.emit("execution", e);
+    // An `api` process: a worker claims it, woken by this.
+    if (record.status === "queued") return this.announceWork(record);
     const run = this.activate(record, executions);
     for (const slot of run.slots.values()) this.evaluate(run, slot);
     // A retry may have nothing left to run.
@@ -353,7 +370,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!run) {
       const stored = await this.store.getRun(uuid);
       if (!stored) throw new CairnError("not_found", `run '${uuid}' was not found`);
-      return; // already finished
+      // Another process runs it (or will): the flag is its to act on, the wake-up tells it now.
+      if (this.worker && (stored.status === "queued" || stored.status === "running")) await this.requestCancelElsewhere(uuid);
+      return;
     }
     if (run.cancelRequested) return;
     run.cancelRequested = true;
@@ -380,7 +399,11 @@ export class Engine extends EventEmitter<EngineEvents> {
    * schedules everything that was waiting. Returns the runs it took over.
    */
   async recover(): Promise<RunRecord[]> {
-    const runs = await this.store.listUnfinishedRuns();
+    return this.adopt(await this.store.listUnfinishedRuns());
+  }
+
+  /** recover() for the given runs: those a previous process left, or (scale-out) claimed from the database. */
+  async adopt(runs: RunRecord[]): Promise<RunRecord[]> {
     const taken: RunRecord[] = [];
     for (const record of runs) {
       if (this.active.has(record.uuid)) continue;
@@ -421,6 +444,36 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const run of this.active.values()) for (const slot of run.slots.values()) clearTimeout(slot.retryTimer);
     await this.writer.close();
     await Promise.all(this.cleanups);
+  }
+
+  // -- several processes (takeover.ts) ---------------------------------------------------
+
+  get hasCapacity(): boolean {
+    return !this.closed && this.running + this.ready.size < this.config.maxParallelTasks;
+  }
+
+  /** Attempts running now. */
+  get busySlots(): number {
+    return this.running;
+  }
+
+  activeRunIds(): RunId[] {
+    return [...this.active.keys()];
+  }
+
+  async cancelIfActive(uuid: RunId): Promise<void> {
+    const run = this.active.get(uuid);
+    if (!run || run.cancelRequested) return;
+    if ((await this.store.getRun(uuid))?.message === CANCEL_REQUESTED) await this.cancelRun(uuid);
+  }
+
+  private async requestCancelElsewhere(uuid: RunId): Promise<void> {
+    if (await this.store.claims.flagRun(uuid, CANCEL_REQUESTED)) await this.store.claims.notify("cancel", uuid);
+  }
+
+  private announceWork(record: RunRecord): RunRecord {
+    void this.store.claims.notify("work", record.uuid).catch((err: unknown) => process.emitWarning(`announcing run ${record.uuid}: ${describeError(err)}`, "CairnTakeover"));
+    return record;
   }
 
   // -- scheduling ---------------------------------------------------------------------
@@ -582,10 +635,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     const controller = new AbortController();
     slot.controller = controller;
     if (!resume) {
-      const patch: ExecutionPatch = { status: "running", startedAt: Date.now() };
+      const patch: ExecutionPatch = { status: "running", startedAt: Date.now(), worker: this.workerId };
       Object.assign(exec, patch);
       await this.writer.write({ executionUpdates: [{ uuid: exec.uuid, patch }] });
       this.emit("execution", exec);
+    } else if (exec.worker !== this.workerId) {
+      // Taken over: the attempt is this worker's now, whether it re-attaches or ends it as interrupted.
+      exec.worker = this.workerId;
+      this.writer.writeSoon([{ uuid: exec.uuid, patch: { worker: this.workerId } }]);
     }
     if (run.cancelRequested) controller.abort(new AttemptAbort("cancel", "the run was cancelled"));
     const limitMs = slot.profile.max_exec_time * 1000;

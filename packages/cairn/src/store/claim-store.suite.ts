@@ -43,14 +43,14 @@ export function describeClaimStoreSuite(name: string, makeStores: () => Promise<
       const run = makeRun({ status: "running" });
       const ended = makeRun({ status: "succeeded", createdAt: 1 });
       await a.commit({ newRuns: [run, ended] });
-      expect((await a.claims.claimRuns("w1", 1_000, 11_000, 10)).map((r) => r.uuid)).toEqual([run.uuid]);
+      expect(await a.claims.claimRuns("w1", 1_000, 11_000, 10)).toEqual([run.uuid]);
       // Held: nobody else gets it, not even the same worker again.
       expect(await b.claims.claimRuns("w2", 5_000, 15_000, 10)).toEqual([]);
       // Renewed by its holder's heartbeat.
       expect(await a.claims.heartbeat(worker("w1"), 20_000)).toEqual([run.uuid]);
       expect(await b.claims.claimRuns("w2", 15_000, 25_000, 10)).toEqual([]);
       // Past its lease: taken over, and the old holder learns it at its next heartbeat.
-      expect((await b.claims.claimRuns("w2", 20_001, 30_000, 10)).map((r) => r.uuid)).toEqual([run.uuid]);
+      expect(await b.claims.claimRuns("w2", 20_001, 30_000, 10)).toEqual([run.uuid]);
       expect(await b.claims.getClaim(run.uuid)).toEqual({ runUuid: run.uuid, workerId: "w2", leaseUntil: 30_000 });
       expect(await a.claims.heartbeat(worker("w1"), 40_000)).toEqual([]);
       expect((await a.claims.getClaim(run.uuid))?.leaseUntil).toBe(30_000);
@@ -69,7 +69,7 @@ export function describeClaimStoreSuite(name: string, makeStores: () => Promise<
       const runs = Array.from({ length: 20 }, (_, i) => makeRun({ createdAt: i }));
       await a.commit({ newRuns: runs });
       const [one, two] = await Promise.all([a.claims.claimRuns("w1", 1_000, 11_000, 20), b.claims.claimRuns("w2", 1_000, 11_000, 20)]);
-      const all = [...one, ...two].map((r) => r.uuid).sort();
+      const all = [...one, ...two].sort();
       expect(all).toEqual(runs.map((r) => r.uuid).sort());
     });
 

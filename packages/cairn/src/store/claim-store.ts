@@ -1,5 +1,5 @@
+import type { WorkerRole } from "../config.js";
 import type { RunId } from "../ids.js";
-import type { RunRecord } from "./store.js";
 
 /**
  * Scale-out (issue 15): the processes sharing one database coordinate through it alone.
@@ -10,9 +10,7 @@ import type { RunRecord } from "./store.js";
  * process per data dir: data-dir-lock.ts).
  */
 
-/** `api` serves and runs nothing; `worker` runs tasks and serves only the operations routes; `all` does both. */
-export type WorkerRole = "api" | "worker" | "all";
-export const WORKER_ROLES = ["api", "worker", "all"] as const satisfies readonly WorkerRole[];
+export { WORKER_ROLES, type WorkerRole } from "../config.js";
 
 export interface WorkerRecord {
   /** `HOST:PID:START` (worker-id.ts). */
@@ -48,9 +46,15 @@ export interface ClaimStore {
   /**
    * Claims up to `limit` unfinished runs that no worker holds or whose lease passed before
    * `now`, oldest first (`FOR UPDATE SKIP LOCKED` where several processes write). A claim is
-   * won by one worker only: the lease is taken by a conditional upsert. Returns the runs won.
+   * won by one worker only: the lease is taken by a conditional upsert. Returns the runs won, oldest first.
    */
-  claimRuns(workerId: string, now: number, leaseUntil: number, limit: number): Promise<RunRecord[]>;
+  claimRuns(workerId: string, now: number, leaseUntil: number, limit: number): Promise<RunId[]>;
+  /**
+   * Sets an unfinished run's message (the engine's cancel flag), and only while it is
+   * unfinished: a run's end, written by its owner meanwhile, is never overwritten.
+   * Returns whether the run was unfinished.
+   */
+  flagRun(runUuid: RunId, message: string): Promise<boolean>;
   /** The claim on a run, if any (expired or not). */
   getClaim(runUuid: RunId): Promise<RunClaim | undefined>;
   /** Wakes every process listening for `topic`, this one included (NOTIFY on PostgreSQL). */

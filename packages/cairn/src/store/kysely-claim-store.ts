@@ -1,10 +1,9 @@
 import type { Kysely } from "kysely";
 import type { RunId } from "../ids.js";
 import type { ClaimStore, RunClaim, WorkerRecord, WorkerRole } from "./claim-store.js";
-import { runFromRow } from "./row-mappers.js";
 import type { Database, WorkersTable } from "./schema.js";
 import { toStorageError } from "./storage-error.js";
-import type { RunRecord, RunStatus } from "./store.js";
+import type { RunStatus } from "./store.js";
 import type { Wakeups } from "./wakeups.js";
 
 const UNFINISHED: RunStatus[] = ["queued", "running"];
@@ -61,7 +60,7 @@ export class KyselyClaimStore implements ClaimStore {
     );
   }
 
-  claimRuns(workerId: string, now: number, leaseUntil: number, limit: number): Promise<RunRecord[]> {
+  claimRuns(workerId: string, now: number, leaseUntil: number, limit: number): Promise<RunId[]> {
     return guarded("claiming runs", () =>
       this.db.transaction().execute(async (trx) => {
         let candidates = trx
@@ -90,21 +89,17 @@ export class KyselyClaimStore implements ClaimStore {
           )
           .returning("run_uuid")
           .execute();
-        if (won.length === 0) return [];
-        const rows = await trx
-          .selectFrom("runs")
-          .selectAll()
-          .where(
-            "uuid",
-            "in",
-            won.map((r) => r.run_uuid),
-          )
-          .orderBy("created_at")
-          .orderBy("uuid")
-          .execute();
-        return rows.map(runFromRow);
+        const wonSet = new Set(won.map((r) => r.run_uuid));
+        return uuids.filter((uuid) => wonSet.has(uuid)) as RunId[];
       }),
     );
+  }
+
+  async flagRun(runUuid: RunId, message: string): Promise<boolean> {
+    const result = await guarded("flagging a run", () =>
+      this.db.updateTable("runs").set({ message }).where("uuid", "=", runUuid).where("status", "in", UNFINISHED).executeTakeFirst(),
+    );
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async getClaim(runUuid: RunId): Promise<RunClaim | undefined> {

@@ -78,6 +78,7 @@ export const executionSchema = named(
   used_io_written: z.number().int().nullable().describe("of used_io, the bytes written (a Cairn extension)"),
   image_digest: z.string().nullable().describe("the exact image (sha256 id) the attempt ran in or built; see /groups/{group_id}/images"),
   reused_from: z.string().nullable().describe("on a retry: the execution of the retried run whose outputs and results this one reuses (the task succeeded there and did not run again); null otherwise"),
+  worker: z.string().nullable().describe("the worker process (HOST:PID:START, see GET /engine) that ran this attempt, or took it over last; null before it started"),
   }),
 );
 
@@ -399,5 +400,6 @@ export function presentExecution(e: ExecutionRecord): z.infer<typeof executionSc
     used_io_written: e.usage?.writtenBytes ?? null,
     image_digest: e.imageDigest ?? null,
     reused_from: e.reusedFrom ?? null,
+    worker: e.worker ?? null,
   };
 }
