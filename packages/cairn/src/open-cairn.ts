@@ -23,8 +23,8 @@ export interface Cairn {
   runtimes: Runtimes;
   /** Deletes ended runs' working folders after CAIRN_WORK_DIR_GRACE (the archiver hands its runs here too). */
   workDirs: WorkDirCleaner;
-  /** This process as a worker in the database (a server's; see OpenOptions.role). */
-  worker?: WorkerRegistry;
+  /** This process as a worker in the database (see OpenOptions.role). */
+  worker: WorkerRegistry;
   close(): Promise<void>;
 }
 
@@ -47,7 +47,8 @@ export interface OpenOptions {
   prepareHost?: boolean;
   /**
    * Set by a server: this process is a worker of that role in the database, with a
-   * heartbeat (once started) and claims on the runs it records (worker-registry.ts).
+   * heartbeat and claims on the runs it records (worker-registry.ts). Without it the
+   * process is an `all` worker with a heartbeat only on PostgreSQL.
    */
   role?: WorkerRole;
 }
@@ -105,10 +106,10 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
       return connecting;
     },
   };
-  const worker =
-    options.role === undefined
-      ? undefined
-      : new WorkerRegistry({ store, id: processWorkerId(), role: options.role, slotsTotal: config.maxParallelTasks, leaseMs: config.leaseSeconds * 1000 });
+  // Every process that runs an engine is a worker: on PostgreSQL a local `cairn run` claims
+  // its run too, so that no server takes it over while it runs.
+  const worker = new WorkerRegistry({ store, id: processWorkerId(), role: options.role ?? "all", slotsTotal: config.maxParallelTasks, leaseMs: config.leaseSeconds * 1000 });
+  if (options.role !== undefined || store.capabilities.multipleWriters) await worker.start();
   const engine = new Engine({
     worker,
     store,
@@ -130,11 +131,11 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     engine,
     runtimes,
     workDirs,
-    ...(worker ? { worker } : {}),
+    worker,
     async close() {
       await engine.close();
       // Its claims go with it: other workers take its runs over now rather than after the lease.
-      await worker?.stop();
+      await worker.stop();
       workDirs.close();
       await host.close();
       // A container runtime that never started has nothing to close; its failure was reported when a task needed it.

@@ -117,9 +117,8 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
     metrics.countEngineErrors(cairn.runtimes);
     const stopWatching = metrics.watchEngine(cairn.engine);
     const { engine, store } = cairn;
-    const worker = cairn.worker!;
+    const worker = cairn.worker;
     worker.measure(() => engine.busySlots, () => engine.activeRunIds());
-    await worker.start();
     // Several processes: runs are claimed (takeover.ts). One: every unfinished run is this process's.
     const takeover = store.capabilities.multipleWriters && worker.executes ? new Takeover({ store, engine, registry: worker }) : undefined;
     if (takeover) await takeover.start();

@@ -75,6 +75,7 @@ export class WorkerRegistry extends EventEmitter<WorkerRegistryEvents> {
 
   /** Registers the worker now, then beats every third of the lease. */
   async start(): Promise<void> {
+    if (this.timer !== undefined) return;
     await this.beat();
     this.timer = setInterval(() => void this.beat(), Math.max(100, Math.floor(this.leaseMs / 3)));
   }
