@@ -49,6 +49,10 @@ export function describeClaimStoreSuite(name: string, makeStores: () => Promise<
       // Renewed by its holder's heartbeat.
       expect(await a.claims.heartbeat(worker("w1"), 20_000)).toEqual([run.uuid]);
       expect(await b.claims.claimRuns("w2", 15_000, 25_000, 10)).toEqual([]);
+      // The next lease to pass, as others see it.
+      expect(await b.claims.nextLeaseEnd("w2", 15_000)).toBe(20_000);
+      expect(await b.claims.nextLeaseEnd("w1", 15_000)).toBeUndefined();
+      expect(await b.claims.nextLeaseEnd("w2", 20_001)).toBeUndefined();
       // Past its lease: taken over, and the old holder learns it at its next heartbeat.
       expect(await b.claims.claimRuns("w2", 20_001, 30_000, 10)).toEqual([run.uuid]);
       expect(await b.claims.getClaim(run.uuid)).toEqual({ runUuid: run.uuid, workerId: "w2", leaseUntil: 30_000 });

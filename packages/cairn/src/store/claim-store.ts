@@ -55,6 +55,8 @@ export interface ClaimStore {
    * Returns whether the run was unfinished.
    */
   flagRun(runUuid: RunId, message: string): Promise<boolean>;
+  /** When the first lease another worker holds on an unfinished run, still live at `now`, passes: when a takeover may next be due. */
+  nextLeaseEnd(workerId: string, now: number): Promise<number | undefined>;
   /** The claim on a run, if any (expired or not). */
   getClaim(runUuid: RunId): Promise<RunClaim | undefined>;
   /** Wakes every process listening for `topic`, this one included (NOTIFY on PostgreSQL). */

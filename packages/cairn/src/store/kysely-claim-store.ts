@@ -102,6 +102,21 @@ export class KyselyClaimStore implements ClaimStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  async nextLeaseEnd(workerId: string, now: number): Promise<number | undefined> {
+    const row = await guarded("reading the next lease end", () =>
+      this.db
+        .selectFrom("run_claims")
+        .innerJoin("runs", "runs.uuid", "run_claims.run_uuid")
+        .select((eb) => eb.fn.min("run_claims.lease_until").as("next"))
+        .where("runs.status", "in", UNFINISHED)
+        .where("run_claims.lease_until", ">=", now)
+        .where("run_claims.worker_id", "!=", workerId)
+        .executeTakeFirst(),
+    );
+    const next = row?.next;
+    return next === null || next === undefined ? undefined : Number(next);
+  }
+
   async getClaim(runUuid: RunId): Promise<RunClaim | undefined> {
     const row = await guarded("reading a run's claim", () => this.db.selectFrom("run_claims").selectAll().where("run_uuid", "=", runUuid).executeTakeFirst());
     return row && { runUuid: row.run_uuid as RunId, workerId: row.worker_id, leaseUntil: row.lease_until };
