@@ -55,7 +55,7 @@ export async function startProcess(cluster: Cluster, role: CairnProcess["role"],
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   const deadline = Date.now() + 60_000;
   let match: RegExpExecArray | null;
-  while (!(match = /listening on (http:\/\/[^\s,]+) \(.*worker (\S+:\d+:\d+), role (\w+)\)/.exec(output))) {
+  while (!(match = /listening on (http:\/\/[^\s,]+) \(.*worker (\S+:\d+:\d+)\), role (\w+)/.exec(output))) {
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill("SIGKILL");
       throw new Error(`cairn server --role ${role} did not start:\n${output}`);

@@ -36,7 +36,7 @@ export async function serverCommand(options: ServerOptions, out: Output): Promis
   });
   // JSON lines on standard output, beside the lines below: one per request, and the stack of every 500.
   const server = await startServer(config, { log: { level: config.logLevel } });
-  out.write(`cairn server listening on ${server.url} (data in ${config.dataDir}, ${config.databaseUrl ? "PostgreSQL" : "SQLite"}, worker ${processWorkerId()}, role ${config.role})\n`);
+  out.write(`cairn server listening on ${server.url} (data in ${config.dataDir}, ${config.databaseUrl ? "PostgreSQL" : "SQLite"}, worker ${processWorkerId()}), role ${config.role}\n`);
   // Fail-stop: another process took over runs this one still runs (it could not renew its
   // leases in time); going on would run their tasks twice. A supervisor starts it again.
   server.cairn.worker?.once("lost", (runs) => {
