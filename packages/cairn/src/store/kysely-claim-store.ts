@@ -32,11 +32,15 @@ export class KyselyClaimStore implements ClaimStore {
           .execute();
         // A claim taken over by another worker names that worker now, so it is not renewed here.
         await trx.updateTable("run_claims").set({ lease_until: leaseUntil }).where("worker_id", "=", worker.id).execute();
-        // Claims of ended runs are no one's business any more.
+        // Its claims of ended runs are no one's business any more. Only its own: deleting
+        // another worker's rows here would lock them in another order than that worker's
+        // own heartbeat does (a deadlock). Per claim, a lookup of its run by key.
         await trx
           .deleteFrom("run_claims")
           .where("worker_id", "=", worker.id)
-          .where("run_uuid", "in", (eb) => eb.selectFrom("runs").select("uuid").where("status", "not in", UNFINISHED))
+          .where((eb) =>
+            eb.exists(eb.selectFrom("runs").select("runs.uuid").whereRef("runs.uuid", "=", "run_claims.run_uuid").where("runs.status", "not in", UNFINISHED)),
+          )
           .execute();
         const held = await trx.selectFrom("run_claims").select("run_uuid").where("worker_id", "=", worker.id).execute();
         return held.map((r) => r.run_uuid as RunId);
