@@ -35,6 +35,7 @@ const USAGE = `usage: node bench/run.mjs [options]
   --repeats N       runs per workload, overriding the defaults
   --parallel N      CAIRN_MAX_PARALLEL_TASKS and make -jN (default 2)
   --profile NAME    run NAME's Cairn side once under node --cpu-prof and summarise the profile
+  --scale           issue 15: fan-1000 through 1/2/3 processes on PostgreSQL against SQLite, takeover after kill -9, claim throughput
   --crash-loop      kill -9 a real server 10 times while 50 runs go through it; count the runs lost
 `;
 
@@ -59,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
         parallel: { type: "string", default: "2" },
         profile: { type: "string" },
         "crash-loop": { type: "boolean", default: false },
+        scale: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
       strict: true,
@@ -86,6 +88,7 @@ interface Options {
   parallel: string;
   profile?: string;
   "crash-loop": boolean;
+  scale: boolean;
 }
 
 async function runCommand(args: Options): Promise<number> {
@@ -97,6 +100,11 @@ async function runCommand(args: Options): Promise<number> {
   const scratch = await mkdtemp(join(tmpdir(), "cairn-bench-"));
   const ctx: Context = { scratch, env, log: (line) => process.stdout.write(`${line}\n`) };
   try {
+    if (args.scale) {
+      const { runScaleWorkloads } = await import("./scale-workloads.js");
+      await runScaleWorkloads({ fanWidth: 1000, kills: 20, claimRuns: 200, leaseSeconds: Number(process.env.CAIRN_LEASE_SECONDS ?? 10), log: ctx.log });
+      return 0;
+    }
     if (args["crash-loop"]) {
       const result = await runCrashLoop({ runs: repeats ?? 50, kills: 10, log: ctx.log });
       ctx.log(

@@ -117,7 +117,22 @@ export interface CairnConfig {
   metricsToken: string | undefined;
   /** CAIRN_CACHE_MAX_BYTES: the task cache's bound; the least recently used entries are evicted past it. */
   cacheMaxBytes: number;
+  /**
+   * What `cairn server` does (--role or CAIRN_ROLE): `api` serves and runs nothing, `worker` runs
+   * tasks and serves only /healthz, /readyz and /metrics, `all` (the default) does both. Only
+   * `all` on SQLite, where there is one process.
+   */
+  role: WorkerRole;
+  /**
+   * How long a worker's claim on a run lasts without a heartbeat (CAIRN_LEASE_SECONDS, default 10):
+   * heartbeats come at a third of it, and another process takes a run over once it passed.
+   */
+  leaseSeconds: number;
 }
+
+/** `api` serves and runs nothing; `worker` runs tasks and serves only the operations routes; `all` does both. */
+export const WORKER_ROLES = ["api", "worker", "all"] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
 
 export const REGISTRATION_MODES = ["open", "admin", "closed"] as const;
 export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
@@ -177,7 +192,15 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     loginRefusalDelayMs: overrides.loginRefusalDelayMs ?? parseRefusalDelay(env.CAIRN_LOGIN_REFUSAL_DELAY),
     minPasswordLength: overrides.minPasswordLength ?? parsePositiveInt("CAIRN_MIN_PASSWORD_LENGTH", env.CAIRN_MIN_PASSWORD_LENGTH, 8),
     cacheMaxBytes: overrides.cacheMaxBytes ?? parseSize("CAIRN_CACHE_MAX_BYTES", env.CAIRN_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_BYTES),
+    role: overrides.role ?? parseRole(env.CAIRN_ROLE),
+    leaseSeconds: overrides.leaseSeconds ?? parsePositiveInt("CAIRN_LEASE_SECONDS", env.CAIRN_LEASE_SECONDS, 10),
   };
+  if (config.role !== "all" && config.databaseUrl === undefined) {
+    throw new CairnError(
+      "config_invalid",
+      `--role ${config.role} (CAIRN_ROLE) needs PostgreSQL (--database-url / CAIRN_DATABASE_URL): with SQLite one process does everything, so its role is 'all'`,
+    );
+  }
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     throw new CairnError("config_invalid", `CAIRN_DATABASE_URL must be a postgres:// URL, got '${config.databaseUrl}'`);
   }
@@ -188,6 +211,11 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
 const DEFAULT_WEB_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
 /** The task cache's default bound: room for many tasks' results, small next to a data set (docs/task-cache.md). */
 export const DEFAULT_CACHE_MAX_BYTES = 10 * 1024 ** 3;
+function parseRole(value: string | undefined): WorkerRole {
+  const role = nonEmpty(value) ?? "all";
+  if (!(WORKER_ROLES as readonly string[]).includes(role)) throw new CairnError("config_invalid", `--role (CAIRN_ROLE) must be one of ${WORKER_ROLES.join(", ")}, got '${value}'`);
+  return role as WorkerRole;
+}
 
 /** Uploads bigger than this are refused unless CAIRN_MAX_UPLOAD_BYTES says otherwise: big enough for a data set, small enough to stop a runaway client. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 ** 3;

@@ -9,6 +9,9 @@ import { WorkDirCleaner } from "./engine/work-dir-cleaner.js";
 import { HostRuntime } from "./runtimes/host/host-runtime.js";
 import type { Runtime } from "./runtimes/runtime.js";
 import { slurmConnector, type SlurmConnector } from "./runtimes/slurm/slurm-connector.js";
+import type { WorkerRole } from "./config.js";
+import { WorkerRegistry } from "./engine/worker-registry.js";
+import { processWorkerId } from "./store/worker-id.js";
 import { createStore } from "./store/create-store.js";
 import { lockDataDir } from "./store/data-dir-lock.js";
 import type { RunRecord, Store } from "./store/store.js";
@@ -24,6 +27,8 @@ export interface Cairn {
   workDirs: WorkDirCleaner;
   /** Actors' executions (tapis_actor tasks and the actors API); a server starts its dispatching (start-server.ts). */
   actors: ActorService;
+  /** This process as a worker in the database (see OpenOptions.role). */
+  worker: WorkerRegistry;
   close(): Promise<void>;
 }
 
@@ -46,6 +51,12 @@ export interface OpenOptions {
   prepareHost?: boolean;
   /** Opens shells on slurm systems for tapis_job tasks; absent, localhost systems only (no SSH identities to open). */
   slurm?: SlurmConnector;
+  /**
+   * Set by a server: this process is a worker of that role in the database, with a
+   * heartbeat and claims on the runs it records (worker-registry.ts). Without it the
+   * process is an `all` worker with a heartbeat only on PostgreSQL.
+   */
+  role?: WorkerRole;
 }
 
 /**
@@ -101,6 +112,10 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
       return connecting;
     },
   };
+  // Every process that runs an engine is a worker: on PostgreSQL a local `cairn run` claims
+  // its run too, so that no server takes it over while it runs.
+  const worker = new WorkerRegistry({ store, id: processWorkerId(), role: options.role ?? "all", slotsTotal: config.maxParallelTasks, leaseMs: config.leaseSeconds * 1000 });
+  if (options.role !== undefined || store.capabilities.multipleWriters) await worker.start();
   const actors = new ActorService({
     store,
     dataDir: config.dataDir,
@@ -111,6 +126,7 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
   });
   const engine = new Engine({
     actors,
+    worker,
     store,
     config,
     runtimes,
@@ -131,9 +147,12 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     runtimes,
     workDirs,
     actors,
+    worker,
     async close() {
       await engine.close();
       await actors.close();
+      // Its claims go with it: other workers take its runs over now rather than after the lease.
+      await worker.stop();
       workDirs.close();
       await host.close();
       // A container runtime that never started has nothing to close; its failure was reported when a task needed it.

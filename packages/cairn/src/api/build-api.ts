@@ -9,6 +9,7 @@ import type { ApiApp, ApiContext } from "./api-context.js";
 import { requireCsrfTokenWithCookies } from "./csrf.js";
 import { apiSchemas, errorEnvelopeSchema, failure, sendError } from "./envelope.js";
 import { parseJsonWithDepthLimit } from "./json-body.js";
+import { engineRoutes } from "./routes/engine.js";
 import { operationsRoutes } from "./operations-routes.js";
 import { tokenOf } from "./principal.js";
 import { answerWithRequestId, loggingOptions } from "./request-logging.js";
@@ -47,6 +48,8 @@ export interface ApiOptions {
   log?: { level: LogLevel; destination?: NodeJS.WritableStream };
   /** The server's metrics, which also count the engine's work (start-server.ts); else made here, for the requests only. */
   metrics?: ServerMetrics;
+  /** A `worker` process (--role worker): only /healthz, /readyz and /metrics, no API. */
+  operationsOnly?: boolean;
 }
 
 /**
@@ -110,6 +113,11 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
 
   // Only the account routes set the session cookie: @fastify/cookie, and its hook on every
   // answer, is theirs alone (tokenOf reads the cookie where a token is looked for).
+  if (options.operationsOnly) {
+    operationsRoutes(app, { config: ctx.config, store: ctx.store, metrics });
+    await app.ready();
+    return app;
+  }
   await app.register(async (accounts) => {
     await accounts.register(cookie, { hook: false });
     accountRoutes(accounts, ctx);
@@ -132,6 +140,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
       imageRoutes(api, ctx);
       await webhookRoutes(api, ctx);
       scheduleRoutes(api, ctx);
+      engineRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

@@ -19,6 +19,7 @@ import { identityBinding } from "./routes/identities.js";
 import { ServerMetrics } from "./server-metrics.js";
 import { SignedTokenService } from "./token-service.js";
 import { Scheduler } from "../triggers/scheduler.js";
+import { Takeover } from "../engine/takeover.js";
 
 export interface RunningServer {
   app: ApiApp;
@@ -98,6 +99,7 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
     secrets: (name, groupId, pipelineId) => readGroupSecret(cairn!.store.service, sealer.open, { name, groupId, pipelineId }),
     outputSealer: sealer,
     slurm,
+    role: config.role,
   });
   const workDirs = cairn.workDirs;
   archiver = new Archiver({
@@ -127,11 +129,18 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
     const metrics = new ServerMetrics(cairn.store);
     metrics.countEngineErrors(cairn.runtimes);
     const stopWatching = metrics.watchEngine(cairn.engine);
-    await cairn.engine.recover();
-    await archiver.recover();
-    // After the engine's recovery, whose tapis_actor tasks follow the executions they sent.
-    cairn.actors.start();
-    const app = await buildApi(ctx, { ...options, metrics });
+    const { engine, store } = cairn;
+    const worker = cairn.worker;
+    worker.measure(() => engine.busySlots, () => engine.activeRunIds());
+    // Several processes: runs are claimed (takeover.ts). One: every unfinished run is this process's.
+    const takeover = store.capabilities.multipleWriters && worker.executes ? new Takeover({ store, engine, registry: worker }) : undefined;
+    if (takeover) await takeover.start();
+    else if (worker.executes) await engine.recover();
+    // Runs end where they run: an `api` process has none to archive.
+    if (worker.executes) await archiver.recover();
+    // After the engine's recovery, whose tapis_actor tasks follow the executions they sent; an `api` process runs no actor.
+    if (worker.executes) cairn.actors.start();
+    const app = await buildApi(ctx, { ...options, metrics, operationsOnly: config.role === "worker" });
     const url = await app.listen({ host: config.host, port: config.port });
     announceUrl(url);
     const scheduler = new Scheduler({ store: cairn.store, engine: cairn.engine, missedAfterMs: config.scheduleMissedAfterMs, warn: (message) => process.emitWarning(message, "CairnSchedules") }).start();
@@ -146,6 +155,7 @@ export async function startServer(config: CairnConfig, options: Pick<ApiOptions,
       async close() {
         await app.close();
         await scheduler.stop();
+        await takeover?.stop();
         // Archiving stops between tries; what is unfinished is finished by the next start.
         await opened.engine.close();
         stopWatching();

@@ -257,6 +257,11 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .addOption(new Option("--port <port>", "port to listen on (0: any free port)").env("CAIRN_PORT"))
     .addOption(new Option("--host <host>", "address to listen on").env("CAIRN_HOST"))
     .addOption(new Option("--database-url <url>", "a postgres:// URL instead of the embedded SQLite").env("CAIRN_DATABASE_URL"))
+    .addOption(
+      new Option("--role <role>", "api: serve the API and run nothing; worker: run tasks, serve only /healthz, /readyz and /metrics; all: both (several processes need PostgreSQL)")
+        .choices(["api", "worker", "all"])
+        .env("CAIRN_ROLE"),
+    )
     .action(async (opts: ServerOptions) => {
       const { serverCommand } = await import("./server-command.js");
       exitCode = await serverCommand({ ...opts, dataDir: program.opts<GlobalOptions>().dataDir }, out);

@@ -803,7 +803,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The container engine that builds and runs images: its name, version and architecture (wfexs' engine fingerprint) */
+        /** The container engine that builds and runs images (name, version, architecture), and the live worker processes: role, free and used slots, heartbeat age */
         get: {
             parameters: {
                 query?: never;
@@ -842,9 +842,11 @@ export interface paths {
                             result: {
                                 api_version: string;
                                 arch: string;
+                                lease_seconds: number;
                                 name: string;
                                 os: string;
                                 version: string;
+                                workers: components["schemas"]["Worker"][];
                             };
                             status: number;
                             success: boolean;
@@ -5931,6 +5933,7 @@ export interface components {
             used_io_written: number | null;
             used_memory: number | null;
             uuid: string;
+            worker: string | null;
         };
         Image: {
             architecture: string | null;
@@ -6153,6 +6156,16 @@ export interface components {
             received_at: string;
             run_uuid: string | null;
             status: number;
+        };
+        Worker: {
+            heartbeat_age_ms: number;
+            id: string;
+            /** @enum {string} */
+            role: "api" | "worker" | "all";
+            slots_free: number;
+            slots_total: number;
+            slots_used: number;
+            started: string;
         };
     };
     responses: never;

@@ -25,6 +25,7 @@ export class BatchWriter {
     const p = this.pending;
     if (part.newRuns) p.newRuns.push(...part.newRuns);
     if (part.newExecutions) p.newExecutions.push(...part.newExecutions);
+    if (part.claims) p.claims.push(...part.claims);
     if (part.runUpdates) p.runUpdates.push(...part.runUpdates);
     if (part.executionUpdates) p.executionUpdates.push(...part.executionUpdates);
     if (part.logs) p.logs.push(...part.logs);
@@ -100,5 +101,5 @@ export class BatchWriter {
 }
 
 function emptyBatch(): Required<StateBatch> {
-  return { newRuns: [], newExecutions: [], runUpdates: [], executionUpdates: [], logs: [] };
+  return { newRuns: [], newExecutions: [], claims: [], runUpdates: [], executionUpdates: [], logs: [] };
 }

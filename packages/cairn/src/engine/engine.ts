@@ -41,6 +41,9 @@ import { GroupTaskCaps } from "./group-task-caps.js";
 import { FanOut, itemExecutionsOf, type FanOutHost } from "./fan-out.js";
 import { itemsAtOnce, itemTaskId, parseItemTaskId, resolveForEachItems } from "../spec/for-each.js";
 import { runsImage, TaskCache, type CacheHit, type CacheLookup, type CacheMiss } from "./task-cache/task-cache.js";
+import { processWorkerId } from "../store/worker-id.js";
+import type { ClaimingEngine } from "./takeover.js";
+import type { WorkerRegistry } from "./worker-registry.js";
 
 /** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
 const CANCEL_REQUESTED = "cancel requested";
@@ -78,6 +81,11 @@ export interface EngineOptions {
   warn?: (message: string) => void;
   /** The task cache (docs/task-cache.md); made from the config when absent. */
   taskCache?: TaskCache;
+  /**
+   * Set by a server: this process as a worker (worker-registry.ts). Runs it records are
+   * claimed with them; with the `api` role they are only recorded, for a worker to claim.
+   */
+  worker?: WorkerRegistry;
 }
 
 export type IdentityLookup = (uuid: string, owner: string) => Promise<IdentityCredentials | undefined>;
@@ -187,8 +195,11 @@ const SUPPORTED_NOW: ReadonlySet<TaskType> = new Set(["container_run", "function
  * (which is the truth: `recover()` rebuilds it after a restart). Work per finished
  * task is proportional to its dependents, never to the size of the run.
  */
-export class Engine extends EventEmitter<EngineEvents> {
+export class Engine extends EventEmitter<EngineEvents> implements ClaimingEngine {
   private readonly store: Store;
+  private readonly worker: WorkerRegistry | undefined;
+  /** Recorded on each attempt it starts or re-attaches to. */
+  private readonly workerId: string;
   private readonly config: CairnConfig;
   private readonly handlers: ReadonlyMap<TaskType, TaskHandler>;
   private readonly actors: EngineOptions["actors"];
@@ -222,6 +233,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   constructor(options: EngineOptions) {
     super();
     this.store = options.store;
+    this.worker = options.worker;
+    this.workerId = options.worker?.id ?? processWorkerId();
     this.config = options.config;
     this.handlers = options.handlers;
     this.actors = options.actors;
@@ -315,11 +328,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     // In place before the run is recorded, so a task never starts without its attachments;
     // a crash in between leaves a folder no run owns, which the start-up sweep removes.
     if (request.attachments !== undefined) await adoptAttachments(this.config.dataDir, record.uuid, request.attachments);
+    const claims = this.worker?.executes ? [this.worker.newClaim(record.uuid)] : [];
+    if (this.worker && !this.worker.executes) record.status = "queued";
     let admitted: RunRecord | undefined;
     try {
       // A pipeline with max_concurrent_runs: the database decides whether it starts or waits.
       admitted = await this.admission.admit(record, executions);
-      if (!admitted) await this.writer.write({ newRuns: [record], newExecutions: executions });
+      if (!admitted) await this.writer.write({ newRuns: [record], newExecutions: executions, claims });
     } catch (err) {
       // The write's failure is the one to report; a folder left behind is no run's, and the start-up sweep removes it.
       if (request.attachments !== undefined) await removeRunDir(this.config.dataDir, record.uuid).catch(() => undefined);
@@ -333,6 +348,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.refreshGroupCap(groupId);
     this.emit("run", record);
     for (const e of executions) this.emit("execution", e);
+    // An `api` process: a worker claims it, woken by this.
+    if (this.worker && !this.worker.executes) return this.announceWork(record);
+    // Admitted by the queue's transaction, which records no claim: claimed now, unless another worker was quicker (it runs it then).
+    if (admitted !== undefined && !(await this.claimHere(record.uuid))) return record;
     const run = this.activate(record, executions);
     if (reuse !== undefined) run.reuse = reuse;
     // The pipeline's tasks only: a fan-out that starts adds its items to `slots`, and releases them itself.
@@ -420,7 +439,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       const stored = await this.store.getRun(uuid);
       if (!stored) throw new CairnError("not_found", `run '${uuid}' was not found`);
-      return; // already finished
+      // Another process runs it (or will): the flag is its to act on, the wake-up tells it now.
+      if (this.worker && (stored.status === "queued" || stored.status === "running")) await this.requestCancelElsewhere(uuid);
+      return;
     }
     if (run.cancelRequested) return;
     run.cancelRequested = true;
@@ -448,7 +469,11 @@ export class Engine extends EventEmitter<EngineEvents> {
    * schedules everything that was waiting. Returns the runs it took over.
    */
   async recover(): Promise<RunRecord[]> {
-    const runs = await this.store.listUnfinishedRuns();
+    return this.adopt(await this.store.listUnfinishedRuns());
+  }
+
+  /** recover() for the given runs: those a previous process left, or (scale-out) claimed from the database. */
+  async adopt(runs: RunRecord[]): Promise<RunRecord[]> {
     const taken: RunRecord[] = [];
     for (const record of runs) {
       if (this.active.has(record.uuid)) continue;
@@ -464,9 +489,30 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** A run the queue moved to `running`: taken over as recovery does; resolves once it is active, with its end. */
   private async startQueuedRun(record: RunRecord): Promise<{ settled: Promise<RunRecord> }> {
     this.emit("run", record);
+    // With several workers, whoever claims the run runs it; this process then only follows its end.
+    if (!(await this.claimHere(record.uuid))) return { settled: this.endedElsewhere(record.uuid) };
     const run = await this.takeOver(record);
     this.pump();
     return { settled: run.settled };
+  }
+
+  /**
+   * Claims a run this process is about to run, where several processes write (PostgreSQL):
+   * true when the claim is (now) this worker's. With one writer, every run is this process's.
+   */
+  private async claimHere(uuid: RunId): Promise<boolean> {
+    if (!this.worker?.executes || !this.store.capabilities.multipleWriters) return true;
+    const claim = this.worker.newClaim(uuid);
+    return this.store.claims.claimRun(claim.workerId, uuid, Date.now(), claim.leaseUntil);
+  }
+
+  /** The end of a run another worker runs, read from the store (a run left the queue into another process's hands). */
+  private async endedElsewhere(uuid: RunId): Promise<RunRecord> {
+    for (;;) {
+      const run = await this.store.getRun(uuid);
+      if (run && !["pending", "queued", "running"].includes(run.status)) return run;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   }
 
   /** Activates a recorded run from what the store holds of it and schedules what it has left. */
@@ -523,6 +569,36 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.writer.close();
     await this.taskCache.flushUses().catch(() => undefined);
     await Promise.all(this.cleanups);
+  }
+
+  // -- several processes (takeover.ts) ---------------------------------------------------
+
+  get hasCapacity(): boolean {
+    return !this.closed && this.running + this.ready.size < this.config.maxParallelTasks;
+  }
+
+  /** Attempts running now. */
+  get busySlots(): number {
+    return this.running;
+  }
+
+  activeRunIds(): RunId[] {
+    return [...this.active.keys()];
+  }
+
+  async cancelIfActive(uuid: RunId): Promise<void> {
+    const run = this.active.get(uuid);
+    if (!run || run.cancelRequested) return;
+    if ((await this.store.getRun(uuid))?.message === CANCEL_REQUESTED) await this.cancelRun(uuid);
+  }
+
+  private async requestCancelElsewhere(uuid: RunId): Promise<void> {
+    if (await this.store.claims.flagRun(uuid, CANCEL_REQUESTED)) await this.store.claims.notify("cancel", uuid);
+  }
+
+  private announceWork(record: RunRecord): RunRecord {
+    void this.store.claims.notify("work", record.uuid).catch((err: unknown) => process.emitWarning(`announcing run ${record.uuid}: ${describeError(err)}`, "CairnTakeover"));
+    return record;
   }
 
   // -- scheduling ---------------------------------------------------------------------
@@ -768,10 +844,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     const controller = new AbortController();
     slot.controller = controller;
     if (!resume) {
-      const patch: ExecutionPatch = { status: "running", startedAt: Date.now() };
+      const patch: ExecutionPatch = { status: "running", startedAt: Date.now(), worker: this.workerId };
       Object.assign(exec, patch);
       await this.writer.write({ executionUpdates: [{ uuid: exec.uuid, patch }] });
       this.emit("execution", exec);
+    } else if (exec.worker !== this.workerId) {
+      // Taken over: the attempt is this worker's now, whether it re-attaches or ends it as interrupted.
+      exec.worker = this.workerId;
+      this.writer.writeSoon([{ uuid: exec.uuid, patch: { worker: this.workerId } }]);
     }
     if (run.cancelRequested) controller.abort(new AttemptAbort("cancel", "the run was cancelled"));
     const limitMs = slot.profile.max_exec_time * 1000;

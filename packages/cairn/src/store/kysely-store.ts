@@ -2,6 +2,7 @@ import { CompiledQuery, Kysely, Migrator, type Transaction } from "kysely";
 import { CairnError, NotFoundError } from "../errors.js";
 import type { ExecutionId, RunId } from "../ids.js";
 import { AccessQueries } from "./access-queries.js";
+import { KyselyClaimStore } from "./kysely-claim-store.js";
 import { KyselyImageCatalog } from "./kysely-image-catalog.js";
 import { KyselyRunQueueStore } from "./kysely-run-queue-store.js";
 import { KyselyScheduleStore } from "./kysely-schedule-store.js";
@@ -53,6 +54,7 @@ export class KyselyStore implements Store {
   readonly schedules: KyselyScheduleStore;
   readonly runQueue: KyselyRunQueueStore;
   readonly taskCache: TaskCacheStore;
+  readonly claims: KyselyClaimStore;
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
   readonly #access: AccessQueries;
@@ -75,6 +77,7 @@ export class KyselyStore implements Store {
     this.schedules = new KyselyScheduleStore(this.#db);
     this.runQueue = new KyselyRunQueueStore(this.#db, dialect.maxParameters);
     this.taskCache = kyselyTaskCacheStore(this.#db);
+    this.claims = new KyselyClaimStore(this.#db, { multipleWriters: dialect.capabilities.multipleWriters, wakeups: dialect.wakeups });
   }
 
   async migrate(): Promise<void> {
@@ -101,6 +104,11 @@ export class KyselyStore implements Store {
       await this.#db.transaction().execute(async (trx) => {
         await this.#insertChunked(trx, "runs", (batch.newRuns ?? []).map(runToRow));
         await this.#insertChunked(trx, "task_executions", (batch.newExecutions ?? []).map(executionToRow));
+        await this.#insertChunked(
+          trx,
+          "run_claims",
+          (batch.claims ?? []).map((c) => ({ run_uuid: c.runUuid, worker_id: c.workerId, lease_until: c.leaseUntil })),
+        );
         await this.#update(
           trx,
           "runs",
@@ -211,6 +219,7 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#dialect.wakeups.close();
     await this.#db.destroy();
   }
 
@@ -293,6 +302,7 @@ function isEmpty(batch: StateBatch): boolean {
   return (
     !batch.newRuns?.length &&
     !batch.newExecutions?.length &&
+    !batch.claims?.length &&
     !batch.runUpdates?.length &&
     !batch.executionUpdates?.length &&
     !batch.logs?.length

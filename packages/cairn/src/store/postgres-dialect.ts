@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { PostgresDialect } from "kysely";
 import pg from "pg";
+import { postgresWakeups } from "./postgres-wakeups.js";
 import type { PreparedReads, StoreDialect } from "./store-dialect.js";
 
 const INT8_OID = 20;
@@ -26,6 +27,7 @@ export function postgresDialect(connectionString: string): StoreDialect {
     maxParameters: 65_535,
     serialKey: { type: "bigint", define: (c) => c.generatedByDefaultAsIdentity() },
     preparedReads: namedStatements(pool),
+    wakeups: postgresWakeups(connectionString, pool),
   };
 }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, startPostgres, type PostgresServer } from "../../../../test/support/postgres.js";
+import { describeClaimStoreSuite } from "./claim-store.suite.js";
 import { createStore } from "./create-store.js";
 import { describeImageCatalogSuite } from "./image-catalog.suite.js";
 import { postgresDialect } from "./postgres-dialect.js";
@@ -42,6 +43,12 @@ describeTaskCacheStoreSuite("PostgreSQL", async () => createStore({ databaseUrl:
 describeUniqueLoginsMigration("PostgreSQL", async () => {
   const url = await createDatabase(server.url, `store_${++count}`);
   return () => postgresDialect(url);
+});
+
+// Two stores on one database: two processes' pools.
+describeClaimStoreSuite("PostgreSQL", async () => {
+  const url = await createDatabase(server.url, `store_${++count}`);
+  return { a: await createStore({ databaseUrl: url }), b: await createStore({ databaseUrl: url }) };
 });
 
 describe("createStore on PostgreSQL", () => {

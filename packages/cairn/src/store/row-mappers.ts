@@ -93,6 +93,7 @@ export function executionToRow(execution: ExecutionRecord): TaskExecutionsTable 
     sealed_outputs: execution.sealedOutputs ?? null,
     reused_from: execution.reusedFrom ?? null,
     cached_from: execution.cachedFrom ?? null,
+    worker: execution.worker ?? null,
   };
 }
 
@@ -117,6 +118,8 @@ export function executionFromRow(row: TaskExecutionsTable): ExecutionRecord {
     ...(row.sealed_outputs !== null ? { sealedOutputs: row.sealed_outputs } : {}),
     ...(row.reused_from !== null && row.reused_from !== undefined ? { reusedFrom: row.reused_from as ExecutionId } : {}),
     ...(row.cached_from !== null && row.cached_from !== undefined ? { cachedFrom: row.cached_from as ExecutionId } : {}),
+    // Absent until an attempt starts, as in records made before workers were recorded.
+    ...(row.worker !== null && row.worker !== undefined ? { worker: row.worker } : {}),
   };
 }
 
@@ -134,6 +137,7 @@ export function executionPatchToRow(patch: ExecutionPatch): Partial<TaskExecutio
   if (patch.imageDigest !== undefined) row.image_digest = patch.imageDigest;
   if (patch.sealedOutputs !== undefined) row.sealed_outputs = patch.sealedOutputs;
   if (patch.cachedFrom !== undefined) row.cached_from = patch.cachedFrom;
+  if (patch.worker !== undefined) row.worker = patch.worker;
   return row;
 }
 

@@ -36,6 +36,8 @@ CREATE TABLE "run_admission_locks" ("group_id" text not null, "pipeline_id" text
 
 CREATE TABLE "run_archives" ("run_uuid" text not null references "runs" ("uuid") on delete cascade, "archive_id" text not null, "status" text not null, "attempts" integer not null, "message" text, "location" text, "updated_at" bigint not null, constraint "run_archives_pk" primary key ("run_uuid", "archive_id"));
 
+CREATE TABLE "run_claims" ("run_uuid" text primary key references "runs" ("uuid") on delete cascade, "worker_id" text not null, "lease_until" bigint not null);
+
 CREATE TABLE "run_supersessions" ("old_run_uuid" text not null references "runs" ("uuid") on delete cascade, "new_run_uuid" text not null references "runs" ("uuid") on delete cascade, "image_digest" text not null, "reason" text not null, "created_at" bigint not null, constraint "run_supersessions_pk" primary key ("old_run_uuid", "new_run_uuid"));
 
 CREATE TABLE "runs" ("uuid" text primary key, "pipeline_id" text not null, "group_id" text not null, "status" text not null, "pipeline" text not null, "params" text not null, "directives" text not null, "created_at" bigint not null, "started_at" bigint, "ended_at" bigint, "message" text, "started_by" text, "defined_by" text, "trigger" text, "retry_of" text);
@@ -44,13 +46,15 @@ CREATE TABLE "schedules" ("uuid" text primary key, "pipeline_uuid" text not null
 
 CREATE TABLE "systems" ("uuid" text not null unique, "group_id" text not null references "groups" ("id") on delete cascade, "id" text not null, "type" text not null, "owner" text not null, "description" text, "settings" text not null, "created_at" bigint not null, constraint "systems_pk" primary key ("group_id", "id"));
 
-CREATE TABLE "task_executions" ("uuid" text primary key, "run_uuid" text not null references "runs" ("uuid") on delete cascade, "task_id" text not null, "attempt" integer not null, "status" text not null, "created_at" bigint not null, "not_before" bigint, "started_at" bigint, "ended_at" bigint, "exit_code" integer, "message" text, "outputs" text not null, "runtime_handle" text, "used_cpu_us" bigint, "peak_memory_bytes" bigint, "read_bytes" bigint, "written_bytes" bigint, "image_digest" text, "sealed_outputs" text, "reused_from" text, "cached_from" text, constraint "task_executions_run_task_attempt" unique ("run_uuid", "task_id", "attempt"));
+CREATE TABLE "task_executions" ("uuid" text primary key, "run_uuid" text not null references "runs" ("uuid") on delete cascade, "task_id" text not null, "attempt" integer not null, "status" text not null, "created_at" bigint not null, "not_before" bigint, "started_at" bigint, "ended_at" bigint, "exit_code" integer, "message" text, "outputs" text not null, "runtime_handle" text, "used_cpu_us" bigint, "peak_memory_bytes" bigint, "read_bytes" bigint, "written_bytes" bigint, "image_digest" text, "sealed_outputs" text, "reused_from" text, "worker" text, "cached_from" text, constraint "task_executions_run_task_attempt" unique ("run_uuid", "task_id", "attempt"));
 
 CREATE TABLE "users" ("login" text primary key, "email" text not null, "password_hash" text not null, "confirmed" integer not null, "confirmation_code" text, "is_admin" integer not null, "created_at" bigint not null, "login_key" text, "email_key" text);
 
 CREATE TABLE "webhook_deliveries" ("id" integer primary key autoincrement, "webhook_uuid" text not null references "webhooks" ("uuid") on delete cascade, "received_at" bigint not null, "delivery_id" text, "event" text, "status" integer not null, "reason" text not null, "run_uuid" text, "accepted_delivery_id" text);
 
 CREATE TABLE "webhooks" ("uuid" text primary key, "pipeline_uuid" text not null references "pipelines" ("uuid") on delete cascade, "group_id" text not null, "pipeline_id" text not null, "type" text not null, "sealed_secret" text not null, "branches" text not null, "events" text not null, "created_by" text not null, "created_at" bigint not null);
+
+CREATE TABLE "workers" ("id" text primary key, "role" text not null, "slots_total" integer not null, "slots_used" integer not null, "started_at" bigint not null, "heartbeat_at" bigint not null);
 
 CREATE INDEX "actor_executions_status" on "actor_executions" ("status", "position");
 
@@ -78,6 +82,8 @@ CREATE INDEX "log_lines_execution_id" on "log_lines" ("execution_uuid", "id");
 
 CREATE INDEX "run_archives_status" on "run_archives" ("status");
 
+CREATE INDEX "run_claims_worker" on "run_claims" ("worker_id");
+
 CREATE INDEX "run_supersessions_new" on "run_supersessions" ("new_run_uuid");
 
 CREATE INDEX "runs_group_pipeline_created" on "runs" ("group_id", "pipeline_id", "created_at");
@@ -91,6 +97,8 @@ CREATE INDEX "schedules_due" on "schedules" ("enabled", "next_run_at");
 CREATE INDEX "schedules_pipeline" on "schedules" ("group_id", "pipeline_id");
 
 CREATE INDEX "task_executions_image_digest" on "task_executions" ("image_digest");
+
+CREATE UNIQUE INDEX "task_executions_one_live_attempt" on "task_executions" ("run_uuid", "task_id") where "status" = 'running';
 
 CREATE UNIQUE INDEX "users_email_key" on "users" ("email_key");
 

@@ -58,6 +58,25 @@ export interface TaskExecutionsTable {
   reused_from: string | null;
   /** The execution whose cache entry this one was restored from, without running (migration 0018). */
   cached_from: string | null;
+  /** The worker (`HOST:PID:START`) that ran the attempt, or re-attached to it last (migration 0016); null before it started. */
+  worker: string | null;
+}
+
+/** A process of the service (migration 0016): renewed by its heartbeat, live while that is recent. */
+export interface WorkersTable {
+  id: string;
+  role: string;
+  slots_total: number;
+  slots_used: number;
+  started_at: number;
+  heartbeat_at: number;
+}
+
+/** Which worker owns an unfinished run, until its lease passes (migration 0016). */
+export interface RunClaimsTable {
+  run_uuid: string;
+  worker_id: string;
+  lease_until: number;
 }
 
 export interface LogLinesTable {
@@ -298,6 +317,8 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   schedules: SchedulesTable;
+  workers: WorkersTable;
+  run_claims: RunClaimsTable;
   actors: ActorsTable;
   actor_executions: ActorExecutionsTable;
   cache_entries: CacheEntriesTable;

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from "kysely";
+import { inProcessWakeups } from "./wakeups.js";
 import type { PreparedReads, StoreDialect } from "./store-dialect.js";
 
 /** The embedded default: one SQLite file, created with its folder if missing. */
@@ -26,6 +27,8 @@ export function sqliteDialect(path: string): StoreDialect {
     // id of a deleted newest line, so a client's `since` never skips a line.
     serialKey: { type: "integer", define: (c) => c.autoIncrement() },
     preparedReads: reads,
+    // One process per SQLite data dir (data-dir-lock.ts): its wake-ups never leave it.
+    wakeups: inProcessWakeups(),
   };
 }
 

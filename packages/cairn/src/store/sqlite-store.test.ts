@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newRunId } from "../ids.js";
+import { describeClaimStoreSuite } from "./claim-store.suite.js";
 import { createStore } from "./create-store.js";
 import { describeImageCatalogSuite } from "./image-catalog.suite.js";
 import { describePreparedReadsSuite } from "./prepared-reads.suite.js";
@@ -39,6 +40,12 @@ describeTaskCacheStoreSuite("SQLite", () => createStore({ sqlitePath: join(dir, 
 describeUniqueLoginsMigration("SQLite", async () => {
   const path = join(dir, `db-${++count}`, "cairn.db");
   return () => sqliteDialect(path);
+});
+
+// One process on SQLite: both "workers" share the one store.
+describeClaimStoreSuite("SQLite", async () => {
+  const store = await createStore({ sqlitePath: join(dir, `db-${++count}`, "cairn.db") });
+  return { a: store, b: store };
 });
 
 describe("createStore on SQLite", () => {

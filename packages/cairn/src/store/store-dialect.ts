@@ -1,4 +1,5 @@
 import type { ColumnDefinitionBuilder, Dialect } from "kysely";
+import type { Wakeups } from "./wakeups.js";
 
 /**
  * Everything that differs between the databases behind the one Store, as data:
@@ -13,6 +14,8 @@ export interface StoreDialect {
   readonly serialKey: SerialKey;
   /** The reads every API request makes, run by the driver itself (see prepared-query.ts). */
   readonly preparedReads: PreparedReads;
+  /** How processes wake each other: LISTEN/NOTIFY, or an in-process emitter where there is one process. */
+  readonly wakeups: Wakeups;
 }
 
 export interface SerialKey {

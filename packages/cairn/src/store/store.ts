@@ -1,5 +1,6 @@
 import type { ExecutionId, RunId } from "../ids.js";
 import type { ResourceUsage } from "../resource-usage.js";
+import type { ClaimStore, RunClaim } from "./claim-store.js";
 import type { ImageCatalog } from "./image-catalog.js";
 import type { ScheduleStore } from "./schedule-store.js";
 import type { WebhookStore } from "./webhook-store.js";
@@ -108,6 +109,8 @@ export interface ExecutionRecord {
    * whose outputs and results it took, without running. Its status is `succeeded`.
    */
   cachedFrom?: ExecutionId;
+  /** The worker (`HOST:PID:START`) that ran the attempt, or re-attached to it last; null (or absent) before it started. */
+  worker?: string | null;
 }
 
 export type LogStream = "stdout" | "stderr" | "system";
@@ -125,12 +128,14 @@ export type NewLogLine = Omit<LogLine, "id">;
 
 export type RunPatch = Partial<Pick<RunRecord, "status" | "startedAt" | "endedAt" | "message">>;
 export type ExecutionPatch = Partial<
-  Pick<ExecutionRecord, "status" | "notBefore" | "startedAt" | "endedAt" | "exitCode" | "message" | "outputs" | "runtimeHandle" | "usage" | "imageDigest" | "sealedOutputs" | "cachedFrom">
+  Pick<ExecutionRecord, "status" | "notBefore" | "startedAt" | "endedAt" | "exitCode" | "message" | "outputs" | "runtimeHandle" | "usage" | "imageDigest" | "sealedOutputs" | "cachedFrom" | "worker">
 >;
 
-/** One atomic set of changes. Applied in the order: new runs, new executions, updates, logs. */
+/** One atomic set of changes. Applied in the order: new runs, new executions, claims, updates, logs. */
 export interface StateBatch {
   newRuns?: RunRecord[];
+  /** Runs taken by the worker that records them, with them: no other worker can claim them in between. */
+  claims?: RunClaim[];
   newExecutions?: ExecutionRecord[];
   runUpdates?: { uuid: RunId; patch: RunPatch }[];
   executionUpdates?: { uuid: ExecutionId; patch: ExecutionPatch }[];
@@ -202,6 +207,8 @@ export interface Store {
   readonly runQueue: RunQueueStore;
   /** The task cache's entries (docs/task-cache.md). */
   readonly taskCache: TaskCacheStore;
+  /** Workers, their heartbeats, and the runs each owns with a lease (scale-out, claim-store.ts). */
+  readonly claims: ClaimStore;
 
   /** Applies all pending migrations; safe to call on every start and concurrently. */
   migrate(): Promise<void>;

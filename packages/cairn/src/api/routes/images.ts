@@ -106,22 +106,6 @@ export function imageRoutes(app: ApiApp, ctx: ApiContext): void {
   const images = ctx.store.images;
 
   app.get(
-    "/engine",
-    {
-      schema: {
-        summary: "The container engine that builds and runs images: its name, version and architecture (wfexs' engine fingerprint)",
-        response: { 200: envelopeSchema(z.object({ name: z.string(), version: z.string(), api_version: z.string(), arch: z.string(), os: z.string() })) },
-      },
-    },
-    async (request) => {
-      principalOf(request);
-      if (!ctx.imageEngine) throw new CairnError("runtime_unavailable", "this server has no container engine configured");
-      const d = await (await ctx.imageEngine()).describe();
-      return ok({ name: d.name, version: d.version, api_version: d.apiVersion, arch: d.arch, os: d.os });
-    },
-  );
-
-  app.get(
     "/groups/:group_id/images",
     {
       schema: {

@@ -79,6 +79,7 @@ export const executionSchema = named(
   image_digest: z.string().nullable().describe("the exact image (sha256 id) the attempt ran in or built; see /groups/{group_id}/images"),
   reused_from: z.string().nullable().describe("on a retry: the execution of the retried run whose outputs and results this one reuses (the task succeeded there and did not run again); null otherwise"),
   cached_from: z.string().nullable().describe("restored from the task cache (execution_profile.cache, docs/task-cache.md): the execution whose outputs and results this one took, without running; null otherwise"),
+  worker: z.string().nullable().describe("the worker process (HOST:PID:START, see GET /engine) that ran this attempt, or took it over last; null before it started"),
   }),
 );
 
@@ -401,5 +402,6 @@ export function presentExecution(e: ExecutionRecord): z.infer<typeof executionSc
     image_digest: e.imageDigest ?? null,
     reused_from: e.reusedFrom ?? null,
     cached_from: e.cachedFrom ?? null,
+    worker: e.worker ?? null,
   };
 }

@@ -14,6 +14,7 @@ import { triggers } from "./0012-triggers.js";
 import { retryFromFailure } from "./0013-retry-from-failure.js";
 import { slurmApps } from "./0014-slurm-apps.js";
 import { actors } from "./0015-actors.js";
+import { workersAndClaims } from "./0016-workers-and-claims.js";
 import { runQueues } from "./0017-run-queues.js";
 import { taskCache } from "./0018-task-cache.js";
 import type { MigrationContext } from "./migration-context.js";
@@ -40,6 +41,7 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
     "0013-retry-from-failure": retryFromFailure(),
     "0014-slurm-apps": slurmApps(),
     "0015-actors": actors(),
+    "0016-workers-and-claims": workersAndClaims(),
     "0017-run-queues": runQueues(),
     "0018-task-cache": taskCache(),
   };
