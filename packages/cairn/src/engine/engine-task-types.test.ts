@@ -15,7 +15,7 @@ import { Engine } from "./engine.js";
 
 /**
  * Which task types an engine runs (issue 16): tapis_actor where it has actors (a server),
- * not where it has none (a local run), and tapis_job nowhere yet; and a tapis_actor task
+ * not where it has none (a local run), and tapis_job where it has the Slurm handler; and a tapis_actor task
  * run end to end through the engine over a FakeRuntime (its real twin:
  * test/api/actors.int.test.ts on Podman).
  */
@@ -52,13 +52,14 @@ function engineWith(runtime: FakeRuntime, withActors: boolean): Engine {
 const actorTask = (extra: object = {}) => ({ id: "ask", type: "tapis_actor", tapis_actor_id: "echo", ...extra });
 
 describe("task types an engine runs", () => {
-  it("takes tapis_actor tasks with actors, refuses them without, and refuses tapis_job", () => {
+  it("takes tapis_actor tasks with actors, refuses them without, and tapis_job only with its handler", () => {
     const withActors = engineWith(new FakeRuntime("container"), true);
     const without = engineWith(new FakeRuntime("container"), false);
     const actor = parsePipeline({ id: "p", tasks: [actorTask()] });
     expect(() => withActors.checkRunnable(actor)).not.toThrow();
     expect(() => without.checkRunnable(actor)).toThrow(/tapis_actor tasks message a group's actors, which only a Cairn server has/);
-    const job = parsePipeline({ id: "p", tasks: [{ id: "j", type: "tapis_job", tapis_job_def: {} }] });
+    // defaultTaskHandlers() without the store's apps and systems has no tapis_job handler (open-cairn.ts gives it them).
+    const job = parsePipeline({ id: "p", tasks: [{ id: "j", type: "tapis_job", tapis_job_def: { appId: "sleeper" } }] });
     expect(() => withActors.checkRunnable(job)).toThrow(/task type 'tapis_job' is not available on this server yet/);
   });
 
