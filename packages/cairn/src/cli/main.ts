@@ -3,14 +3,20 @@ import { rm } from "node:fs/promises";
 import { Command, CommanderError, Option } from "commander";
 import { ApiError } from "../client/api-error.js";
 import { loadClientConfig, loadConfig, type CairnConfig, type ClientConfig } from "../config.js";
-import { ValidationError, describeError, formatIssues, isCairnError } from "../errors.js";
+import { CairnError, ValidationError, describeError, formatIssues, isCairnError } from "../errors.js";
+import type { Engine } from "../engine/engine.js";
+import type { Pipeline } from "../spec/types.js";
+import { MIN_RUN_PREFIX } from "../store/run-lookup.js";
+import type { RunRecord, Store } from "../store/store.js";
 import { usesHostRuntime, validateDirectives } from "../spec/index.js";
 import type { RunId } from "../ids.js";
 import { applyCommand } from "./apply-command.js";
 import { resolveAttachments, stageAttachments } from "./attachments.js";
 import { isLocalPipelineArgument, parseParams, parsePipelineRef } from "./arguments.js";
 import { cancelCommand } from "./cancel-command.js";
-import { retryCommand } from "./retry-command.js";
+import type { RunSourceOptions } from "./choose-run-source.js";
+import { againCommand } from "./retry-command.js";
+import { showCommand } from "./show-command.js";
 import {
   doctorCommand,
   imagesInspectCommand,
@@ -34,10 +40,13 @@ import type { ServerOptions } from "./server-command.js";
 
 export { EXIT };
 
+const RUN_ARGUMENT = `the run's uuid, or its first ${MIN_RUN_PREFIX}+ characters`;
+
 interface GlobalOptions {
   dataDir?: string;
   json?: boolean;
   server?: string;
+  local?: boolean;
 }
 
 const stdout: Output = { write: (text) => void process.stdout.write(text) };
@@ -50,6 +59,7 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .addOption(new Option("--data-dir <dir>", "where Cairn keeps its database and working files").env("CAIRN_DATA_DIR"))
     .option("--json", "machine-readable output (one JSON object per line)")
     .option("--server <url>", "the Cairn server of the client commands (default: CAIRN_SERVER, else the last one logged in to, else http://127.0.0.1:8080)")
+    .option("--local", "runs, logs, results, show, cancel, retry, rerun: the runs of this machine's data dir (`cairn run FILE`), not a server's")
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) })
     .showHelpAfterError();
@@ -59,6 +69,11 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     const server = program.opts<GlobalOptions>().server;
     return loadClientConfig({ ...(server !== undefined ? { server } : {}), ...extra });
   };
+  const runSource = (): RunSourceOptions => ({
+    local: Boolean(program.opts<GlobalOptions>().local),
+    localConfig: () => configFor(program.opts<GlobalOptions>()),
+    client: clientConfig(),
+  });
 
   program
     .command("run")
@@ -108,42 +123,56 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .option("-n, --limit <n>", "how many runs at most", "20")
     .option("--status <status>", "only runs in this state (queued, running, succeeded, failed, cancelled)")
     .action(async (scope: string | undefined, opts: { limit: string; status?: string }) => {
-      exitCode = await runsCommand(scope, opts, clientConfig(), io());
+      exitCode = await runsCommand(scope, opts, runSource(), io());
     });
 
   program
     .command("logs")
     .description("print a run's log lines: of one task as plain text, or of every task prefixed with its id")
-    .argument("<run>", "the run's uuid")
+    .argument("<run>", RUN_ARGUMENT)
     .argument("[task]", "only this task")
     .option("-f, --follow", "show task states and logs live until the run ends (exit code as for run --follow)")
     .action(async (run: string, task: string | undefined, opts: { follow?: boolean }) => {
-      exitCode = await logsCommand(run, task, opts, clientConfig(), io());
+      exitCode = await logsCommand(run, task, opts, runSource(), io());
     });
 
   program
     .command("cancel")
-    .description("cancel a run on the server: running tasks are stopped, nothing new starts")
-    .argument("<run>", "the run's uuid")
+    .description("cancel a run: running tasks are stopped, nothing new starts (a local run: the `cairn` process running it stops it)")
+    .argument("<run>", RUN_ARGUMENT)
     .action(async (run: string) => {
-      exitCode = await cancelCommand(run, clientConfig(), io());
+      exitCode = await cancelCommand(run, runSource(), io());
+    });
+
+  program
+    .command("show")
+    .description("one run: its state, params and directives, each task's state, exit code and time, and the outputs")
+    .argument("<run>", RUN_ARGUMENT)
+    .action(async (run: string) => {
+      exitCode = await showCommand(run, runSource(), io());
     });
 
   program
     .command("retry")
-    .description("retry a failed or cancelled run on the server: a new run that reuses the tasks that succeeded and runs the others again")
-    .argument("<run>", "the run's uuid")
+    .description("retry a failed or cancelled run: a new run that reuses the tasks that succeeded and runs the others again (a local run runs here, followed)")
+    .argument("<run>", RUN_ARGUMENT)
     .action(async (run: string) => {
-      exitCode = await retryCommand(run, clientConfig(), io());
+      exitCode = await againCommand("retry", run, runSource(), io(), (original) =>
+        followLocal(program.opts<GlobalOptions>(), out, err, async (engine, store) => {
+          const record = await store.getRun(original.uuid as RunId);
+          if (record === undefined) throw new CairnError("not_found", `run '${original.uuid}' was not found`);
+          return engine.retryRun(record, {});
+        }),
+      );
     });
 
   program
     .command("results")
     .description("download a run's outputs, logs and results (what its tasks wrote to /outbox) as a zip")
-    .argument("<run>", "the run's uuid")
+    .argument("<run>", RUN_ARGUMENT)
     .option("-o, --output <file>", "where to write the zip (default: run-UUID.zip)")
     .action(async (run: string, opts: { output?: string }) => {
-      exitCode = await resultsCommand(run, opts, clientConfig(), io());
+      exitCode = await resultsCommand(run, opts, runSource(), io());
     });
 
   const images = program.command("images").description("a server's image catalog (ls, inspect, mark-bad), and this machine's image cache (save, load)");
@@ -194,20 +223,36 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
   program
     .command("provenance")
     .description("a run's chain: each task's result, the exact image it ran, that image's recipe and commit")
-    .argument("<run>", "the run's uuid")
+    .argument("<run>", RUN_ARGUMENT)
     .action(async (run: string) => {
       exitCode = await provenanceCommand(run, clientConfig(), io());
     });
 
   program
     .command("rerun")
-    .description("run again every run that used an image, with a replacement image or rebuilding from the latest commit")
-    .requiredOption("--affected-by <image>", "the image (sha256:… or repository:tag)")
+    .description(
+      "run RUN again in full: a new run of its frozen pipeline with the same params and directives (a local run runs here, followed); " +
+        "or, with --affected-by, every run that used an image",
+    )
+    .argument("[run]", RUN_ARGUMENT)
+    .option("--affected-by <image>", "the image (sha256:… or repository:tag) whose runs to run again")
     .option("-g, --group <group>", "the group whose runs used it")
     .option("--image <reference>", "the replacement image for the container tasks that ran it")
     .option("--rebuild", "run the pipelines as they are: their image_build tasks build again from the latest commit")
-    .action(async (opts: { affectedBy: string; group?: string; image?: string; rebuild?: boolean }) => {
-      exitCode = await rerunAffectedCommand(opts.affectedBy, opts, clientConfig(), io());
+    .action(async (run: string | undefined, opts: { affectedBy?: string; group?: string; image?: string; rebuild?: boolean }) => {
+      if (opts.affectedBy !== undefined) {
+        if (run !== undefined) throw new ValidationError("rerun", [{ path: run, message: "give a run or --affected-by IMAGE, not both" }]);
+        exitCode = await rerunAffectedCommand(opts.affectedBy, opts, clientConfig(), io());
+        return;
+      }
+      if (run === undefined) throw new ValidationError("rerun", [{ path: "run", message: "give the run to run again, or --affected-by IMAGE" }]);
+      exitCode = await againCommand("rerun", run, runSource(), io(), (original) =>
+        followLocal(program.opts<GlobalOptions>(), out, err, async (engine, store) => {
+          const record = await store.getRun(original.uuid as RunId);
+          if (record === undefined) throw new CairnError("not_found", `run '${original.uuid}' was not found`);
+          return engine.startRun({ pipeline: record.pipeline as Pipeline, params: record.params, directives: record.directives, trigger: "rerun" });
+        }),
+      );
     });
 
   program
@@ -264,18 +309,51 @@ async function runCommand(
   const directives = opts.directive.length > 0 ? validateDirectives(opts.directive) : {};
   const attachments = await resolveAttachments(opts.attach, new Set(pipeline.tasks.map((t) => t.id)));
   const config = configFor(global);
-  const cairn = await openLocal(config, { prepareHost: usesHostRuntime(pipeline) });
-  let interrupted = false;
   let staging: string | undefined;
+  try {
+    return await followLocal(
+      global,
+      out,
+      err,
+      async (engine) => {
+        if (attachments.length > 0) staging = await stageAttachments(config.dataDir, attachments);
+        return engine.startRun({ pipeline, params, directives, ...(staging !== undefined ? { attachments: staging } : {}) });
+      },
+      { prepareHost: usesHostRuntime(pipeline) },
+    );
+  } finally {
+    // Moved into the run's folder when the run started; left here only if it did not.
+    if (staging !== undefined) await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts a run on this machine (`start`: a pipeline file's, or a local run's retry or
+ * re-run) and follows it to its end: task states and log lines, then its outcome. Ctrl-C
+ * cancels the run; a second Ctrl-C leaves at once.
+ */
+async function followLocal(
+  global: GlobalOptions,
+  out: Output,
+  err: Output,
+  start: (engine: Engine, store: Store) => Promise<RunRecord>,
+  options: { prepareHost?: boolean } = {},
+): Promise<number> {
+  const config = configFor(global);
+  const cairn = await openLocal(config, options);
+  let interrupted = false;
   try {
     const pending = (await cairn.store.listUnfinishedRuns()).length;
     if (pending > 0 && !global.json) {
       err.write(`note: ${pending} unfinished run(s) in ${config.dataDir}; \`cairn resume\` finishes them\n`);
     }
-    if (attachments.length > 0) staging = await stageAttachments(config.dataDir, attachments);
-    const run = await cairn.engine.startRun({ pipeline, params, directives, ...(staging !== undefined ? { attachments: staging } : {}) });
+    const run = await start(cairn.engine, cairn.store);
+    const pipeline = run.pipeline as Pipeline;
     const stopReporting = reportRun(cairn.engine, run.uuid, out, { json: Boolean(global.json) });
-    if (!global.json) out.write(`run ${run.uuid} of pipeline '${pipeline.id}' started (${pipeline.tasks.length} tasks)\n`);
+    if (!global.json) {
+      const retry = run.retryOf !== undefined ? `, a retry of ${run.retryOf}` : run.trigger === "rerun" ? ", a re-run" : "";
+      out.write(`run ${run.uuid} of pipeline '${pipeline.id}' started (${pipeline.tasks.length} tasks${retry})\n`);
+    }
     const onSigint = () => {
       if (interrupted) process.exit(EXIT.interrupted);
       interrupted = true;
@@ -290,8 +368,6 @@ async function runCommand(
     if (final.status === "succeeded") return EXIT.ok;
     return interrupted ? EXIT.interrupted : EXIT.runFailed;
   } finally {
-    // Moved into the run's folder when the run started; left here only if it did not.
-    if (staging !== undefined) await rm(staging, { recursive: true, force: true });
     await cairn.close();
   }
 }

@@ -4721,7 +4721,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A run found by its uuid alone, with its group and pipeline ids (a Cairn extension, for clients that know only the uuid) */
+        /**
+         * A run found by its uuid alone, with its group and pipeline ids (a Cairn extension, for clients that know only the uuid)
+         * @description The uuid, or a unique prefix of it of at least 8 characters (like git's short hashes); an ambiguous prefix gets 400 naming the runs it matches.
+         */
         get: {
             parameters: {
                 query?: never;

@@ -36,8 +36,8 @@ import { CONDITIONS_NOT_MET, runOutcome } from "./run-outcome.js";
 import { evaluateConditions } from "../spec/conditions.js";
 import { groupImages } from "../images/image-access.js";
 
-/** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
-const CANCEL_REQUESTED = "cancel requested";
+// CANCEL_REQUESTED is recorded on a run whose cancellation was asked for, so a restart finishes cancelling it.
+import { CANCEL_REQUESTED } from "../store/cancel-request.js";
 /** Prefix of the message of an attempt cut short by a server stop; such attempts spend no retry. */
 const INTERRUPTED = "interrupted:";
 
