@@ -8,7 +8,7 @@ import type { Engine } from "../engine/engine.js";
 import type { Pipeline } from "../spec/types.js";
 import { MIN_RUN_PREFIX } from "../store/run-lookup.js";
 import type { RunRecord, Store } from "../store/store.js";
-import { usesHostRuntime, validateDirectives } from "../spec/index.js";
+import { describeParams, resolveParams, usesHostRuntime, validateDirectives } from "../spec/index.js";
 import type { RunId } from "../ids.js";
 import { applyCommand } from "./apply-command.js";
 import { resolveAttachments, stageAttachments } from "./attachments.js";
@@ -33,6 +33,8 @@ import { loginCommand, logoutCommand } from "./login-command.js";
 import { logsCommand } from "./logs-command.js";
 import { loadPipelineSource } from "./pipeline-source.js";
 import { remoteRunCommand } from "./remote-run-command.js";
+import { connect } from "./server-connection.js";
+import { parsePipeline } from "../spec/validate.js";
 import { resultsCommand } from "./results-command.js";
 import { reportRun, summarizeRun, type Output } from "./run-reporter.js";
 import { runsCommand } from "./runs-command.js";
@@ -86,7 +88,12 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .option("-d, --directive <directive>", "a directive such as no_push or custom_tag:v1 (repeatable)", collect, [])
     .option("-a, --attach <[task=]path>", "a file or folder for every task's /inbox, or TASK=PATH for one task's (repeatable)", collect, [])
     .option("-f, --follow", "GROUP/PIPELINE: show task states and logs until the run ends, and exit with 0 if it succeeded, 1 if not (a local run is always followed)")
-    .action(async (target: string, opts: { param: string[]; directive: string[]; attach: string[]; follow?: boolean }) => {
+    .option("--help-params", "list the params the pipeline declares (type, required or default, values, description) and run nothing")
+    .action(async (target: string, opts: { param: string[]; directive: string[]; attach: string[]; follow?: boolean; helpParams?: boolean }) => {
+      if (opts.helpParams) {
+        exitCode = await helpParamsCommand(target, clientConfig, io());
+        return;
+      }
       exitCode = isLocalPipelineArgument(target, isFile)
         ? await runCommand(target, opts, program.opts<GlobalOptions>(), out, err)
         : await remoteRunCommand(parsePipelineRef(target), opts, clientConfig(), io());
@@ -305,7 +312,8 @@ async function runCommand(
   err: Output,
 ): Promise<number> {
   const pipeline = await loadPipelineSource(file);
-  const params = parseParams(opts.param);
+  // Checked before anything is opened, so a wrong param costs nothing (the engine checks again).
+  const params = resolveParams(pipeline, parseParams(opts.param));
   const directives = opts.directive.length > 0 ? validateDirectives(opts.directive) : {};
   const attachments = await resolveAttachments(opts.attach, new Set(pipeline.tasks.map((t) => t.id)));
   const config = configFor(global);
@@ -370,6 +378,20 @@ async function followLocal(
   } finally {
     await cairn.close();
   }
+}
+
+/** `cairn run --help-params FILE|GROUP/PIPELINE`: the declared params, of a file or of a server's pipeline. */
+async function helpParamsCommand(target: string, clientConfig: () => ClientConfig, io: CommandIo): Promise<number> {
+  let pipeline: Pick<Pipeline, "id" | "params">;
+  if (isLocalPipelineArgument(target, isFile)) {
+    pipeline = await loadPipelineSource(target);
+  } else {
+    const ref = parsePipelineRef(target);
+    const { client } = await connect(clientConfig());
+    pipeline = parsePipeline(await client.getPipeline(ref.groupId, ref.pipelineId), `pipeline '${ref.pipelineId}'`);
+  }
+  io.out.write(io.json ? JSON.stringify({ pipeline: pipeline.id, params: pipeline.params ?? {} }) + "\n" : describeParams(pipeline));
+  return EXIT.ok;
 }
 
 async function validateCommand(file: string, global: GlobalOptions, out: Output, err: Output): Promise<number> {

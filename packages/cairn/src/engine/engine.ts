@@ -38,6 +38,7 @@ import { groupImages } from "../images/image-access.js";
 
 // CANCEL_REQUESTED is recorded on a run whose cancellation was asked for, so a restart finishes cancelling it.
 import { CANCEL_REQUESTED } from "../store/cancel-request.js";
+import { resolveParams } from "../spec/params.js";
 /** Prefix of the message of an attempt cut short by a server stop; such attempts spend no retry. */
 const INTERRUPTED = "interrupted:";
 
@@ -236,6 +237,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.closed) throw new CairnError("conflict", "the engine is shutting down");
     const { pipeline } = request;
     this.checkRunnable(pipeline);
+    // Declared params are checked and defaulted here, the one door every run comes through.
+    const params = resolveParams(pipeline, request.params ?? {});
     const groupId = request.groupId ?? "local";
     await this.applyDuplicatePolicy(pipeline, groupId);
 
@@ -247,7 +250,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       groupId,
       status: dryRun ? "succeeded" : "running",
       pipeline,
-      params: request.params ?? {},
+      params,
       directives: request.directives ?? {},
       createdAt: now,
       startedAt: now,
