@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { ApiError } from "../client/api-error.js";
 import { loadClientConfig, loadConfig, type CairnConfig, type ClientConfig } from "../config.js";
 import { CairnError, ValidationError, describeError, formatIssues, isCairnError } from "../errors.js";
@@ -14,6 +14,8 @@ import { applyCommand } from "./apply-command.js";
 import { resolveAttachments, stageAttachments } from "./attachments.js";
 import { isLocalPipelineArgument, parseParams, parsePipelineRef } from "./arguments.js";
 import { cancelCommand } from "./cancel-command.js";
+import { completionScript, SHELLS, type Shell } from "./completion.js";
+import { CAIRN_VERSION } from "../version.js";
 import type { RunSourceOptions } from "./choose-run-source.js";
 import { againCommand } from "./retry-command.js";
 import { showCommand } from "./show-command.js";
@@ -62,6 +64,7 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .option("--json", "machine-readable output (one JSON object per line)")
     .option("--server <url>", "the Cairn server of the client commands (default: CAIRN_SERVER, else the last one logged in to, else http://127.0.0.1:8080)")
     .option("--local", "runs, logs, results, show, cancel, retry, rerun: the runs of this machine's data dir (`cairn run FILE`), not a server's")
+    .version(CAIRN_VERSION, "-V, --version", "print Cairn's version")
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) })
     .showHelpAfterError();
@@ -293,6 +296,14 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .action(async (opts: ServerOptions) => {
       const { serverCommand } = await import("./server-command.js");
       exitCode = await serverCommand({ ...opts, dataDir: program.opts<GlobalOptions>().dataDir }, out);
+    });
+
+  program
+    .command("completion")
+    .description("print a shell completion script: eval \"$(cairn completion bash)\" in ~/.bashrc (zsh: ~/.zshrc), or cairn completion fish > ~/.config/fish/completions/cairn.fish")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(SHELLS))
+    .action((shell: Shell) => {
+      out.write(completionScript(shell, program));
     });
 
   try {

@@ -2,9 +2,13 @@ import type { z } from "zod";
 import { ValidationError, type Issue } from "../errors.js";
 import { parseCondition } from "./conditions.js";
 import { ancestorsIn, dependencyMap, describeCycle, findCycle, type GraphNode } from "./dag.js";
+import { nearestName } from "./nearest-name.js";
+import { paramSpecSchema } from "./params.js";
 import {
   containerRunTaskSchema,
+  dependencySchema,
   describeValue,
+  executionProfileSchema,
   FUNCTION_RUNTIME_PATTERN,
   functionTaskSchema,
   imageBuildTaskSchema,
@@ -15,6 +19,8 @@ import {
   TASK_TYPES,
   tapisActorTaskSchema,
   tapisJobTaskSchema,
+  taskInputSchema,
+  taskOutputSchema,
 } from "./schema.js";
 import type { ConditionOperand, Pipeline } from "./types.js";
 
@@ -35,6 +41,19 @@ const TASK_FIELDS = new Set(
   ),
 );
 const PIPELINE_FIELDS = new Set(Object.keys(pipelineSchema.shape));
+/** The fields of each task type, for "did you mean" hints. */
+const FIELDS_OF_TYPE: Record<string, readonly string[]> = Object.fromEntries(
+  [containerRunTaskSchema, functionTaskSchema, requestTaskSchema.in, imageBuildTaskSchema, tapisJobTaskSchema, tapisActorTaskSchema].map((schema) => [
+    (schema.shape.type as { value: string }).value,
+    Object.keys(schema.shape),
+  ]),
+);
+const PROFILE_FIELDS = Object.keys(executionProfileSchema.shape);
+const INPUT_FIELDS = Object.keys(taskInputSchema.shape);
+const OUTPUT_FIELDS = Object.keys(taskOutputSchema.shape);
+const DEPENDENCY_FIELDS = Object.keys(dependencySchema.shape);
+const PARAM_FIELDS = Object.keys(paramSpecSchema.shape);
+const ALL_FIELDS = new Set([...PIPELINE_FIELDS, ...TASK_FIELDS, ...PROFILE_FIELDS, ...INPUT_FIELDS, ...OUTPUT_FIELDS, ...DEPENDENCY_FIELDS, ...PARAM_FIELDS]);
 /** Outputs a task type produces without declaring them. */
 const IMPLICIT_OUTPUTS: Record<string, readonly string[]> = { request: ["status", "body"], image_build: ["image", "digest", "tag"] };
 
@@ -143,7 +162,11 @@ function messageFor(iss: z.core.$ZodRawIssue): string | undefined {
 
 function toIssues(iss: z.core.$ZodIssue, root: unknown): Issue[] {
   if (iss.code === "unrecognized_keys") {
-    return iss.keys.map((key) => ({ path: formatPath([...iss.path, key]), message: `unknown field '${key}'` }));
+    const known = knownFieldsAt(iss.path, root);
+    return iss.keys.map((key) => {
+      const near = nearestName(key, known);
+      return { path: formatPath([...iss.path, key]), message: `unknown field '${key}'${near !== undefined ? `; did you mean '${near}'?` : ""}` };
+    });
   }
   if (iss.code === "invalid_union" && iss.path[0] === "tasks" && iss.path.at(-1) === "type" && iss.path.length === 3) {
     const given = valueAt(root, iss.path);
@@ -155,6 +178,23 @@ function toIssues(iss: z.core.$ZodIssue, root: unknown): Issue[] {
     return [{ path: formatPath(iss.path), message }];
   }
   return [{ path: formatPath(iss.path), message: iss.message || "is invalid" }];
+}
+
+/** The fields the object at `path` may have: what a misspelt field there is compared with. */
+function knownFieldsAt(path: readonly PropertyKey[], root: unknown): Iterable<string> {
+  const last = path.at(-1);
+  const parent = path.at(-2);
+  if (path.length === 0) return PIPELINE_FIELDS;
+  if (path.length === 2 && path[0] === "tasks") {
+    const type = asObject(valueAt(root, path))?.type;
+    return (typeof type === "string" ? FIELDS_OF_TYPE[type] : undefined) ?? TASK_FIELDS;
+  }
+  if (last === "execution_profile") return PROFILE_FIELDS;
+  if (parent === "input") return INPUT_FIELDS;
+  if (parent === "output") return OUTPUT_FIELDS;
+  if (parent === "depends_on") return DEPENDENCY_FIELDS;
+  if (parent === "params" && path.length === 2) return PARAM_FIELDS;
+  return ALL_FIELDS;
 }
 
 // ---------------------------------------------------------------------------
