@@ -19,6 +19,7 @@ import { CAIRN_VERSION } from "../version.js";
 import type { RunSourceOptions } from "./choose-run-source.js";
 import { againCommand } from "./retry-command.js";
 import { showCommand } from "./show-command.js";
+import { imageWarnings, undeclaredParamWarnings } from "./validate-warnings.js";
 import {
   doctorCommand,
   imagesInspectCommand,
@@ -274,10 +275,14 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
 
   program
     .command("validate")
-    .description("check a pipeline file without running it; prints every problem found")
+    .description(
+      "check a pipeline file without running it; prints every problem found, then warnings: params read but not declared, " +
+        "and container images neither in the local engine nor pullable (missing ones are pulled to find out)",
+    )
     .argument("<file>", "pipeline file")
-    .action(async (file: string) => {
-      exitCode = await validateCommand(file, program.opts<GlobalOptions>(), out, err);
+    .option("--no-images", "do not look for the images in the container engine (nor pull them)")
+    .action(async (file: string, opts: { images: boolean }) => {
+      exitCode = await validateCommand(file, opts, program.opts<GlobalOptions>(), out, err);
     });
 
   program
@@ -405,10 +410,20 @@ async function helpParamsCommand(target: string, clientConfig: () => ClientConfi
   return EXIT.ok;
 }
 
-async function validateCommand(file: string, global: GlobalOptions, out: Output, err: Output): Promise<number> {
+async function validateCommand(file: string, opts: { images: boolean }, global: GlobalOptions, out: Output, err: Output): Promise<number> {
   try {
     const pipeline = await loadPipelineSource(file);
-    out.write(global.json ? JSON.stringify({ valid: true, pipeline }) + "\n" : `${file}: valid pipeline '${pipeline.id}' with ${pipeline.tasks.length} task(s)\n`);
+    const warnings = undeclaredParamWarnings(pipeline);
+    if (opts.images) {
+      const config = configFor(global);
+      warnings.push(...(await imageWarnings(pipeline, config, async () => (await import("../images/docker-image-engine.js")).DockerImageEngine.connect(config))));
+    }
+    if (global.json) {
+      out.write(JSON.stringify({ valid: true, pipeline, warnings }) + "\n");
+      return EXIT.ok;
+    }
+    out.write(`${file}: valid pipeline '${pipeline.id}' with ${pipeline.tasks.length} task(s)${warnings.length > 0 ? `, ${warnings.length} warning(s)` : ""}\n`);
+    for (const w of warnings) err.write(`warning: ${w.path}: ${w.message}\n`);
     return EXIT.ok;
   } catch (error) {
     if (error instanceof ValidationError && global.json) {

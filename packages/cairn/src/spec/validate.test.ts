@@ -199,10 +199,10 @@ describe("invalid pipelines: each problem at its path", () => {
       "has no output 'nope'; its outputs are: fileInputArrays, manifest.json",
     ],
     [
-      "request outputs are status and body",
-      changed((p) => (task(p, "run").input.X = { type: "string", value_from: { task_output: { task_id: "fetch", output_id: "headers" } } })),
+      "request outputs are status, headers and body",
+      changed((p) => (task(p, "run").input.X = { type: "string", value_from: { task_output: { task_id: "fetch", output_id: "cookies" } } })),
       "tasks[3].input.X.value_from.task_output.output_id",
-      "its outputs are: status, body",
+      "its outputs are: status, headers, body",
     ],
     // conditions
     ["condition unknown operator", changed((p) => (task(p, "run").conditions = [{ eq: [1, 1] }, { is: [1, 1] }])), "tasks[3].conditions[1]", "unknown operator 'is'; known operators: eq, ne, gt, lt, ge, le, in, and"],
@@ -248,7 +248,7 @@ describe("invalid pipelines: each problem at its path", () => {
     ["runtime kind", changed((p) => (p.execution_profile.runtime = "vm")), "execution_profile.runtime", '"container", "host"'],
     ["execution_profile not object", changed((p) => (p.execution_profile = 3)), "execution_profile", "expected an object, got number"],
     ["container_run on host", changed((p) => (task(p, "run").execution_profile.runtime = "host")), "tasks[3].execution_profile.runtime", "container_run always runs in a container"],
-    ["container_run inherits host", changed((p) => (p.execution_profile.runtime = "host")), "tasks[3].execution_profile.runtime", "inherited from the pipeline"],
+    ["container_run inherits host", changed((p) => (p.execution_profile.runtime = "host")), "execution_profile.runtime", "runtime \"host\" cannot apply to task"],
     // container_run
     ["container_run image missing", changed((p) => delete task(p, "run").image), "tasks[3].image", "required field is missing (expected a string)"],
     ["container_run image empty", changed((p) => (task(p, "run").image = "")), "tasks[3].image", "non-empty"],
@@ -392,5 +392,45 @@ describe("parsePipeline", () => {
     expect((err as ValidationError).code).toBe("invalid_input");
     expect((err as ValidationError).issues.map((i) => i.path)).toEqual(["id", "tasks[0].type"]);
     expect((err as ValidationError).message).toMatch(/^pipeline is invalid:\n {2}- id: /);
+  });
+});
+
+describe("a pipeline-wide runtime: host", () => {
+  it("is reported once against the pipeline, naming every container_run task it would apply to", () => {
+    const result = validatePipeline({
+      id: "p",
+      execution_profile: { runtime: "host" },
+      tasks: [
+        { id: "a", type: "container_run", image: "busybox" },
+        { id: "b", type: "container_run", image: "busybox" },
+        { id: "f", type: "function", runtime: "bash", code: "dHJ1ZQ==" },
+      ],
+    });
+    expect(result.ok).toBe(false);
+    expect((result as { issues: unknown[] }).issues).toEqual([
+      {
+        path: "execution_profile.runtime",
+        message: 'container_run always runs in a container, so runtime "host" cannot apply to tasks \'a\', \'b\': set runtime "host" on the function tasks that want it instead',
+      },
+    ]);
+  });
+});
+
+describe("the outputs a task type produces without declaring them", () => {
+  it("are the request's status, headers and body, and the image build's image, digest, tag and image_id", () => {
+    const result = validatePipeline({
+      id: "p",
+      tasks: [
+        { id: "call", type: "request", url: "https://example.org" },
+        {
+          id: "use",
+          type: "request",
+          url: "https://example.org",
+          depends_on: [{ id: "call" }],
+          input: Object.fromEntries(["status", "headers", "body"].map((o) => [o.toUpperCase(), { type: "string", value_from: { task_output: { task_id: "call", output_id: o } } }])),
+        },
+      ],
+    });
+    expect(result.ok, JSON.stringify(result)).toBe(true);
   });
 });

@@ -54,8 +54,8 @@ const OUTPUT_FIELDS = Object.keys(taskOutputSchema.shape);
 const DEPENDENCY_FIELDS = Object.keys(dependencySchema.shape);
 const PARAM_FIELDS = Object.keys(paramSpecSchema.shape);
 const ALL_FIELDS = new Set([...PIPELINE_FIELDS, ...TASK_FIELDS, ...PROFILE_FIELDS, ...INPUT_FIELDS, ...OUTPUT_FIELDS, ...DEPENDENCY_FIELDS, ...PARAM_FIELDS]);
-/** Outputs a task type produces without declaring them. */
-const IMPLICIT_OUTPUTS: Record<string, readonly string[]> = { request: ["status", "body"], image_build: ["image", "digest", "tag"] };
+/** Outputs a task type produces without declaring them (docs/pipelines.md, "Outputs of each task type"). */
+const IMPLICIT_OUTPUTS: Record<string, readonly string[]> = { request: ["status", "headers", "body"], image_build: ["image", "digest", "tag", "image_id"] };
 
 /**
  * Checks a pipeline definition (parsed JSON or YAML) and returns it typed, with
@@ -241,6 +241,7 @@ function referenceIssues(pipeline: Json): Issue[] {
   const graph = dependencyMap(nodes);
   const pipelineEnv = asObject(pipeline.env) ?? {};
   const pipelineRuntime = asObject(pipeline.execution_profile)?.runtime;
+  const hostContainerTasks: string[] = [];
   tasks.forEach((task, i) => {
     if (!task) return;
     const ancestors = new Set<string>();
@@ -252,10 +253,16 @@ function referenceIssues(pipeline: Json): Issue[] {
     checkInputs(context);
     checkConditions(context);
     checkOutputNames(context);
-    if (task.type === "container_run") checkContainerRuntime(context, pipelineRuntime);
+    if (task.type === "container_run") checkContainerRuntime(context, pipelineRuntime, hostContainerTasks);
     if (task.type === "function") checkInstaller(context);
     if (task.type === "request") checkProtocol(context);
   });
+  if (hostContainerTasks.length > 0) {
+    issues.push({
+      path: "execution_profile.runtime",
+      message: `container_run always runs in a container, so runtime "host" cannot apply to ${hostContainerTasks.length === 1 ? "task" : "tasks"} ${hostContainerTasks.map((id) => `'${id}'`).join(", ")}: set runtime "host" on the function tasks that want it instead`,
+    });
+  }
   return issues;
 }
 
@@ -369,13 +376,19 @@ function checkOutputNames({ task, path, issues }: TaskContext): void {
   }
 }
 
-function checkContainerRuntime({ task, path, issues }: TaskContext, pipelineRuntime: unknown): void {
+/**
+ * A container_run task on the host runtime. One that inherits it from the pipeline is
+ * collected in `inheriting` and reported once, against the pipeline's setting, naming
+ * them all: one cause, one message.
+ */
+function checkContainerRuntime({ task, path, issues }: TaskContext, pipelineRuntime: unknown, inheriting: string[]): void {
   const own = asObject(task.execution_profile)?.runtime;
   if ((own ?? pipelineRuntime) !== "host") return;
-  issues.push({
-    path: `${path}.execution_profile.runtime`,
-    message: `container_run always runs in a container; runtime "host" is not allowed${own === undefined ? " (inherited from the pipeline's execution_profile)" : ""}`,
-  });
+  if (own === undefined) {
+    inheriting.push(typeof task.id === "string" ? task.id : path);
+    return;
+  }
+  issues.push({ path: `${path}.execution_profile.runtime`, message: `container_run always runs in a container; runtime "host" is not allowed` });
 }
 
 function checkInstaller({ task, path, issues }: TaskContext): void {
