@@ -53,3 +53,20 @@ describe("cairn --version", () => {
     expect(await cairn(["--version"])).toEqual({ code: 0, out: `${CAIRN_VERSION}\n`, err: "" });
   });
 });
+
+describe("cairn export", () => {
+  it("prints the JSON a TypeScript pipeline built with the SDK amounts to", async () => {
+    const r = await cairn(["export", `${import.meta.dirname}/../../../../test/cli/fixtures/sdk-pipeline.ts`]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const pipeline = JSON.parse(r.out);
+    expect(pipeline).toMatchObject({ id: "from-sdk", description: "Built with the SDK, applied from a .ts file" });
+    expect(pipeline.tasks.map((t: { id: string }) => t.id)).toEqual(["write", "read"]);
+    expect(pipeline.tasks[1].input.WORD.value_from).toEqual({ task_output: { task_id: "write", output_id: "word" } });
+  });
+
+  it("refuses an invalid file with exit 2", async () => {
+    const r = await cairn(["export", `${import.meta.dirname}/no-such-pipeline.yaml`]);
+    expect(r.code).toBe(2);
+  });
+});

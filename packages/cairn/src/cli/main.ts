@@ -286,6 +286,16 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     });
 
   program
+    .command("export")
+    .description("print a pipeline file's JSON, as the API takes it: what a TypeScript module built with the SDK (or a YAML file) amounts to, defaults applied")
+    .argument("<file>", "pipeline file (.ts/.js module, YAML or JSON)")
+    .action(async (file: string) => {
+      const pipeline = await loadPipelineSource(file);
+      out.write(JSON.stringify(pipeline, null, io().json ? undefined : 2) + "\n");
+      exitCode = EXIT.ok;
+    });
+
+  program
     .command("resume")
     .description("finish the runs a stopped or killed `cairn run` left unfinished in the data directory")
     .action(async () => {
