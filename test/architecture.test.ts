@@ -18,7 +18,7 @@ import { describe, expect, it } from "vitest";
  */
 const LAYERS: readonly (readonly string[])[] = [
   // Helpers everything may use: typed errors, ids, folder walks, the usage record, finding programs.
-  ["errors.ts", "ids.ts", "folder-entries.ts", "link-tree.ts", "resource-usage.ts", "executables.ts"],
+  ["errors.ts", "ids.ts", "folder-entries.ts", "link-tree.ts", "resource-usage.ts", "executables.ts", "version.ts"],
   ["spec"], // the pipeline definition: schemas, validation, DAG checks; no I/O
   ["net"], // the egress policy
   ["config.ts"],

@@ -107,6 +107,9 @@ const MATRIX: Record<string, Row> = {
   "GET /execution/{job_id}/logs": { expect: answers(401, 404, 404, 404, 404, 403) },
   "GET /execution/{job_id}/logs/{log_id}": { expect: answers(401, 404, 404, 404, 404, 403) },
 
+  // The API's index: paths only, open to anyone.
+  "GET /v3/workflows": { expect: answers(200, 200, 200, 200, 200, 200) },
+
   // Groups and members.
   "POST /v3/workflows/groups": { expect: answers(401, 201, 201, 201, 201, 403), body: (c) => ({ id: `new-${c}` }) },
   "GET /v3/workflows/groups": { expect: answers(401, 200, 200, 200, 200, 403) },

@@ -232,6 +232,21 @@ describe("cairn against a server", () => {
     expect(retried.find((e) => e.task_id === "broken")).toMatchObject({ status: "failed", exit_code: 3, reused_from: null });
   });
 
+  it("shows a run and re-runs it in full, taking an 8-character prefix of its id", async () => {
+    const prefix = helloRun.slice(0, 8);
+    const show = await cairn(["show", prefix]);
+    expect(show.stderr).toBe("");
+    expect(show.stdout).toContain(`run       ${helloRun}`);
+    expect(show.stdout).toMatch(/greet\s+succeeded\s+1\s+0\s/);
+    expect(show.stdout).toContain('greet.note = "done\\n"');
+    const again = await cairn(["rerun", prefix]);
+    expect(again.stdout).toContain(`started: a re-run of ${helloRun}`);
+    expect(again.code).toBe(0);
+    const rerun = runUuidIn(again.stdout);
+    expect((await cairn(["logs", rerun.slice(0, 8), "--follow"])).code).toBe(0);
+    expect((await admin.get(`${W}/runs/${rerun}`)).body.result).toMatchObject({ status: "succeeded", trigger: "rerun" });
+  });
+
   it("downloads a run's results as a zip of its outputs and logs", async () => {
     const r = await cairn(["results", helloRun, "-o", "hello.zip"]);
     expect(r.stdout).toMatch(/wrote hello\.zip \(\d+ bytes\)/);

@@ -18,6 +18,12 @@ export interface CairnConfig {
   /** Docker Engine API endpoint (`unix:///path` or `tcp://host:port`). Unset: Cairn starts Podman on `podmanSocket`. */
   dockerHost: string | undefined;
   podmanSocket: string;
+  /**
+   * How long the Podman service Cairn starts waits with no connection before it ends
+   * (CAIRN_PODMAN_IDLE_TIMEOUT, a duration, default 10m, rounded up to whole seconds): it outlives the process that
+   * started it only that long, so a later `cairn` reuses it and nothing piles up.
+   */
+  podmanIdleTimeoutMs: number;
   /** Whether pipelines may choose `execution_profile.runtime: host`. */
   allowHostRuntime: boolean;
   /** Host-runtime `python3 SCRIPT.py` processes start as forks of the launcher's warm interpreter where that equals an exec (CAIRN_PYTHON_FORK, default on). */
@@ -149,6 +155,7 @@ export function loadConfig(overrides: Partial<CairnConfig> = {}, env: Env = proc
     databaseUrl: overrides.databaseUrl ?? nonEmpty(env.CAIRN_DATABASE_URL),
     dockerHost: overrides.dockerHost ?? nonEmpty(env.CAIRN_DOCKER_HOST) ?? nonEmpty(env.DOCKER_HOST),
     podmanSocket: overrides.podmanSocket ?? env.CAIRN_PODMAN_SOCKET ?? join(dataDir, "podman", "podman.sock"),
+    podmanIdleTimeoutMs: overrides.podmanIdleTimeoutMs ?? parsePositiveDuration("CAIRN_PODMAN_IDLE_TIMEOUT", env.CAIRN_PODMAN_IDLE_TIMEOUT, 10 * 60_000),
     allowHostRuntime: overrides.allowHostRuntime ?? parseBool("CAIRN_ALLOW_HOST_RUNTIME", env.CAIRN_ALLOW_HOST_RUNTIME, false),
     pythonFork: overrides.pythonFork ?? parseBool("CAIRN_PYTHON_FORK", env.CAIRN_PYTHON_FORK, true),
     maxParallelTasks: overrides.maxParallelTasks ?? parsePositiveInt("CAIRN_MAX_PARALLEL_TASKS", env.CAIRN_MAX_PARALLEL_TASKS, 4),

@@ -5,6 +5,7 @@ import { Engine, type IdentityLookup, type RegistryIdentityLookup, type RunApiAc
 import type { ValueSealer } from "./engine/log-masking.js";
 import type { ImageEngine } from "./images/image-engine.js";
 import type { SecretLookup } from "./engine/input-resolver.js";
+import { watchCancelRequests } from "./engine/cancel-watch.js";
 import { WorkDirCleaner } from "./engine/work-dir-cleaner.js";
 import { HostRuntime } from "./runtimes/host/host-runtime.js";
 import type { Runtime } from "./runtimes/runtime.js";
@@ -140,6 +141,8 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     takeRun: options.takeRun,
     workDirs,
   });
+  // A cancel another process recorded (`cairn cancel` of a run this process runs).
+  const stopCancelWatch = watchCancelRequests(store, (uuid) => engine.cancelRun(uuid));
   return {
     config,
     store,
@@ -149,6 +152,7 @@ export async function openCairn(config: CairnConfig, options: OpenOptions = {}):
     actors,
     worker,
     async close() {
+      stopCancelWatch();
       await engine.close();
       await actors.close();
       // Its claims go with it: other workers take its runs over now rather than after the lease.

@@ -29,6 +29,7 @@ import { kabutoJobRoutes } from "./routes/kabuto-jobs.js";
 import { logRoutes } from "./routes/logs.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
 import { resultRoutes } from "./routes/results.js";
+import { apiIndexRoute } from "./routes/api-index.js";
 import { runRoutes } from "./routes/runs.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { secretRoutes } from "./routes/secrets.js";
@@ -36,6 +37,7 @@ import { systemRoutes } from "./routes/systems.js";
 import { appRoutes } from "./routes/apps.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { loadWebUi } from "./web-ui.js";
+import { CAIRN_VERSION } from "../version.js";
 
 const namedSchemas = createJsonSchemaTransformObject({ schemaRegistry: apiSchemas });
 
@@ -82,7 +84,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
   leaveMultipartUnread(app);
   await app.register(swagger, {
     openapi: {
-      info: { title: "Cairn", description: "Pipelines of containers, functions and HTTP requests; the Tapis Workflows API", version: "0.1.0" },
+      info: { title: "Cairn", description: "Pipelines of containers, functions and HTTP requests; the Tapis Workflows API", version: CAIRN_VERSION },
       components: {
         securitySchemes: {
           tapisToken: { type: "apiKey", in: "header", name: "X-Tapis-Token" },
@@ -144,6 +146,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions = {}): Promi
     },
     { prefix: API_PREFIX },
   );
+  apiIndexRoute(app, API_PREFIX);
   operationsRoutes(app, { config: ctx.config, store: ctx.store, metrics });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.ready();

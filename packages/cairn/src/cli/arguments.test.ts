@@ -51,7 +51,9 @@ describe("parsing", () => {
 
   it("reads a run's uuid in either case, and refuses anything else", () => {
     expect(parseRunUuid("9D3BE30A-B8B1-4314-9D9E-E673FC14EA3F")).toBe("9d3be30a-b8b1-4314-9d9e-e673fc14ea3f");
-    expect(() => parseRunUuid("9d3be30a")).toThrow(/run's uuid/);
+    expect(parseRunUuid("9D3BE30A")).toBe("9d3be30a");
+    expect(() => parseRunUuid("9d3be30")).toThrow(/run's uuid or its first 8 or more characters/);
+    expect(() => parseRunUuid("9d3be30g")).toThrow(/run's uuid/);
   });
 
   it("reads positive whole numbers", () => {

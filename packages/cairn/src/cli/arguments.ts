@@ -1,5 +1,6 @@
 import { ValidationError } from "../errors.js";
 import { ID_PATTERN, ID_RULE } from "../spec/schema.js";
+import { parseRunIdText } from "../store/run-lookup.js";
 
 /** Parsing of the CLI's own argument forms; pure, so unit-tested without a process. */
 
@@ -10,7 +11,6 @@ export interface PipelineRef {
 
 /** Extensions that always mean a local file, even when no such file exists (then it is reported missing). */
 const PIPELINE_FILE = /\.(json|ya?ml|[mc]?[jt]s)$/i;
-const RUN_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const isId = (text: string) => text.length <= 128 && ID_PATTERN.test(text);
 
@@ -49,9 +49,10 @@ export function parsePipelineRef(text: string): PipelineRef {
   return ref;
 }
 
+/** A run's uuid or a unique prefix of it (8+ characters), lowercased; the server or the data dir resolves a prefix. */
 export function parseRunUuid(text: string): string {
-  if (!RUN_UUID.test(text)) throw new ValidationError("the run", [{ path: text, message: "expected a run's uuid, as `cairn run` and `cairn runs` print it" }]);
-  return text.toLowerCase();
+  const parsed = parseRunIdText(text);
+  return "uuid" in parsed ? parsed.uuid : parsed.prefix;
 }
 
 /** `--param KEY=VALUE`, repeated; the value may contain `=`. */

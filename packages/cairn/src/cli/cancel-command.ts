@@ -1,13 +1,14 @@
-import type { ClientConfig } from "../config.js";
-import { parseRunUuid } from "./arguments.js";
 import type { CommandIo } from "./command-io.js";
-import { connect } from "./server-connection.js";
+import { openRunSource, type RunSourceOptions } from "./choose-run-source.js";
 
-/** `cairn cancel RUN`: running tasks are stopped and nothing new starts. */
-export async function cancelCommand(runText: string, config: ClientConfig, io: CommandIo): Promise<number> {
-  const uuid = parseRunUuid(runText);
-  const { client } = await connect(config);
-  const { run, message } = await client.cancelRun(await client.findRun(uuid));
-  io.out.write(io.json ? JSON.stringify({ message, run }) + "\n" : `run ${run.uuid}: ${message}${message.includes(run.status) ? "" : ` (now ${run.status})`}\n`);
-  return 0;
+/** `cairn cancel RUN`: running tasks are stopped and nothing new starts; a local run's as a server's. */
+export async function cancelCommand(runText: string, where: RunSourceOptions, io: CommandIo): Promise<number> {
+  const { source, run: found } = await openRunSource(where, runText);
+  try {
+    const { run, message } = await source.cancelRun(found!);
+    io.out.write(io.json ? JSON.stringify({ message, run }) + "\n" : `run ${run.uuid}: ${message}${message.includes(run.status) ? "" : ` (now ${run.status})`}\n`);
+    return 0;
+  } finally {
+    await source.close();
+  }
 }

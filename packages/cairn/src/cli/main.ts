@@ -1,17 +1,26 @@
 import { statSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { ApiError } from "../client/api-error.js";
 import { loadClientConfig, loadConfig, type CairnConfig, type ClientConfig } from "../config.js";
-import { ValidationError, describeError, formatIssues, isCairnError } from "../errors.js";
-import { usesHostRuntime, validateDirectives } from "../spec/index.js";
+import { CairnError, ValidationError, describeError, formatIssues, isCairnError } from "../errors.js";
+import type { Engine } from "../engine/engine.js";
+import type { Pipeline } from "../spec/types.js";
+import { MIN_RUN_PREFIX } from "../store/run-lookup.js";
+import type { RunRecord, Store } from "../store/store.js";
+import { describeParams, resolveParams, usesHostRuntime, validateDirectives } from "../spec/index.js";
 import type { RunId } from "../ids.js";
 import { applyCommand } from "./apply-command.js";
 import { resolveAttachments, stageAttachments } from "./attachments.js";
 import { isLocalPipelineArgument, parseParams, parsePipelineRef } from "./arguments.js";
 import { cacheClearCommand, cacheListCommand } from "./cache-command.js";
 import { cancelCommand } from "./cancel-command.js";
-import { retryCommand } from "./retry-command.js";
+import { completionScript, SHELLS, type Shell } from "./completion.js";
+import { CAIRN_VERSION } from "../version.js";
+import type { RunSourceOptions } from "./choose-run-source.js";
+import { againCommand } from "./retry-command.js";
+import { showCommand } from "./show-command.js";
+import { imageWarnings, undeclaredParamWarnings } from "./validate-warnings.js";
 import {
   doctorCommand,
   imagesInspectCommand,
@@ -28,6 +37,8 @@ import { loginCommand, logoutCommand } from "./login-command.js";
 import { logsCommand } from "./logs-command.js";
 import { loadPipelineSource } from "./pipeline-source.js";
 import { remoteRunCommand } from "./remote-run-command.js";
+import { connect } from "./server-connection.js";
+import { parsePipeline } from "../spec/validate.js";
 import { resultsCommand } from "./results-command.js";
 import { reportRun, summarizeRun, type Output } from "./run-reporter.js";
 import { runsCommand } from "./runs-command.js";
@@ -35,10 +46,13 @@ import type { ServerOptions } from "./server-command.js";
 
 export { EXIT };
 
+const RUN_ARGUMENT = `the run's uuid, or its first ${MIN_RUN_PREFIX}+ characters`;
+
 interface GlobalOptions {
   dataDir?: string;
   json?: boolean;
   server?: string;
+  local?: boolean;
 }
 
 const stdout: Output = { write: (text) => void process.stdout.write(text) };
@@ -51,6 +65,8 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .addOption(new Option("--data-dir <dir>", "where Cairn keeps its database and working files").env("CAIRN_DATA_DIR"))
     .option("--json", "machine-readable output (one JSON object per line)")
     .option("--server <url>", "the Cairn server of the client commands (default: CAIRN_SERVER, else the last one logged in to, else http://127.0.0.1:8080)")
+    .option("--local", "runs, logs, results, show, cancel, retry, rerun: the runs of this machine's data dir (`cairn run FILE`), not a server's")
+    .version(CAIRN_VERSION, "-V, --version", "print Cairn's version")
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) })
     .showHelpAfterError();
@@ -60,6 +76,11 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     const server = program.opts<GlobalOptions>().server;
     return loadClientConfig({ ...(server !== undefined ? { server } : {}), ...extra });
   };
+  const runSource = (): RunSourceOptions => ({
+    local: Boolean(program.opts<GlobalOptions>().local),
+    localConfig: () => configFor(program.opts<GlobalOptions>()),
+    client: clientConfig(),
+  });
 
   program
     .command("run")
@@ -72,7 +93,12 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .option("-d, --directive <directive>", "a directive such as no_push or custom_tag:v1 (repeatable)", collect, [])
     .option("-a, --attach <[task=]path>", "a file or folder for every task's /inbox, or TASK=PATH for one task's (repeatable)", collect, [])
     .option("-f, --follow", "GROUP/PIPELINE: show task states and logs until the run ends, and exit with 0 if it succeeded, 1 if not (a local run is always followed)")
-    .action(async (target: string, opts: { param: string[]; directive: string[]; attach: string[]; follow?: boolean }) => {
+    .option("--help-params", "list the params the pipeline declares (type, required or default, values, description) and run nothing")
+    .action(async (target: string, opts: { param: string[]; directive: string[]; attach: string[]; follow?: boolean; helpParams?: boolean }) => {
+      if (opts.helpParams) {
+        exitCode = await helpParamsCommand(target, clientConfig, io());
+        return;
+      }
       exitCode = isLocalPipelineArgument(target, isFile)
         ? await runCommand(target, opts, program.opts<GlobalOptions>(), out, err)
         : await remoteRunCommand(parsePipelineRef(target), opts, clientConfig(), io());
@@ -109,42 +135,56 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
     .option("-n, --limit <n>", "how many runs at most", "20")
     .option("--status <status>", "only runs in this state (queued, running, succeeded, failed, cancelled)")
     .action(async (scope: string | undefined, opts: { limit: string; status?: string }) => {
-      exitCode = await runsCommand(scope, opts, clientConfig(), io());
+      exitCode = await runsCommand(scope, opts, runSource(), io());
     });
 
   program
     .command("logs")
     .description("print a run's log lines: of one task as plain text, or of every task prefixed with its id")
-    .argument("<run>", "the run's uuid")
+    .argument("<run>", RUN_ARGUMENT)
     .argument("[task]", "only this task")
     .option("-f, --follow", "show task states and logs live until the run ends (exit code as for run --follow)")
     .action(async (run: string, task: string | undefined, opts: { follow?: boolean }) => {
-      exitCode = await logsCommand(run, task, opts, clientConfig(), io());
+      exitCode = await logsCommand(run, task, opts, runSource(), io());
     });
 
   program
     .command("cancel")
-    .description("cancel a run on the server: running tasks are stopped, nothing new starts")
-    .argument("<run>", "the run's uuid")
+    .description("cancel a run: running tasks are stopped, nothing new starts (a local run: the `cairn` process running it stops it)")
+    .argument("<run>", RUN_ARGUMENT)
     .action(async (run: string) => {
-      exitCode = await cancelCommand(run, clientConfig(), io());
+      exitCode = await cancelCommand(run, runSource(), io());
+    });
+
+  program
+    .command("show")
+    .description("one run: its state, params and directives, each task's state, exit code and time, and the outputs")
+    .argument("<run>", RUN_ARGUMENT)
+    .action(async (run: string) => {
+      exitCode = await showCommand(run, runSource(), io());
     });
 
   program
     .command("retry")
-    .description("retry a failed or cancelled run on the server: a new run that reuses the tasks that succeeded and runs the others again")
-    .argument("<run>", "the run's uuid")
+    .description("retry a failed or cancelled run: a new run that reuses the tasks that succeeded and runs the others again (a local run runs here, followed)")
+    .argument("<run>", RUN_ARGUMENT)
     .action(async (run: string) => {
-      exitCode = await retryCommand(run, clientConfig(), io());
+      exitCode = await againCommand("retry", run, runSource(), io(), (original) =>
+        followLocal(program.opts<GlobalOptions>(), out, err, async (engine, store) => {
+          const record = await store.getRun(original.uuid as RunId);
+          if (record === undefined) throw new CairnError("not_found", `run '${original.uuid}' was not found`);
+          return engine.retryRun(record, {});
+        }),
+      );
     });
 
   program
     .command("results")
     .description("download a run's outputs, logs and results (what its tasks wrote to /outbox) as a zip")
-    .argument("<run>", "the run's uuid")
+    .argument("<run>", RUN_ARGUMENT)
     .option("-o, --output <file>", "where to write the zip (default: run-UUID.zip)")
     .action(async (run: string, opts: { output?: string }) => {
-      exitCode = await resultsCommand(run, opts, clientConfig(), io());
+      exitCode = await resultsCommand(run, opts, runSource(), io());
     });
 
   const images = program.command("images").description("a server's image catalog (ls, inspect, mark-bad), and this machine's image cache (save, load)");
@@ -213,20 +253,36 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
   program
     .command("provenance")
     .description("a run's chain: each task's result, the exact image it ran, that image's recipe and commit")
-    .argument("<run>", "the run's uuid")
+    .argument("<run>", RUN_ARGUMENT)
     .action(async (run: string) => {
       exitCode = await provenanceCommand(run, clientConfig(), io());
     });
 
   program
     .command("rerun")
-    .description("run again every run that used an image, with a replacement image or rebuilding from the latest commit")
-    .requiredOption("--affected-by <image>", "the image (sha256:… or repository:tag)")
+    .description(
+      "run RUN again in full: a new run of its frozen pipeline with the same params and directives (a local run runs here, followed); " +
+        "or, with --affected-by, every run that used an image",
+    )
+    .argument("[run]", RUN_ARGUMENT)
+    .option("--affected-by <image>", "the image (sha256:… or repository:tag) whose runs to run again")
     .option("-g, --group <group>", "the group whose runs used it")
     .option("--image <reference>", "the replacement image for the container tasks that ran it")
     .option("--rebuild", "run the pipelines as they are: their image_build tasks build again from the latest commit")
-    .action(async (opts: { affectedBy: string; group?: string; image?: string; rebuild?: boolean }) => {
-      exitCode = await rerunAffectedCommand(opts.affectedBy, opts, clientConfig(), io());
+    .action(async (run: string | undefined, opts: { affectedBy?: string; group?: string; image?: string; rebuild?: boolean }) => {
+      if (opts.affectedBy !== undefined) {
+        if (run !== undefined) throw new ValidationError("rerun", [{ path: run, message: "give a run or --affected-by IMAGE, not both" }]);
+        exitCode = await rerunAffectedCommand(opts.affectedBy, opts, clientConfig(), io());
+        return;
+      }
+      if (run === undefined) throw new ValidationError("rerun", [{ path: "run", message: "give the run to run again, or --affected-by IMAGE" }]);
+      exitCode = await againCommand("rerun", run, runSource(), io(), (original) =>
+        followLocal(program.opts<GlobalOptions>(), out, err, async (engine, store) => {
+          const record = await store.getRun(original.uuid as RunId);
+          if (record === undefined) throw new CairnError("not_found", `run '${original.uuid}' was not found`);
+          return engine.startRun({ pipeline: record.pipeline as Pipeline, params: record.params, directives: record.directives, trigger: "rerun" });
+        }),
+      );
     });
 
   program
@@ -238,10 +294,24 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
 
   program
     .command("validate")
-    .description("check a pipeline file without running it; prints every problem found")
+    .description(
+      "check a pipeline file without running it; prints every problem found, then warnings: params read but not declared, " +
+        "and container images neither in the local engine nor pullable (missing ones are pulled to find out)",
+    )
     .argument("<file>", "pipeline file")
+    .option("--no-images", "do not look for the images in the container engine (nor pull them)")
+    .action(async (file: string, opts: { images: boolean }) => {
+      exitCode = await validateCommand(file, opts, program.opts<GlobalOptions>(), out, err);
+    });
+
+  program
+    .command("export")
+    .description("print a pipeline file's JSON, as the API takes it: what a TypeScript module built with the SDK (or a YAML file) amounts to, defaults applied")
+    .argument("<file>", "pipeline file (.ts/.js module, YAML or JSON)")
     .action(async (file: string) => {
-      exitCode = await validateCommand(file, program.opts<GlobalOptions>(), out, err);
+      const pipeline = await loadPipelineSource(file);
+      out.write(JSON.stringify(pipeline, null, io().json ? undefined : 2) + "\n");
+      exitCode = EXIT.ok;
     });
 
   program
@@ -267,6 +337,14 @@ export async function main(argv: string[], out: Output = stdout, err: Output = s
       exitCode = await serverCommand({ ...opts, dataDir: program.opts<GlobalOptions>().dataDir }, out);
     });
 
+  program
+    .command("completion")
+    .description("print a shell completion script: eval \"$(cairn completion bash)\" in ~/.bashrc (zsh: ~/.zshrc), or cairn completion fish > ~/.config/fish/completions/cairn.fish")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(SHELLS))
+    .action((shell: Shell) => {
+      out.write(completionScript(shell, program));
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
@@ -284,22 +362,56 @@ async function runCommand(
   err: Output,
 ): Promise<number> {
   const pipeline = await loadPipelineSource(file);
-  const params = parseParams(opts.param);
+  // Checked before anything is opened, so a wrong param costs nothing (the engine checks again).
+  const params = resolveParams(pipeline, parseParams(opts.param));
   const directives = opts.directive.length > 0 ? validateDirectives(opts.directive) : {};
   const attachments = await resolveAttachments(opts.attach, new Set(pipeline.tasks.map((t) => t.id)));
   const config = configFor(global);
-  const cairn = await openLocal(config, { prepareHost: usesHostRuntime(pipeline) });
-  let interrupted = false;
   let staging: string | undefined;
+  try {
+    return await followLocal(
+      global,
+      out,
+      err,
+      async (engine) => {
+        if (attachments.length > 0) staging = await stageAttachments(config.dataDir, attachments);
+        return engine.startRun({ pipeline, params, directives, ...(staging !== undefined ? { attachments: staging } : {}) });
+      },
+      { prepareHost: usesHostRuntime(pipeline) },
+    );
+  } finally {
+    // Moved into the run's folder when the run started; left here only if it did not.
+    if (staging !== undefined) await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts a run on this machine (`start`: a pipeline file's, or a local run's retry or
+ * re-run) and follows it to its end: task states and log lines, then its outcome. Ctrl-C
+ * cancels the run; a second Ctrl-C leaves at once.
+ */
+async function followLocal(
+  global: GlobalOptions,
+  out: Output,
+  err: Output,
+  start: (engine: Engine, store: Store) => Promise<RunRecord>,
+  options: { prepareHost?: boolean } = {},
+): Promise<number> {
+  const config = configFor(global);
+  const cairn = await openLocal(config, options);
+  let interrupted = false;
   try {
     const pending = (await cairn.store.listUnfinishedRuns()).length;
     if (pending > 0 && !global.json) {
       err.write(`note: ${pending} unfinished run(s) in ${config.dataDir}; \`cairn resume\` finishes them\n`);
     }
-    if (attachments.length > 0) staging = await stageAttachments(config.dataDir, attachments);
-    const run = await cairn.engine.startRun({ pipeline, params, directives, ...(staging !== undefined ? { attachments: staging } : {}) });
+    const run = await start(cairn.engine, cairn.store);
+    const pipeline = run.pipeline as Pipeline;
     const stopReporting = reportRun(cairn.engine, run.uuid, out, { json: Boolean(global.json) });
-    if (!global.json) out.write(`run ${run.uuid} of pipeline '${pipeline.id}' started (${pipeline.tasks.length} tasks)\n`);
+    if (!global.json) {
+      const retry = run.retryOf !== undefined ? `, a retry of ${run.retryOf}` : run.trigger === "rerun" ? ", a re-run" : "";
+      out.write(`run ${run.uuid} of pipeline '${pipeline.id}' started (${pipeline.tasks.length} tasks${retry})\n`);
+    }
     const onSigint = () => {
       if (interrupted) process.exit(EXIT.interrupted);
       interrupted = true;
@@ -314,16 +426,38 @@ async function runCommand(
     if (final.status === "succeeded") return EXIT.ok;
     return interrupted ? EXIT.interrupted : EXIT.runFailed;
   } finally {
-    // Moved into the run's folder when the run started; left here only if it did not.
-    if (staging !== undefined) await rm(staging, { recursive: true, force: true });
     await cairn.close();
   }
 }
 
-async function validateCommand(file: string, global: GlobalOptions, out: Output, err: Output): Promise<number> {
+/** `cairn run --help-params FILE|GROUP/PIPELINE`: the declared params, of a file or of a server's pipeline. */
+async function helpParamsCommand(target: string, clientConfig: () => ClientConfig, io: CommandIo): Promise<number> {
+  let pipeline: Pick<Pipeline, "id" | "params">;
+  if (isLocalPipelineArgument(target, isFile)) {
+    pipeline = await loadPipelineSource(target);
+  } else {
+    const ref = parsePipelineRef(target);
+    const { client } = await connect(clientConfig());
+    pipeline = parsePipeline(await client.getPipeline(ref.groupId, ref.pipelineId), `pipeline '${ref.pipelineId}'`);
+  }
+  io.out.write(io.json ? JSON.stringify({ pipeline: pipeline.id, params: pipeline.params ?? {} }) + "\n" : describeParams(pipeline));
+  return EXIT.ok;
+}
+
+async function validateCommand(file: string, opts: { images: boolean }, global: GlobalOptions, out: Output, err: Output): Promise<number> {
   try {
     const pipeline = await loadPipelineSource(file);
-    out.write(global.json ? JSON.stringify({ valid: true, pipeline }) + "\n" : `${file}: valid pipeline '${pipeline.id}' with ${pipeline.tasks.length} task(s)\n`);
+    const warnings = undeclaredParamWarnings(pipeline);
+    if (opts.images) {
+      const config = configFor(global);
+      warnings.push(...(await imageWarnings(pipeline, config, async () => (await import("../images/docker-image-engine.js")).DockerImageEngine.connect(config))));
+    }
+    if (global.json) {
+      out.write(JSON.stringify({ valid: true, pipeline, warnings }) + "\n");
+      return EXIT.ok;
+    }
+    out.write(`${file}: valid pipeline '${pipeline.id}' with ${pipeline.tasks.length} task(s)${warnings.length > 0 ? `, ${warnings.length} warning(s)` : ""}\n`);
+    for (const w of warnings) err.write(`warning: ${w.path}: ${w.message}\n`);
     return EXIT.ok;
   } catch (error) {
     if (error instanceof ValidationError && global.json) {

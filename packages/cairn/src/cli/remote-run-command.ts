@@ -1,11 +1,11 @@
-import type { CairnClient, Run } from "../client/cairn-client.js";
+import type { Run } from "../client/cairn-client.js";
 import { resolveAttachments } from "./attachments.js";
 import { postEventWithAttachments } from "./event-upload.js";
 import type { ClientConfig } from "../config.js";
 import { parseParams, type PipelineRef } from "./arguments.js";
 import type { CommandIo } from "./command-io.js";
 import { EXIT } from "./exit-codes.js";
-import { followRun, runView } from "./run-follower.js";
+import { followRun, runView, type FollowSource } from "./run-follower.js";
 import { summarizeRun } from "./run-reporter.js";
 import { connect } from "./server-connection.js";
 
@@ -40,7 +40,7 @@ export async function remoteRunCommand(
  * Follows a run to its end and prints its outcome; the exit code says whether it
  * succeeded. Ctrl-C stops following only: the run goes on on the server.
  */
-export async function followUntilEnd(client: CairnClient, run: Run, io: CommandIo, options: { taskId?: string } = {}): Promise<number> {
+export async function followUntilEnd(client: FollowSource & { local?: boolean }, run: Run, io: CommandIo, options: { taskId?: string } = {}): Promise<number> {
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   process.once("SIGINT", onSigint);
@@ -50,7 +50,8 @@ export async function followUntilEnd(client: CairnClient, run: Run, io: CommandI
     return final.status === "succeeded" ? EXIT.ok : EXIT.runFailed;
   } catch (err) {
     if (!stop.signal.aborted) throw err;
-    io.err.write(`stopped following run ${run.uuid}; it goes on on the server (\`cairn cancel ${run.uuid}\` stops it)\n`);
+    const where = client.local ? "in the `cairn` process running it" : "on the server";
+    io.err.write(`stopped following run ${run.uuid}; it goes on ${where} (\`cairn cancel ${run.uuid}\` stops it)\n`);
     return EXIT.interrupted;
   } finally {
     process.off("SIGINT", onSigint);

@@ -3,22 +3,26 @@ import { rename, rm, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { pipeline } from "node:stream/promises";
-import type { ClientConfig } from "../config.js";
 import { CairnError, describeError } from "../errors.js";
-import { parseRunUuid } from "./arguments.js";
 import type { CommandIo } from "./command-io.js";
-import { connect } from "./server-connection.js";
+import { openRunSource, type RunSourceOptions } from "./choose-run-source.js";
 
 /**
  * `cairn results RUN -o FILE`: the run's outputs, logs and results as a zip (`TASK/output/NAME`,
  * `TASK/output/.stdout`, `.stderr`, `TASK/outbox/PATH`). Written beside the target first and renamed, so
- * FILE is never half a zip.
+ * FILE is never half a zip. A local run's zip is made from the data dir, as a server makes its own.
  */
-export async function resultsCommand(runText: string, options: { output?: string }, config: ClientConfig, io: CommandIo): Promise<number> {
-  const uuid = parseRunUuid(runText);
+export async function resultsCommand(runText: string, options: { output?: string }, where: RunSourceOptions, io: CommandIo): Promise<number> {
+  const { source, run } = await openRunSource(where, runText);
+  try {
+    return await writeResults(await source.results(run!), run!.uuid, options, io);
+  } finally {
+    await source.close();
+  }
+}
+
+async function writeResults(body: ReadableStream<Uint8Array>, uuid: string, options: { output?: string }, io: CommandIo): Promise<number> {
   const target = options.output ?? `run-${uuid}.zip`;
-  const { client } = await connect(config);
-  const body = await client.results(await client.findRun(uuid));
   const partial = `${target}.part`;
   try {
     await pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), createWriteStream(partial, { flags: "wx" }));

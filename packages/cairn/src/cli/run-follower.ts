@@ -1,4 +1,5 @@
-import type { CairnClient, Execution, LogLine, Run } from "../client/cairn-client.js";
+import type { Execution, LogLine, Run } from "../client/cairn-client.js";
+import type { RunSource } from "./run-source.js";
 import { describeExecution, describeLogLine, TaskColumn, type ExecutionView, type Output, type RunView } from "./run-reporter.js";
 
 const TERMINAL_RUN: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled"]);
@@ -21,7 +22,10 @@ export interface FollowOptions {
  * attempt that has started), until the run ends. An attempt's final state is printed after
  * its last log line. Returns the run as it ended.
  */
-export async function followRun(client: CairnClient, run: Run, out: Output, options: FollowOptions): Promise<Run> {
+/** What following needs: a server's client or the data dir's runs. */
+export type FollowSource = Pick<RunSource, "getRun" | "listExecutions" | "followLog">;
+
+export async function followRun(client: FollowSource, run: Run, out: Output, options: FollowOptions): Promise<Run> {
   const column = new TaskColumn();
   const tracked = new Map<string, { status: string; logs: Promise<unknown> | undefined }>();
   const print = (text: string) => out.write(text + "\n");

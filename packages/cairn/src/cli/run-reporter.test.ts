@@ -16,6 +16,11 @@ describe("describeExecution", () => {
     expect(describeExecution(hit, new TaskColumn())).toBe("✔ count        succeeded in 0.00 s (from the task cache: execution e-1, not run)");
   });
 
+  it("says a skip once, not 'skipped: skipped: ...'", () => {
+    const skipped = { ...ended, status: "skipped", startedAt: null, endedAt: null, exitCode: null, message: "skipped: dependency 'sum' ended failed" };
+    expect(describeExecution(skipped, new TaskColumn())).toBe("⤼ build        skipped: dependency 'sum' ended failed");
+  });
+
   it("says nothing of usage that was not measured", () => {
     expect(describeExecution({ ...ended, usage: null }, new TaskColumn())).toBe("✘ build        failed in 1.20 s [exit 2]: exited with code 2");
   });

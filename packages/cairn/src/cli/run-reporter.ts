@@ -58,7 +58,9 @@ export function describeExecution(e: ExecutionView, column: TaskColumn): string 
   if (e.status === "queued" && e.attempt === 1) return undefined;
   const attempt = e.attempt > 1 ? ` (attempt ${e.attempt})` : "";
   const took = e.endedAt && e.startedAt ? ` in ${seconds(e.endedAt - e.startedAt)}` : "";
-  const why = e.message && e.status !== "succeeded" ? `: ${e.message}` : "";
+  // The engine's message may start with the state itself ("skipped: dependency ..."); said once.
+  const message = e.message?.startsWith(`${e.status}: `) ? e.message.slice(e.status.length + 2) : e.message;
+  const why = message && e.status !== "succeeded" ? `: ${message}` : "";
   const exit = e.exitCode !== null && e.status === "failed" ? ` [exit ${e.exitCode}]` : "";
   const used = e.usage ? ` (${describeUsage(e.usage)})` : "";
   const cached = e.cachedFrom ? ` (from the task cache: execution ${e.cachedFrom}, not run)` : "";

@@ -1,38 +1,29 @@
-import type { ClientConfig } from "../config.js";
 import { ValidationError } from "../errors.js";
 import type { RunStatus } from "../client/cairn-client.js";
-import { parsePositiveInt, parseRunsScope, type PipelineRef } from "./arguments.js";
+import { parsePositiveInt, parseRunsScope } from "./arguments.js";
 import type { CommandIo } from "./command-io.js";
+import { openRunSource, type RunSourceOptions } from "./choose-run-source.js";
 import { formatRunsTable } from "./runs-table.js";
-import { connect } from "./server-connection.js";
 
 const RUN_STATUSES: readonly RunStatus[] = ["pending", "queued", "running", "succeeded", "failed", "cancelled"];
 
 /**
  * `cairn runs [GROUP[/PIPELINE]]`: the latest runs, newest first, of one pipeline, of a
- * group's pipelines, or of every group the caller is in.
+ * group's pipelines, or of every group the caller is in; or the data dir's local runs
+ * (group `local`) when no server is logged in to, or with `--local`.
  */
-export async function runsCommand(scopeText: string | undefined, options: { limit: string; status?: string }, config: ClientConfig, io: CommandIo): Promise<number> {
+export async function runsCommand(scopeText: string | undefined, options: { limit: string; status?: string }, where: RunSourceOptions, io: CommandIo): Promise<number> {
   const scope = parseRunsScope(scopeText);
   const limit = parsePositiveInt("--limit", options.limit);
   const status = options.status === undefined ? undefined : parseStatus(options.status);
-  const { client } = await connect(config);
-
-  let pipelines: PipelineRef[];
-  if (scope.groupId !== undefined && scope.pipelineId !== undefined) {
-    pipelines = [{ groupId: scope.groupId, pipelineId: scope.pipelineId }];
-  } else {
-    const groupIds = scope.groupId !== undefined ? [scope.groupId] : (await client.listGroups()).map((g) => g.id);
-    const perGroup = await Promise.all(groupIds.map(async (groupId) => (await client.listPipelines(groupId)).map((p) => ({ groupId, pipelineId: p.id }))));
-    pipelines = perGroup.flat();
+  const { source } = await openRunSource(where);
+  try {
+    const runs = await source.listRuns(scope, { limit, ...(status ? { status } : {}) });
+    io.out.write(io.json ? runs.map((r) => JSON.stringify(r) + "\n").join("") : formatRunsTable(runs));
+    return 0;
+  } finally {
+    await source.close();
   }
-  const perPipeline = await Promise.all(pipelines.map((p) => client.listRuns(p.groupId, p.pipelineId, { limit, ...(status ? { status } : {}) })));
-  const runs = perPipeline
-    .flat()
-    .sort((a, b) => b.created_at.localeCompare(a.created_at))
-    .slice(0, limit);
-  io.out.write(io.json ? runs.map((r) => JSON.stringify(r) + "\n").join("") : formatRunsTable(runs));
-  return 0;
 }
 
 function parseStatus(text: string): RunStatus {

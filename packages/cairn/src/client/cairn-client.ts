@@ -157,6 +157,11 @@ export class CairnClient {
     return unwrap(this.api.POST(`${W}/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/retry`, { params: { path: runPath(run) } }));
   }
 
+  /** A new run of the run's frozen pipeline, with the same params and directives, every task run again. */
+  async rerunRun(run: RunRef): Promise<Run> {
+    return unwrap(this.api.POST(`${W}/groups/{group_id}/pipelines/{pipeline_id}/runs/{run_uuid}/rerun`, { params: { path: runPath(run) } }));
+  }
+
   /** The lines after `since` (0: from the start), at most a page of them. */
   async readLog(run: RunRef, executionUuid: string, since = 0): Promise<LogPage> {
     return unwrap(this.api.GET(LOG_PATH, { params: { path: { ...runPath(run), execution_uuid: executionUuid }, query: { since } } }));

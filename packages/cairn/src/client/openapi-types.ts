@@ -796,6 +796,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An index of the API: its version and the paths to start from */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                            result: components["schemas"]["ApiIndex"];
+                            status: number;
+                            success: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v3/workflows/engine": {
         parameters: {
             query?: never;
@@ -5696,7 +5755,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A run found by its uuid alone, with its group and pipeline ids (a Cairn extension, for clients that know only the uuid) */
+        /**
+         * A run found by its uuid alone, with its group and pipeline ids (a Cairn extension, for clients that know only the uuid)
+         * @description The uuid, or a unique prefix of it of at least 8 characters (like git's short hashes); an ambiguous prefix gets 400 naming the runs it matches.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5845,6 +5907,13 @@ export interface components {
             /** @enum {string} */
             status: "SUBMITTED" | "RUNNING" | "COMPLETED" | "ERROR";
             task_execution_uuid: string | null;
+        };
+        ApiIndex: {
+            links: {
+                [key: string]: string;
+            };
+            name: string;
+            version: string;
         };
         App: {
             command: string[];

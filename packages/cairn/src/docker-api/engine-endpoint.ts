@@ -47,9 +47,44 @@ export async function resolveEngine(config: CairnConfig): Promise<Engine> {
   const files = serviceFiles(socketPath);
   // A service another Cairn process started moments ago may still be coming up.
   const existing = await runningPid(files.pid);
-  if (existing === undefined) await startPodmanService(socketPath);
+  if (existing === undefined) await startPodmanService(socketPath, config.podmanIdleTimeoutMs);
   await waitForPing(socketPath, files.log);
+  holdPodmanService(docker, socketPath);
   return { docker, endpoint, startedPodman: existing === undefined };
+}
+
+/** Lets go of the service as this process's end would (for tests): its idle timeout starts once no other client holds it. */
+export function releasePodmanService(socketPath: string): void {
+  const stream = held.get(socketPath) as (NodeJS.ReadableStream & { destroy?(): void }) | undefined;
+  held.delete(socketPath);
+  stream?.destroy?.();
+}
+
+/** The open event streams that keep Cairn's Podman services up, one per socket, for this process's life. */
+const held = new Map<string, NodeJS.ReadableStream>();
+
+/**
+ * Keeps the service from idling out while this process may use it: an open `GET /events`
+ * stream counts as a client, so the service's --time idle timeout starts only once every
+ * Cairn process using it has ended (however it ended: the kernel closes the socket). The
+ * socket does not keep this process alive. Reopened by the next resolveEngine if the
+ * service went away.
+ */
+function holdPodmanService(docker: Dockerode, socketPath: string): void {
+  if (held.has(socketPath)) return;
+  held.set(socketPath, undefined as never);
+  docker.getEvents({}).then(
+    (stream) => {
+      held.set(socketPath, stream);
+      (stream as unknown as { socket?: { unref(): void } }).socket?.unref();
+      stream.on("data", () => undefined);
+      const release = () => held.get(socketPath) === stream && held.delete(socketPath);
+      stream.on("end", release);
+      stream.on("close", release);
+      stream.on("error", release);
+    },
+    () => held.delete(socketPath),
+  );
 }
 
 /** Stops a Podman service that resolveEngine started on this socket (for tests; Cairn leaves it running). */
@@ -93,7 +128,7 @@ function serviceFiles(socketPath: string) {
   return { dir, pid: join(dir, "podman.pid"), log: join(dir, "podman.log"), conf: join(dir, "containers.conf") };
 }
 
-async function startPodmanService(socketPath: string): Promise<void> {
+async function startPodmanService(socketPath: string, idleTimeoutMs: number): Promise<void> {
   const podman = await findExecutable("podman");
   if (podman === undefined) throw new RuntimeUnavailableError(`podman is not installed and DOCKER_HOST is not set; ${INSTALL_ADVICE}`);
   const files = serviceFiles(socketPath);
@@ -104,7 +139,13 @@ async function startPodmanService(socketPath: string): Promise<void> {
 
   const log = openSync(files.log, "a");
   try {
-    const child = spawn(podman, ["system", "service", "--time=0", `unix://${socketPath}`], {
+    // --time: the service ends once no client has been connected for that long (a task
+    // being waited on or followed holds a connection, so a busy service never ends), rather
+    // than never (--time=0), which left one service per data dir running for good.
+    // Its containers are conmon's, not the service's: they go on, and the next Cairn starts
+    // the service again and re-attaches.
+    const idleSeconds = Math.max(1, Math.ceil(idleTimeoutMs / 1000));
+    const child = spawn(podman, ["system", "service", `--time=${idleSeconds}`, `unix://${socketPath}`], {
       // Own process group and no pipes to us: the service and its containers outlive a
       // Cairn that is killed, so a restarted Cairn can re-attach to running tasks.
       detached: true,

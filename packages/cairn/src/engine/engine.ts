@@ -45,8 +45,9 @@ import { processWorkerId } from "../store/worker-id.js";
 import type { ClaimingEngine } from "./takeover.js";
 import type { WorkerRegistry } from "./worker-registry.js";
 
-/** Recorded on a run whose cancellation was asked for, so a restart finishes cancelling it. */
-const CANCEL_REQUESTED = "cancel requested";
+// CANCEL_REQUESTED is recorded on a run whose cancellation was asked for, so a restart finishes cancelling it.
+import { CANCEL_REQUESTED } from "../store/cancel-request.js";
+import { resolveParams } from "../spec/params.js";
 /** Prefix of the message of an attempt cut short by a server stop; such attempts spend no retry. */
 const INTERRUPTED = "interrupted:";
 
@@ -290,6 +291,8 @@ export class Engine extends EventEmitter<EngineEvents> implements ClaimingEngine
     if (this.closed) throw new CairnError("conflict", "the engine is shutting down");
     const { pipeline } = request;
     this.checkRunnable(pipeline);
+    // Declared params are checked and defaulted here, the one door every run comes through.
+    const params = resolveParams(pipeline, request.params ?? {});
     const groupId = request.groupId ?? "local";
     await this.applyDuplicatePolicy(pipeline, groupId);
 
@@ -301,7 +304,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ClaimingEngine
       groupId,
       status: dryRun ? "succeeded" : "running",
       pipeline,
-      params: request.params ?? {},
+      params,
       directives: request.directives ?? {},
       createdAt: now,
       startedAt: now,

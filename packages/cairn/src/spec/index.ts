@@ -8,3 +8,4 @@ export { taskOrder, ancestorsOf, findCycle, type GraphNode } from "./dag.js";
 export { parseDirectives, validateDirectives, type Directives } from "./directives.js";
 export { parseMemory } from "./parse-memory.js";
 export { pipelineSchema, taskSchema, executionProfileSchema, TASK_TYPES, HTTP_METHODS } from "./schema.js";
+export { resolveParams, describeParams } from "./params.js";

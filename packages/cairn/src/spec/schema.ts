@@ -10,6 +10,10 @@ import { parseCondition } from "./conditions.js";
 import { MAX_FOR_EACH_ITEMS } from "./for-each.js";
 import { tapisJobDefSchema } from "./tapis-job-def.js";
 import type { Condition, EnvValue, ForEach, ImageBuilderName, Pipeline, TaskType, ValueFrom } from "./types.js";
+import { describeValue } from "./describe-value.js";
+import { paramsSchema } from "./params.js";
+
+export { describeValue };
 
 export const TASK_TYPES = ["image_build", "container_run", "function", "request", "tapis_job", "tapis_actor"] as const satisfies readonly TaskType[];
 export const HTTP_METHODS = ["get", "post", "put", "patch", "delete", "head", "options"] as const;
@@ -23,16 +27,6 @@ export const INPUT_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Output names become file names in the task's output directory. */
 export const OUTPUT_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 export const FUNCTION_RUNTIME_PATTERN = /^(python3(\.\d+)?|node(\d+)?|bash)$/;
-
-/** "a string", "an array", "null"...: what a value is, for messages. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "number" && !Number.isInteger(value)) return `number ${value}`;
-  if (typeof value === "object") return "an object";
-  return typeof value;
-}
 
 /** z.int() with "expected a whole number" for every wrong type (zod says "number" for a string). */
 const wholeNumber = () =>
@@ -432,6 +426,8 @@ export const pipelineSchema = z.strictObject({
   env: z.record(z.string(), envValueSchema).default(() => ({})),
   execution_profile: pipelineExecutionProfileSchema.default(() => ({})),
   archives: z.array(nonEmpty("archive id")).default(() => []),
+  /** The run parameters the pipeline takes (spec/params.ts); absent: any. */
+  params: paramsSchema.optional(),
 });
 
 /** Compile-time proof that the schema produces the contract type in types.ts. */

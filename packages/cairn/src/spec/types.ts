@@ -289,6 +289,16 @@ export type Task = ContainerRunTask | FunctionTask | RequestTask | ImageBuildTas
 
 export type EnvValue = string | number | boolean | { value_from: ValueFrom };
 
+/** One declared run parameter: `cairn run --param NAME=VALUE`, the API event's `params`. */
+export interface ParamSpec {
+  type: "string" | "number" | "boolean" | "json";
+  required: boolean;
+  default?: string | number | boolean;
+  description?: string;
+  /** The only values taken. */
+  enum?: (string | number | boolean)[];
+}
+
 export interface Pipeline {
   id: string;
   description?: string;
@@ -296,6 +306,8 @@ export interface Pipeline {
   env: Record<string, EnvValue>;
   execution_profile: PipelineExecutionProfileSpec;
   archives: string[];
+  /** The run parameters it takes; absent: any, unchecked (as before they could be declared). */
+  params?: Record<string, ParamSpec>;
 }
 
 export const DEFAULT_EXECUTION_PROFILE: ExecutionProfile = {

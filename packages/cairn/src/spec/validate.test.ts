@@ -199,10 +199,10 @@ describe("invalid pipelines: each problem at its path", () => {
       "has no output 'nope'; its outputs are: fileInputArrays, manifest.json",
     ],
     [
-      "request outputs are status and body",
-      changed((p) => (task(p, "run").input.X = { type: "string", value_from: { task_output: { task_id: "fetch", output_id: "headers" } } })),
+      "request outputs are status, headers and body",
+      changed((p) => (task(p, "run").input.X = { type: "string", value_from: { task_output: { task_id: "fetch", output_id: "cookies" } } })),
       "tasks[3].input.X.value_from.task_output.output_id",
-      "its outputs are: status, body",
+      "its outputs are: status, headers, body",
     ],
     // conditions
     ["condition unknown operator", changed((p) => (task(p, "run").conditions = [{ eq: [1, 1] }, { is: [1, 1] }])), "tasks[3].conditions[1]", "unknown operator 'is'; known operators: eq, ne, gt, lt, ge, le, in, and"],
@@ -274,7 +274,7 @@ describe("invalid pipelines: each problem at its path", () => {
     ["cache on image_build", changed((p) => (p.tasks[0].execution_profile = { cache: true })), "tasks[0].execution_profile.cache", "image_build tasks cannot be cached"],
     ["execution_profile not object", changed((p) => (p.execution_profile = 3)), "execution_profile", "expected an object, got number"],
     ["container_run on host", changed((p) => (task(p, "run").execution_profile.runtime = "host")), "tasks[3].execution_profile.runtime", "container_run always runs in a container"],
-    ["container_run inherits host", changed((p) => (p.execution_profile.runtime = "host")), "tasks[3].execution_profile.runtime", "inherited from the pipeline"],
+    ["container_run inherits host", changed((p) => (p.execution_profile.runtime = "host")), "execution_profile.runtime", "runtime \"host\" cannot apply to task"],
     // container_run
     ["container_run image missing", changed((p) => delete task(p, "run").image), "tasks[3].image", "required field is missing (expected a string)"],
     ["container_run image empty", changed((p) => (task(p, "run").image = "")), "tasks[3].image", "non-empty"],
@@ -426,5 +426,45 @@ describe("the task cache's fields", () => {
     const p = parsePipeline(changed((q) => Object.assign(q.execution_profile, { cache: true, cache_ttl: 60 })));
     expect(p.execution_profile).toMatchObject({ cache: true, cache_ttl: 60 });
     expect(parsePipeline(changed((q) => (task(q, "run").execution_profile.cache = true))).tasks[3]!.execution_profile.cache).toBe(true);
+  });
+});
+
+describe("a pipeline-wide runtime: host", () => {
+  it("is reported once against the pipeline, naming every container_run task it would apply to", () => {
+    const result = validatePipeline({
+      id: "p",
+      execution_profile: { runtime: "host" },
+      tasks: [
+        { id: "a", type: "container_run", image: "busybox" },
+        { id: "b", type: "container_run", image: "busybox" },
+        { id: "f", type: "function", runtime: "bash", code: "dHJ1ZQ==" },
+      ],
+    });
+    expect(result.ok).toBe(false);
+    expect((result as { issues: unknown[] }).issues).toEqual([
+      {
+        path: "execution_profile.runtime",
+        message: 'container_run always runs in a container, so runtime "host" cannot apply to tasks \'a\', \'b\': set runtime "host" on the function tasks that want it instead',
+      },
+    ]);
+  });
+});
+
+describe("the outputs a task type produces without declaring them", () => {
+  it("are the request's status, headers and body, and the image build's image, digest, tag and image_id", () => {
+    const result = validatePipeline({
+      id: "p",
+      tasks: [
+        { id: "call", type: "request", url: "https://example.org" },
+        {
+          id: "use",
+          type: "request",
+          url: "https://example.org",
+          depends_on: [{ id: "call" }],
+          input: Object.fromEntries(["status", "headers", "body"].map((o) => [o.toUpperCase(), { type: "string", value_from: { task_output: { task_id: "call", output_id: o } } }])),
+        },
+      ],
+    });
+    expect(result.ok, JSON.stringify(result)).toBe(true);
   });
 });

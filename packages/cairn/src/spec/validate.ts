@@ -3,9 +3,13 @@ import { ValidationError, type Issue } from "../errors.js";
 import { parseCondition } from "./conditions.js";
 import { ITEM_INDEX_INPUT, ITEM_INPUT } from "./for-each.js";
 import { ancestorsIn, dependencyMap, describeCycle, findCycle, type GraphNode } from "./dag.js";
+import { nearestName } from "./nearest-name.js";
+import { paramSpecSchema } from "./params.js";
 import {
   containerRunTaskSchema,
+  dependencySchema,
   describeValue,
+  executionProfileSchema,
   FUNCTION_RUNTIME_PATTERN,
   functionTaskSchema,
   imageBuildTaskSchema,
@@ -16,6 +20,8 @@ import {
   TASK_TYPES,
   tapisActorTaskSchema,
   tapisJobTaskSchema,
+  taskInputSchema,
+  taskOutputSchema,
 } from "./schema.js";
 import { CACHEABLE_TASK_TYPES, type ConditionOperand, type Pipeline } from "./types.js";
 
@@ -36,8 +42,21 @@ const TASK_FIELDS = new Set(
   ),
 );
 const PIPELINE_FIELDS = new Set(Object.keys(pipelineSchema.shape));
-/** Outputs a task type produces without declaring them. */
-const IMPLICIT_OUTPUTS: Record<string, readonly string[]> = { request: ["status", "body"], image_build: ["image", "digest", "tag"] };
+/** The fields of each task type, for "did you mean" hints. */
+const FIELDS_OF_TYPE: Record<string, readonly string[]> = Object.fromEntries(
+  [containerRunTaskSchema, functionTaskSchema, requestTaskSchema.in, imageBuildTaskSchema, tapisJobTaskSchema, tapisActorTaskSchema].map((schema) => [
+    (schema.shape.type as { value: string }).value,
+    Object.keys(schema.shape),
+  ]),
+);
+const PROFILE_FIELDS = Object.keys(executionProfileSchema.shape);
+const INPUT_FIELDS = Object.keys(taskInputSchema.shape);
+const OUTPUT_FIELDS = Object.keys(taskOutputSchema.shape);
+const DEPENDENCY_FIELDS = Object.keys(dependencySchema.shape);
+const PARAM_FIELDS = Object.keys(paramSpecSchema.shape);
+const ALL_FIELDS = new Set([...PIPELINE_FIELDS, ...TASK_FIELDS, ...PROFILE_FIELDS, ...INPUT_FIELDS, ...OUTPUT_FIELDS, ...DEPENDENCY_FIELDS, ...PARAM_FIELDS]);
+/** Outputs a task type produces without declaring them (docs/pipelines.md, "Outputs of each task type"). */
+const IMPLICIT_OUTPUTS: Record<string, readonly string[]> = { request: ["status", "headers", "body"], image_build: ["image", "digest", "tag", "image_id"] };
 
 /**
  * Checks a pipeline definition (parsed JSON or YAML) and returns it typed, with
@@ -144,7 +163,11 @@ function messageFor(iss: z.core.$ZodRawIssue): string | undefined {
 
 function toIssues(iss: z.core.$ZodIssue, root: unknown): Issue[] {
   if (iss.code === "unrecognized_keys") {
-    return iss.keys.map((key) => ({ path: formatPath([...iss.path, key]), message: `unknown field '${key}'` }));
+    const known = knownFieldsAt(iss.path, root);
+    return iss.keys.map((key) => {
+      const near = nearestName(key, known);
+      return { path: formatPath([...iss.path, key]), message: `unknown field '${key}'${near !== undefined ? `; did you mean '${near}'?` : ""}` };
+    });
   }
   if (iss.code === "invalid_union" && iss.path[0] === "tasks" && iss.path.at(-1) === "type" && iss.path.length === 3) {
     const given = valueAt(root, iss.path);
@@ -156,6 +179,23 @@ function toIssues(iss: z.core.$ZodIssue, root: unknown): Issue[] {
     return [{ path: formatPath(iss.path), message }];
   }
   return [{ path: formatPath(iss.path), message: iss.message || "is invalid" }];
+}
+
+/** The fields the object at `path` may have: what a misspelt field there is compared with. */
+function knownFieldsAt(path: readonly PropertyKey[], root: unknown): Iterable<string> {
+  const last = path.at(-1);
+  const parent = path.at(-2);
+  if (path.length === 0) return PIPELINE_FIELDS;
+  if (path.length === 2 && path[0] === "tasks") {
+    const type = asObject(valueAt(root, path))?.type;
+    return (typeof type === "string" ? FIELDS_OF_TYPE[type] : undefined) ?? TASK_FIELDS;
+  }
+  if (last === "execution_profile") return PROFILE_FIELDS;
+  if (parent === "input") return INPUT_FIELDS;
+  if (parent === "output") return OUTPUT_FIELDS;
+  if (parent === "depends_on") return DEPENDENCY_FIELDS;
+  if (parent === "params" && path.length === 2) return PARAM_FIELDS;
+  return ALL_FIELDS;
 }
 
 // ---------------------------------------------------------------------------
@@ -202,6 +242,7 @@ function referenceIssues(pipeline: Json): Issue[] {
   const graph = dependencyMap(nodes);
   const pipelineEnv = asObject(pipeline.env) ?? {};
   const pipelineRuntime = asObject(pipeline.execution_profile)?.runtime;
+  const hostContainerTasks: string[] = [];
   tasks.forEach((task, i) => {
     if (!task) return;
     const ancestors = new Set<string>();
@@ -214,11 +255,17 @@ function referenceIssues(pipeline: Json): Issue[] {
     checkConditions(context);
     checkForEach(context);
     checkOutputNames(context);
-    if (task.type === "container_run") checkContainerRuntime(context, pipelineRuntime);
+    if (task.type === "container_run") checkContainerRuntime(context, pipelineRuntime, hostContainerTasks);
     if (task.type === "function") checkInstaller(context);
     if (task.type === "request") checkProtocol(context);
     checkCacheable(context);
   });
+  if (hostContainerTasks.length > 0) {
+    issues.push({
+      path: "execution_profile.runtime",
+      message: `container_run always runs in a container, so runtime "host" cannot apply to ${hostContainerTasks.length === 1 ? "task" : "tasks"} ${hostContainerTasks.map((id) => `'${id}'`).join(", ")}: set runtime "host" on the function tasks that want it instead`,
+    });
+  }
   return issues;
 }
 
@@ -375,13 +422,19 @@ function checkOutputNames({ task, path, issues }: TaskContext): void {
   }
 }
 
-function checkContainerRuntime({ task, path, issues }: TaskContext, pipelineRuntime: unknown): void {
+/**
+ * A container_run task on the host runtime. One that inherits it from the pipeline is
+ * collected in `inheriting` and reported once, against the pipeline's setting, naming
+ * them all: one cause, one message.
+ */
+function checkContainerRuntime({ task, path, issues }: TaskContext, pipelineRuntime: unknown, inheriting: string[]): void {
   const own = asObject(task.execution_profile)?.runtime;
   if ((own ?? pipelineRuntime) !== "host") return;
-  issues.push({
-    path: `${path}.execution_profile.runtime`,
-    message: `container_run always runs in a container; runtime "host" is not allowed${own === undefined ? " (inherited from the pipeline's execution_profile)" : ""}`,
-  });
+  if (own === undefined) {
+    inheriting.push(typeof task.id === "string" ? task.id : path);
+    return;
+  }
+  issues.push({ path: `${path}.execution_profile.runtime`, message: `container_run always runs in a container; runtime "host" is not allowed` });
 }
 
 /**

@@ -133,6 +133,15 @@ export class KyselyStore implements Store {
     return row && runFromRow(row);
   }
 
+  async findRunsByPrefix(prefix: string, limit: number): Promise<RunRecord[]> {
+    // Refused rather than escaped: a prefix is hex and dashes, so LIKE's wildcards never occur in one.
+    if (!/^[0-9a-f-]*$/.test(prefix)) return [];
+    const rows = await this.#read("finding runs by a uuid prefix", () =>
+      this.#db.selectFrom("runs").selectAll().where("uuid", "like", `${prefix}%`).orderBy("uuid").limit(limit).execute(),
+    );
+    return rows.map(runFromRow);
+  }
+
   getGroupAccessWithRun(groupId: string, username: string, runUuid: string): Promise<(GroupAccessRecord & { run: RunRecord | undefined }) | undefined> {
     return this.#read("reading a group member and a run", () => this.#access.groupAccessWithRun(groupId, username, runUuid));
   }

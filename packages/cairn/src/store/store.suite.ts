@@ -270,6 +270,19 @@ export function describeStoreSuite(name: string, makeStore: () => Promise<Store>
         expect(executions.find((e) => e.taskId === "b")?.reusedFrom).toBeUndefined();
       });
 
+      it("findRunsByPrefix finds the runs whose uuid starts with a prefix, in uuid order, up to a limit", async () => {
+        const runs = [makeRun(), makeRun(), makeRun()];
+        await store.commit({ newRuns: runs });
+        const [first] = runs;
+        expect((await store.findRunsByPrefix(first!.uuid.slice(0, 13), 2)).map((r) => r.uuid)).toEqual([first!.uuid]);
+        expect(await store.findRunsByPrefix(first!.uuid, 2)).toEqual([first]);
+        const sorted = runs.map((r) => r.uuid).sort();
+        expect((await store.findRunsByPrefix("", 2)).map((r) => r.uuid)).toEqual(sorted.slice(0, 2));
+        expect(await store.findRunsByPrefix("%", 2)).toEqual([]);
+        expect(await store.findRunsByPrefix("_", 2)).toEqual([]);
+        expect(await store.findRunsByPrefix("ffffffff-ffff", 2)).toEqual([]);
+      });
+
       it("listUnfinishedRuns returns the queued and running runs only", async () => {
         const statuses = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
         const runs = statuses.map((status, i) => makeRun({ status, createdAt: i }));

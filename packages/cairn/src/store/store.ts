@@ -216,6 +216,12 @@ export interface Store {
 
   getRun(uuid: RunId): Promise<RunRecord | undefined>;
   /**
+   * Runs whose uuid starts with `prefix` (lowercase hex and dashes, as a uuid is written),
+   * in uuid order, at most `limit`: how a short run id, like git's short hashes, is
+   * resolved. Callers ask for more than one so they can tell an ambiguous prefix.
+   */
+  findRunsByPrefix(prefix: string, limit: number): Promise<RunRecord[]>;
+  /**
    * The group, the user's membership and the group's run `runUuid`, in one read: what
    * every request about a run checks. Undefined unless the group and the membership
    * exist; `run` undefined when the group has no run by that uuid.

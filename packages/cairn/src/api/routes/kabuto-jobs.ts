@@ -275,7 +275,7 @@ export async function kabutoJobRoutes(app: ApiApp, ctx: ApiContext): Promise<voi
       const state = kabutoJobState(job, execution);
       if (!execution || (state !== "done" && state !== "failed")) throw new CairnError("conflict", `job '${job.uuid}' has not finished (state ${state}): its result is ready once it is done or failed`);
       const zip = newZip();
-      await addOutboxFiles(zip, ctx, await zipMasker(ctx, { groupId: job.groupId, startedBy: principal.login }), execution, "");
+      await addOutboxFiles(zip, ctx.config, await zipMasker(ctx, { groupId: job.groupId, startedBy: principal.login }), execution, "");
       zip.end();
       return reply.type("application/zip").header("content-disposition", `attachment; filename="job-${job.uuid}.zip"`).send(zip.outputStream);
     },

@@ -106,10 +106,10 @@ async function streamLog(store: Store, executionUuid: ExecutionId, sinceId: numb
   }
 }
 
-function presentLine(l: LogLine): z.infer<typeof logLineSchema> {
+export function presentLine(l: LogLine): z.infer<typeof logLineSchema> {
   return { id: l.id, stream: l.stream, ts: new Date(l.ts).toISOString(), line: l.line };
 }
 
-function textLine(l: LogLine): string {
+export function textLine(l: LogLine): string {
   return l.stream === "system" ? `[cairn] ${l.line}` : l.line;
 }

@@ -2,6 +2,7 @@ import yazl from "yazl";
 import { attemptResultsDir, listResultFiles } from "../../workspace/result-files.js";
 import { maskedReadable } from "../../secrets/masking-stream.js";
 import { SecretMasker } from "../../secrets/secret-masker.js";
+import type { RunId } from "../../ids.js";
 import type { ExecutionRecord, RunSummary, Store } from "../../store/store.js";
 import type { ApiApp, ApiContext } from "../api-context.js";
 import { principalOf } from "../principal.js";
@@ -30,15 +31,7 @@ const DEFLATE_UP_TO_BYTES = 16 * 1024 * 1024;
 export function resultRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get("/groups/:group_id/pipelines/:pipeline_id/runs/:run_uuid/results", { config: { runToken: "allow" }, schema: { summary: "A run's outputs, logs and /outbox results as a zip", params: runParams } }, async (request, reply) => {
     const { run } = await loadRun(ctx, principalOf(request), request.params);
-    const latest = new Map<string, ExecutionRecord>();
-    for (const e of await ctx.store.listExecutions(run.uuid)) {
-      const seen = latest.get(e.taskId);
-      if (!seen || seen.attempt < e.attempt) latest.set(e.taskId, e);
-    }
-    const zip = newZip();
-    const masker = await zipMasker(ctx, run);
-    for (const e of latest.values()) await addExecution(zip, ctx, masker, e, `${e.taskId}/`);
-    zip.end();
+    const zip = await runResultsZip({ store: ctx.store, dataDir: ctx.config.dataDir }, run.uuid, await zipMasker(ctx, run));
     return reply.type("application/zip").header("content-disposition", `attachment; filename="run-${run.uuid}.zip"`).send(zip.outputStream);
   });
 
@@ -48,7 +41,7 @@ export function resultRoutes(app: ApiApp, ctx: ApiContext): void {
     async (request, reply) => {
       const { run, execution } = await loadExecution(ctx, principalOf(request), request.params);
       const zip = newZip();
-      await addExecution(zip, ctx, await zipMasker(ctx, run), execution, "");
+      await addExecution(zip, { store: ctx.store, dataDir: ctx.config.dataDir }, await zipMasker(ctx, run), execution, "");
       zip.end();
       return reply
         .type("application/zip")
@@ -62,8 +55,27 @@ export async function zipMasker(ctx: ApiContext, run: Pick<RunSummary, "groupId"
   return new SecretMasker(await runSecretValues(ctx.store.service, ctx.sealer, run), "bytes");
 }
 
-async function addExecution(zip: yazl.ZipFile, ctx: ApiContext, masker: SecretMasker, e: ExecutionRecord, prefix: string): Promise<void> {
-  const store: Store = ctx.store;
+/** Where results are read from: a server's context, or the CLI's data dir for a local run. */
+export interface ResultSource {
+  store: Store;
+  dataDir: string;
+}
+
+/** A run's zip (the latest attempt of each task, each under TASK/), ended: read its outputStream. */
+export async function runResultsZip(source: ResultSource, runUuid: RunId, masker: SecretMasker): Promise<yazl.ZipFile> {
+  const latest = new Map<string, ExecutionRecord>();
+  for (const e of await source.store.listExecutions(runUuid)) {
+    const seen = latest.get(e.taskId);
+    if (!seen || seen.attempt < e.attempt) latest.set(e.taskId, e);
+  }
+  const zip = newZip();
+  for (const e of latest.values()) await addExecution(zip, source, masker, e, `${e.taskId}/`);
+  zip.end();
+  return zip;
+}
+
+async function addExecution(zip: yazl.ZipFile, source: ResultSource, masker: SecretMasker, e: ExecutionRecord, prefix: string): Promise<void> {
+  const store: Store = source.store;
   const mtime = new Date(e.endedAt ?? e.startedAt ?? e.createdAt);
   for (const [name, value] of Object.entries(e.outputs)) zip.addBuffer(masker.maskBytes(Buffer.from(value)), `${prefix}output/${name}`, { mtime });
   const streams = { stdout: [] as string[], stderr: [] as string[] };
@@ -71,12 +83,12 @@ async function addExecution(zip: yazl.ZipFile, ctx: ApiContext, masker: SecretMa
   for (const [stream, lines] of Object.entries(streams)) {
     zip.addBuffer(masker.maskBytes(Buffer.from(lines.length > 0 ? lines.join("\n") + "\n" : "")), `${prefix}output/.${stream}`, { mtime });
   }
-  await addOutboxFiles(zip, ctx, masker, e, `${prefix}outbox/`);
+  await addOutboxFiles(zip, source, masker, e, `${prefix}outbox/`);
 }
 
 /** The files the execution wrote under /outbox, each under `prefix`, masked, read from disk as the zip is sent. */
-export async function addOutboxFiles(zip: yazl.ZipFile, ctx: ApiContext, masker: SecretMasker, e: ExecutionRecord, prefix: string): Promise<void> {
-  for (const file of await listResultFiles(attemptResultsDir(ctx.config.dataDir, e.runUuid, e.taskId, e.attempt))) {
+export async function addOutboxFiles(zip: yazl.ZipFile, source: Pick<ResultSource, "dataDir">, masker: SecretMasker, e: ExecutionRecord, prefix: string): Promise<void> {
+  for (const file of await listResultFiles(attemptResultsDir(source.dataDir, e.runUuid, e.taskId, e.attempt))) {
     const options = { ...(masker.isEmpty ? { size: file.size } : {}), mtime: file.mtime, compress: file.size <= DEFLATE_UP_TO_BYTES };
     zip.addReadStreamLazy(`${prefix}${file.path}`, options, (done) => {
       file.open().then((stream) => done(null, maskedReadable(stream, masker)), (err: Error) => done(err, undefined as never));

@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { isCairnError, NotFoundError, ValidationError } from "../../errors.js";
-import type { ExecutionId, RunId } from "../../ids.js";
+import type { ExecutionId } from "../../ids.js";
 import { parseDirectives, validateDirectives, type Directives } from "../../spec/directives.js";
 import type { Pipeline } from "../../spec/types.js";
 import { parsePipeline } from "../../spec/validate.js";
@@ -16,6 +16,7 @@ import { tokenRefOf } from "../token-service.js";
 import { withUploads } from "../upload-scope.js";
 import { groupIdSchema, idSchema } from "./groups.js";
 import { loadPipeline } from "./pipelines.js";
+import { findRunByIdOrPrefix, MIN_RUN_PREFIX } from "../../store/run-lookup.js";
 
 /** Runs started by events, their task executions, cancel and re-run. */
 
@@ -193,7 +194,8 @@ export async function runRoutes(app: ApiApp, ctx: ApiContext): Promise<void> {
       config: { runToken: "allow" },
       schema: {
         summary: "A run found by its uuid alone, with its group and pipeline ids (a Cairn extension, for clients that know only the uuid)",
-        params: z.strictObject({ run_uuid: z.uuid() }),
+        description: `The uuid, or a unique prefix of it of at least ${MIN_RUN_PREFIX} characters (like git's short hashes); an ambiguous prefix gets 400 naming the runs it matches.`,
+        params: z.strictObject({ run_uuid: z.string().max(64).describe("the run's uuid or a unique prefix of it") }),
         response: { 200: envelopeSchema(runSchema) },
       },
     },
@@ -315,12 +317,22 @@ function visibleRun<R extends RunSummary>(access: GroupAccess, run: R | undefine
  * run, another group, a run token for another run) gives the same 404 naming only the
  * run, so its group id does not leak.
  */
-export async function findRun(ctx: ApiContext, principal: Principal, runUuid: string): Promise<{ access: GroupAccess; run: RunRecord }> {
-  const hidden = new NotFoundError("run", runUuid);
-  const run = await ctx.store.getRun(runUuid as RunId);
-  if (!run?.groupId) throw hidden;
+export async function findRun(ctx: ApiContext, principal: Principal, runText: string): Promise<{ access: GroupAccess; run: RunRecord }> {
+  const hidden = new NotFoundError("run", runText);
+  const load = (run: RunRecord) => loadRun(ctx, principal, { group_id: run.groupId, pipeline_id: run.pipelineId, run_uuid: run.uuid });
+  // Only runs the caller may see count, so a prefix is never ambiguous because of another group's run.
+  const visible = async (run: RunRecord) => {
+    if (!run.groupId) return false;
+    try {
+      await load(run);
+      return true;
+    } catch (err) {
+      if (isCairnError(err) && err.code === "not_found") return false;
+      throw err;
+    }
+  };
   try {
-    return await loadRun(ctx, principal, { group_id: run.groupId, pipeline_id: run.pipelineId, run_uuid: run.uuid });
+    return await load(await findRunByIdOrPrefix(ctx.store, runText, visible));
   } catch (err) {
     throw isCairnError(err) && err.code === "not_found" ? hidden : err;
   }
