@@ -1,11 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFailed } from "vitest";
 import { startServer, type RunningServer } from "../../packages/cairn/src/api/start-server.js";
 import { loadConfig, type CairnConfig } from "../../packages/cairn/src/config.js";
 import { stopPodmanService } from "../../packages/cairn/src/docker-api/engine-endpoint.js";
 import { ApiClient, ADMIN_PASSWORD, newUser } from "../support/api-server.js";
+import { createDatabase, startPostgres, type PostgresServer } from "../support/postgres.js";
+import { admin, kill9, newCluster, startProcess, type CairnProcess } from "../scale/processes.js";
 
 /**
  * Schedules across a restart (issue 17): a second-level schedule fires, the server stops
@@ -14,9 +16,9 @@ import { ApiClient, ADMIN_PASSWORD, newUser } from "../support/api-server.js";
  * fire happens twice. CAIRN_SCHEDULE_MISSED_AFTER is 1 s here, so a few seconds of downtime
  * count as missed (30 s by default).
  *
- * Firing once with two processes on one PostgreSQL is not tested yet: several server
- * processes on one database are not on main. The database already decides each fire
- * (a compare-and-set on next_run_at, trigger-stores.suite.ts).
+ * With two real `cairn server` processes on one PostgreSQL, both run the scheduler; the
+ * database decides each fire (a compare-and-set on next_run_at, trigger-stores.suite.ts),
+ * so each fire time starts exactly one run.
  */
 
 const W = "/v3/workflows";
@@ -95,7 +97,77 @@ describe("schedules across a restart", () => {
     expect(new Set(onTime.map((t) => Math.floor(t / 1000))).size).toBe(onTime.length);
   }, 90_000);
 
-  it.skip("fires once with two processes on one PostgreSQL (not on main yet: one process per database)", () => {});
+});
+
+describe("a schedule with two processes on one PostgreSQL", () => {
+  let postgres: PostgresServer | undefined;
+  let dataDir: string | undefined;
+  const started: CairnProcess[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((p) => kill9(p)));
+    if (dataDir) await stopPodmanService(join(dataDir, "podman", "podman.sock")).catch(() => undefined);
+    await postgres?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("fires once with two processes on one PostgreSQL: each fire time starts exactly one run", async () => {
+    postgres = await startPostgres();
+    dataDir = await mkdtemp(join(tmpdir(), "cairn-sched-two-"));
+    const cluster = newCluster(await createDatabase(postgres.url, "sched_two"), dataDir);
+    // The first creates the schema; the second then joins it (as scale-out.int.test.ts does).
+    started.push(await startProcess(cluster, "all"));
+    started.push(await startProcess(cluster, "all"));
+    const [one, two] = started as [CairnProcess, CairnProcess];
+    onTestFailed(() => {
+      for (const p of started) console.error(`cairn server ${p.workerId} (exit ${p.child.exitCode}):\n${p.output()}`);
+    });
+    const ada = await admin(one);
+    const on = (p: CairnProcess) => new ApiClient(p.url, ada.token);
+    expect((await on(one).post(`${W}/groups`, { id: "two" })).status).toBe(201);
+    expect((await on(one).post(`${W}/groups/two/pipelines`, pipeline)).status).toBe(201);
+    const schedules = `${W}/groups/two/pipelines/tick/schedules`;
+
+    const createdFrom = Date.now();
+    const made = await on(one).post(schedules, { cron: "* * * * * *", params: { who: "two" } });
+    expect(made.status, made.text).toBe(201);
+    const schedule = `${schedules}/${made.body.result.uuid}`;
+    // Each fire's outcome names its run and its fire time; seen through both processes
+    // every 100 ms, two runs for one fire time would show as two outcomes for it.
+    const runOfFire = new Map<string, Set<string>>();
+    const watchUntil = Date.now() + 5_000;
+    for (let i = 0; Date.now() < watchUntil; i++) {
+      const read = await on(i % 2 ? two : one).get(schedule);
+      expect(read.status, read.text).toBe(200);
+      const fired = /^started run (\S+) for (\S+)$/.exec(read.body.result.last_outcome ?? "");
+      if (fired) runOfFire.set(fired[2]!, (runOfFire.get(fired[2]!) ?? new Set()).add(fired[1]!));
+      await sleep(100);
+    }
+    expect((await on(two).patch(schedule, { enabled: false })).status).toBe(200);
+    expect((await on(two).delete(schedule)).status).toBe(200);
+    const deletedBy = Date.now();
+    // A fire claimed just before the delete may still be recording its run.
+    await sleep(1_500);
+
+    const runs = (await on(two).get(`${W}/groups/two/pipelines/tick/runs?trigger=schedule&limit=1000`)).body.result as RunView[];
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    for (const run of runs) expect(run).toMatchObject({ trigger: "schedule", params: { who: "two" } });
+    // At most one run per fire time: the schedule existed from after `createdFrom` until
+    // before `deletedBy`, so it had no more fire times than the whole seconds between.
+    const fireTimes = Math.floor(deletedBy / 1000) - Math.floor(createdFrom / 1000);
+    expect(runs.length).toBeLessThanOrEqual(fireTimes);
+    // Every fire seen started one run, a run of the list, and no run stands for two fires.
+    expect(runOfFire.size).toBeGreaterThanOrEqual(2);
+    const uuids = new Set(runs.map((r) => r.uuid));
+    const seen: string[] = [];
+    for (const [fireTime, runUuids] of runOfFire) {
+      expect([fireTime, runUuids.size]).toEqual([fireTime, 1]);
+      for (const uuid of runUuids) {
+        expect(uuids.has(uuid)).toBe(true);
+        seen.push(uuid);
+      }
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+  }, 120_000);
 });
 
 /** The runs as the database holds them, read with the server stopped. */
