@@ -353,8 +353,16 @@ export class Engine extends EventEmitter<EngineEvents> implements ClaimingEngine
     for (const e of executions) this.emit("execution", e);
     // An `api` process: a worker claims it, woken by this.
     if (this.worker && !this.worker.executes) return this.announceWork(record);
-    // Admitted by the queue's transaction, which records no claim: claimed now, unless another worker was quicker (it runs it then).
-    if (admitted !== undefined && !(await this.claimHere(record.uuid))) return record;
+    if (admitted !== undefined) {
+      // Admitted by the queue's transaction, which records no claim: claimed now, unless another
+      // worker was quicker (it runs it then). Taken over as recovery does, so that this process's
+      // own claim sweep, which may have found the run first, does not start it a second time.
+      if (!(await this.claimHere(record.uuid))) return record;
+      const admittedRun = await this.takeOver(record);
+      if (reuse !== undefined) admittedRun.reuse = reuse;
+      this.pump();
+      return record;
+    }
     const run = this.activate(record, executions);
     if (reuse !== undefined) run.reuse = reuse;
     // The pipeline's tasks only: a fan-out that starts adds its items to `slots`, and releases them itself.
@@ -519,7 +527,24 @@ export class Engine extends EventEmitter<EngineEvents> implements ClaimingEngine
   }
 
   /** Activates a recorded run from what the store holds of it and schedules what it has left. */
-  private async takeOver(record: RunRecord): Promise<ActiveRun> {
+  /**
+   * A run this process is about to take over, by uuid: the claim sweep (adopt) and a run that
+   * leaves the queue can reach the same run at the same moment, and it must be activated once.
+   */
+  private readonly takingOver = new Map<RunId, Promise<ActiveRun>>();
+
+  private takeOver(record: RunRecord): Promise<ActiveRun> {
+    const active = this.active.get(record.uuid);
+    if (active) return Promise.resolve(active);
+    let taking = this.takingOver.get(record.uuid);
+    if (!taking) {
+      taking = this.takeOverNow(record).finally(() => this.takingOver.delete(record.uuid));
+      this.takingOver.set(record.uuid, taking);
+    }
+    return taking;
+  }
+
+  private async takeOverNow(record: RunRecord): Promise<ActiveRun> {
     await this.refreshGroupCap(record.groupId);
     const executions = await this.store.listExecutions(record.uuid);
     const latest = new Map<string, ExecutionRecord>();
