@@ -349,7 +349,7 @@ export class Engine extends EventEmitter<EngineEvents> implements ClaimingEngine
       return admitted;
     }
     await this.refreshGroupCap(groupId);
-    this.emit("run", record);
+    this.emit("run", admitted ?? record);
     for (const e of executions) this.emit("execution", e);
     // An `api` process: a worker claims it, woken by this.
     if (this.worker && !this.worker.executes) return this.announceWork(record);
@@ -357,11 +357,11 @@ export class Engine extends EventEmitter<EngineEvents> implements ClaimingEngine
       // Admitted by the queue's transaction, which records no claim: claimed now, unless another
       // worker was quicker (it runs it then). Taken over as recovery does, so that this process's
       // own claim sweep, which may have found the run first, does not start it a second time.
-      if (!(await this.claimHere(record.uuid))) return record;
-      const admittedRun = await this.takeOver(record);
+      if (!(await this.claimHere(record.uuid))) return admitted;
+      const admittedRun = await this.takeOver(admitted);
       if (reuse !== undefined) admittedRun.reuse = reuse;
       this.pump();
-      return record;
+      return admitted;
     }
     const run = this.activate(record, executions);
     if (reuse !== undefined) run.reuse = reuse;

@@ -31,7 +31,17 @@ export class KyselyRunQueueStore implements RunQueueStore {
         const count = (statuses: string[]) => counts.filter((c) => statuses.includes(c.status)).reduce((n, c) => n + Number(c.n), 0);
         // A run never overtakes one that waits, even when a slot is free this instant.
         const starts = count(["pending"]) === 0 && count(HOLDS_A_SLOT) < limit;
-        const admitted: RunRecord = starts ? { ...run, status: "running" } : { ...run, status: "pending", startedAt: null };
+        // "First in" is the order in which the queue took runs, not the order their requests were
+        // made in: concurrent submits reach this lock in any order, so the run is stamped here,
+        // after every run of the pipeline the queue took before it.
+        const latest = await trx
+          .selectFrom("runs")
+          .select((eb) => eb.fn.max("created_at").as("at"))
+          .where("group_id", "=", run.groupId)
+          .where("pipeline_id", "=", run.pipelineId)
+          .executeTakeFirst();
+        const createdAt = Math.max(run.createdAt, Date.now(), Number(latest?.at ?? 0) + 1);
+        const admitted: RunRecord = starts ? { ...run, createdAt, startedAt: createdAt, status: "running" } : { ...run, createdAt, status: "pending", startedAt: null };
         await trx.insertInto("runs").values(runToRow(admitted)).execute();
         const rows = executions.map(executionToRow);
         const perStatement = Math.max(1, Math.floor(this.maxParameters / Math.max(1, Object.keys(rows[0] ?? {}).length)));
