@@ -106,7 +106,14 @@ export class WorkerRegistry extends EventEmitter<WorkerRegistryEvents> {
     this.lastRenewal = now;
     const still = new Set(held);
     // With one writer (SQLite) the process holds the data dir itself, and recover() takes every run without a claim.
-    const lost = this.store.capabilities.multipleWriters ? inHand.filter((uuid) => !still.has(uuid)) : [];
+    const missing = this.store.capabilities.multipleWriters ? inHand.filter((uuid) => !still.has(uuid)) : [];
+    // A run that ended since `inHand` was read has no claim any more (the heartbeat drops the
+    // claims of ended runs): only a claim that another worker holds now is a lost one.
+    const lost: RunId[] = [];
+    for (const uuid of missing) {
+      const claim = await this.store.claims.getClaim(uuid).catch(() => undefined);
+      if (claim !== undefined && claim.workerId !== this.id) lost.push(uuid);
+    }
     if (lost.length > 0 && !this.stopped) this.emit("lost", lost);
     this.emit("beat");
   }
