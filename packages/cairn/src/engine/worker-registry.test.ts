@@ -23,18 +23,20 @@ function registryOver(claims: { held: RunId[]; owners: Record<string, string | u
 }
 
 describe("a worker's heartbeat", () => {
-  const [a, b, c] = ["a", "b", "c"] as RunId[];
+  const a = "a" as RunId;
+  const b = "b" as RunId;
+  const c = "c" as RunId;
 
   it("reports a run another worker holds now as lost", async () => {
-    const { registry, lost } = registryOver({ held: [a], owners: { [a!]: "me:1:1", [b!]: "other:2:2" } });
-    registry.measure(() => 0, () => [a!, b!]);
+    const { registry, lost } = registryOver({ held: [a], owners: { [a]: "me:1:1", [b]: "other:2:2" } });
+    registry.measure(() => 0, () => [a, b]);
     await registry.beat();
     expect(lost).toEqual([[b]]);
   });
 
   it("does not report a run that ended since it was read, whose claim is gone", async () => {
-    const { registry, lost } = registryOver({ held: [a], owners: { [a!]: "me:1:1" } });
-    registry.measure(() => 0, () => [a!, c!]);
+    const { registry, lost } = registryOver({ held: [a], owners: { [a]: "me:1:1" } });
+    registry.measure(() => 0, () => [a, c]);
     await registry.beat();
     expect(lost).toEqual([]);
   });
